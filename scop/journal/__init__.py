@@ -1,0 +1,1 @@
+"""The append-only store of the main courante: SQLAlchemy tables, hash chain, exports."""

@@ -1,0 +1,62 @@
+"""SQLAlchemy 2.x tables. Entries are only ever inserted: the code has no UPDATE or DELETE
+on ``journal_entries``; ``journal_head`` is the one-row anchor that makes a truncation of the
+chain's tail visible and serialises writers on PostgreSQL (``SELECT … FOR UPDATE``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# SQLite only aliases ROWID for an INTEGER primary key; PostgreSQL wants a BIGINT.
+BigId = Integer().with_variant(BigInteger(), "postgresql")
+
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("position", BigId, primary_key=True, autoincrement=False),
+    Column("ts", String(40), nullable=False, index=True),
+    Column("author", String(200), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("kind", String(80), nullable=False, index=True),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+journal_head = Table(
+    "journal_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("position", BigId, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+crew_positions = Table(
+    "crew_positions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ts", String(40), nullable=False, index=True),
+    Column("call_sign", String(40), nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("heading", Float),
+    Column("speed", Float),
+)
+
+room_meta = Table(
+    "room_meta",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("value", Text, nullable=False),
+)

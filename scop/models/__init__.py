@@ -1,0 +1,1 @@
+"""Pure-Python domain: journal entry types, entities and the projection."""

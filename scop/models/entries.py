@@ -1,0 +1,110 @@
+"""Journal entries: the unit of the main courante, hash-chained."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scop.clock import to_iso
+
+GENESIS_HASH = "0" * 64
+
+# Who an entry comes from, as operators name it on screen.
+SOURCES: dict[str, str] = {
+    "operateur": "Opérateur",
+    "appel_3975": "Appel 3975",
+    "dansmarue": "DansMaRue",
+    "equipage": "Équipage",
+    "partenaire": "Partenaire",
+    "pp": "Préfecture de Police",
+    "reseaux_sociaux": "Veille réseaux sociaux",
+    "systeme": "Système",
+    "formateur": "Formateur",
+}
+
+ROLES: dict[str, str] = {
+    "operator": "opérateur",
+    "chief": "chef de salle",
+    "trainer": "formateur",
+    "system": "système",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    name: str
+    role: str = "operator"
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("an operator has a name")
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}")
+
+    @property
+    def role_label(self) -> str:
+        return ROLES[self.role]
+
+
+SYSTEM = Operator("SCOP", "system")
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An entry before the journal gives it a position, a time and a hash."""
+
+    kind: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    source: str = "operateur"
+    author: Operator | None = None
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise ValueError(f"unknown source {self.source!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    position: int
+    ts: datetime
+    author: str
+    role: str
+    source: str
+    kind: str
+    payload: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+    @property
+    def ts_iso(self) -> str:
+        return to_iso(self.ts)
+
+
+def canonical_json(value: Any) -> str:
+    """One byte sequence per value: the basis of the hash chain and of exports."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def entry_hash(position: int, ts_iso: str, author: str, role: str, source: str, kind: str,
+               payload: Mapping[str, Any], prev_hash: str) -> str:
+    body = canonical_json([position, ts_iso, author, role, source, kind, payload, prev_hash])
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def seal(position: int, ts: datetime, author: Operator, draft: Draft, prev_hash: str) -> Entry:
+    payload = json.loads(canonical_json(draft.payload))  # freeze to JSON types now, not later
+    ts_iso = to_iso(ts)
+    h = entry_hash(position, ts_iso, author.name, author.role, draft.source, draft.kind, payload,
+                   prev_hash)
+    return Entry(position, ts, author.name, author.role, draft.source, draft.kind, payload,
+                 prev_hash, h)
+
+
+def expected_hash(e: Entry) -> str:
+    return entry_hash(e.position, e.ts_iso, e.author, e.role, e.source, e.kind, e.payload,
+                      e.prev_hash)

@@ -1,0 +1,29 @@
+"""The room's current state, as the projection folds it from the journal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scop.models.entities import Crew, Event
+
+
+@dataclass(slots=True)
+class RoomState:
+    position: int = 0  # last journal position folded in
+    time: datetime | None = None  # time of the last entry or fix folded in
+    mode: str = "live"  # "live", "demo" or "exercise", from the room.opened entry
+    label: str = ""
+    crews: dict[str, Crew] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    corrections: dict[int, int] = field(default_factory=dict)  # corrected -> correcting position
+    operators: dict[str, str] = field(default_factory=dict)  # workstation -> "name (role)"
+    last_fix_id: int = 0
+
+    def copy(self) -> RoomState:
+        """A snapshot. Entities are frozen, so copying the containers is enough."""
+        clone = RoomState()
+        for name in self.__slots__:  # type: ignore[attr-defined]
+            value = getattr(self, name)
+            setattr(clone, name, value.copy() if isinstance(value, dict | list | set) else value)
+        return clone

@@ -1,0 +1,14 @@
+"""The console's docks, in the order the View menu lists them."""
+
+from __future__ import annotations
+
+from scop.ui.docks.base import ScopDock
+from scop.ui.docks.crews_dock import CrewsDock
+from scop.ui.docks.events_dock import EventsDock
+from scop.ui.docks.journal_dock import JournalDock
+
+DOCK_CLASSES: tuple[type[ScopDock], ...] = (
+    EventsDock,
+    CrewsDock,
+    JournalDock,
+)

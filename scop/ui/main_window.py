@@ -1,0 +1,301 @@
+"""The console's main window: docks only, layouts per workstation, status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from scop.clock import local
+from scop.models.entries import ROLES
+from scop.ui.context import UiContext
+from scop.ui.docks import DOCK_CLASSES
+from scop.ui.docks.base import ScopDock
+
+Area = Qt.DockWidgetArea
+
+# A layout: for each dock area, groups stacked along it; each group is a list of docks tabbed
+# together, the first one in front. Docks not named anywhere join the last group.
+LAYOUTS: dict[str, tuple[str, dict[Area, list[list[str]]]]] = {
+    "operateur": ("Opérateur", {
+        Area.LeftDockWidgetArea: [["map", "events"]],
+        Area.RightDockWidgetArea: [["events", "event_card"], ["crews"]],
+        Area.BottomDockWidgetArea: [["journal", "messages", "procedures"]],
+    }),
+    "chef": ("Chef de salle", {
+        Area.LeftDockWidgetArea: [["map", "events"]],
+        Area.RightDockWidgetArea: [["procedures", "events"], ["messages", "crews"]],
+        Area.BottomDockWidgetArea: [["journal", "event_card"]],
+    }),
+    "formateur": ("Formateur", {
+        Area.TopDockWidgetArea: [["timeline", "exercise"]],
+        Area.LeftDockWidgetArea: [["map", "events"]],
+        Area.RightDockWidgetArea: [["events", "crews"], ["procedures", "messages"]],
+        Area.BottomDockWidgetArea: [["journal", "debrief"]],
+    }),
+}
+ROLE_LAYOUT = {"operator": "operateur", "chief": "chef", "trainer": "formateur"}
+
+MODE_BANNERS = {
+    "demo": ("DÉMO — données fictives, simulateurs intégrés : aucun échange réel avec la "
+             "Préfecture de Police ni avec les équipages", "#f57c00"),
+    "exercise": ("EXERCICE EXERCICE EXERCICE — base d'exercice séparée, aucun message réel",
+                 "#c62828"),
+}
+
+LINK_COLOURS = {"ok": "#2e7d32", "degraded": "#ef6c00", "down": "#c62828", "off": "#757575"}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: UiContext, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.settings = settings or QSettings("VilleDeParis", "SCOP")
+        self.workstation = ctx.room.workstation
+        self.setObjectName("scop_main_window")
+        mode = ctx.room.mode
+        suffix = {"demo": " — DÉMO", "exercise": " — EXERCICE"}.get(mode, "")
+        self.setWindowTitle(f"SCOP — Salle de Commandement Opérationnel Parisienne{suffix}")
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks
+                            | QMainWindow.DockOption.AnimatedDocks)
+        self.setTabPosition(Area.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+
+        self.banner: QLabel | None = None
+        if mode in MODE_BANNERS:
+            text, colour = MODE_BANNERS[mode]
+            bar = QToolBar("Mode", self)
+            bar.setObjectName("mode_banner")
+            bar.setMovable(False)
+            bar.setFloatable(False)
+            bar.toggleViewAction().setEnabled(False)
+            self.banner = QLabel(text)
+            self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.banner.setStyleSheet(f"background:{colour}; color:white; font-weight:bold;"
+                                      "font-size:15px; padding:4px;")
+            bar.addWidget(self.banner)
+            bar.setStyleSheet(f"QToolBar {{ background:{colour}; border:0; }}")
+            self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+        self.docks: dict[str, ScopDock] = {}
+        for cls in DOCK_CLASSES:
+            dock = cls(ctx, self)
+            self.docks[dock.dock_id] = dock
+            self.addDockWidget(Area.RightDockWidgetArea, dock)
+
+        self._build_status_bar()
+        self._build_menus()
+        ctx.notices.posted.connect(self._on_notice)
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self._update_clock)
+        self._tick.start(1000)
+        self._update_clock()
+        self.restore_layout()
+
+    # -- status bar ------------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        room = self.ctx.room
+        self.clock_label = QLabel()
+        self.clock_label.setStyleSheet("font-weight:bold; font-size:14px; padding:0 8px;")
+        op = room.operator
+        self.operator_label = QLabel(f"{op.name} — {ROLES[op.role]} — {room.workstation}")
+        self.db_label = QLabel(f"Base : {room.store.backend} ({_short_url(room.store.url)})")
+        self.db_label.setToolTip(room.store.url)
+        self.link_labels: dict[str, QLabel] = {}
+        for w in (self.clock_label, self.operator_label, self.db_label):
+            sb.addPermanentWidget(w)
+        if room.mode in MODE_BANNERS:
+            mode_label = QLabel({"demo": "DÉMO", "exercise": "EXERCICE"}[room.mode])
+            mode_label.setStyleSheet(f"background:{MODE_BANNERS[room.mode][1]}; color:white;"
+                                     "font-weight:bold; padding:0 8px;")
+            sb.addPermanentWidget(mode_label)
+
+    def set_link_state(self, key: str, text: str, state: str = "ok") -> None:
+        """A link (PP, crew feed…) shows its state in the status bar; ``state`` is one of
+        ok, degraded, down, off."""
+        label = self.link_labels.get(key)
+        if label is None:
+            label = QLabel()
+            self.link_labels[key] = label
+            self.statusBar().insertPermanentWidget(2, label)
+        label.setText(f"● {text}")
+        label.setStyleSheet(f"color:{LINK_COLOURS.get(state, '#000')}; padding:0 6px;")
+
+    def _update_clock(self) -> None:
+        self.clock_label.setText(local(self.ctx.room.clock.now()).strftime("%d/%m/%Y %H:%M:%S"))
+
+    def _on_notice(self, level: str, text: str) -> None:
+        self.statusBar().showMessage(("⚠ " if level != "info" else "") + text, 15000)
+        if level == "error" and self.isVisible():
+            QMessageBox.warning(self, "SCOP", text)
+
+    # -- menus -----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file_menu = mb.addMenu("&Fichier")
+        quit_action = QAction("&Quitter", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        self.file_menu = file_menu
+
+        journal = mb.addMenu("&Main courante")
+        jd = self.docks.get("journal")
+        if jd is not None:
+            journal.addAction(jd.focus_action)  # type: ignore[attr-defined]
+            journal.addAction(jd.correct_action)  # type: ignore[attr-defined]
+
+        view = mb.addMenu("&Affichage")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        layouts = view.addMenu("&Dispositions")
+        group = QActionGroup(self)
+        self.layout_actions: dict[str, QAction] = {}
+        for key, (label, _spec) in LAYOUTS.items():
+            act = QAction(label, self, checkable=True)
+            act.triggered.connect(lambda _=False, k=key: self.apply_layout(k))
+            group.addAction(act)
+            layouts.addAction(act)
+            self.layout_actions[key] = act
+        layouts.addSeparator()
+        save = QAction("Enregistrer la disposition de ce poste", self)
+        save.triggered.connect(self.save_layout)
+        layouts.addAction(save)
+        self.view_menu = view
+
+    # -- layouts ---------------------------------------------------------------------------
+
+    def apply_layout(self, key: str) -> None:
+        _label, spec = LAYOUTS[key]
+        placed: set[str] = set()
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            self.removeDockWidget(dock)
+        last_front: ScopDock | None = None
+        area_fronts: list[tuple[Area, ScopDock]] = []
+        for area, groups in spec.items():
+            prev_front: ScopDock | None = None
+            for group in groups:
+                members = [self.docks[d] for d in group if d in self.docks and d not in placed]
+                if not members:
+                    continue
+                front = members[0]
+                if prev_front is None:
+                    self.addDockWidget(area, front)
+                    area_fronts.append((area, front))
+                else:
+                    vertical = area in (Area.LeftDockWidgetArea, Area.RightDockWidgetArea)
+                    self.splitDockWidget(prev_front, front, Qt.Orientation.Vertical if vertical
+                                         else Qt.Orientation.Horizontal)
+                for other in members[1:]:
+                    self.tabifyDockWidget(front, other)
+                for m in members:
+                    m.show()
+                    placed.add(m.dock_id)
+                front.raise_()
+                prev_front = front
+                last_front = front
+        for dock_id, dock in self.docks.items():
+            if dock_id not in placed:
+                if last_front is None:
+                    self.addDockWidget(Area.RightDockWidgetArea, dock)
+                    last_front = dock
+                else:
+                    self.tabifyDockWidget(last_front, dock)
+                dock.show()
+        width, height = max(self.width(), 800), max(self.height(), 600)
+        lefts = [d for a, d in area_fronts if a == Area.LeftDockWidgetArea]
+        rights = [d for a, d in area_fronts if a == Area.RightDockWidgetArea]
+        if lefts and rights:
+            self.resizeDocks([lefts[0], rights[0]], [int(width * 0.58), int(width * 0.42)],
+                             Qt.Orientation.Horizontal)
+        bottoms = [d for a, d in area_fronts if a == Area.BottomDockWidgetArea]
+        if bottoms:
+            self.resizeDocks([bottoms[0]], [int(height * 0.33)], Qt.Orientation.Vertical)
+        if key in self.layout_actions:
+            self.layout_actions[key].setChecked(True)
+        self._layout_key = key
+
+    def _key(self, name: str) -> str:
+        return f"postes/{self.workstation}/{name}"
+
+    def save_layout(self) -> None:
+        s = self.settings
+        s.setValue(self._key("geometry"), self.saveGeometry())
+        s.setValue(self._key("state"), self.saveState())
+        screen = self.screen()
+        s.setValue(self._key("screen"), screen.name() if screen else "")
+        s.setValue(self._key("layout"), getattr(self, "_layout_key", ""))
+        s.sync()
+
+    def restore_layout(self) -> None:
+        """The workstation's saved layout, else the role's named layout. A window or dock
+        saved on a screen that is no longer there comes back on the primary screen."""
+        s = self.settings
+        geometry = s.value(self._key("geometry"))
+        state = s.value(self._key("state"))
+        default_key = ROLE_LAYOUT.get(self.ctx.room.operator.role, "operateur")
+        self.apply_layout(str(s.value(self._key("layout")) or default_key))
+        if isinstance(geometry, QByteArray) and isinstance(state, QByteArray):
+            self.restoreGeometry(geometry)
+            self.restoreState(state)
+            saved_screen = str(s.value(self._key("screen")) or "")
+            names = {sc.name() for sc in QGuiApplication.screens()}
+            if saved_screen not in names or not self._on_some_screen(self):
+                self._move_to_primary(self)
+            for dock in self.docks.values():
+                if dock.isFloating() and not self._on_some_screen(dock):
+                    self._move_to_primary(dock)
+
+    @staticmethod
+    def _on_some_screen(w: QWidget) -> bool:
+        centre = w.frameGeometry().center()
+        return any(sc.geometry().contains(centre) for sc in QGuiApplication.screens())
+
+    @staticmethod
+    def _move_to_primary(w: QWidget) -> None:
+        primary = QGuiApplication.primaryScreen()
+        if primary is None:
+            return
+        avail = primary.availableGeometry()
+        w.resize(min(w.width(), avail.width()), min(w.height(), avail.height()))
+        w.move(avail.topLeft() + QPoint(max(0, (avail.width() - w.width()) // 2),
+                                        max(0, (avail.height() - w.height()) // 2)))
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def all_docks_ready(self) -> bool:
+        return all(d.is_ready() for d in self.docks.values() if d.isVisible())
+
+    def unready_docks(self) -> list[str]:
+        return [d.title for d in self.docks.values() if d.isVisible() and not d.is_ready()]
+
+    def dock(self, dock_id: str) -> Any:
+        return self.docks[dock_id]
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self._tick.stop()
+        for dock in self.docks.values():
+            dock.teardown()
+        super().closeEvent(event)
+
+
+def _short_url(url: str) -> str:
+    return url if len(url) <= 48 else "…" + url[-47:]
+
