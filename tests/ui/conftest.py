@@ -1,0 +1,47 @@
+"""Qt fixtures: the window as a user gets it, over a real SQLite room."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+
+# QtWebEngine must be imported, and contexts shared, before the QApplication exists.
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+import PySide6.QtWebEngineWidgets  # noqa: E402, F401
+
+from scop.room import Room  # noqa: E402
+from scop.ui.context import Notices, RoomBridge, Selection, UiContext  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path: Any) -> QSettings:
+    return QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_ctx(qtbot: Any) -> Iterator[Any]:
+    made: list[UiContext] = []
+
+    def make(room: Room, poll_ms: int = 0) -> UiContext:
+        ctx = UiContext(room, RoomBridge(room, poll_ms=poll_ms), Notices(), Selection())
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.bridge.stop()
+
+
+@pytest.fixture
+def window(qtbot: Any, demo_room: Room, make_ctx: Any, settings: QSettings) -> Any:
+    from scop.ui.main_window import MainWindow
+
+    w = MainWindow(make_ctx(demo_room), settings)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitUntil(w.all_docks_ready, timeout=20000)
+    return w
