@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
             dock = cls(ctx, self)
             self.docks[dock.dock_id] = dock
             self.addDockWidget(Area.RightDockWidgetArea, dock)
+        for dock in self.docks.values():
+            dock.wire(self.docks)
 
         self._build_status_bar()
         self._build_menus()

@@ -37,5 +37,9 @@ class ScopDock(QDockWidget):
         """Painted at least once; docks with asynchronous content (the map) add to this."""
         return self._painted
 
+    def wire(self, docks: dict[str, ScopDock]) -> None:
+        """Connect to the other docks once all exist (e.g. the map's "create an event here"
+        to the events dock's intake). Absent docks are simply not wired."""
+
     def teardown(self) -> None:
         """Disconnect from the context. Called once, before the window closes."""
