@@ -8,10 +8,16 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("scop")
+
+# A service starter gets (ctx, window, args) once the window exists and returns the asyncio
+# tasks it started (feeds, PP link, simulators); they are cancelled when the console closes.
+# Each starter decides from ctx.room.mode and args whether it runs (e.g. simulators: DÉMO).
+ServiceStarter = Callable[[Any, Any, argparse.Namespace], list["asyncio.Task[Any]"]]
 
 
 def prepare_environment(headless: bool) -> None:
@@ -27,15 +33,16 @@ def prepare_environment(headless: bool) -> None:
                           "--disable-sync --no-first-run")
 
 
-Service = Callable[..., Awaitable[None]]
+def start_demo_crew_movement(ctx: Any, _window: Any,
+                             args: argparse.Namespace) -> list[asyncio.Task[Any]]:
+    if ctx.room.mode != "demo" or getattr(args, "no_sim", False) or args.screenshot:
+        return []
+    return [asyncio.get_event_loop().create_task(_demo_crew_movement(ctx.room))]
 
 
-async def demo_crew_movement(room: object, period: float = 2.0) -> None:
-    """Move the demo crews until cancelled."""
+async def _demo_crew_movement(room: Any, period: float = 2.0) -> None:
     from scop.demo import DemoMover
-    from scop.room import Room
 
-    assert isinstance(room, Room)
     mover = DemoMover()
     while True:
         await asyncio.sleep(period)
@@ -45,10 +52,12 @@ async def demo_crew_movement(room: object, period: float = 2.0) -> None:
             log.exception("simulateur d'équipages : pas de mouvement ce tour-ci")
 
 
-async def _wait_ready_and_grab(window: object, out: Path, timeout: float = 60.0) -> int:
-    from scop.ui.main_window import MainWindow
+SERVICE_STARTERS: list[ServiceStarter] = [
+    start_demo_crew_movement,
+]
 
-    assert isinstance(window, MainWindow)
+
+async def _wait_ready_and_grab(window: Any, out: Path, timeout: float = 60.0) -> int:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not window.all_docks_ready():
@@ -66,67 +75,64 @@ async def _wait_ready_and_grab(window: object, out: Path, timeout: float = 60.0)
     return 0
 
 
-def run_console(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    headless = args.screenshot is not None
+def qt_application(headless: bool) -> Any:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     prepare_environment(headless)
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
 
-    import qasync
-    from PySide6.QtWidgets import QApplication, QDialog
-
-    from scop.cli import default_db_url
-    from scop.clock import SystemClock
-    from scop.demo import DEMO_OPERATOR, demo_drafts
-    from scop.journal.store import JournalStore
-    from scop.models.entries import Operator
-    from scop.room import open_room
-    from scop.ui.context import Notices, RoomBridge, Selection, UiContext
-    from scop.ui.login import LoginDialog
-    from scop.ui.main_window import MainWindow
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
     app.setApplicationName("SCOP")
     app.setOrganizationName("VilleDeParis")
     app.setApplicationDisplayName("SCOP")
+    return app
 
-    url = args.db or default_db_url()
-    demo = args.demo or args.db is None
-    clock = SystemClock()
-    store = JournalStore.open(url, clock)
-    mode = store.meta("mode") or ("demo" if demo else "live")
-    if mode == "exercise":
-        print("Cette base est une base d'exercice : ouvrez-la avec « scop exercise ».",
-              file=sys.stderr)
-        return 2
+
+def identify(args: argparse.Namespace, mode: str, headless: bool) -> Any:
+    """The operator of this session, from the command line or the login dialog."""
+    from PySide6.QtWidgets import QDialog
+
+    from scop.demo import DEMO_OPERATOR
+    from scop.models.entries import Operator
+    from scop.ui.login import LoginDialog
 
     if args.operator:
-        operator = Operator(args.operator, args.role)
-    elif headless:
-        operator = DEMO_OPERATOR
-    else:
-        dialog = LoginDialog(args.workstation, mode)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return 1
-        operator = dialog.operator()
+        return Operator(args.operator, args.role)
+    if headless:
+        return DEMO_OPERATOR
+    dialog = LoginDialog(args.workstation, mode)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.operator()
 
-    label = "Salle de démonstration" if mode == "demo" else "Salle de commandement"
-    room = open_room(store, clock, operator, mode=mode, label=label,
-                     workstation=args.workstation)
-    if mode == "demo" and not room.state.crews:
-        room.record_all(demo_drafts())
-    room.login()
 
+def run_window(app: Any, room: Any, args: argparse.Namespace,
+               configure: Callable[[Any, Any], None] | None = None) -> int:
+    """Show the console over ``room`` until it is closed (or, with --screenshot, until every
+    dock has painted and the PNG is written). ``configure(ctx, window)`` lets a launcher
+    (replay, exercise) add its own docks or controls before the window shows."""
+    import qasync
+
+    from scop.ui.context import Notices, RoomBridge, Selection, UiContext
+    from scop.ui.main_window import MainWindow
+
+    headless = args.screenshot is not None
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     ctx = UiContext(room, RoomBridge(room), Notices(), Selection())
     window = MainWindow(ctx)
-    if args.layout:
+    if configure is not None:
+        configure(ctx, window)
+    if getattr(args, "layout", None):
         window.apply_layout(args.layout)
 
-    tasks: list[asyncio.Task[None]] = []
-    if mode == "demo" and not args.no_sim and not headless:
-        tasks.append(loop.create_task(demo_crew_movement(room)))
+    tasks: list[asyncio.Task[Any]] = []
+    for starter in SERVICE_STARTERS:
+        tasks += starter(ctx, window, args)
 
     code = 0
     try:
@@ -145,12 +151,47 @@ def run_console(args: argparse.Namespace) -> int:
         with contextlib.suppress(Exception):
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
         ctx.bridge.stop()
-        with contextlib.suppress(Exception):
-            room.logout()
         if window.isVisible():
             window.close()
-        window.deleteLater()
+        window.deleteLater()  # before the loop closes: qasync + WebEngine (HOUSE_STYLE)
         app.processEvents()
         loop.close()
-        store.close()
     return code
+
+
+def run_console(args: argparse.Namespace) -> int:
+    headless = args.screenshot is not None
+    app = qt_application(headless)
+
+    from scop.cli import default_db_url
+    from scop.clock import SystemClock
+    from scop.demo import demo_drafts
+    from scop.journal.store import JournalStore
+    from scop.room import open_room
+
+    url = args.db or default_db_url()
+    demo = args.demo or args.db is None
+    clock = SystemClock()
+    store = JournalStore.open(url, clock)
+    try:
+        mode = store.meta("mode") or ("demo" if demo else "live")
+        if mode == "exercise":
+            print("Cette base est une base d'exercice : ouvrez-la avec « scop exercise ».",
+                  file=sys.stderr)
+            return 2
+        operator = identify(args, mode, headless)
+        if operator is None:
+            return 1
+        label = "Salle de démonstration" if mode == "demo" else "Salle de commandement"
+        room = open_room(store, clock, operator, mode=mode, label=label,
+                         workstation=args.workstation)
+        if mode == "demo" and not room.state.crews:
+            room.record_all(demo_drafts())
+        room.login()
+        try:
+            return run_window(app, room, args)
+        finally:
+            with contextlib.suppress(Exception):
+                room.logout()
+    finally:
+        store.close()
