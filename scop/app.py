@@ -28,13 +28,15 @@ def prepare_environment(headless: bool) -> None:
         # As root, Chromium's sandbox kills QtWebEngine (HOUSE_STYLE).
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     # The room has no internet: keep Chromium from trying to reach Google's services.
-    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS",
-                          "--disable-background-networking --disable-component-update "
-                          "--disable-sync --no-first-run")
+    os.environ.setdefault(
+        "QTWEBENGINE_CHROMIUM_FLAGS",
+        "--disable-background-networking --disable-component-update --disable-sync --no-first-run",
+    )
 
 
-def start_demo_crew_movement(ctx: Any, _window: Any,
-                             args: argparse.Namespace) -> list[asyncio.Task[Any]]:
+def start_demo_crew_movement(
+    ctx: Any, _window: Any, args: argparse.Namespace
+) -> list[asyncio.Task[Any]]:
     if ctx.room.mode != "demo" or getattr(args, "no_sim", False) or args.screenshot:
         return []
     return [asyncio.get_event_loop().create_task(_demo_crew_movement(ctx.room))]
@@ -62,8 +64,10 @@ async def _wait_ready_and_grab(window: Any, out: Path, timeout: float = 60.0) ->
     deadline = loop.time() + timeout
     while not window.all_docks_ready():
         if loop.time() > deadline:
-            print("scop --screenshot : panneaux jamais prêts : "
-                  + ", ".join(window.unready_docks()), file=sys.stderr)
+            print(
+                "scop --screenshot : panneaux jamais prêts : " + ", ".join(window.unready_docks()),
+                file=sys.stderr,
+            )
             return 1
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)  # one more frame: grab() right after an update can be stale
@@ -76,8 +80,9 @@ async def _wait_ready_and_grab(window: Any, out: Path, timeout: float = 60.0) ->
 
 
 def qt_application(headless: bool) -> Any:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     prepare_environment(headless)
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
@@ -86,6 +91,7 @@ def qt_application(headless: bool) -> Any:
     import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     app.setApplicationName("SCOP")
     app.setOrganizationName("VilleDeParis")
     app.setApplicationDisplayName("SCOP")
@@ -110,8 +116,12 @@ def identify(args: argparse.Namespace, mode: str, headless: bool) -> Any:
     return dialog.operator()
 
 
-def run_window(app: Any, room: Any, args: argparse.Namespace,
-               configure: Callable[[Any, Any], None] | None = None) -> int:
+def run_window(
+    app: Any,
+    room: Any,
+    args: argparse.Namespace,
+    configure: Callable[[Any, Any], None] | None = None,
+) -> int:
     """Show the console over ``room`` until it is closed (or, with --screenshot, until every
     dock has painted and the PNG is written). ``configure(ctx, window)`` lets a launcher
     (replay, exercise) add its own docks or controls before the window shows."""
@@ -176,15 +186,18 @@ def run_console(args: argparse.Namespace) -> int:
     try:
         mode = store.meta("mode") or ("demo" if demo else "live")
         if mode == "exercise":
-            print("Cette base est une base d'exercice : ouvrez-la avec « scop exercise ».",
-                  file=sys.stderr)
+            print(
+                "Cette base est une base d'exercice : ouvrez-la avec « scop exercise ».",
+                file=sys.stderr,
+            )
             return 2
         operator = identify(args, mode, headless)
         if operator is None:
             return 1
         label = "Salle de démonstration" if mode == "demo" else "Salle de commandement"
-        room = open_room(store, clock, operator, mode=mode, label=label,
-                         workstation=args.workstation)
+        room = open_room(
+            store, clock, operator, mode=mode, label=label, workstation=args.workstation
+        )
         if mode == "demo" and not room.state.crews:
             room.record_all(demo_drafts())
         room.login()

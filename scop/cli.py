@@ -17,9 +17,7 @@ import platformdirs
 
 # Each module registers its subcommands: register(subparsers) setting ``func`` to a callable
 # taking the parsed arguments and returning an exit code.
-COMMAND_MODULES = (
-    "scop.journal.cli",
-)
+COMMAND_MODULES = ("scop.journal.cli",)
 
 
 def default_db_path() -> Path:
@@ -34,7 +32,9 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(x) for x in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"taille attendue sous la forme 1920x1080, pas {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"taille attendue sous la forme 1920x1080, pas {text!r}"
+        ) from None
     if not (320 <= w <= 10000 and 240 <= h <= 10000):
         raise argparse.ArgumentTypeError(f"taille hors limites : {text}")
     return w, h
@@ -45,23 +45,46 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scop",
         description="Console de la Salle de Commandement Opérationnel Parisienne (SCOP).",
     )
-    p.add_argument("--db", metavar="URL",
-                   help="base de la salle (URL SQLAlchemy : sqlite:///…, postgresql+psycopg://…);"
-                        " par défaut la base de démonstration locale")
-    p.add_argument("--demo", action="store_true",
-                   help="ouvrir en mode DÉMO (implicite avec la base par défaut)")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="base de la salle (URL SQLAlchemy : sqlite:///…, postgresql+psycopg://…);"
+        " par défaut la base de démonstration locale",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="ouvrir en mode DÉMO (implicite avec la base par défaut)",
+    )
     p.add_argument("--operator", metavar="NOM", help="nom de l'opérateur (sinon demandé)")
-    p.add_argument("--role", choices=["operator", "chief", "trainer"], default="operator",
-                   help="rôle : operator (opérateur), chief (chef de salle), trainer (formateur)")
+    p.add_argument(
+        "--role",
+        choices=["operator", "chief", "trainer"],
+        default="operator",
+        help="rôle : operator (opérateur), chief (chef de salle), trainer (formateur)",
+    )
     p.add_argument("--workstation", default=socket.gethostname(), help="nom du poste")
-    p.add_argument("--layout", choices=["operateur", "chef", "formateur"],
-                   help="disposition nommée à appliquer au démarrage")
-    p.add_argument("--screenshot", metavar="PNG", type=Path,
-                   help="démarrer sans écran, enregistrer une capture de la console et quitter")
-    p.add_argument("--size", type=parse_size, default=(1920, 1080), metavar="LxH",
-                   help="taille de la fenêtre pour --screenshot (défaut 1920x1080)")
-    p.add_argument("--no-sim", action="store_true",
-                   help="ne pas lancer les simulateurs de démonstration")
+    p.add_argument(
+        "--layout",
+        choices=["operateur", "chef", "formateur"],
+        help="disposition nommée à appliquer au démarrage",
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        type=Path,
+        help="démarrer sans écran, enregistrer une capture de la console et quitter",
+    )
+    p.add_argument(
+        "--size",
+        type=parse_size,
+        default=(1920, 1080),
+        metavar="LxH",
+        help="taille de la fenêtre pour --screenshot (défaut 1920x1080)",
+    )
+    p.add_argument(
+        "--no-sim", action="store_true", help="ne pas lancer les simulateurs de démonstration"
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMANDE")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

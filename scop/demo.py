@@ -18,11 +18,26 @@ from scop.models.state import RoomState
 
 # Rough centre of each arrondissement (lon, lat), inside the built-up area.
 ARRONDISSEMENTS: dict[int, tuple[float, float]] = {
-    1: (2.3347, 48.8627), 2: (2.3411, 48.8679), 3: (2.3621, 48.8645), 4: (2.3560, 48.8540),
-    5: (2.3516, 48.8451), 6: (2.3332, 48.8485), 7: (2.3066, 48.8581), 8: (2.3070, 48.8737),
-    9: (2.3366, 48.8794), 10: (2.3602, 48.8760), 11: (2.3802, 48.8593), 12: (2.3950, 48.8400),
-    13: (2.3619, 48.8300), 14: (2.3254, 48.8300), 15: (2.2950, 48.8407), 16: (2.2750, 48.8628),
-    17: (2.3062, 48.8870), 18: (2.3491, 48.8900), 19: (2.3829, 48.8830), 20: (2.4000, 48.8642),
+    1: (2.3347, 48.8627),
+    2: (2.3411, 48.8679),
+    3: (2.3621, 48.8645),
+    4: (2.3560, 48.8540),
+    5: (2.3516, 48.8451),
+    6: (2.3332, 48.8485),
+    7: (2.3066, 48.8581),
+    8: (2.3070, 48.8737),
+    9: (2.3366, 48.8794),
+    10: (2.3602, 48.8760),
+    11: (2.3802, 48.8593),
+    12: (2.3950, 48.8400),
+    13: (2.3619, 48.8300),
+    14: (2.3254, 48.8300),
+    15: (2.2950, 48.8407),
+    16: (2.2750, 48.8628),
+    17: (2.3062, 48.8870),
+    18: (2.3491, 48.8900),
+    19: (2.3829, 48.8830),
+    20: (2.4000, 48.8642),
 }
 
 DIVISIONS = {
@@ -40,30 +55,102 @@ DEMO_OPERATOR = Operator("B. Lefèvre", "operator")
 
 # (id, category, title, gravity, source, address, lon, lat, description, crews)
 DEMO_EVENTS = [
-    ("EV-0001", "FIR", "Feu d'appartement, fumées au 3e étage", 4, "appel_3975",
-     "52 Rue Oberkampf, 75011 Paris", 2.3748, 48.8649,
-     "Appel d'une voisine : fumée noire sortant d'une fenêtre, BSPP prévenue.", ("V11-1", "P11-1")),
-    ("EV-0002", "ASB", "Rixe devant un établissement de nuit", 3, "appel_3975",
-     "14 Rue de Lappe, 75011 Paris", 2.3733, 48.8535,
-     "Cinq à six personnes, une personne au sol.", ("V12-1",)),
-    ("EV-0003", "ASB/ABV", "Véhicule abandonné sur emplacement livraison", 1, "dansmarue",
-     "8 Rue Caulaincourt, 75018 Paris", 2.3318, 48.8863, "Signalement DansMaRue n° 2611-4471.",
-     ()),
-    ("EV-0004", "TRP/COL", "Accident matériel, chaussée encombrée", 2, "equipage",
-     "Place de la Nation, 75012 Paris", 2.3958, 48.8483,
-     "Deux véhicules, pas de blessé, circulation perturbée.", ("V20-1",)),
-    ("EV-0005", "FLD", "Fuite d'eau importante sur la voie publique", 2, "partenaire",
-     "31 Rue de Vaugirard, 75006 Paris", 2.3300, 48.8478,
-     "Eau de Paris prévenue, trottoir inondé.", ("P06-1",)),
-    ("EV-0006", "PSW/SUS", "Occupation illicite de hall d'immeuble", 2, "appel_3975",
-     "12 Rue Curial, 75019 Paris", 2.3735, 48.8930, "Bailleur social signalant des nuisances.",
-     ()),
-    ("EV-0007", "HLT", "Personne vulnérable en détresse sur un banc", 3, "pp",
-     "Square du Temple, 75003 Paris", 2.3609, 48.8644,
-     "Signalement de la Préfecture de Police, personne âgée désorientée.", ("B03-1",)),
-    ("EV-0008", "ASB", "Dépôt sauvage encombrant", 1, "dansmarue",
-     "45 Boulevard de Belleville, 75011 Paris", 2.3796, 48.8700, "Photo jointe au signalement.",
-     ()),
+    (
+        "EV-0001",
+        "FIR",
+        "Feu d'appartement, fumées au 3e étage",
+        4,
+        "appel_3975",
+        "52 Rue Oberkampf, 75011 Paris",
+        2.3748,
+        48.8649,
+        "Appel d'une voisine : fumée noire sortant d'une fenêtre, BSPP prévenue.",
+        ("V11-1", "P11-1"),
+    ),
+    (
+        "EV-0002",
+        "ASB",
+        "Rixe devant un établissement de nuit",
+        3,
+        "appel_3975",
+        "14 Rue de Lappe, 75011 Paris",
+        2.3733,
+        48.8535,
+        "Cinq à six personnes, une personne au sol.",
+        ("V12-1",),
+    ),
+    (
+        "EV-0003",
+        "ASB/ABV",
+        "Véhicule abandonné sur emplacement livraison",
+        1,
+        "dansmarue",
+        "8 Rue Caulaincourt, 75018 Paris",
+        2.3318,
+        48.8863,
+        "Signalement DansMaRue n° 2611-4471.",
+        (),
+    ),
+    (
+        "EV-0004",
+        "TRP/COL",
+        "Accident matériel, chaussée encombrée",
+        2,
+        "equipage",
+        "Place de la Nation, 75012 Paris",
+        2.3958,
+        48.8483,
+        "Deux véhicules, pas de blessé, circulation perturbée.",
+        ("V20-1",),
+    ),
+    (
+        "EV-0005",
+        "FLD",
+        "Fuite d'eau importante sur la voie publique",
+        2,
+        "partenaire",
+        "31 Rue de Vaugirard, 75006 Paris",
+        2.3300,
+        48.8478,
+        "Eau de Paris prévenue, trottoir inondé.",
+        ("P06-1",),
+    ),
+    (
+        "EV-0006",
+        "PSW/SUS",
+        "Occupation illicite de hall d'immeuble",
+        2,
+        "appel_3975",
+        "12 Rue Curial, 75019 Paris",
+        2.3735,
+        48.8930,
+        "Bailleur social signalant des nuisances.",
+        (),
+    ),
+    (
+        "EV-0007",
+        "HLT",
+        "Personne vulnérable en détresse sur un banc",
+        3,
+        "pp",
+        "Square du Temple, 75003 Paris",
+        2.3609,
+        48.8644,
+        "Signalement de la Préfecture de Police, personne âgée désorientée.",
+        ("B03-1",),
+    ),
+    (
+        "EV-0008",
+        "ASB",
+        "Dépôt sauvage encombrant",
+        1,
+        "dansmarue",
+        "45 Boulevard de Belleville, 75011 Paris",
+        2.3796,
+        48.8700,
+        "Photo jointe au signalement.",
+        (),
+    ),
 ]
 
 
@@ -85,40 +172,83 @@ def demo_crews(seed: int = 75) -> list[dict[str, object]]:
                 status = "indisponible"
             if arr == 16 and mode == "velo":
                 status = "hors_service"
-            crews.append({
-                "call_sign": call_sign, "division": _division(arr), "mode": mode,
-                "status": status, "agents": 3 if mode == "vehicule" else 2,
-                "lon": round(lon + rng.uniform(-0.006, 0.006), 6),
-                "lat": round(lat + rng.uniform(-0.004, 0.004), 6),
-                "heading": rng.randrange(0, 360),
-            })
+            crews.append(
+                {
+                    "call_sign": call_sign,
+                    "division": _division(arr),
+                    "mode": mode,
+                    "status": status,
+                    "agents": 3 if mode == "vehicule" else 2,
+                    "lon": round(lon + rng.uniform(-0.006, 0.006), 6),
+                    "lat": round(lat + rng.uniform(-0.004, 0.004), 6),
+                    "heading": rng.randrange(0, 360),
+                }
+            )
     return crews
 
 
 def demo_drafts() -> list[Draft]:
     """The entries that open a demo shift: crews taking service, events under way."""
-    drafts = [Draft(k.NOTE, {"text": "Prise de service de la brigade de jour — 48 équipages."},
-                    "operateur", DEMO_CHIEF)]
+    drafts = [
+        Draft(
+            k.NOTE,
+            {"text": "Prise de service de la brigade de jour — 48 équipages."},
+            "operateur",
+            DEMO_CHIEF,
+        )
+    ]
     drafts += [Draft(k.CREW_REGISTERED, c, "equipage", DEMO_OPERATOR) for c in demo_crews()]
-    for (ev_id, cat, title, grav, src, addr, lon, lat, desc, crews) in DEMO_EVENTS:
-        drafts.append(Draft(k.EVENT_CREATED, {
-            "id": ev_id, "category": cat, "title": title, "gravity": grav, "source": src,
-            "address": addr, "lon": lon, "lat": lat, "description": desc,
-        }, src, DEMO_OPERATOR))
-        drafts += [Draft(k.CREW_ENGAGED, {"call_sign": c, "event_id": ev_id}, "operateur",
-                         DEMO_OPERATOR) for c in crews]
-    drafts.append(Draft(k.CREW_STATUS, {"call_sign": "V11-1", "status": "sur_les_lieux"},
-                        "equipage", DEMO_OPERATOR))
-    drafts.append(Draft(k.EVENT_STATUS, {"id": "EV-0001", "status": "en_cours"}, "operateur",
-                        DEMO_CHIEF))
-    drafts.append(Draft(k.NOTE, {"text": "BSPP sur place au 52 rue Oberkampf, périmètre "
-                                         "de sécurité mis en place par V11-1."},
-                        "equipage", DEMO_OPERATOR))
+    for ev_id, cat, title, grav, src, addr, lon, lat, desc, crews in DEMO_EVENTS:
+        drafts.append(
+            Draft(
+                k.EVENT_CREATED,
+                {
+                    "id": ev_id,
+                    "category": cat,
+                    "title": title,
+                    "gravity": grav,
+                    "source": src,
+                    "address": addr,
+                    "lon": lon,
+                    "lat": lat,
+                    "description": desc,
+                },
+                src,
+                DEMO_OPERATOR,
+            )
+        )
+        drafts += [
+            Draft(k.CREW_ENGAGED, {"call_sign": c, "event_id": ev_id}, "operateur", DEMO_OPERATOR)
+            for c in crews
+        ]
+    drafts.append(
+        Draft(
+            k.CREW_STATUS,
+            {"call_sign": "V11-1", "status": "sur_les_lieux"},
+            "equipage",
+            DEMO_OPERATOR,
+        )
+    )
+    drafts.append(
+        Draft(k.EVENT_STATUS, {"id": "EV-0001", "status": "en_cours"}, "operateur", DEMO_CHIEF)
+    )
+    drafts.append(
+        Draft(
+            k.NOTE,
+            {
+                "text": "BSPP sur place au 52 rue Oberkampf, périmètre "
+                "de sécurité mis en place par V11-1."
+            },
+            "equipage",
+            DEMO_OPERATOR,
+        )
+    )
     return drafts
 
 
-def _step_towards(lon: float, lat: float, tlon: float, tlat: float,
-                  metres: float) -> tuple[float, float, float]:
+def _step_towards(
+    lon: float, lat: float, tlon: float, tlat: float, metres: float
+) -> tuple[float, float, float]:
     dx = (tlon - lon) * 73_000.0  # metres per degree of longitude at Paris's latitude
     dy = (tlat - lat) * 111_000.0
     dist = math.hypot(dx, dy)
@@ -149,19 +279,25 @@ class DemoMover:
     def step(self, state: RoomState, now: datetime, dt: float) -> list[PositionFix]:
         fixes = []
         for crew in state.crews.values():
-            if crew.lon is None or crew.lat is None or crew.status in ("hors_service",
-                                                                        "sur_les_lieux"):
+            if (
+                crew.lon is None
+                or crew.lat is None
+                or crew.status in ("hors_service", "sur_les_lieux")
+            ):
                 continue
             event = state.events.get(crew.event_id) if crew.event_id else None
             if event is not None and event.lon is not None and event.lat is not None:
                 target = (event.lon, event.lat)
             else:
                 target = self._targets.get(crew.call_sign) or self._patrol_target(crew)
-                if (abs(target[0] - crew.lon) < 1e-5 and abs(target[1] - crew.lat) < 1e-5):
+                if abs(target[0] - crew.lon) < 1e-5 and abs(target[1] - crew.lat) < 1e-5:
                     target = self._patrol_target(crew)
                 self._targets[crew.call_sign] = target
             speed = SPEEDS.get(crew.mode, 1.3) * (1.6 if event else 0.6)
             lon, lat, heading = _step_towards(crew.lon, crew.lat, *target, speed * dt)
-            fixes.append(PositionFix(crew.call_sign, now, round(lon, 6), round(lat, 6),
-                                     round(heading, 1), speed))
+            fixes.append(
+                PositionFix(
+                    crew.call_sign, now, round(lon, 6), round(lat, 6), round(heading, 1), speed
+                )
+            )
         return fixes

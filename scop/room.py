@@ -67,8 +67,13 @@ class Room:
 
     # -- writing -------------------------------------------------------------------------
 
-    def record(self, kind: str, payload: dict[str, object] | None = None,
-               source: str = "operateur", author: Operator | None = None) -> Entry:
+    def record(
+        self,
+        kind: str,
+        payload: dict[str, object] | None = None,
+        source: str = "operateur",
+        author: Operator | None = None,
+    ) -> Entry:
         return self.record_all([Draft(kind, payload or {}, source, author)])[0]
 
     def record_all(self, drafts: Sequence[Draft]) -> list[Entry]:
@@ -121,8 +126,15 @@ class Room:
         return self.record(k.LOGOUT, {"workstation": self.workstation})
 
 
-def open_room(store: JournalStore, clock: Clock, operator: Operator, *, mode: str = "live",
-              label: str = "", workstation: str = "poste-1") -> Room:
+def open_room(
+    store: JournalStore,
+    clock: Clock,
+    operator: Operator,
+    *,
+    mode: str = "live",
+    label: str = "",
+    workstation: str = "poste-1",
+) -> Room:
     """Open (and on first use initialise) the room held by ``store``."""
     room = Room(store, clock, operator, workstation)
     room.load()

@@ -10,8 +10,10 @@ from pathlib import Path
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="scop-tests-"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS",
-                      "--disable-background-networking --disable-component-update --no-first-run")
+os.environ.setdefault(
+    "QTWEBENGINE_CHROMIUM_FLAGS",
+    "--disable-background-networking --disable-component-update --no-first-run",
+)
 # Never touch the user's real demo database or layout settings.
 os.environ["XDG_DATA_HOME"] = str(_SESSION_DIR / "data")
 os.environ["XDG_CONFIG_HOME"] = str(_SESSION_DIR / "config")
@@ -65,8 +67,10 @@ def pg_url() -> str:
     """A real PostgreSQL server, started by ``./dev test`` (never a mock)."""
     url = os.environ.get("SCOP_TEST_PG_URL")
     if not url:
-        pytest.fail("SCOP_TEST_PG_URL is not set: run the suite with ./dev test, which starts "
-                    "PostgreSQL on loopback")
+        pytest.fail(
+            "SCOP_TEST_PG_URL is not set: run the suite with ./dev test, which starts "
+            "PostgreSQL on loopback"
+        )
     return url
 
 

@@ -22,7 +22,9 @@ def _db_default() -> str:
 def _when(text: str) -> datetime:
     t = datetime.fromisoformat(text)
     if t.tzinfo is None:
-        raise argparse.ArgumentTypeError("heure attendue avec son décalage, ex. 2026-11-23T07:00+01:00")
+        raise argparse.ArgumentTypeError(
+            "heure attendue avec son décalage, ex. 2026-11-23T07:00+01:00"
+        )
     return t
 
 
@@ -62,8 +64,13 @@ def _verify(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     store = JournalStore.open(args.db or _db_default(), SystemClock(), readonly=True)
     try:
-        n = export_journal(store, args.out, since=args.since, until=args.until,
-                           with_positions=not args.no_positions)
+        n = export_journal(
+            store,
+            args.out,
+            since=args.since,
+            until=args.until,
+            with_positions=not args.no_positions,
+        )
     except ExportError as exc:
         print(f"scop journal export : {exc}", file=sys.stderr)
         return 1

@@ -34,13 +34,28 @@ def _open(path: Path, mode: str) -> IO[str]:
 
 
 def _entry_dict(e: Entry) -> dict[str, Any]:
-    return {"type": "entry", "position": e.position, "ts": e.ts_iso, "author": e.author,
-            "role": e.role, "source": e.source, "kind": e.kind, "payload": e.payload,
-            "prev_hash": e.prev_hash, "hash": e.hash}
+    return {
+        "type": "entry",
+        "position": e.position,
+        "ts": e.ts_iso,
+        "author": e.author,
+        "role": e.role,
+        "source": e.source,
+        "kind": e.kind,
+        "payload": e.payload,
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
 
 
-def export_journal(store: JournalStore, path: Path, *, since: datetime | None = None,
-                   until: datetime | None = None, with_positions: bool = True) -> int:
+def export_journal(
+    store: JournalStore,
+    path: Path,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    with_positions: bool = True,
+) -> int:
     """Write the chain from its start (a chain cannot be verified from its middle) up to
     ``until`` and, for replay, the crew positions from ``since``. The store is verified
     first, so an export never launders an altered journal. Returns the number of entries."""
@@ -49,10 +64,15 @@ def export_journal(store: JournalStore, path: Path, *, since: datetime | None = 
         raise ExportError(f"export refusé, la main courante est altérée : {report.message()}")
     n, last_hash = 0, GENESIS_HASH
     with _open(path, "w") as f:
-        header = {"type": "header", "format": FORMAT, "version": VERSION,
-                  "mode": store.meta("mode") or "live", "label": store.meta("label") or "",
-                  "since": to_iso(since) if since else None,
-                  "until": to_iso(until) if until else None}
+        header = {
+            "type": "header",
+            "format": FORMAT,
+            "version": VERSION,
+            "mode": store.meta("mode") or "live",
+            "label": store.meta("label") or "",
+            "since": to_iso(since) if since else None,
+            "until": to_iso(until) if until else None,
+        }
         f.write(json.dumps(header, ensure_ascii=False) + "\n")
         for e in store.iter_entries():
             if until is not None and e.ts > until:
@@ -65,9 +85,20 @@ def export_journal(store: JournalStore, path: Path, *, since: datetime | None = 
             while chunk := store.read_positions(after, 20000, until):
                 for _id, fx in chunk:
                     if since is None or fx.ts >= since:
-                        f.write(json.dumps({"type": "position", "call_sign": fx.call_sign,
-                                            "ts": to_iso(fx.ts), "lon": fx.lon, "lat": fx.lat,
-                                            "heading": fx.heading, "speed": fx.speed}) + "\n")
+                        f.write(
+                            json.dumps(
+                                {
+                                    "type": "position",
+                                    "call_sign": fx.call_sign,
+                                    "ts": to_iso(fx.ts),
+                                    "lon": fx.lon,
+                                    "lat": fx.lat,
+                                    "heading": fx.heading,
+                                    "speed": fx.speed,
+                                }
+                            )
+                            + "\n"
+                        )
                 after = chunk[-1][0]
         f.write(json.dumps({"type": "head", "position": n, "hash": last_hash}) + "\n")
     return n
@@ -82,8 +113,17 @@ class ExportedShift:
 
 
 def _entry_from(d: dict[str, Any]) -> Entry:
-    return Entry(int(d["position"]), from_iso(d["ts"]), d["author"], d["role"], d["source"],
-                 d["kind"], d["payload"], d["prev_hash"], d["hash"])
+    return Entry(
+        int(d["position"]),
+        from_iso(d["ts"]),
+        d["author"],
+        d["role"],
+        d["source"],
+        d["kind"],
+        d["payload"],
+        d["prev_hash"],
+        d["hash"],
+    )
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -115,8 +155,16 @@ def read_export(path: Path) -> ExportedShift:
             if t == "entry":
                 shift.entries.append(_entry_from(d))
             elif t == "position":
-                shift.positions.append(PositionFix(d["call_sign"], from_iso(d["ts"]), d["lon"],
-                                                   d["lat"], d.get("heading"), d.get("speed")))
+                shift.positions.append(
+                    PositionFix(
+                        d["call_sign"],
+                        from_iso(d["ts"]),
+                        d["lon"],
+                        d["lat"],
+                        d.get("heading"),
+                        d.get("speed"),
+                    )
+                )
             elif t == "head":
                 shift.head = (int(d["position"]), str(d["hash"]))
             else:

@@ -52,9 +52,11 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         return engine
     engine = create_engine(u, pool_pre_ping=True)
     if readonly:
+
         @event.listens_for(engine, "begin")
         def _ro(conn: Connection) -> None:
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
     return engine
 
 
@@ -154,7 +156,8 @@ class JournalStore:
                 ],
             )
             conn.execute(
-                update(journal_head).where(journal_head.c.id == 1)
+                update(journal_head)
+                .where(journal_head.c.id == 1)
                 .values(position=position, hash=prev)
             )
         return sealed
@@ -168,8 +171,14 @@ class JournalStore:
             conn.execute(
                 insert(crew_positions),
                 [
-                    {"ts": to_iso(f.ts), "call_sign": f.call_sign, "lon": f.lon, "lat": f.lat,
-                     "heading": f.heading, "speed": f.speed}
+                    {
+                        "ts": to_iso(f.ts),
+                        "call_sign": f.call_sign,
+                        "lon": f.lon,
+                        "lat": f.lat,
+                        "heading": f.heading,
+                        "speed": f.speed,
+                    }
                     for f in fixes
                 ],
             )
@@ -194,8 +203,9 @@ class JournalStore:
             ).first()
         return (0, GENESIS_HASH) if row is None else (int(row.position), row.hash)
 
-    def read(self, after: int = 0, limit: int | None = None,
-             until: datetime | None = None) -> list[Entry]:
+    def read(
+        self, after: int = 0, limit: int | None = None, until: datetime | None = None
+    ) -> list[Entry]:
         q = select(journal_entries).where(journal_entries.c.position > after)
         if until is not None:
             q = q.where(journal_entries.c.ts <= to_iso(until))
@@ -218,8 +228,9 @@ class JournalStore:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(journal_entries)).scalar_one())
 
-    def read_positions(self, after_id: int = 0, limit: int | None = None,
-                       until: datetime | None = None) -> list[tuple[int, PositionFix]]:
+    def read_positions(
+        self, after_id: int = 0, limit: int | None = None, until: datetime | None = None
+    ) -> list[tuple[int, PositionFix]]:
         q = select(crew_positions).where(crew_positions.c.id > after_id)
         if until is not None:
             q = q.where(crew_positions.c.ts <= to_iso(until))
@@ -242,8 +253,9 @@ class JournalStore:
 
     def last_position_id(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(crew_positions.c.id), 0)))
-                       .scalar_one())
+            return int(
+                conn.execute(select(func.coalesce(func.max(crew_positions.c.id), 0))).scalar_one()
+            )
 
     def verify(self) -> VerifyReport:
         return verify_chain(self.iter_entries(), self.head())

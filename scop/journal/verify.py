@@ -18,7 +18,9 @@ class VerifyReport:
 
     def message(self) -> str:
         if self.ok:
-            return f"Chaîne intègre : {self.count} entrées, empreinte de tête {self.head_hash[:16]}…"
+            return (
+                f"Chaîne intègre : {self.count} entrées, empreinte de tête {self.head_hash[:16]}…"
+            )
         return f"Chaîne rompue à l'entrée n° {self.bad_position} : {self.problem}"
 
 
@@ -30,30 +32,57 @@ def verify_chain(entries: Iterable[Entry], head: tuple[int, str] | None = None) 
     count = 0
     for e in entries:
         if e.position > expected_pos:
-            return VerifyReport(False, count, prev_hash, expected_pos,
-                                f"entrée(s) n° {expected_pos} à {e.position - 1} supprimée(s)")
+            return VerifyReport(
+                False,
+                count,
+                prev_hash,
+                expected_pos,
+                f"entrée(s) n° {expected_pos} à {e.position - 1} supprimée(s)",
+            )
         if e.position < expected_pos:
-            return VerifyReport(False, count, prev_hash, e.position,
-                                f"entrée déplacée ou insérée (n° {e.position} attendu "
-                                f"n° {expected_pos})")
+            return VerifyReport(
+                False,
+                count,
+                prev_hash,
+                e.position,
+                f"entrée déplacée ou insérée (n° {e.position} attendu n° {expected_pos})",
+            )
         if e.prev_hash != prev_hash:
-            return VerifyReport(False, count, prev_hash, e.position,
-                                "le lien avec l'entrée précédente est rompu (entrée insérée, "
-                                "supprimée ou déplacée)")
+            return VerifyReport(
+                False,
+                count,
+                prev_hash,
+                e.position,
+                "le lien avec l'entrée précédente est rompu (entrée insérée, "
+                "supprimée ou déplacée)",
+            )
         if expected_hash(e) != e.hash:
-            return VerifyReport(False, count, prev_hash, e.position,
-                                "contenu modifié (empreinte SHA-256 différente)")
+            return VerifyReport(
+                False,
+                count,
+                prev_hash,
+                e.position,
+                "contenu modifié (empreinte SHA-256 différente)",
+            )
         prev_hash = e.hash
         expected_pos += 1
         count += 1
     if head is not None:
         head_pos, head_hash = head
         if head_pos > count:
-            return VerifyReport(False, count, prev_hash, count + 1,
-                                f"entrée(s) n° {count + 1} à {head_pos} supprimée(s) en fin "
-                                "de journal")
+            return VerifyReport(
+                False,
+                count,
+                prev_hash,
+                count + 1,
+                f"entrée(s) n° {count + 1} à {head_pos} supprimée(s) en fin de journal",
+            )
         if head_pos < count or head_hash != prev_hash:
-            return VerifyReport(False, count, prev_hash, head_pos + 1 if head_pos < count
-                                else head_pos,
-                                "la tête enregistrée ne correspond pas à la chaîne")
+            return VerifyReport(
+                False,
+                count,
+                prev_hash,
+                head_pos + 1 if head_pos < count else head_pos,
+                "la tête enregistrée ne correspond pas à la chaîne",
+            )
     return VerifyReport(True, count, prev_hash)

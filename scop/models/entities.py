@@ -26,6 +26,13 @@ EVENT_STATUSES: dict[str, str] = {
     "clos": "Clos",
 }
 
+# Each piece of information on an event carries how far it has been checked.
+VERIFICATION_STATES: dict[str, str] = {
+    "a_verifier": "À vérifier",
+    "en_verification": "En cours de vérification",
+    "verifie": "Vérifié",
+}
+
 GRAVITIES: dict[int, str] = {
     1: "Faible",
     2: "Moyenne",
@@ -70,6 +77,23 @@ class Crew:
 
 
 @dataclass(frozen=True, slots=True)
+class InfoItem:
+    """One piece of information about an event: who said it, and whether it was checked.
+    ``id`` is the journal position of the entry that brought it, unique in the room."""
+
+    id: int
+    text: str
+    source: str
+    verification: str
+    ts: datetime
+    author: str = ""
+
+    @property
+    def verification_label(self) -> str:
+        return VERIFICATION_STATES.get(self.verification, self.verification)
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     id: str
     category: str
@@ -86,6 +110,9 @@ class Event:
     crews: tuple[str, ...] = ()
     closing_reason: str | None = None
     updated_at: datetime | None = None
+    caller: str = ""  # caller's name and call-back number, as the operator typed them
+    infos: tuple[InfoItem, ...] = ()
+    created_position: int = 0  # journal position of the event.created entry
 
     @property
     def status_label(self) -> str:

@@ -86,12 +86,21 @@ class Entry:
 
 def canonical_json(value: Any) -> str:
     """One byte sequence per value: the basis of the hash chain and of exports."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
-def entry_hash(position: int, ts_iso: str, author: str, role: str, source: str, kind: str,
-               payload: Mapping[str, Any], prev_hash: str) -> str:
+def entry_hash(  # noqa: PLR0917  (the hashed fields, in their canonical order)
+    position: int,
+    ts_iso: str,
+    author: str,
+    role: str,
+    source: str,
+    kind: str,
+    payload: Mapping[str, Any],
+    prev_hash: str,
+) -> str:
     body = canonical_json([position, ts_iso, author, role, source, kind, payload, prev_hash])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -99,12 +108,15 @@ def entry_hash(position: int, ts_iso: str, author: str, role: str, source: str, 
 def seal(position: int, ts: datetime, author: Operator, draft: Draft, prev_hash: str) -> Entry:
     payload = json.loads(canonical_json(draft.payload))  # freeze to JSON types now, not later
     ts_iso = to_iso(ts)
-    h = entry_hash(position, ts_iso, author.name, author.role, draft.source, draft.kind, payload,
-                   prev_hash)
-    return Entry(position, ts, author.name, author.role, draft.source, draft.kind, payload,
-                 prev_hash, h)
+    h = entry_hash(
+        position, ts_iso, author.name, author.role, draft.source, draft.kind, payload, prev_hash
+    )
+    return Entry(
+        position, ts, author.name, author.role, draft.source, draft.kind, payload, prev_hash, h
+    )
 
 
 def expected_hash(e: Entry) -> str:
-    return entry_hash(e.position, e.ts_iso, e.author, e.role, e.source, e.kind, e.payload,
-                      e.prev_hash)
+    return entry_hash(
+        e.position, e.ts_iso, e.author, e.role, e.source, e.kind, e.payload, e.prev_hash
+    )

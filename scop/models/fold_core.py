@@ -102,8 +102,10 @@ def _crew_registered(st: RoomState, e: Entry) -> None:
 @describes(CREW_REGISTERED, "Prise de service d'équipage")
 def _d_crew_registered(e: Entry) -> str:
     p = e.payload
-    return (f"Équipage {p.get('call_sign')} en service ({CREW_MODES.get(p.get('mode', ''), '?')},"
-            f" {p.get('division', '')}, {p.get('agents', 2)} agents)")
+    return (
+        f"Équipage {p.get('call_sign')} en service ({CREW_MODES.get(p.get('mode', ''), '?')},"
+        f" {p.get('division', '')}, {p.get('agents', 2)} agents)"
+    )
 
 
 @handles(CREW_STATUS)
@@ -159,9 +161,7 @@ def _crew_released(st: RoomState, e: Entry) -> None:
         return
     if crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
-    st.crews[crew.call_sign] = replace(
-        crew, status="disponible", event_id=None, status_since=e.ts
-    )
+    st.crews[crew.call_sign] = replace(crew, status="disponible", event_id=None, status_since=e.ts)
 
 
 @describes(CREW_RELEASED, "Désengagement d'équipage")
@@ -172,6 +172,8 @@ def _d_crew_released(e: Entry) -> str:
 @handles(EVENT_CREATED)
 def _event_created(st: RoomState, e: Entry) -> None:
     p = _p(e)
+    if p["id"] in st.events:
+        return  # a second creation under a taken id (two workstations raced): the first stands
     created = from_iso(p["created_at"]) if p.get("created_at") else e.ts
     st.events[p["id"]] = Event(
         id=p["id"],
@@ -187,6 +189,8 @@ def _event_created(st: RoomState, e: Entry) -> None:
         description=p.get("description", ""),
         parent_id=p.get("parent_id"),
         updated_at=e.ts,
+        caller=str(p.get("caller", "")),
+        created_position=e.position,
     )
 
 

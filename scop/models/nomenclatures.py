@@ -29,9 +29,12 @@ def code_list(name: str) -> dict[str, Code]:
                 continue
             levels = [(row.get(k) or "").strip() for k in ("label_n1", "label_n2", "label_n3")]
             levels = [x for x in levels if x]
-            out[code] = Code(code, levels[-1] if levels else code,
-                             levels[0] if len(levels) > 1 else "",
-                             (row.get("description") or "").strip())
+            out[code] = Code(
+                code,
+                levels[-1] if levels else code,
+                levels[0] if len(levels) > 1 else "",
+                (row.get("description") or "").strip(),
+            )
     return out
 
 

@@ -19,9 +19,7 @@ Handler = Callable[[RoomState, Entry], None]
 
 _HANDLERS: dict[str, Handler] = {}
 
-FOLD_MODULES = (
-    "scop.models.fold_core",
-)
+FOLD_MODULES = ("scop.models.fold_core",)
 
 
 class ProjectionError(Exception):

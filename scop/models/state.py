@@ -23,7 +23,7 @@ class RoomState:
     def copy(self) -> RoomState:
         """A snapshot. Entities are frozen, so copying the containers is enough."""
         clone = RoomState()
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             value = getattr(self, name)
             setattr(clone, name, value.copy() if isinstance(value, dict | list | set) else value)
         return clone

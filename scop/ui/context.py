@@ -71,17 +71,17 @@ class Selection(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.crew: str | None = None
-        self.event: str | None = None
+        self.call_sign: str | None = None
+        self.event_id: str | None = None
 
     def select_crew(self, call_sign: str) -> None:
-        if call_sign != self.crew:
-            self.crew = call_sign
+        if call_sign != self.call_sign:
+            self.call_sign = call_sign
             self.crew_selected.emit(call_sign)
 
     def select_event(self, event_id: str) -> None:
-        if event_id != self.event:
-            self.event = event_id
+        if event_id != self.event_id:
+            self.event_id = event_id
             self.event_selected.emit(event_id)
 
 

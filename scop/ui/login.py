@@ -18,15 +18,25 @@ from scop.models.entries import ROLES, Operator
 
 
 class LoginDialog(QDialog):
-    def __init__(self, workstation: str, mode: str, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        workstation: str,
+        mode: str,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.settings = settings or QSettings("VilleDeParis", "SCOP")
         self.setWindowTitle("SCOP — Prise de poste")
         lay = QVBoxLayout(self)
-        head = QLabel(f"<b>Prise de poste</b> sur <b>{workstation}</b>"
-                      + ("<br><span style='color:#f57c00'><b>DÉMO</b> — données fictives</span>"
-                         if mode == "demo" else ""))
+        head = QLabel(
+            f"<b>Prise de poste</b> sur <b>{workstation}</b>"
+            + (
+                "<br><span style='color:#f57c00'><b>DÉMO</b> — données fictives</span>"
+                if mode == "demo"
+                else ""
+            )
+        )
         lay.addWidget(head)
         form = QFormLayout()
         self.name = QLineEdit(str(self.settings.value("last_operator/name", "")))
@@ -42,8 +52,9 @@ class LoginDialog(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet("color:#c62828")
         lay.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Prendre le poste")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -26,38 +26,53 @@ Area = Qt.DockWidgetArea
 # A layout: for each dock area, groups stacked along it; each group is a list of docks tabbed
 # together, the first one in front. Docks not named anywhere join the last group.
 LAYOUTS: dict[str, tuple[str, dict[Area, list[list[str]]]]] = {
-    "operateur": ("Opérateur", {
-        Area.LeftDockWidgetArea: [["map", "events"]],
-        Area.RightDockWidgetArea: [["events", "event_card"], ["crews"]],
-        Area.BottomDockWidgetArea: [["journal", "messages", "procedures"]],
-    }),
-    "chef": ("Chef de salle", {
-        Area.LeftDockWidgetArea: [["map", "events"]],
-        Area.RightDockWidgetArea: [["procedures", "events"], ["messages", "crews"]],
-        Area.BottomDockWidgetArea: [["journal", "event_card"]],
-    }),
-    "formateur": ("Formateur", {
-        Area.TopDockWidgetArea: [["timeline", "exercise"]],
-        Area.LeftDockWidgetArea: [["map", "events"]],
-        Area.RightDockWidgetArea: [["events", "crews"], ["procedures", "messages"]],
-        Area.BottomDockWidgetArea: [["journal", "debrief"]],
-    }),
+    "operateur": (
+        "Opérateur",
+        {
+            Area.LeftDockWidgetArea: [["map", "events"]],
+            Area.RightDockWidgetArea: [["events", "event_card"], ["crews"]],
+            Area.BottomDockWidgetArea: [["journal", "messages", "procedures"]],
+        },
+    ),
+    "chef": (
+        "Chef de salle",
+        {
+            Area.LeftDockWidgetArea: [["map", "events"]],
+            Area.RightDockWidgetArea: [["procedures", "events"], ["messages", "crews"]],
+            Area.BottomDockWidgetArea: [["journal", "event_card"]],
+        },
+    ),
+    "formateur": (
+        "Formateur",
+        {
+            Area.TopDockWidgetArea: [["timeline", "exercise"]],
+            Area.LeftDockWidgetArea: [["map", "events"]],
+            Area.RightDockWidgetArea: [["events", "crews"], ["procedures", "messages"]],
+            Area.BottomDockWidgetArea: [["journal", "debrief"]],
+        },
+    ),
 }
 ROLE_LAYOUT = {"operator": "operateur", "chief": "chef", "trainer": "formateur"}
 
 MODE_BANNERS = {
-    "demo": ("DÉMO — données fictives, simulateurs intégrés : aucun échange réel avec la "
-             "Préfecture de Police ni avec les équipages", "#f57c00"),
-    "exercise": ("EXERCICE EXERCICE EXERCICE — base d'exercice séparée, aucun message réel",
-                 "#c62828"),
+    "demo": (
+        "DÉMO — données fictives, simulateurs intégrés : aucun échange réel avec la "
+        "Préfecture de Police ni avec les équipages",
+        "#f57c00",
+    ),
+    "exercise": (
+        "EXERCICE EXERCICE EXERCICE — base d'exercice séparée, aucun message réel",
+        "#c62828",
+    ),
 }
 
 LINK_COLOURS = {"ok": "#2e7d32", "degraded": "#ef6c00", "down": "#c62828", "off": "#757575"}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: UiContext, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: UiContext, settings: QSettings | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.settings = settings or QSettings("VilleDeParis", "SCOP")
@@ -67,9 +82,11 @@ class MainWindow(QMainWindow):
         suffix = {"demo": " — DÉMO", "exercise": " — EXERCICE"}.get(mode, "")
         self.setWindowTitle(f"SCOP — Salle de Commandement Opérationnel Parisienne{suffix}")
         self.setDockNestingEnabled(True)
-        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
-                            | QMainWindow.DockOption.AllowNestedDocks
-                            | QMainWindow.DockOption.AnimatedDocks)
+        self.setDockOptions(
+            QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AnimatedDocks
+        )
         self.setTabPosition(Area.AllDockWidgetAreas, QTabWidget.TabPosition.North)
 
         self.banner: QLabel | None = None
@@ -82,8 +99,9 @@ class MainWindow(QMainWindow):
             bar.toggleViewAction().setEnabled(False)
             self.banner = QLabel(text)
             self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.banner.setStyleSheet(f"background:{colour}; color:white; font-weight:bold;"
-                                      "font-size:15px; padding:4px;")
+            self.banner.setStyleSheet(
+                f"background:{colour}; color:white; font-weight:bold;font-size:15px; padding:4px;"
+            )
             bar.addWidget(self.banner)
             bar.setStyleSheet(f"QToolBar {{ background:{colour}; border:0; }}")
             self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
@@ -121,8 +139,10 @@ class MainWindow(QMainWindow):
             sb.addPermanentWidget(w)
         if room.mode in MODE_BANNERS:
             mode_label = QLabel({"demo": "DÉMO", "exercise": "EXERCICE"}[room.mode])
-            mode_label.setStyleSheet(f"background:{MODE_BANNERS[room.mode][1]}; color:white;"
-                                     "font-weight:bold; padding:0 8px;")
+            mode_label.setStyleSheet(
+                f"background:{MODE_BANNERS[room.mode][1]}; color:white;"
+                "font-weight:bold; padding:0 8px;"
+            )
             sb.addPermanentWidget(mode_label)
 
     def set_link_state(self, key: str, text: str, state: str = "ok") -> None:
@@ -202,8 +222,11 @@ class MainWindow(QMainWindow):
                     area_fronts.append((area, front))
                 else:
                     vertical = area in (Area.LeftDockWidgetArea, Area.RightDockWidgetArea)
-                    self.splitDockWidget(prev_front, front, Qt.Orientation.Vertical if vertical
-                                         else Qt.Orientation.Horizontal)
+                    self.splitDockWidget(
+                        prev_front,
+                        front,
+                        Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal,
+                    )
                 for other in members[1:]:
                     self.tabifyDockWidget(front, other)
                 for m in members:
@@ -224,8 +247,11 @@ class MainWindow(QMainWindow):
         lefts = [d for a, d in area_fronts if a == Area.LeftDockWidgetArea]
         rights = [d for a, d in area_fronts if a == Area.RightDockWidgetArea]
         if lefts and rights:
-            self.resizeDocks([lefts[0], rights[0]], [int(width * 0.58), int(width * 0.42)],
-                             Qt.Orientation.Horizontal)
+            self.resizeDocks(
+                [lefts[0], rights[0]],
+                [int(width * 0.58), int(width * 0.42)],
+                Qt.Orientation.Horizontal,
+            )
         bottoms = [d for a, d in area_fronts if a == Area.BottomDockWidgetArea]
         if bottoms:
             self.resizeDocks([bottoms[0]], [int(height * 0.33)], Qt.Orientation.Vertical)
@@ -276,8 +302,12 @@ class MainWindow(QMainWindow):
             return
         avail = primary.availableGeometry()
         w.resize(min(w.width(), avail.width()), min(w.height(), avail.height()))
-        w.move(avail.topLeft() + QPoint(max(0, (avail.width() - w.width()) // 2),
-                                        max(0, (avail.height() - w.height()) // 2)))
+        w.move(
+            avail.topLeft()
+            + QPoint(
+                max(0, (avail.width() - w.width()) // 2), max(0, (avail.height() - w.height()) // 2)
+            )
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -300,4 +330,3 @@ class MainWindow(QMainWindow):
 
 def _short_url(url: str) -> str:
     return url if len(url) <= 48 else "…" + url[-47:]
-

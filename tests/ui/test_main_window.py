@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 
 
 def test_window_shows_demo_room_with_all_docks(window: Any) -> None:
-    assert window.banner is not None and "DÉMO" in window.banner.text()
+    assert window.banner is not None
+    assert "DÉMO" in window.banner.text()
     assert set(window.docks) >= {"journal", "crews", "events"}
     assert window.docks["crews"].model.rowCount() == 48
     assert window.docks["events"].model.rowCount() == 8

@@ -58,8 +58,9 @@ class CrewsDock(ScopDock):
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.model = KeyedTableModel(HEADERS, key=lambda c: c.call_sign, cell=self._cell,
-                                     parent=self)
+        self.model = KeyedTableModel(
+            HEADERS, key=lambda c: c.call_sign, cell=self._cell, parent=self
+        )
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -129,8 +130,11 @@ class CrewsDock(ScopDock):
                 if age is None or age > STALE_AFTER_S:
                     return QBrush(QColor("#c62828"))
         if role == Qt.ItemDataRole.ToolTipRole and col == 5:
-            return "Position de plus de 2 minutes : à vérifier" if (
-                (position_age(c, self.ctx.room.clock.now()) or 1e9) > STALE_AFTER_S) else None
+            return (
+                "Position de plus de 2 minutes : à vérifier"
+                if ((position_age(c, self.ctx.room.clock.now()) or 1e9) > STALE_AFTER_S)
+                else None
+            )
         return None
 
     def _crews(self) -> list[Crew]:

@@ -81,9 +81,11 @@ class EventsDock(ScopDock):
         if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
             values: tuple[Any, ...] = (
                 e.id,
-                local(e.created_at).strftime("%H:%M") if role == Qt.ItemDataRole.DisplayRole
+                local(e.created_at).strftime("%H:%M")
+                if role == Qt.ItemDataRole.DisplayRole
                 else e.created_at.timestamp(),
-                GRAVITIES.get(e.gravity, str(e.gravity)) if role == Qt.ItemDataRole.DisplayRole
+                GRAVITIES.get(e.gravity, str(e.gravity))
+                if role == Qt.ItemDataRole.DisplayRole
                 else e.gravity,
                 category_label(e.category),
                 e.title,
@@ -104,8 +106,9 @@ class EventsDock(ScopDock):
 
     def _refresh(self) -> None:
         show_closed = self.show_closed.isChecked()
-        self.model.set_items([e for e in self.ctx.room.state.events.values()
-                              if show_closed or e.status != "clos"])
+        self.model.set_items(
+            [e for e in self.ctx.room.state.events.values() if show_closed or e.status != "clos"]
+        )
 
     def _on_change(self, change: Change) -> None:
         if change.entries:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
@@ -55,8 +55,9 @@ class JournalModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
@@ -108,8 +109,11 @@ class JournalModel(QAbstractTableModel):
         self.beginResetModel()
         self._entries = list(entries)
         self._texts = [describe(e) for e in self._entries]
-        self._corrected_by = {int(e.payload["corrects"]): e.position
-                              for e in self._entries if e.kind == "log.correction"}
+        self._corrected_by = {
+            int(e.payload["corrects"]): e.position
+            for e in self._entries
+            if e.kind == "log.correction"
+        }
         self.endResetModel()
 
     def append_entries(self, entries: list[Entry]) -> None:
@@ -142,8 +146,15 @@ class JournalFilter(QSortFilterProxyModel):
         self.since: datetime | None = None
         self.until: datetime | None = None
 
-    def set_filters(self, *, text: str = "", kind: str | None = None, source: str | None = None,
-                    since: datetime | None = None, until: datetime | None = None) -> None:
+    def set_filters(
+        self,
+        *,
+        text: str = "",
+        kind: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> None:
         self.beginFilterChange()
         self.text, self.kind, self.source = text.casefold().strip(), kind, source
         self.since, self.until = since, until
@@ -162,14 +173,26 @@ class JournalFilter(QSortFilterProxyModel):
         if self.until and e.ts > self.until:
             return False
         if self.text:
-            hay = " ".join((model._texts[source_row], e.author, str(e.position),
-                            kind_label(e.kind), SOURCES.get(e.source, ""))).casefold()
+            hay = " ".join(
+                (
+                    model._texts[source_row],
+                    e.author,
+                    str(e.position),
+                    kind_label(e.kind),
+                    SOURCES.get(e.source, ""),
+                )
+            ).casefold()
             return all(word in hay for word in self.text.split())
         return True
 
 
-TIME_RANGES = (("Toute la main courante", None), ("Dernière heure", 1), ("6 dernières heures", 6),
-               ("24 dernières heures", 24), ("Plage horaire…", -1))
+TIME_RANGES = (
+    ("Toute la main courante", None),
+    ("Dernière heure", 1),
+    ("6 dernières heures", 6),
+    ("24 dernières heures", 24),
+    ("Plage horaire…", -1),
+)
 
 
 class JournalDock(ScopDock):
@@ -202,8 +225,14 @@ class JournalDock(ScopDock):
         self.to_edit = QDateTimeEdit(calendarPopup=True, displayFormat="dd/MM HH:mm")
         for ed in (self.from_edit, self.to_edit):
             ed.setVisible(False)
-        for widget in (self.search, self.kind_box, self.source_box, self.range_box,
-                       self.from_edit, self.to_edit):
+        for widget in (
+            self.search,
+            self.kind_box,
+            self.source_box,
+            self.range_box,
+            self.from_edit,
+            self.to_edit,
+        ):
             bar.addWidget(widget, 3 if widget is self.search else 0)
         lay.addLayout(bar)
 
@@ -226,8 +255,10 @@ class JournalDock(ScopDock):
 
         entry_row = QHBoxLayout()
         self.entry_label = QLabel("Nouvelle entrée :")
-        self.entry = QLineEdit(placeholderText="Saisir puis Entrée (Ctrl+E pour venir ici, "
-                                               "Ctrl+R pour corriger l'entrée sélectionnée)")
+        self.entry = QLineEdit(
+            placeholderText="Saisir puis Entrée (Ctrl+E pour venir ici, "
+            "Ctrl+R pour corriger l'entrée sélectionnée)"
+        )
         self.entry.setMaxLength(2000)
         entry_row.addWidget(self.entry_label)
         entry_row.addWidget(self.entry, 1)
@@ -297,16 +328,21 @@ class JournalDock(ScopDock):
         since = until = None
         now = self.ctx.room.clock.now()
         if custom:
-            since = self.from_edit.dateTime().toPython().astimezone()
-            until = self.to_edit.dateTime().toPython().astimezone()
+            since = datetime.fromtimestamp(self.from_edit.dateTime().toSecsSinceEpoch(), UTC)
+            until = datetime.fromtimestamp(self.to_edit.dateTime().toSecsSinceEpoch(), UTC)
         elif hours:
             since = now - timedelta(hours=hours)
-        self.proxy.set_filters(text=self.search.text(), kind=self.kind_box.currentData(),
-                               source=self.source_box.currentData(), since=since, until=until)
+        self.proxy.set_filters(
+            text=self.search.text(),
+            kind=self.kind_box.currentData(),
+            source=self.source_box.currentData(),
+            since=since,
+            until=until,
+        )
 
     def set_custom_range(self, since: datetime, until: datetime) -> None:
-        self.from_edit.setDateTime(QDateTime(local(since).replace(tzinfo=None)))
-        self.to_edit.setDateTime(QDateTime(local(until).replace(tzinfo=None)))
+        self.from_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(since.timestamp())))
+        self.to_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(until.timestamp())))
         self.range_box.setCurrentIndex(len(TIME_RANGES) - 1)
         self.apply_filters()
 
