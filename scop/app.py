@@ -70,6 +70,7 @@ async def _wait_ready_and_grab(window: Any, out: Path, timeout: float = 60.0) ->
             )
             return 1
         await asyncio.sleep(0.1)
+    print("Tous les panneaux sont peints.", flush=True)  # bench/startup.py waits for this line
     await asyncio.sleep(0.5)  # one more frame: grab() right after an update can be stale
     out.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(out)):

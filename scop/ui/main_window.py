@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -121,6 +128,8 @@ class MainWindow(QMainWindow):
         self._tick.timeout.connect(self._update_clock)
         self._tick.start(1000)
         self._update_clock()
+        self._shown_once = False
+        self._restored = False
         self.restore_layout()
 
     # -- status bar ------------------------------------------------------------------------
@@ -243,21 +252,35 @@ class MainWindow(QMainWindow):
                 else:
                     self.tabifyDockWidget(last_front, dock)
                 dock.show()
+        self._fronts = area_fronts
+        self._size_docks()
+        if key in self.layout_actions:
+            self.layout_actions[key].setChecked(True)
+        self._layout_key = key
+
+    def _size_docks(self) -> None:
+        """Proportions of the named layout: the map wide, the lists beside, the log below."""
+        fronts = getattr(self, "_fronts", [])
         width, height = max(self.width(), 800), max(self.height(), 600)
-        lefts = [d for a, d in area_fronts if a == Area.LeftDockWidgetArea]
-        rights = [d for a, d in area_fronts if a == Area.RightDockWidgetArea]
+        lefts = [d for a, d in fronts if a == Area.LeftDockWidgetArea]
+        rights = [d for a, d in fronts if a == Area.RightDockWidgetArea]
         if lefts and rights:
             self.resizeDocks(
                 [lefts[0], rights[0]],
                 [int(width * 0.58), int(width * 0.42)],
                 Qt.Orientation.Horizontal,
             )
-        bottoms = [d for a, d in area_fronts if a == Area.BottomDockWidgetArea]
+        bottoms = [d for a, d in fronts if a == Area.BottomDockWidgetArea]
         if bottoms:
-            self.resizeDocks([bottoms[0]], [int(height * 0.33)], Qt.Orientation.Vertical)
-        if key in self.layout_actions:
-            self.layout_actions[key].setChecked(True)
-        self._layout_key = key
+            self.resizeDocks([bottoms[0]], [int(height * 0.30)], Qt.Orientation.Vertical)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if not self._restored:
+                # Sizes given before the first show are relative to a window not yet sized.
+                QTimer.singleShot(0, self._size_docks)
 
     def _key(self, name: str) -> str:
         return f"postes/{self.workstation}/{name}"
@@ -281,7 +304,7 @@ class MainWindow(QMainWindow):
         self.apply_layout(str(s.value(self._key("layout")) or default_key))
         if isinstance(geometry, QByteArray) and isinstance(state, QByteArray):
             self.restoreGeometry(geometry)
-            self.restoreState(state)
+            self._restored = self.restoreState(state)
             saved_screen = str(s.value(self._key("screen")) or "")
             names = {sc.name() for sc in QGuiApplication.screens()}
             if saved_screen not in names or not self._on_some_screen(self):
