@@ -30,32 +30,47 @@ from scop.ui.docks.base import ScopDock
 
 Area = Qt.DockWidgetArea
 
-# A layout: for each dock area, groups stacked along it; each group is a list of docks tabbed
-# together, the first one in front. Docks not named anywhere join the last group.
-LAYOUTS: dict[str, tuple[str, dict[Area, list[list[str]]]]] = {
+# A layout is two columns (left and right dock areas), each a stack of groups with their share of
+# the height; a group is a list of docks tabbed together, the first one in front. Docks not
+# named anywhere join the last group. (Docks-only windows size the left and right areas
+# reliably; the top and bottom areas ignore resizeDocks without a central widget.)
+Group = tuple[float, list[str]]
+LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
     "operateur": (
         "Opérateur",
+        0.58,
         {
-            Area.LeftDockWidgetArea: [["map", "events"]],
-            Area.RightDockWidgetArea: [["events", "event_card"], ["crews"]],
-            Area.BottomDockWidgetArea: [["journal", "messages", "procedures"]],
+            Area.LeftDockWidgetArea: [(0.66, ["map", "events"]), (0.34, ["journal"])],
+            Area.RightDockWidgetArea: [
+                (0.5, ["events", "event_card"]),
+                (0.5, ["crews", "messages", "procedures"]),
+            ],
         },
     ),
     "chef": (
         "Chef de salle",
+        0.55,
         {
-            Area.LeftDockWidgetArea: [["map", "events"]],
-            Area.RightDockWidgetArea: [["procedures", "events"], ["messages", "crews"]],
-            Area.BottomDockWidgetArea: [["journal", "event_card"]],
+            Area.LeftDockWidgetArea: [(0.62, ["map", "events"]), (0.38, ["journal", "event_card"])],
+            Area.RightDockWidgetArea: [
+                (0.55, ["procedures", "events"]),
+                (0.45, ["messages", "crews"]),
+            ],
         },
     ),
     "formateur": (
         "Formateur",
+        0.6,
         {
-            Area.TopDockWidgetArea: [["timeline", "exercise"]],
-            Area.LeftDockWidgetArea: [["map", "events"]],
-            Area.RightDockWidgetArea: [["events", "crews"], ["procedures", "messages"]],
-            Area.BottomDockWidgetArea: [["journal", "debrief"]],
+            Area.LeftDockWidgetArea: [
+                (0.22, ["timeline"]),
+                (0.5, ["map", "events"]),
+                (0.28, ["journal", "debrief"]),
+            ],
+            Area.RightDockWidgetArea: [
+                (0.5, ["exercise", "events", "crews"]),
+                (0.5, ["procedures", "messages", "event_card"]),
+            ],
         },
     ),
 }
@@ -197,7 +212,7 @@ class MainWindow(QMainWindow):
         layouts = view.addMenu("&Dispositions")
         group = QActionGroup(self)
         self.layout_actions: dict[str, QAction] = {}
-        for key, (label, _spec) in LAYOUTS.items():
+        for key, (label, _split, _spec) in LAYOUTS.items():
             act = QAction(label, self, checkable=True)
             act.triggered.connect(lambda _=False, k=key: self.apply_layout(k))
             group.addAction(act)
@@ -212,38 +227,34 @@ class MainWindow(QMainWindow):
     # -- layouts ---------------------------------------------------------------------------
 
     def apply_layout(self, key: str) -> None:
-        _label, spec = LAYOUTS[key]
+        _label, split, spec = LAYOUTS[key]
         placed: set[str] = set()
         for dock in self.docks.values():
             dock.setFloating(False)
             self.removeDockWidget(dock)
         last_front: ScopDock | None = None
-        area_fronts: list[tuple[Area, ScopDock]] = []
+        columns: list[list[tuple[float, ScopDock]]] = []
         for area, groups in spec.items():
-            prev_front: ScopDock | None = None
-            for group in groups:
+            column: list[tuple[float, ScopDock]] = []
+            for weight, group in groups:
                 members = [self.docks[d] for d in group if d in self.docks and d not in placed]
                 if not members:
                     continue
                 front = members[0]
-                if prev_front is None:
+                if not column:
                     self.addDockWidget(area, front)
-                    area_fronts.append((area, front))
                 else:
-                    vertical = area in (Area.LeftDockWidgetArea, Area.RightDockWidgetArea)
-                    self.splitDockWidget(
-                        prev_front,
-                        front,
-                        Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal,
-                    )
+                    self.splitDockWidget(column[-1][1], front, Qt.Orientation.Vertical)
                 for other in members[1:]:
                     self.tabifyDockWidget(front, other)
                 for m in members:
                     m.show()
                     placed.add(m.dock_id)
                 front.raise_()
-                prev_front = front
+                column.append((weight, front))
                 last_front = front
+            if column:
+                columns.append(column)
         for dock_id, dock in self.docks.items():
             if dock_id not in placed:
                 if last_front is None:
@@ -252,27 +263,29 @@ class MainWindow(QMainWindow):
                 else:
                     self.tabifyDockWidget(last_front, dock)
                 dock.show()
-        self._fronts = area_fronts
+        self._columns = (split, columns)
         self._size_docks()
         if key in self.layout_actions:
             self.layout_actions[key].setChecked(True)
         self._layout_key = key
 
     def _size_docks(self) -> None:
-        """Proportions of the named layout: the map wide, the lists beside, the log below."""
-        fronts = getattr(self, "_fronts", [])
+        """Give the columns and the groups in them their share of the window."""
+        split, columns = getattr(self, "_columns", (0.5, []))
         width, height = max(self.width(), 800), max(self.height(), 600)
-        lefts = [d for a, d in fronts if a == Area.LeftDockWidgetArea]
-        rights = [d for a, d in fronts if a == Area.RightDockWidgetArea]
-        if lefts and rights:
+        if len(columns) == 2:
             self.resizeDocks(
-                [lefts[0], rights[0]],
-                [int(width * 0.58), int(width * 0.42)],
+                [columns[0][0][1], columns[1][0][1]],
+                [int(width * split), int(width * (1 - split))],
                 Qt.Orientation.Horizontal,
             )
-        bottoms = [d for a, d in fronts if a == Area.BottomDockWidgetArea]
-        if bottoms:
-            self.resizeDocks([bottoms[0]], [int(height * 0.30)], Qt.Orientation.Vertical)
+        for column in columns:
+            total = sum(w for w, _ in column)
+            self.resizeDocks(
+                [d for _, d in column],
+                [int(height * w / total) for w, _ in column],
+                Qt.Orientation.Vertical,
+            )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -12,7 +12,7 @@ from scop.room import Room
 def test_named_layouts_place_the_docks(window: Any) -> None:
     window.apply_layout("chef")
     assert window.layout_actions["chef"].isChecked()
-    assert window.dockWidgetArea(window.docks["journal"]) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert window.dockWidgetArea(window.docks["journal"]) == Qt.DockWidgetArea.LeftDockWidgetArea
     window.apply_layout("operateur")
     area = window.dockWidgetArea(window.docks["crews"])
     assert area == Qt.DockWidgetArea.RightDockWidgetArea
