@@ -28,7 +28,9 @@ OP = Operator("Banc d'essai", "operator")
 
 
 def draft(i: int) -> Draft:
-    return Draft("log.note", {"text": f"Entrée de main courante n° {i}, rue de Rivoli"}, "operateur")
+    return Draft(
+        "log.note", {"text": f"Entrée de main courante n° {i}, rue de Rivoli"}, "operateur"
+    )
 
 
 def scop_single(path: Path, n: int) -> float:
@@ -53,17 +55,30 @@ def scop_batched(path: Path, n: int, k: int) -> float:
 
 
 def raw_rows(n: int) -> list[tuple[object, ...]]:
-    return [(i, "2026-11-23T10:00:00.000000+00:00", OP.name, OP.role, "operateur", "log.note",
-             json.dumps({"text": f"Entrée de main courante n° {i}, rue de Rivoli"}), "0" * 64,
-             f"{i:064x}") for i in range(1, n + 1)]
+    return [
+        (
+            i,
+            "2026-11-23T10:00:00.000000+00:00",
+            OP.name,
+            OP.role,
+            "operateur",
+            "log.note",
+            json.dumps({"text": f"Entrée de main courante n° {i}, rue de Rivoli"}),
+            "0" * 64,
+            f"{i:064x}",
+        )
+        for i in range(1, n + 1)
+    ]
 
 
 def raw_conn(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE e (position INTEGER PRIMARY KEY, ts TEXT, author TEXT, role TEXT,"
-                 " source TEXT, kind TEXT, payload TEXT, prev_hash TEXT, hash TEXT)")
+    conn.execute(
+        "CREATE TABLE e (position INTEGER PRIMARY KEY, ts TEXT, author TEXT, role TEXT,"
+        " source TEXT, kind TEXT, payload TEXT, prev_hash TEXT, hash TEXT)"
+    )
     return conn
 
 
@@ -107,22 +122,32 @@ def main() -> None:
             "scop_batched_per_s": scop_batched(tmp / "c.sqlite", a.batched, a.batch_size),
             "raw_executemany_per_s": raw_executemany(tmp / "d.sqlite", a.batched),
         }
-    figures["ratio_single_vs_raw_single"] = figures["scop_single_per_s"] / figures[
-        "raw_single_commit_per_s"]
-    figures["ratio_batched_vs_raw_executemany"] = figures["scop_batched_per_s"] / figures[
-        "raw_executemany_per_s"]
+    figures["ratio_single_vs_raw_single"] = (
+        figures["scop_single_per_s"] / figures["raw_single_commit_per_s"]
+    )
+    figures["ratio_batched_vs_raw_executemany"] = (
+        figures["scop_batched_per_s"] / figures["raw_executemany_per_s"]
+    )
     figures = {k: round(v, 3) for k, v in figures.items()}
     figures.update(single_n=a.single, batched_n=a.batched, batch_size=a.batch_size)
-    print(f"SCOP, une entrée par transaction (synchronous=FULL) : "
-          f"{figures['scop_single_per_s']:>10.0f} entrées/s")
-    print(f"sqlite3 brut, une ligne par transaction           : "
-          f"{figures['raw_single_commit_per_s']:>10.0f} lignes/s  "
-          f"(ratio {figures['ratio_single_vs_raw_single']:.3f})")
-    print(f"SCOP, par lots de {a.batch_size}                            : "
-          f"{figures['scop_batched_per_s']:>10.0f} entrées/s")
-    print(f"sqlite3 brut, executemany en une transaction      : "
-          f"{figures['raw_executemany_per_s']:>10.0f} lignes/s  "
-          f"(ratio {figures['ratio_batched_vs_raw_executemany']:.3f})")
+    print(
+        f"SCOP, une entrée par transaction (synchronous=FULL) : "
+        f"{figures['scop_single_per_s']:>10.0f} entrées/s"
+    )
+    print(
+        f"sqlite3 brut, une ligne par transaction           : "
+        f"{figures['raw_single_commit_per_s']:>10.0f} lignes/s  "
+        f"(ratio {figures['ratio_single_vs_raw_single']:.3f})"
+    )
+    print(
+        f"SCOP, par lots de {a.batch_size}                            : "
+        f"{figures['scop_batched_per_s']:>10.0f} entrées/s"
+    )
+    print(
+        f"sqlite3 brut, executemany en une transaction      : "
+        f"{figures['raw_executemany_per_s']:>10.0f} lignes/s  "
+        f"(ratio {figures['ratio_batched_vs_raw_executemany']:.3f})"
+    )
     print(json.dumps(figures))
 
 

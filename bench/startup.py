@@ -37,8 +37,7 @@ app.exec()
 
 def time_to_painted(cmd: list[str], env: dict[str, str]) -> float:
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                         env=env)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     assert p.stdout is not None
     for line in p.stdout:
         if "panneaux sont peints" in line:
@@ -72,8 +71,10 @@ def main() -> None:
     figures["ratio_start_vs_bare"] = round(figures["start_s"] / figures["bare_pyside_window_s"], 2)
     print(f"Premier démarrage (base créée et peuplée) : {figures['first_start_s']:.2f} s")
     print(f"Démarrage ordinaire                         : {figures['start_s']:.2f} s")
-    print(f"Fenêtre PySide6 vide (référence)            : {figures['bare_pyside_window_s']:.2f} s"
-          f"  (ratio {figures['ratio_start_vs_bare']:.1f})")
+    print(
+        f"Fenêtre PySide6 vide (référence)            : {figures['bare_pyside_window_s']:.2f} s"
+        f"  (ratio {figures['ratio_start_vs_bare']:.1f})"
+    )
     print(json.dumps(figures))
 
 
