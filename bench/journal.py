@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scop.clock import SystemClock  # noqa: E402
-from scop.journal.store import JournalStore  # noqa: E402
-from scop.models.entries import Draft, Operator  # noqa: E402
+from scop.clock import SystemClock
+from scop.journal.store import JournalStore
+from scop.models.entries import Draft, Operator
 
 OP = Operator("Banc d'essai", "operator")
 
