@@ -17,7 +17,10 @@ import platformdirs
 
 # Each module registers its subcommands: register(subparsers) setting ``func`` to a callable
 # taking the parsed arguments and returning an exit code.
-COMMAND_MODULES = ("scop.journal.cli",)
+COMMAND_MODULES = (
+    "scop.journal.cli",
+    "scop.protocols.feed_sim",
+)
 
 
 def default_db_path() -> Path:

@@ -19,7 +19,10 @@ Handler = Callable[[RoomState, Entry], None]
 
 _HANDLERS: dict[str, Handler] = {}
 
-FOLD_MODULES = ("scop.models.fold_core",)
+FOLD_MODULES = (
+    "scop.models.fold_core",
+    "scop.models.fold_operations",
+)
 
 
 class ProjectionError(Exception):

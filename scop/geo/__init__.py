@@ -1,0 +1,1 @@
+"""Geography of Paris without a network: the area, distances, the address base."""

@@ -1,0 +1,47 @@
+"""Live operations: the commands on events and crews, and the ranking of crews by ETA."""
+
+from scop.operations.commands import (
+    INTAKE_SOURCES,
+    add_info,
+    change_gravity,
+    children,
+    close_event,
+    create_event,
+    crew_on_scene,
+    engage,
+    engage_first_suggested,
+    link_event,
+    mentions,
+    next_event_id,
+    release,
+    reroute,
+    set_crew_status,
+    set_verification,
+    start_event,
+    take_in_hand,
+)
+from scop.operations.ranking import Suggestion, rank_crews, rank_for_reroute
+
+__all__ = [
+    "INTAKE_SOURCES",
+    "Suggestion",
+    "add_info",
+    "change_gravity",
+    "children",
+    "close_event",
+    "create_event",
+    "crew_on_scene",
+    "engage",
+    "engage_first_suggested",
+    "link_event",
+    "mentions",
+    "next_event_id",
+    "rank_crews",
+    "rank_for_reroute",
+    "release",
+    "reroute",
+    "set_crew_status",
+    "set_verification",
+    "start_event",
+    "take_in_hand",
+]
