@@ -19,6 +19,7 @@ import platformdirs
 # taking the parsed arguments and returning an exit code.
 COMMAND_MODULES = (
     "scop.journal.cli",
+    "scop.procedures.cli",
     "scop.protocols.feed_sim",
 )
 

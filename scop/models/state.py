@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from scop.models.entities import Crew, Event
 
@@ -19,6 +20,8 @@ class RoomState:
     corrections: dict[int, int] = field(default_factory=dict)  # corrected -> correcting position
     operators: dict[str, str] = field(default_factory=dict)  # workstation -> "name (role)"
     last_fix_id: int = 0
+    # fiches réflexes under way (scop.models.fold_procedures.ProcedureRun, frozen) by run id
+    procedures: dict[str, Any] = field(default_factory=dict)
 
     def copy(self) -> RoomState:
         """A snapshot. Entities are frozen, so copying the containers is enough."""

@@ -1,0 +1,47 @@
+"""``scop fiches check [PATH…]``: every problem of every fiche, one ``file:line:column:`` line
+each, so that an editor (or CI) can jump to it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from scop.procedures.loader import DATA_FILES, default_fiches_dir, fiche_files, load_library
+
+
+def register(sub: Any) -> None:
+    f = sub.add_parser("fiches", help="fiches réflexes : vérifier les fichiers")
+    fsub = f.add_subparsers(dest="fiches_command", required=True, metavar="ACTION")
+    c = fsub.add_parser("check", help="vérifier des fiches (défaut : toutes les fiches livrées)")
+    c.add_argument("paths", nargs="*", type=Path, metavar="CHEMIN",
+                   help="fichiers .yaml ou dossiers (défaut : le dossier des fiches)")
+    c.add_argument("--annuaire", type=Path, metavar="DOSSIER",
+                   help="dossier de l'annuaire et des modèles de messages (défaut : celui des "
+                        "fiches, sinon le dossier livré)")
+    c.set_defaults(func=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    base = args.annuaire
+    files: list[Path] = []
+    for p in args.paths or [default_fiches_dir()]:
+        if p.is_dir():
+            files += fiche_files(p)
+            base = base or (p if (p / DATA_FILES[0]).exists() else None)
+        elif p.exists():
+            if p.name not in DATA_FILES:
+                files.append(p)
+        else:
+            print(f"{p}:1:1: fichier introuvable", file=sys.stderr)
+            return 2
+    directory = base or default_fiches_dir()
+    library = load_library(directory, files)
+    problems = library.problems
+    for problem in problems:
+        print(problem)
+    ok = len(library.fiches)
+    print(f"{ok} fiche(s) valide(s), {len(library.broken)} fichier(s) en erreur, "
+          f"{len(problems)} problème(s).", file=sys.stderr)
+    return 1 if problems else 0
