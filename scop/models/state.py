@@ -20,6 +20,9 @@ class RoomState:
     corrections: dict[int, int] = field(default_factory=dict)  # corrected -> correcting position
     operators: dict[str, str] = field(default_factory=dict)  # workstation -> "name (role)"
     last_fix_id: int = 0
+    # PP link messages (scop.models.fold_messages.PPMessage) by key, and distribution id -> key
+    messages: dict[str, Any] = field(default_factory=dict)
+    message_ids: dict[str, str] = field(default_factory=dict)
     # fiches réflexes under way (scop.models.fold_procedures.ProcedureRun, frozen) by run id
     procedures: dict[str, Any] = field(default_factory=dict)
 
