@@ -1,0 +1,456 @@
+"""A synthetic shift: calls, events, crews engaged and moving, fiches, PP messages.
+
+Deterministic for a seed. It feeds the replay tests (played live through a real room, then
+replayed) and the benchmark (written straight into SQLite, hash chain sealed by the journal
+code, 24 hours, ~50,000 entries and ~2 million crew positions).
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import random
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from scop.clock import ManualClock, to_iso
+from scop.demo import ARRONDISSEMENTS, DEMO_CHIEF, DEMO_OPERATOR, DIVISIONS, SPEEDS
+from scop.journal.store import JournalStore
+from scop.models import fold_core as k
+from scop.models.entities import PositionFix
+from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Operator, seal
+from scop.room import Room
+
+CATEGORIES = (
+    ("ASB", "Tapage nocturne", 1),
+    ("ASB", "Rixe sur la voie publique", 3),
+    ("ASB/ABV", "Véhicule gênant sur emplacement livraison", 1),
+    ("TRP/COL", "Accident matériel", 2),
+    ("FLD", "Fuite d'eau sur la voie publique", 2),
+    ("PSW/SUS", "Occupation de hall d'immeuble", 2),
+    ("HLT", "Personne vulnérable en détresse", 3),
+    ("ASB", "Dépôt sauvage", 1),
+    ("FIR", "Feu de poubelle", 2),
+    ("FIR", "Feu d'appartement", 4),
+)
+SOURCES = ("appel_3975", "appel_3975", "appel_3975", "dansmarue", "equipage", "partenaire", "pp")
+STREETS = (
+    "Rue Oberkampf",
+    "Rue de la Roquette",
+    "Boulevard Voltaire",
+    "Rue du Faubourg Saint-Antoine",
+    "Rue de Rivoli",
+    "Boulevard de Belleville",
+    "Rue de Vaugirard",
+    "Avenue de Clichy",
+    "Rue de Charenton",
+    "Boulevard Magenta",
+)
+NOTES = (
+    "Équipage sur place, situation calme.",
+    "Requérant rappelé, pas de réponse.",
+    "Périmètre de sécurité mis en place.",
+    "Bailleur prévenu par téléphone.",
+    "Personne prise en charge par la BSPP.",
+    "Renfort demandé par l'équipage.",
+)
+FIRE_STEPS = ("appel_bspp", "perimetre", "mairie", "umip", "point_situation")
+OPERATORS = (
+    DEMO_OPERATOR,
+    Operator("C. Nguyen", "operator"),
+    Operator("D. Haddad", "operator"),
+    Operator("E. Rousseau", "operator"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GenEntry:
+    ts: datetime
+    draft: Draft
+    author: Operator
+
+
+Item = GenEntry | PositionFix
+
+
+@dataclass
+class _Crew:
+    call_sign: str
+    arr: int
+    mode: str
+    lon: float
+    lat: float
+    status: str = "disponible"
+    event: str | None = None
+    target: tuple[float, float] | None = None
+
+
+@dataclass
+class _Sim:
+    rng: random.Random
+    start: datetime
+    crews: dict[str, _Crew] = field(default_factory=dict)
+    events: dict[str, tuple[float, float]] = field(default_factory=dict)
+    heap: list[tuple[float, int, Callable[[float], list[Draft]]]] = field(default_factory=list)
+    seq: int = 0
+    next_event: int = 1
+    position: int = 0
+    notes: list[int] = field(default_factory=list)
+
+    def at(self, when: float, action: Callable[[float], list[Draft]]) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (when, self.seq, action))
+
+
+def _division(arr: int) -> str:
+    return next(name for name, arrs in DIVISIONS.items() if arr in arrs)
+
+
+def _crews(n: int, rng: random.Random) -> list[_Crew]:
+    out: list[_Crew] = []
+    modes = ("vehicule", "velo", "pied")
+    i = 0
+    while len(out) < n:
+        arr = (i % 20) + 1
+        mode = modes[(i // 20) % 3]
+        rank = i // 60 + 1
+        letter = {"vehicule": "V", "velo": "B", "pied": "P"}[mode]
+        lon, lat = ARRONDISSEMENTS[arr]
+        out.append(
+            _Crew(
+                f"{letter}{arr:02d}-{rank}",
+                arr,
+                mode,
+                lon + rng.uniform(-0.006, 0.006),
+                lat + rng.uniform(-0.004, 0.004),
+            )
+        )
+        i += 1
+    return out
+
+
+def _new_event(sim: _Sim, now: float) -> list[Draft]:
+    rng = sim.rng
+    arr = rng.randint(1, 20)
+    cat, title, gravity = rng.choice(CATEGORIES)
+    source = rng.choice(SOURCES)
+    lon, lat = ARRONDISSEMENTS[arr]
+    lon, lat = (
+        round(lon + rng.uniform(-0.008, 0.008), 6),
+        round(lat + rng.uniform(-0.005, 0.005), 6),
+    )
+    ev_id = f"EV-{sim.next_event:05d}"
+    sim.next_event += 1
+    sim.events[ev_id] = (lon, lat)
+    address = f"{rng.randint(1, 120)} {rng.choice(STREETS)}, 750{arr:02d} Paris"
+    payload = {
+        "id": ev_id,
+        "category": cat,
+        "title": title,
+        "gravity": gravity,
+        "source": source,
+        "address": address,
+        "lon": lon,
+        "lat": lat,
+        "description": f"{title} signalé ({address}).",
+    }
+    sim.at(now + rng.uniform(20, 180), lambda t: _engage(sim, t, ev_id, arr, cat, gravity))
+    return [Draft(k.EVENT_CREATED, payload, source)]
+
+
+def _engage(  # noqa: PLR0917
+    sim: _Sim, now: float, ev_id: str, arr: int, cat: str, gravity: int
+) -> list[Draft]:
+    rng = sim.rng
+    free = [c for c in sim.crews.values() if c.status == "disponible"]
+    near = [c for c in free if _division(c.arr) == _division(arr)] or free
+    chosen = rng.sample(near, min(len(near), 1 + (gravity >= 3)))
+    drafts: list[Draft] = []
+    for c in chosen:
+        c.status, c.event, c.target = "engage", ev_id, sim.events[ev_id]
+        drafts.append(Draft(k.CREW_ENGAGED, {"call_sign": c.call_sign, "event_id": ev_id}))
+    if chosen:
+        sim.at(now + rng.uniform(180, 720), lambda t: _on_scene(sim, t, ev_id, chosen))
+    else:
+        sim.at(now + rng.uniform(600, 1800), lambda t: _close(sim, t, ev_id, []))
+    if cat == "FIR" and gravity >= 4:
+        _fire_procedure(sim, now, ev_id)
+    return drafts
+
+
+def _on_scene(sim: _Sim, now: float, ev_id: str, crews: list[_Crew]) -> list[Draft]:
+    rng = sim.rng
+    drafts: list[Draft] = []
+    for c in crews:
+        c.status = "sur_les_lieux"
+        drafts.append(
+            Draft(k.CREW_STATUS, {"call_sign": c.call_sign, "status": "sur_les_lieux"}, "equipage")
+        )
+    drafts.append(Draft(k.EVENT_STATUS, {"id": ev_id, "status": "en_cours"}))
+    for _ in range(rng.randint(0, 3)):
+        sim.at(
+            now + rng.uniform(30, 600),
+            lambda _t: [Draft(k.NOTE, {"text": f"{ev_id} : {rng.choice(NOTES)}"}, "equipage")],
+        )
+    sim.at(now + rng.uniform(600, 2400), lambda t: _close(sim, t, ev_id, crews))
+    return drafts
+
+
+def _close(sim: _Sim, _now: float, ev_id: str, crews: list[_Crew]) -> list[Draft]:
+    drafts = [Draft(k.EVENT_STATUS, {"id": ev_id, "status": "clos", "reason": "Traité"})]
+    for c in crews:
+        if c.event == ev_id:
+            c.status, c.event, c.target = "disponible", None, None
+            drafts.append(Draft(k.CREW_RELEASED, {"call_sign": c.call_sign}))
+    return drafts
+
+
+def _fire_procedure(sim: _Sim, now: float, ev_id: str) -> None:
+    rng = sim.rng
+    run_id = f"R-{ev_id}"
+    sim.at(
+        now + rng.uniform(30, 150),
+        lambda _t: [
+            Draft(
+                "procedure.launched",
+                {"run_id": run_id, "fiche_id": "incendie", "event_id": ev_id},
+                author=DEMO_CHIEF,
+            )
+        ],
+    )
+    t = now + 200
+    for step in FIRE_STEPS:
+        t += rng.uniform(30, 240)
+        sim.at(t, _step_done(run_id, step))
+    dist = f"SCOP-{ev_id}-UMIP"
+    t_sent = now + rng.uniform(300, 900)
+    sim.at(
+        t_sent,
+        lambda _t: [
+            Draft(
+                "pp.message_sent",
+                {"template": "demande_umip", "event_id": ev_id, "distribution_id": dist},
+                author=DEMO_CHIEF,
+            )
+        ],
+    )
+    sim.at(
+        t_sent + rng.uniform(40, 300),
+        lambda _t: [Draft("pp.ack_received", {"distribution_id": dist}, "pp")],
+    )
+
+
+def _step_done(run_id: str, step: str) -> Callable[[float], list[Draft]]:
+    return lambda _t: [Draft("procedure.step_done", {"run_id": run_id, "step_id": step})]
+
+
+def _misc(sim: _Sim, now: float, period: float) -> list[Draft]:
+    rng = sim.rng
+    sim.at(now + rng.expovariate(1 / period), lambda t: _misc(sim, t, period))
+    if sim.notes and rng.random() < 0.05:
+        return [Draft(k.CORRECTION, {"corrects": rng.choice(sim.notes), "text": "Horaire erroné"})]
+    return [Draft(k.NOTE, {"text": rng.choice(NOTES)})]
+
+
+def _arrivals(sim: _Sim, now: float, mean_gap: float) -> list[Draft]:
+    sim.at(now + sim.rng.expovariate(1 / mean_gap), lambda t: _arrivals(sim, t, mean_gap))
+    return _new_event(sim, now)
+
+
+def _move(c: _Crew, rng: random.Random, dt: float) -> tuple[float, float, float]:
+    if c.target is None or c.status == "sur_les_lieux":
+        if c.status == "sur_les_lieux":
+            return c.lon, c.lat, 0.0
+        if c.target is None or rng.random() < 0.02:
+            lon, lat = ARRONDISSEMENTS[c.arr]
+            c.target = (lon + rng.uniform(-0.008, 0.008), lat + rng.uniform(-0.005, 0.005))
+    assert c.target is not None
+    tlon, tlat = c.target
+    dx, dy = (tlon - c.lon) * 73_000.0, (tlat - c.lat) * 111_000.0
+    dist = math.hypot(dx, dy)
+    heading = (math.degrees(math.atan2(dx, dy)) + 360.0) % 360.0
+    step = SPEEDS[c.mode] * (1.5 if c.event else 0.6) * dt
+    if dist <= step or dist == 0:
+        c.lon, c.lat = tlon, tlat
+        if c.event is None:
+            c.target = None
+    else:
+        f = step / dist
+        c.lon += (tlon - c.lon) * f
+        c.lat += (tlat - c.lat) * f
+    return c.lon, c.lat, heading
+
+
+def generate_shift(
+    start: datetime | None = None,
+    *,
+    hours: float = 24.0,
+    crews: int = 120,
+    events_per_hour: float = 200.0,
+    fix_period: float = 5.0,
+    notes_per_hour: float = 60.0,
+    seed: int = 1,
+    label: str = "Vacation générée",
+) -> Iterator[Item]:
+    """Yield the shift in time order: entries (as the room would record them) and crew
+    position fixes (every ``fix_period`` seconds for every crew on the move)."""
+    rng = random.Random(seed)
+    t0 = start or datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    sim = _Sim(rng, t0)
+    for c in _crews(crews, rng):
+        sim.crews[c.call_sign] = c
+
+    def ts(sec: float) -> datetime:
+        return t0 + timedelta(microseconds=round(sec * 1_000_000))
+
+    opening = [
+        Draft(k.ROOM_OPENED, {"mode": "live", "label": label}, "systeme", SYSTEM),
+        Draft(k.LOGIN, {"workstation": "poste-1"}),
+        Draft(k.NOTE, {"text": f"Prise de service — {len(sim.crews)} équipages."}),
+    ]
+    opening += [
+        Draft(
+            k.CREW_REGISTERED,
+            {
+                "call_sign": c.call_sign,
+                "division": _division(c.arr),
+                "mode": c.mode,
+                "status": "disponible",
+                "agents": 3 if c.mode == "vehicule" else 2,
+                "lon": round(c.lon, 6),
+                "lat": round(c.lat, 6),
+                "heading": 0,
+            },
+            "equipage",
+        )
+        for c in sim.crews.values()
+    ]
+    for i, d in enumerate(opening):
+        sim.position += 1
+        yield GenEntry(ts(0.001 + i * 0.0001), d, d.author or DEMO_OPERATOR)
+    sim.at(60.0, lambda t: _arrivals(sim, t, 3600.0 / events_per_hour))
+    sim.at(90.0, lambda t: _misc(sim, t, 3600.0 / notes_per_hour))
+    end = hours * 3600.0
+    tick = fix_period
+    author = OPERATORS[0]
+    while tick <= end:
+        for c in sim.crews.values():
+            if c.status == "sur_les_lieux":
+                continue
+            lon, lat, heading = _move(c, rng, fix_period)
+            yield PositionFix(
+                c.call_sign, ts(tick), round(lon, 6), round(lat, 6), round(heading, 1), None
+            )
+        horizon = tick + fix_period
+        while sim.heap and sim.heap[0][0] < horizon:
+            when, _, action = heapq.heappop(sim.heap)
+            when = max(when, tick + 0.000_01)
+            if when >= end:
+                sim.heap.clear()
+                break
+            hour = int(when // 3600)
+            author = OPERATORS[hour % len(OPERATORS)]
+            for d in action(when):
+                sim.position += 1
+                if d.kind == k.NOTE:
+                    sim.notes.append(sim.position)
+                yield GenEntry(ts(when), d, d.author or author)
+        tick = horizon
+
+
+def write_sqlite(path: Path, items: Iterator[Item], *, mode: str = "live") -> tuple[int, int]:
+    """Write a generated shift straight into a SQLite journal: ``executemany`` for speed,
+    every entry sealed by :func:`scop.models.entries.seal` so the chain verifies."""
+    url = f"sqlite:///{path}"
+    store = JournalStore.open(url, ManualClock())
+    store.set_meta("mode", mode)
+    store.set_meta("label", "Vacation générée")
+    store.close()
+    conn = sqlite3.connect(str(path))
+    conn.execute("PRAGMA synchronous=OFF")
+    entries: list[tuple[object, ...]] = []
+    fixes: list[tuple[object, ...]] = []
+    position, prev = 0, GENESIS_HASH
+    n_fixes = 0
+
+    def flush() -> None:
+        conn.executemany(
+            "INSERT INTO journal_entries (position, ts, author, role, source, kind, payload,"
+            " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+            entries,
+        )
+        conn.executemany(
+            "INSERT INTO crew_positions (ts, call_sign, lon, lat, heading, speed)"
+            " VALUES (?,?,?,?,?,?)",
+            fixes,
+        )
+        entries.clear()
+        fixes.clear()
+
+    with conn:
+        for item in items:
+            if isinstance(item, PositionFix):
+                fixes.append(
+                    (to_iso(item.ts), item.call_sign, item.lon, item.lat, item.heading, item.speed)
+                )
+                n_fixes += 1
+            else:
+                position += 1
+                e = seal(position, item.ts, item.author, item.draft, prev)
+                prev = e.hash
+                entries.append(
+                    (
+                        e.position,
+                        e.ts_iso,
+                        e.author,
+                        e.role,
+                        e.source,
+                        e.kind,
+                        json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
+                        e.prev_hash,
+                        e.hash,
+                    )
+                )
+            if len(fixes) >= 100_000:
+                flush()
+        flush()
+        conn.execute(
+            "INSERT INTO journal_head (id, position, hash) VALUES (1, ?, ?)", (position, prev)
+        )
+    conn.close()
+    return position, n_fixes
+
+
+def play_live(
+    room: Room, clock: ManualClock, items: Iterator[Item], on_change: Callable[[], None]
+) -> None:
+    """Feed a shift through a real room as it would have been lived: each entry recorded at
+    its time, each tick's fixes stored together; ``on_change`` runs after each step."""
+    batch: list[PositionFix] = []
+    for item in items:
+        if isinstance(item, PositionFix):
+            if batch and batch[-1].ts != item.ts:
+                clock.set(batch[-1].ts)
+                room.record_positions(batch)
+                on_change()
+                batch = []
+            batch.append(item)
+            continue
+        if batch:
+            clock.set(batch[-1].ts)
+            room.record_positions(batch)
+            on_change()
+            batch = []
+        clock.set(item.ts)
+        room.record_all(
+            [Draft(item.draft.kind, item.draft.payload, item.draft.source, item.author)]
+        )
+        on_change()
+    if batch:
+        clock.set(batch[-1].ts)
+        room.record_positions(batch)
+        on_change()
