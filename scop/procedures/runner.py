@@ -159,8 +159,8 @@ def check_inputs(step: Step, raw: Mapping[str, Any]) -> dict[str, Any]:
         if value in (None, ""):
             if spec.required and spec.kind != "oui_non":
                 raise CommandRefused(f"Saisie obligatoire manquante : « {spec.label} ».")
-            if spec.kind == "oui_non":
-                out[spec.id] = False
+            # an optional input left empty still overrides what an earlier step entered
+            out[spec.id] = False if spec.kind == "oui_non" else ""
             continue
         out[spec.id] = _typed(spec, value)
     return out

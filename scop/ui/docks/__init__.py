@@ -6,9 +6,11 @@ from scop.ui.docks.base import ScopDock
 from scop.ui.docks.crews_dock import CrewsDock
 from scop.ui.docks.events_dock import EventsDock
 from scop.ui.docks.journal_dock import JournalDock
+from scop.ui.docks.procedures_dock import ProceduresDock
 
 DOCK_CLASSES: tuple[type[ScopDock], ...] = (
     EventsDock,
     CrewsDock,
     JournalDock,
+    ProceduresDock,
 )

@@ -1,0 +1,263 @@
+"""A fire walked through to a C.A.RE and the UMIP, from the keyboard, on a test clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from scop.journal.store import JournalStore
+from scop.models.entries import Operator
+from scop.procedures.loader import load_library
+from scop.room import Room
+from scop.ui.docks.procedures_dock import OVERDUE_BG, LaunchDialog, ProceduresDock
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+CHIEF = Operator("Cdt. Morel", "chief")
+FIRE = {"id": "EV-1", "category": "FIR/CLA", "title": "Feu d'appartement au 3e étage",
+        "gravity": 4, "address": "52 Rue Oberkampf, 75011 Paris", "lon": 2.3748,
+        "lat": 48.8649, "description": "Fumées noires, résidents sur les balcons."}
+
+
+@pytest.fixture
+def dock(qtbot: Any, room: Room, make_ctx: Any) -> ProceduresDock:
+    room.record("event.created", FIRE)
+    room.record("event.created", {**FIRE, "id": "EV-2", "category": "HLT",
+                                  "title": "Malaise lié à la chaleur"})
+    d = ProceduresDock(make_ctx(room))
+    qtbot.addWidget(d)
+    d.resize(1500, 900)
+    d.show()
+    d.activateWindow()
+    qtbot.waitUntil(d.is_ready)
+    return d
+
+
+def key(qtbot: Any, d: ProceduresDock, k: Any, mod: Any = Qt.KeyboardModifier.NoModifier) -> None:
+    target = QApplication.focusWidget() or d.steps
+    qtbot.keyClick(target, k, mod)
+
+
+def focus_steps(qtbot: Any, d: ProceduresDock) -> None:
+    d.steps.setFocus()
+    qtbot.waitUntil(d.steps.hasFocus)
+
+
+def item_colour(d: ProceduresDock, step_id: str) -> str:
+    for i in range(d.steps.count()):
+        if d.steps.item(i).data(Qt.ItemDataRole.UserRole + 11) == step_id:
+            return str(d.steps.item(i).background().color().name())
+    raise AssertionError(step_id)
+
+
+def test_launch_dialog_suggests_the_event_category_first(qtbot: Any, dock: ProceduresDock,
+                                                         room: Room) -> None:
+    events = list(room.state.events.values())
+    dialog = LaunchDialog(dock.library, events, "EV-1")
+    qtbot.addWidget(dialog)
+    ids = dialog.fiche_ids()
+    suggested = {f.id for f in dock.library.suggested("FIR/CLA")}
+    assert {"incendie", "ouverture_care", "demande_vpu", "demande_umip"} <= suggested
+    assert "canicule" not in suggested
+    assert set(ids[:len(suggested)]) == suggested  # suggested first, then all the others
+    assert len(ids) == len(dock.library.fiches)
+    qtbot.keyClicks(dialog.search, "umip")
+    assert dialog.fiche_ids() == ["demande_umip"]
+    assert dialog.chosen() == ("demande_umip", "EV-1")
+    dialog.event_box.setCurrentIndex(dialog.event_box.findData("EV-2"))
+    dialog.search.clear()
+    assert dialog.fiche_ids()[0] == "canicule"
+
+
+def test_fire_to_care_and_umip_from_the_keyboard(qtbot: Any, dock: ProceduresDock, room: Room,
+                                                 clock: Any) -> None:
+    store = room.store
+    start = room.state.position
+    room.operator = CHIEF
+    fire = dock.launch("incendie", "EV-1")
+    assert fire is not None and dock.step_id == "confirmer_bspp"
+    focus_steps(qtbot, dock)
+    # a call step: who is on call now is shown; "joint" logs the call and completes the step
+    assert "BSPP" in dock.contacts.text() and "01 99" in dock.contacts.text()
+    key(qtbot, dock, Qt.Key.Key_L, CTRL)
+    assert dock.step_id == "perimetre"
+
+    clock.advance(minutes=11)  # the perimeter (10 min) and the PP alert (10 min) are late
+    dock.repaint_times()
+    assert item_colour(dock, "perimetre") == OVERDUE_BG.lower()
+    assert "EN RETARD" in dock.countdown.text()
+    assert "EN RETARD" in dock.summary.text() or "en retard" in dock.summary.text()
+    run_item = dock.tree.topLevelItem(0).child(0)
+    assert "EN RETARD" in run_item.text(0)
+    dock.grab().save("/tmp/procedures_overdue.png")
+
+    room.operator = Operator("B. Lefèvre", "operator")
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # périmètre: done
+    assert dock.step_id == "alerte_pp"
+    room.operator = CHIEF
+    dock._input_widgets["precisions"].setText("Fumées visibles depuis la rue")
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # drafts the EMSI alert for the chief
+    assert dock.step_id == "informer_mairie"
+    key(qtbot, dock, Qt.Key.Key_S, CTRL)
+    qtbot.waitUntil(dock.skip_reason.hasFocus)
+    qtbot.keyClicks(dock.skip_reason, "Mairie du 11e sur place")
+    qtbot.keyClick(dock.skip_reason, Qt.Key.Key_Return)
+    assert dock.step_id == "evacuation"
+    focus_steps(qtbot, dock)
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # refused: the number evacuated is required
+    assert dock.step_id == "evacuation"
+    dock._input_widgets["evacues"].setText("12")
+    dock._input_widgets["relogement_necessaire"].setCurrentText("oui")
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)
+    assert dock.step_id == "bailleur"
+    dock.skip_reason.setText("Immeuble du parc privé")
+    dock.skip_step()
+    assert dock.step_id == "besoin_soutien"
+    key(qtbot, dock, Qt.Key.Key_1, ALT)  # yes: VPU and/or C.A.RE
+    assert dock.step_id == "vpu"
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)
+    key(qtbot, dock, Qt.Key.Key_1, ALT)  # C.A.RE requested
+    assert dock.step_id == "lancer_care"
+    # back and next only move the view
+    key(qtbot, dock, Qt.Key.Key_Left, ALT)
+    assert dock.step_id == "care"
+    key(qtbot, dock, Qt.Key.Key_Right, ALT)
+    assert dock.step_id == "lancer_care"
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)
+
+    care = dock.launch("ouverture_care", "EV-1")
+    assert care is not None and dock.step_id == "demande_mairie"
+    focus_steps(qtbot, dock)
+    assert "Mairie du 11e" in dock.contacts.text()
+    dock.call_outcome.setCurrentIndex(dock.call_outcome.findData("joint"))
+    dock.call_note.setText("Le maire demande l'ouverture d'un C.A.RE")
+    key(qtbot, dock, Qt.Key.Key_L, CTRL)  # logged; the step has inputs, so it stays open
+    assert dock.step_id == "demande_mairie"
+    dock._input_widgets["demandeur"].setText("DGS de la mairie du 11e")
+    dock._input_widgets["personnes_attendues"].setText("25")
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)
+    assert dock.step_id == "lieu_care"
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # placed at the mairie of the 11th
+    assert dock.step_id == "informer_pp"
+    assert "Mairie du 11e" in dock.preview.text()
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)
+    assert dock.step_id == "securisation_dpmp"
+
+    umip = dock.launch("demande_umip", "EV-1")
+    assert umip is not None
+    focus_steps(qtbot, dock)
+    dock._input_widgets["demandeur"].setText("DGS de la mairie du 11e")
+    dock._input_widgets["personnes_a_soutenir"].setText("8")
+    dock._input_widgets["lieu"].setText("C.A.RE de la mairie du 11e")
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)
+    assert dock.step_id == "appeler_umip"
+    key(qtbot, dock, Qt.Key.Key_L, CTRL)  # UMIP reached: done
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # message to the PP, asking about the CUMP
+    assert dock.step_id == "cump_active"
+    key(qtbot, dock, Qt.Key.Key_2, ALT)  # no answer: request the CUMP
+    assert dock.step_id == "demande_cump"
+    dock._input_widgets["etat_umip"].setCurrentText("en route")
+    key(qtbot, dock, Qt.Key.Key_Return, CTRL)
+    assert dock.step_id == "coordination_cump"
+
+    clock.advance(minutes=70)  # the UMIP is not there an hour after the call
+    dock.repaint_times()
+    assert item_colour(dock, "arrivee_umip") == OVERDUE_BG.lower()
+    dock.grab().save("/tmp/procedures_in_progress.png")
+
+    entries = store.read(after=start)
+    kinds = [e.kind for e in entries]
+    launched = [e.payload for e in entries if e.kind == "procedure.launched"]
+    assert [p["fiche_id"] for p in launched] == ["incendie", "ouverture_care", "demande_umip"]
+    assert all(p["event_id"] == "EV-1" and p["run_id"] for p in launched)
+    assert kinds.count("procedure.call_logged") == 3
+    skipped = [e for e in entries if e.kind == "procedure.step_skipped"]
+    assert [(e.payload["step_id"], e.payload["reason"]) for e in skipped] == [
+        ("informer_mairie", "Mairie du 11e sur place"),
+        ("bailleur", "Immeuble du parc privé")]
+    done = {(e.payload["run_id"], e.payload["step_id"]): e for e in entries
+            if e.kind == "procedure.step_done"}
+    evac = done[(fire, "evacuation")]
+    assert evac.payload["inputs"] == {"evacues": 12, "relogement_necessaire": True}
+    assert done[(fire, "perimetre")].author == "B. Lefèvre"
+    assert evac.author == "Cdt. Morel" and evac.role == "chief"
+    branches = [(e.payload["step_id"], e.payload["target"]) for e in entries
+                if e.kind == "procedure.branch_chosen"]
+    assert branches == [("besoin_soutien", "vpu"), ("care", "lancer_care"),
+                        ("cump_active", "demande_cump")]
+
+    drafts = [e.payload for e in entries if e.kind == "pp.message_drafted"]
+    assert [d["template"] for d in drafts] == ["alerte", "demande_care", "demande_umip",
+                                               "demande_cump"]
+    assert len({d["draft_id"] for d in drafts}) == 4
+    assert all(d["event_id"] == "EV-1" for d in drafts)
+    assert drafts[0]["origin"] == {"run_id": fire, "step_id": "alerte_pp"}
+    assert drafts[0]["fields"]["precisions"] == "Fumées visibles depuis la rue"
+    assert "52 Rue Oberkampf" in drafts[0]["fields"]["texte"]
+    care_fields = drafts[1]["fields"]
+    assert care_fields["mairie"] == "Mairie du 11e arrondissement"
+    assert care_fields["personnes_attendues"] == 25 and care_fields["evacues"] == 12
+    assert "25" in care_fields["texte"] and "sécurisation" in care_fields["texte"]
+    assert "Fumées" not in care_fields["texte"]  # the fire's alert text stays in the alert
+    assert drafts[2]["origin"] == {"run_id": umip, "step_id": "informer_pp"}
+    assert drafts[3]["fields"]["etat_umip"] == "en route"
+
+    placed = [e.payload for e in entries if e.kind == "map.means_placed"]
+    assert len(placed) == 1
+    assert placed[0]["means"] == "CARE" and placed[0]["event_id"] == "EV-1"
+    mairie = next(m for m in dock.library.mairies if 11 in m.arrondissements)
+    assert (placed[0]["lon"], placed[0]["lat"]) == (mairie.lon, mairie.lat)
+    # the message draft and the step it completes are one transaction, adjacent in the journal
+    i = kinds.index("map.means_placed")
+    assert kinds[i - 1] == "procedure.step_done"
+
+
+def test_reset_and_read_only(qtbot: Any, dock: ProceduresDock, room: Room, make_ctx: Any,
+                             db_url: str, clock: Any) -> None:
+    before = room.state.copy()
+    run = dock.launch("incendie", "EV-1")
+    assert dock.tree.topLevelItemCount() >= 1 and dock.run_id == run
+    room.projection.state = before  # as the replay engineer does on a seek
+    dock.ctx.bridge.reset.emit()
+    assert dock.run_id is None
+    assert all(dock.tree.topLevelItem(i).text(0).startswith("Fiches en erreur")
+               for i in range(dock.tree.topLevelItemCount()))
+
+    ro_store = JournalStore.open(db_url, clock, readonly=True)
+    try:
+        ro_room = Room(ro_store, clock, CHIEF)
+        ro_room.load()
+        ro = ProceduresDock(make_ctx(ro_room))
+        qtbot.addWidget(ro)
+        ro.show()
+        ro.select_run(run)
+        assert ro.header.text().startswith("Incendie")
+        assert not ro.launch_button.isEnabled()
+        assert not ro.done_button.isEnabled() and not ro.skip_button.isEnabled()
+        assert not ro.call_button.isEnabled()
+    finally:
+        ro_store.close()
+
+
+def test_broken_fiche_is_listed_and_the_others_still_load(qtbot: Any, room: Room,
+                                                           make_ctx: Any, tmp_path: Any) -> None:
+    import shutil
+
+    from scop.procedures.loader import default_fiches_dir
+
+    for name in ("annuaire.yaml", "messages.yaml", "incendie.yaml"):
+        shutil.copy(default_fiches_dir() / name, tmp_path / name)
+    (tmp_path / "cassee.yaml").write_text("id: cassee\ntitre: [oups\n", encoding="utf-8")
+    library = load_library(tmp_path)
+    ctx = make_ctx(room)
+    ctx.services["fiches"] = library
+    d = ProceduresDock(ctx)
+    qtbot.addWidget(d)
+    top = [d.tree.topLevelItem(i) for i in range(d.tree.topLevelItemCount())]
+    bad = next(t for t in top if t.text(0).startswith("Fiches en erreur"))
+    assert bad.child(0).text(0) == "cassee.yaml"
+    assert "ligne 3" in bad.child(0).child(0).text(0)
+    assert list(library.fiches) == ["incendie"]
