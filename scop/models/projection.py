@@ -24,6 +24,8 @@ FOLD_MODULES = (
     "scop.models.fold_messages",
     "scop.models.fold_operations",
     "scop.models.fold_procedures",
+    "scop.models.fold_map",
+    "scop.models.fold_exercise",
 )
 
 
