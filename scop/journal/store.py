@@ -8,7 +8,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -21,6 +32,21 @@ from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Entry, Operator, se
 
 class JournalError(Exception):
     pass
+
+
+# Built once: an append is on every operator keystroke's path, statement building is not free.
+_SELECT_HEAD_FOR_UPDATE = (
+    select(journal_head.c.position, journal_head.c.hash)
+    .where(journal_head.c.id == 1)
+    .with_for_update()
+)
+_INSERT_HEAD = insert(journal_head).values(id=1)
+_INSERT_ENTRY = insert(journal_entries)
+_UPDATE_HEAD = (
+    update(journal_head)
+    .where(journal_head.c.id == 1)
+    .values(position=bindparam("new_position"), hash=bindparam("new_hash"))
+)
 
 
 def make_engine(url: str, *, readonly: bool = False) -> Engine:
@@ -121,14 +147,10 @@ class JournalStore:
 
     def _append_once(self, drafts: Sequence[Draft], author: Operator) -> list[Entry]:
         with self._write_engine.begin() as conn:
-            head = conn.execute(
-                select(journal_head.c.position, journal_head.c.hash)
-                .where(journal_head.c.id == 1)
-                .with_for_update()
-            ).first()
+            head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
             if head is None:
                 position, prev = 0, GENESIS_HASH
-                conn.execute(insert(journal_head).values(id=1, position=0, hash=GENESIS_HASH))
+                conn.execute(_INSERT_HEAD, {"position": 0, "hash": GENESIS_HASH})
             else:
                 position, prev = int(head.position), head.hash
             now = self.clock.now()
@@ -139,7 +161,7 @@ class JournalStore:
                 sealed.append(e)
                 prev = e.hash
             conn.execute(
-                insert(journal_entries),
+                _INSERT_ENTRY,
                 [
                     {
                         "position": e.position,
@@ -155,11 +177,7 @@ class JournalStore:
                     for e in sealed
                 ],
             )
-            conn.execute(
-                update(journal_head)
-                .where(journal_head.c.id == 1)
-                .values(position=position, hash=prev)
-            )
+            conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
         return sealed
 
     def append_positions(self, fixes: Sequence[PositionFix]) -> None:
