@@ -115,10 +115,13 @@ def _launched(st: RoomState, e: Entry) -> None:
     if not run_id or run_id in st.procedures or str(p.get("event_id")) not in st.events:
         return
     st.procedures[run_id] = ProcedureRun(
-        run_id=run_id, fiche_id=str(p.get("fiche_id", "")),
+        run_id=run_id,
+        fiche_id=str(p.get("fiche_id", "")),
         fiche_title=str(p.get("fiche_title", p.get("fiche_id", ""))),
-        fiche_version=int(p.get("fiche_version", 1)), event_id=str(p["event_id"]),
-        launched_at=e.ts, launched_by=e.author,
+        fiche_version=int(p.get("fiche_version", 1)),
+        event_id=str(p["event_id"]),
+        launched_at=e.ts,
+        launched_by=e.author,
     )
 
 
@@ -139,8 +142,13 @@ def _done(st: RoomState, e: Entry) -> None:
     def apply(rec: StepRecord) -> StepRecord | None:
         if rec.status in ("fait", "saute"):
             return None
-        return replace(rec, status="fait", ended_at=e.ts, ended_by=e.author,
-                       inputs=dict(inputs) if isinstance(inputs, Mapping) else {})
+        return replace(
+            rec,
+            status="fait",
+            ended_at=e.ts,
+            ended_by=e.author,
+            inputs=dict(inputs) if isinstance(inputs, Mapping) else {},
+        )
 
     _update(st, e, apply)
 
@@ -150,8 +158,13 @@ def _skipped(st: RoomState, e: Entry) -> None:
     def apply(rec: StepRecord) -> StepRecord | None:
         if rec.status in ("fait", "saute"):
             return None
-        return replace(rec, status="saute", ended_at=e.ts, ended_by=e.author,
-                       reason=str(e.payload.get("reason", "")))
+        return replace(
+            rec,
+            status="saute",
+            ended_at=e.ts,
+            ended_by=e.author,
+            reason=str(e.payload.get("reason", "")),
+        )
 
     _update(st, e, apply)
 
@@ -161,10 +174,15 @@ def _branch(st: RoomState, e: Entry) -> None:
     def apply(rec: StepRecord) -> StepRecord | None:
         if rec.status in ("fait", "saute"):
             return None
-        return replace(rec, status="fait", ended_at=e.ts, ended_by=e.author,
-                       branch=int(e.payload.get("branch", 0)),
-                       target=str(e.payload.get("target", "")),
-                       inputs={"choix": str(e.payload.get("label", ""))})
+        return replace(
+            rec,
+            status="fait",
+            ended_at=e.ts,
+            ended_by=e.author,
+            branch=int(e.payload.get("branch", 0)),
+            target=str(e.payload.get("target", "")),
+            inputs={"choix": str(e.payload.get("label", ""))},
+        )
 
     _update(st, e, apply)
 
@@ -172,15 +190,27 @@ def _branch(st: RoomState, e: Entry) -> None:
 @handles(CALL_LOGGED)
 def _call(st: RoomState, e: Entry) -> None:
     p = e.payload
-    call = CallRecord(e.ts, e.author, str(p.get("contact_id", "")),
-                      str(p.get("contact_name", "")), str(p.get("person", "")),
-                      str(p.get("phone", "")), str(p.get("outcome", "")), str(p.get("note", "")))
+    call = CallRecord(
+        e.ts,
+        e.author,
+        str(p.get("contact_id", "")),
+        str(p.get("contact_name", "")),
+        str(p.get("person", "")),
+        str(p.get("phone", "")),
+        str(p.get("outcome", "")),
+        str(p.get("note", "")),
+    )
 
     def apply(rec: StepRecord) -> StepRecord:
         status = "en_cours" if rec.status == "a_faire" else rec.status
         started = rec.started_at or e.ts
-        return replace(rec, status=status, started_at=started,
-                       started_by=rec.started_by or e.author, calls=(*rec.calls, call))
+        return replace(
+            rec,
+            status=status,
+            started_at=started,
+            started_by=rec.started_by or e.author,
+            calls=(*rec.calls, call),
+        )
 
     _update(st, e, apply)
 
@@ -190,8 +220,9 @@ def _closed(st: RoomState, e: Entry) -> None:
     run = st.procedures.get(str(e.payload.get("run_id")))
     if run is None or run.is_closed:
         return
-    st.procedures[run.run_id] = replace(run, closed_at=e.ts, closed_by=e.author,
-                                        closing_reason=str(e.payload.get("reason", "")))
+    st.procedures[run.run_id] = replace(
+        run, closed_at=e.ts, closed_by=e.author, closing_reason=str(e.payload.get("reason", ""))
+    )
 
 
 # -- how they read in the main courante ------------------------------------------------------
@@ -245,8 +276,10 @@ def _d_call(e: Entry) -> str:
     p = e.payload
     note = f" — {p['note']}" if p.get("note") else ""
     outcome = CALL_OUTCOMES.get(str(p.get("outcome")), str(p.get("outcome")))
-    return (f"Appel {p.get('contact_name', p.get('contact_id', '?'))} ({p.get('person', '')}, "
-            f"{p.get('phone', '')}) : {outcome}{note}")
+    return (
+        f"Appel {p.get('contact_name', p.get('contact_id', '?'))} ({p.get('person', '')}, "
+        f"{p.get('phone', '')}) : {outcome}{note}"
+    )
 
 
 @describes(CLOSED, "Fiche réflexe close")

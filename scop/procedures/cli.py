@@ -15,11 +15,20 @@ def register(sub: Any) -> None:
     f = sub.add_parser("fiches", help="fiches réflexes : vérifier les fichiers")
     fsub = f.add_subparsers(dest="fiches_command", required=True, metavar="ACTION")
     c = fsub.add_parser("check", help="vérifier des fiches (défaut : toutes les fiches livrées)")
-    c.add_argument("paths", nargs="*", type=Path, metavar="CHEMIN",
-                   help="fichiers .yaml ou dossiers (défaut : le dossier des fiches)")
-    c.add_argument("--annuaire", type=Path, metavar="DOSSIER",
-                   help="dossier de l'annuaire et des modèles de messages (défaut : celui des "
-                        "fiches, sinon le dossier livré)")
+    c.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="CHEMIN",
+        help="fichiers .yaml ou dossiers (défaut : le dossier des fiches)",
+    )
+    c.add_argument(
+        "--annuaire",
+        type=Path,
+        metavar="DOSSIER",
+        help="dossier de l'annuaire et des modèles de messages (défaut : celui des "
+        "fiches, sinon le dossier livré)",
+    )
     c.set_defaults(func=_check)
 
 
@@ -42,6 +51,9 @@ def _check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem)
     ok = len(library.fiches)
-    print(f"{ok} fiche(s) valide(s), {len(library.broken)} fichier(s) en erreur, "
-          f"{len(problems)} problème(s).", file=sys.stderr)
+    print(
+        f"{ok} fiche(s) valide(s), {len(library.broken)} fichier(s) en erreur, "
+        f"{len(problems)} problème(s).",
+        file=sys.stderr,
+    )
     return 1 if problems else 0

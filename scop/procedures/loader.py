@@ -62,8 +62,15 @@ _PATTERN_HINTS = {
     "a": "heure HH:MM",
     "reference_rotation": "date AAAA-MM-JJ",
 }
-_TYPE_NAMES = {"string": "texte", "integer": "entier", "number": "nombre", "boolean": "oui/non",
-               "array": "liste", "object": "dictionnaire (clé: valeur)", "null": "vide"}
+_TYPE_NAMES = {
+    "string": "texte",
+    "integer": "entier",
+    "number": "nombre",
+    "boolean": "oui/non",
+    "array": "liste",
+    "object": "dictionnaire (clé: valeur)",
+    "null": "vide",
+}
 
 
 def default_fiches_dir() -> Path:
@@ -119,7 +126,7 @@ class Located:
         assert isinstance(node, ScalarNode)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text; the schemas say which format they expect
-        return yaml.SafeLoader("").construct_object(node)  # type: ignore[no-untyped-call]
+        return yaml.SafeLoader("").construct_object(node)
 
 
 def read_yaml(path: Path) -> tuple[Any, Located]:
@@ -183,8 +190,9 @@ def _schema_problems(data: Any, loc: Located, schema_name: str) -> None:
                 loc.problem(loc.key_at((*p, key)), f"clé inconnue « {key} »")
             continue
         if name == "required":
-            loc.problem(loc.key_at(p) if p else (1, 1),
-                        f"clé obligatoire « {kind.property} » manquante")
+            loc.problem(
+                loc.key_at(p) if p else (1, 1), f"clé obligatoire « {kind.property} » manquante"
+            )
             continue
         where = loc.at(p)
         if name == "type":
@@ -222,8 +230,12 @@ def parse_delay(amount: str, unit: str) -> timedelta:
     return timedelta(hours=n) if unit == "h" else timedelta(minutes=n)
 
 
-def _check_steps(data: dict[str, Any], loc: Located, contact_ids: Iterable[str] | None,
-                 template_ids: Iterable[str] | None) -> None:
+def _check_steps(
+    data: dict[str, Any],
+    loc: Located,
+    contact_ids: Iterable[str] | None,
+    template_ids: Iterable[str] | None,
+) -> None:
     steps = data.get("etapes")
     if not isinstance(steps, list):
         return
@@ -231,13 +243,17 @@ def _check_steps(data: dict[str, Any], loc: Located, contact_ids: Iterable[str] 
     contacts = None if contact_ids is None else {*contact_ids, EVENT_MAIRIE}
     templates = None if template_ids is None else set(template_ids)
     ids: dict[str, int] = {}
+    duplicated = False
     for i, s in enumerate(steps):
         if isinstance(s, dict) and isinstance(s.get("id"), str):
             sid = s["id"]
             if sid in ids:
                 first = loc.at(("etapes", ids[sid], "id"))[0]
-                loc.problem(loc.at(("etapes", i, "id")),
-                            f"identifiant d'étape « {sid} » en double (déjà ligne {first})")
+                loc.problem(
+                    loc.at(("etapes", i, "id")),
+                    f"identifiant d'étape « {sid} » en double (déjà ligne {first})",
+                )
+                duplicated = True
             elif sid in (END, LAUNCH):
                 loc.problem(loc.at(("etapes", i, "id")), f"« {sid} » est un mot réservé")
             else:
@@ -248,28 +264,45 @@ def _check_steps(data: dict[str, Any], loc: Located, contact_ids: Iterable[str] 
         base: Path_ = ("etapes", i)
         kind = s.get("type")
         if roles is not None and isinstance(s.get("role"), str) and s["role"] not in roles:
-            loc.problem(loc.at((*base, "role")),
-                        f"rôle « {s['role']} » absent des rôles de la fiche "
-                        f"({', '.join(map(str, roles))})")
-        for key, needs in (("branches", "decision"), ("modele", "message"), ("moyen", "carte"),
-                           ("duree", "attente")):
+            loc.problem(
+                loc.at((*base, "role")),
+                f"rôle « {s['role']} » absent des rôles de la fiche ({', '.join(map(str, roles))})",
+            )
+        for key, needs in (
+            ("branches", "decision"),
+            ("modele", "message"),
+            ("moyen", "carte"),
+            ("duree", "attente"),
+        ):
             if key in s and isinstance(kind, str) and kind != needs:
-                loc.problem(loc.key_at((*base, key)),
-                            f"« {key} » ne s'emploie que dans une étape de type {needs}")
+                loc.problem(
+                    loc.key_at((*base, key)),
+                    f"« {key} » ne s'emploie que dans une étape de type {needs}",
+                )
         if isinstance(s.get("suite"), str) and s["suite"] not in ids and s["suite"] != END:
-            loc.problem(loc.at((*base, "suite")), f"« suite » vers une étape inconnue "
-                                                   f"« {s['suite']} »")
+            loc.problem(
+                loc.at((*base, "suite")), f"« suite » vers une étape inconnue « {s['suite']} »"
+            )
         for j, b in enumerate(s.get("branches") or []):
-            if isinstance(b, dict) and isinstance(b.get("vers"), str) \
-                    and b["vers"] not in ids and b["vers"] != END:
-                loc.problem(loc.at((*base, "branches", j, "vers")),
-                            f"branche vers une étape inconnue « {b['vers']} »")
+            if (
+                isinstance(b, dict)
+                and isinstance(b.get("vers"), str)
+                and b["vers"] not in ids
+                and b["vers"] != END
+            ):
+                loc.problem(
+                    loc.at((*base, "branches", j, "vers")),
+                    f"branche vers une étape inconnue « {b['vers']} »",
+                )
         if isinstance(s.get("echeance"), str):
             m = _DEADLINE.match(s["echeance"])
             where = loc.at((*base, "echeance"))
             if m is None:
-                loc.problem(where, f"échéance invalide « {s['echeance']} » (attendu "
-                                   "« lancement + 10 min » ou « <étape> + 1 h »)")
+                loc.problem(
+                    where,
+                    f"échéance invalide « {s['echeance']} » (attendu "
+                    "« lancement + 10 min » ou « <étape> + 1 h »)",
+                )
             elif m.group(1) != LAUNCH and m.group(1) not in ids:
                 loc.problem(where, f"échéance relative à une étape inconnue « {m.group(1)} »")
             elif m.group(1) == s.get("id"):
@@ -279,18 +312,27 @@ def _check_steps(data: dict[str, Any], loc: Located, contact_ids: Iterable[str] 
         if isinstance(s.get("duree"), str):
             m = _DURATION.match(s["duree"])
             if m is None or int(m.group(1)) == 0:
-                loc.problem(loc.at((*base, "duree")),
-                            f"durée invalide « {s['duree']} » (attendu « 15 min » ou « 1 h »)")
+                loc.problem(
+                    loc.at((*base, "duree")),
+                    f"durée invalide « {s['duree']} » (attendu « 15 min » ou « 1 h »)",
+                )
         if contacts is not None and isinstance(s.get("contacts"), list):
             for j, c in enumerate(s["contacts"]):
                 if isinstance(c, str) and c not in contacts:
-                    loc.problem(loc.at((*base, "contacts", j)),
-                                f"contact inconnu « {c} » (absent de l'annuaire des astreintes)")
-        if templates is not None and isinstance(s.get("modele"), str) \
-                and s["modele"] not in templates:
-            loc.problem(loc.at((*base, "modele")),
-                        f"modèle de message inconnu « {s['modele']} » "
-                        f"(connus : {', '.join(sorted(templates))})")
+                    loc.problem(
+                        loc.at((*base, "contacts", j)),
+                        f"contact inconnu « {c} » (absent de l'annuaire des astreintes)",
+                    )
+        if (
+            templates is not None
+            and isinstance(s.get("modele"), str)
+            and s["modele"] not in templates
+        ):
+            loc.problem(
+                loc.at((*base, "modele")),
+                f"modèle de message inconnu « {s['modele']} » "
+                f"(connus : {', '.join(sorted(templates))})",
+            )
         seen_inputs: set[str] = set()
         for j, inp in enumerate(s.get("saisies") or []):
             if not isinstance(inp, dict):
@@ -298,13 +340,18 @@ def _check_steps(data: dict[str, Any], loc: Located, contact_ids: Iterable[str] 
             iid = inp.get("id")
             if isinstance(iid, str):
                 if iid in seen_inputs:
-                    loc.problem(loc.at((*base, "saisies", j, "id")),
-                                f"saisie « {iid} » en double dans l'étape")
+                    loc.problem(
+                        loc.at((*base, "saisies", j, "id")),
+                        f"saisie « {iid} » en double dans l'étape",
+                    )
                 seen_inputs.add(iid)
             if inp.get("type") == "choix" and not inp.get("choix"):
-                loc.problem(loc.key_at((*base, "saisies", j, "type")),
-                            "une saisie de type choix doit lister ses « choix »")
-    _check_cycles(steps, ids, loc)
+                loc.problem(
+                    loc.key_at((*base, "saisies", j, "type")),
+                    "une saisie de type choix doit lister ses « choix »",
+                )
+    if not duplicated:  # with two steps of one id, the graph itself is ambiguous
+        _check_cycles(steps, ids, loc)
 
 
 def _check_cycles(steps: list[Any], ids: dict[str, int], loc: Located) -> None:
@@ -313,9 +360,11 @@ def _check_cycles(steps: list[Any], ids: dict[str, int], loc: Located) -> None:
         if not isinstance(s, dict):
             return []
         if s.get("type") == "decision" and isinstance(s.get("branches"), list):
-            return [(b["vers"], loc.at(("etapes", i, "branches", j, "vers")))
-                    for j, b in enumerate(s["branches"])
-                    if isinstance(b, dict) and isinstance(b.get("vers"), str)]
+            return [
+                (b["vers"], loc.at(("etapes", i, "branches", j, "vers")))
+                for j, b in enumerate(s["branches"])
+                if isinstance(b, dict) and isinstance(b.get("vers"), str)
+            ]
         if isinstance(s.get("suite"), str):
             return [(s["suite"], loc.at(("etapes", i, "suite")))]
         if i + 1 < len(steps) and isinstance(steps[i + 1], dict):
@@ -334,12 +383,14 @@ def _check_cycles(steps: list[Any], ids: dict[str, int], loc: Located) -> None:
             if j is None:
                 continue
             if state.get(j) == 1:
-                loop = [*trail[trail.index(target):], sid, target] if target in trail \
+                loop = (
+                    [*trail[trail.index(target) :], sid, target]
+                    if target in trail
                     else [sid, target]
+                )
                 if where not in reported:
                     reported.add(where)
-                    loc.problem(where, "cycle dans l'enchaînement des étapes : "
-                                       + " → ".join(loop))
+                    loc.problem(where, "cycle dans l'enchaînement des étapes : " + " → ".join(loop))
             elif j not in state:
                 visit(j, [*trail, sid])
         state[i] = 2
@@ -362,33 +413,58 @@ def _build_fiche(data: dict[str, Any], path: str) -> Fiche:
             m = _DURATION.match(s["duree"])
             assert m is not None
             duration = parse_delay(m.group(1), m.group(2))
-        steps.append(Step(
-            id=s["id"], title=s["titre"], kind=s["type"], role=s["role"],
-            instructions=str(s.get("consignes", "")).strip(), deadline=deadline,
-            duration=duration,
-            inputs=tuple(InputSpec(i["id"], i["libelle"], i["type"],
-                                   bool(i.get("obligatoire", True)), i.get("min"),
-                                   tuple(i.get("choix", ()))) for i in s.get("saisies", ())),
-            contacts=tuple(s.get("contacts", ())), template=s.get("modele"),
-            means=s.get("moyen"),
-            branches=tuple(Branch(b["libelle"], b["vers"]) for b in s.get("branches", ())),
-            next=s.get("suite"),
-        ))
-    return Fiche(id=data["id"], title=data["titre"], version=data["version"],
-                 categories=tuple(data["categories"]), roles=tuple(data["roles"]),
-                 steps=tuple(steps), summary=str(data.get("resume", "")).strip(),
-                 sources=tuple(data.get("sources", ())), path=path)
+        steps.append(
+            Step(
+                id=s["id"],
+                title=s["titre"],
+                kind=s["type"],
+                role=s["role"],
+                instructions=str(s.get("consignes", "")).strip(),
+                deadline=deadline,
+                duration=duration,
+                inputs=tuple(
+                    InputSpec(
+                        i["id"],
+                        i["libelle"],
+                        i["type"],
+                        bool(i.get("obligatoire", True)),
+                        i.get("min"),
+                        tuple(i.get("choix", ())),
+                    )
+                    for i in s.get("saisies", ())
+                ),
+                contacts=tuple(s.get("contacts", ())),
+                template=s.get("modele"),
+                means=s.get("moyen"),
+                branches=tuple(Branch(b["libelle"], b["vers"]) for b in s.get("branches", ())),
+                next=s.get("suite"),
+            )
+        )
+    return Fiche(
+        id=data["id"],
+        title=data["titre"],
+        version=data["version"],
+        categories=tuple(data["categories"]),
+        roles=tuple(data["roles"]),
+        steps=tuple(steps),
+        summary=str(data.get("resume", "")).strip(),
+        sources=tuple(data.get("sources", ())),
+        path=path,
+    )
 
 
-def load_fiche(path: Path, contact_ids: Iterable[str] | None = None,
-               template_ids: Iterable[str] | None = None) -> tuple[Fiche | None, list[Problem]]:
+def load_fiche(
+    path: Path, contact_ids: Iterable[str] | None = None, template_ids: Iterable[str] | None = None
+) -> tuple[Fiche | None, list[Problem]]:
     """The fiche, or None with every problem found. Contacts and templates are checked
     against the ids given (None: not checked)."""
     data, loc = read_yaml(path)
     if data is not None:
         if not isinstance(data, dict):
-            loc.problem((1, 1), "une fiche est un dictionnaire (id, titre, version, "
-                                "categories, roles, etapes)")
+            loc.problem(
+                (1, 1),
+                "une fiche est un dictionnaire (id, titre, version, categories, roles, etapes)",
+            )
         else:
             _schema_problems(data, loc, "fiche.schema.json")
             _check_steps(data, loc, contact_ids, template_ids)
@@ -406,8 +482,9 @@ def _hhmm(text: str) -> time:
     return time(int(h), int(m))
 
 
-def load_directory(path: Path) -> tuple[dict[str, Contact], tuple[Mairie, ...], str, str,
-                                        list[Problem]]:
+def load_directory(
+    path: Path,
+) -> tuple[dict[str, Contact], tuple[Mairie, ...], str, str, list[Problem]]:
     data, loc = read_yaml(path)
     if data is not None:
         if not isinstance(data, dict):
@@ -423,19 +500,46 @@ def load_directory(path: Path) -> tuple[dict[str, Contact], tuple[Mairie, ...], 
             continue
         slots = []
         for s in c.get("astreintes", ()):
-            people = tuple(Person(p["nom"], p["telephone"]) for p in s["rotation"]) \
-                if "rotation" in s else (Person(s["nom"], s["telephone"]),)
-            slots.append(Slot(s["libelle"], frozenset(DAYS[d] for d in s["jours"]),
-                              _hhmm(s["de"]), _hhmm(s["a"]), people))
-        contacts[c["id"]] = Contact(c["id"], c["nom"], c["categorie"], c["standard"],
-                                    str(c.get("mission", "")).strip(), tuple(slots))
+            people = (
+                tuple(Person(p["nom"], p["telephone"]) for p in s["rotation"])
+                if "rotation" in s
+                else (Person(s["nom"], s["telephone"]),)
+            )
+            slots.append(
+                Slot(
+                    s["libelle"],
+                    frozenset(DAYS[d] for d in s["jours"]),
+                    _hhmm(s["de"]),
+                    _hhmm(s["a"]),
+                    people,
+                )
+            )
+        contacts[c["id"]] = Contact(
+            c["id"],
+            c["nom"],
+            c["categorie"],
+            c["standard"],
+            str(c.get("mission", "")).strip(),
+            tuple(slots),
+        )
     mairies = []
     for i, m in enumerate(data["mairies"]):
         if m["contact"] not in contacts:
-            loc.problem(loc.at(("mairies", i, "contact")),
-                        f"contact inconnu « {m['contact']} » pour {m['nom']}")
-        mairies.append(Mairie(m["code"], m["nom"], m["adresse"], tuple(m["arrondissements"]),
-                              float(m["lon"]), float(m["lat"]), m["contact"]))
+            loc.problem(
+                loc.at(("mairies", i, "contact")),
+                f"contact inconnu « {m['contact']} » pour {m['nom']}",
+            )
+        mairies.append(
+            Mairie(
+                m["code"],
+                m["nom"],
+                m["adresse"],
+                tuple(m["arrondissements"]),
+                float(m["lon"]),
+                float(m["lat"]),
+                m["contact"],
+            )
+        )
     problems = sorted(set(loc.problems), key=lambda p: (p.line, p.column))
     return contacts, tuple(mairies), data["reference_rotation"], data["avertissement"], problems
 
@@ -456,8 +560,13 @@ def load_templates(path: Path) -> tuple[dict[str, Template], list[Problem]]:
                 list(string.Formatter().parse(t[key]))
             except ValueError as exc:
                 loc.problem(loc.at(("modeles", tid, key)), f"accolades mal formées : {exc}")
-        templates[tid] = Template(tid, t["titre"], t["objet"], t["corps"].strip(),
-                                  t.get("destinataire", "Préfecture de Police"))
+        templates[tid] = Template(
+            tid,
+            t["titre"],
+            t["objet"],
+            t["corps"].strip(),
+            t.get("destinataire", "Préfecture de Police"),
+        )
     problems = sorted(set(loc.problems), key=lambda p: (p.line, p.column))
     return ({} if problems else templates), problems
 
@@ -483,8 +592,11 @@ def load_library(directory: Path | None = None, paths: Iterable[Path] | None = N
         else:
             contact_ids = set(contacts)
     else:
-        broken.append(BrokenFile(str(dir_path), (Problem(str(dir_path), 1, 1,
-                                                         "annuaire des astreintes absent"),)))
+        broken.append(
+            BrokenFile(
+                str(dir_path), (Problem(str(dir_path), 1, 1, "annuaire des astreintes absent"),)
+            )
+        )
     templates: dict[str, Template] = {}
     template_ids: set[str] | None = None
     tpl_path = directory / TEMPLATES_FILE
@@ -495,11 +607,17 @@ def load_library(directory: Path | None = None, paths: Iterable[Path] | None = N
         else:
             template_ids = set(templates)
     fiches: dict[str, Fiche] = {}
-    for path in (list(paths) if paths is not None else fiche_files(directory)):
+    for path in list(paths) if paths is not None else fiche_files(directory):
         fiche, problems = load_fiche(path, contact_ids, template_ids)
         if fiche is not None and fiche.id in fiches:
-            problems = [Problem(str(path), 1, 1, f"fiche « {fiche.id} » déjà définie dans "
-                                                 f"{Path(fiches[fiche.id].path).name}")]
+            problems = [
+                Problem(
+                    str(path),
+                    1,
+                    1,
+                    f"fiche « {fiche.id} » déjà définie dans {Path(fiches[fiche.id].path).name}",
+                )
+            ]
             fiche = None
         if fiche is None:
             broken.append(BrokenFile(str(path), tuple(problems)))

@@ -23,8 +23,15 @@ STEP_KINDS: dict[str, str] = {
 
 ROLE_LABELS: dict[str, str] = {"operateur": "opérateur", "chef_de_salle": "chef de salle"}
 
-TEMPLATE_IDS = ("alerte", "point_de_situation", "demande_umip", "demande_cump", "demande_vpu",
-                "demande_care", "annulation")
+TEMPLATE_IDS = (
+    "alerte",
+    "point_de_situation",
+    "demande_umip",
+    "demande_cump",
+    "demande_vpu",
+    "demande_care",
+    "annulation",
+)
 
 END = "fin"  # a branch or a "suite" pointing here ends the fiche
 LAUNCH = "lancement"  # deadline reference: the launch of the fiche
@@ -52,7 +59,9 @@ class Deadline:
     def describe(self) -> str:
         minutes = int(self.delay.total_seconds() // 60)
         span = f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"
-        return f"{span} après le lancement" if self.ref == LAUNCH else f"{span} après « {self.ref} »"
+        return (
+            f"{span} après le lancement" if self.ref == LAUNCH else f"{span} après « {self.ref} »"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,5 +210,6 @@ class Library:
         return [p for b in self.broken for p in b.problems]
 
     def suggested(self, category: str) -> list[Fiche]:
-        return sorted((f for f in self.fiches.values() if f.applies_to(category)),
-                      key=lambda f: f.title)
+        return sorted(
+            (f for f in self.fiches.values() if f.applies_to(category)), key=lambda f: f.title
+        )

@@ -143,8 +143,7 @@ def run_view(fiche: Fiche, run: ProcedureRun, now: datetime) -> RunView:
         timer_end = None
         if step.duration is not None and rec is not None and rec.started_at is not None:
             timer_end = rec.started_at + step.duration
-        overdue = (status in OPEN and not run.is_closed and deadline is not None
-                   and now >= deadline)
+        overdue = status in OPEN and not run.is_closed and deadline is not None and now >= deadline
         views.append(StepView(step, status, rec, deadline, overdue, timer_end))
     return RunView(run, fiche, tuple(views), current, finished)
 
@@ -171,8 +170,9 @@ def _typed(spec: InputSpec, value: Any) -> Any:
         try:
             n = int(value)
         except (TypeError, ValueError):
-            raise CommandRefused(f"« {spec.label} » : un nombre entier est attendu, "
-                                 f"pas « {value} ».") from None
+            raise CommandRefused(
+                f"« {spec.label} » : un nombre entier est attendu, pas « {value} »."
+            ) from None
         if isinstance(value, float) and value != n:
             raise CommandRefused(f"« {spec.label} » : un nombre entier est attendu.")
         if spec.minimum is not None and n < spec.minimum:
@@ -206,8 +206,11 @@ class ProcedureRunner:
     # -- reading ----------------------------------------------------------------------------
 
     def runs(self, event_id: str | None = None) -> list[ProcedureRun]:
-        out = [r for r in fp.runs(self.room.state).values()
-               if event_id is None or r.event_id == event_id]
+        out = [
+            r
+            for r in fp.runs(self.room.state).values()
+            if event_id is None or r.event_id == event_id
+        ]
         return sorted(out, key=lambda r: r.launched_at)
 
     def view(self, run_id: str) -> RunView:
@@ -224,8 +227,9 @@ class ProcedureRunner:
         out: list[tuple[str, OnCall | None]] = []
         for cid in step.contacts:
             contact = resolve_contact(self.library, cid, self.event(event_id))
-            out.append((cid, on_call(contact, now, self.library.rotation_start)
-                        if contact else None))
+            out.append(
+                (cid, on_call(contact, now, self.library.rotation_start) if contact else None)
+            )
         return out
 
     def default_mairie(self, event_id: str) -> Mairie | None:
@@ -244,11 +248,17 @@ class ProcedureRunner:
         if event.status == "clos":
             raise CommandRefused(f"L'événement {event_id} est clos : rouvrez-le d'abord.")
         run_id = f"{fiche.id}-{uuid.uuid4().hex[:8]}"
-        self.room.record(fp.LAUNCHED, {
-            "run_id": run_id, "fiche_id": fiche.id, "fiche_title": fiche.title,
-            "fiche_version": fiche.version, "event_id": event_id,
-            "event_category": event.category,
-        })
+        self.room.record(
+            fp.LAUNCHED,
+            {
+                "run_id": run_id,
+                "fiche_id": fiche.id,
+                "fiche_title": fiche.title,
+                "fiche_version": fiche.version,
+                "event_id": event_id,
+                "event_category": event.category,
+            },
+        )
         return run_id
 
     def start(self, run_id: str, step_id: str) -> None:
@@ -257,8 +267,14 @@ class ProcedureRunner:
             raise CommandRefused(f"L'étape « {sv.step.title} » est déjà commencée.")
         self.room.record(fp.STEP_STARTED, self._payload(v, sv.step))
 
-    def complete(self, run_id: str, step_id: str, inputs: Mapping[str, Any] | None = None,
-                 *, mairie: str | None = None) -> None:
+    def complete(
+        self,
+        run_id: str,
+        step_id: str,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        mairie: str | None = None,
+    ) -> None:
         """Mark a step done. A message step drafts its message for the chief, a map step
         places its means, in the same transaction."""
         v, sv = self._open_step(run_id, step_id)
@@ -291,11 +307,21 @@ class ProcedureRunner:
         if not 0 <= branch < len(step.branches):
             raise CommandRefused("Cette branche n'existe pas.")
         b = step.branches[branch]
-        self.room.record(fp.BRANCH_CHOSEN, {**self._payload(v, step), "branch": branch,
-                                            "label": b.label, "target": b.target})
+        self.room.record(
+            fp.BRANCH_CHOSEN,
+            {**self._payload(v, step), "branch": branch, "label": b.label, "target": b.target},
+        )
 
-    def log_call(self, run_id: str, step_id: str, contact_id: str, outcome: str,
-                 note: str = "", *, done: bool = False) -> None:
+    def log_call(
+        self,
+        run_id: str,
+        step_id: str,
+        contact_id: str,
+        outcome: str,
+        note: str = "",
+        *,
+        done: bool = False,
+    ) -> None:
         v, sv = self._open_step(run_id, step_id, allow_done=not done)
         step = sv.step
         if contact_id not in step.contacts:
@@ -306,11 +332,21 @@ class ProcedureRunner:
         if contact is None:
             raise CommandRefused("Aucune astreinte connue pour ce contact.")
         who = on_call(contact, self.room.clock.now(), self.library.rotation_start)
-        drafts = [Draft(fp.CALL_LOGGED, {
-            **self._payload(v, step), "contact_id": contact.id, "contact_name": contact.name,
-            "person": who.person.name, "phone": who.person.phone, "slot": who.label,
-            "outcome": outcome, "note": note.strip(),
-        })]
+        drafts = [
+            Draft(
+                fp.CALL_LOGGED,
+                {
+                    **self._payload(v, step),
+                    "contact_id": contact.id,
+                    "contact_name": contact.name,
+                    "person": who.person.name,
+                    "phone": who.person.phone,
+                    "slot": who.label,
+                    "outcome": outcome,
+                    "note": note.strip(),
+                },
+            )
+        ]
         if done:
             values = check_inputs(step, {})
             drafts.append(Draft(fp.STEP_DONE, {**self._payload(v, step), "inputs": values}))
@@ -324,29 +360,44 @@ class ProcedureRunner:
         view = self.view(run_id)
         if not view.finished and not reason.strip():
             raise CommandRefused("La fiche n'est pas terminée : indiquez le motif de clôture.")
-        self.room.record(fp.CLOSED, {"run_id": run_id, "fiche_id": run.fiche_id,
-                                     "fiche_title": run.fiche_title, "event_id": run.event_id,
-                                     "reason": reason.strip()})
+        self.room.record(
+            fp.CLOSED,
+            {
+                "run_id": run_id,
+                "fiche_id": run.fiche_id,
+                "fiche_title": run.fiche_title,
+                "event_id": run.event_id,
+                "reason": reason.strip(),
+            },
+        )
 
     # -- messages and map --------------------------------------------------------------------
 
-    def message_fields(self, run: ProcedureRun, step: Step,
-                       values: Mapping[str, Any]) -> dict[str, Any]:
+    def message_fields(
+        self, run: ProcedureRun, step: Step, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
         """What a template can use: the event, every input entered so far in the run (the
         number evacuated, the C.A.RE's mairie…), then this step's inputs."""
         ev = self.event(run.event_id)
         now = local(self.room.clock.now())
         fields: dict[str, Any] = {
-            "event_id": run.event_id, "heure": now.strftime("%H:%M"),
-            "date": now.strftime("%d/%m/%Y"), "operateur": self.room.operator.name,
+            "event_id": run.event_id,
+            "heure": now.strftime("%H:%M"),
+            "date": now.strftime("%d/%m/%Y"),
+            "operateur": self.room.operator.name,
             "fiche": run.fiche_title,
         }
         if ev is not None:
-            fields.update({
-                "categorie": ev.category, "categorie_libelle": category_label(ev.category),
-                "titre": ev.title, "adresse": ev.address, "description": ev.description,
-                "gravite": GRAVITIES.get(ev.gravity, str(ev.gravity)),
-            })
+            fields.update(
+                {
+                    "categorie": ev.category,
+                    "categorie_libelle": category_label(ev.category),
+                    "titre": ev.title,
+                    "adresse": ev.address,
+                    "description": ev.description,
+                    "gravite": GRAVITIES.get(ev.gravity, str(ev.gravity)),
+                }
+            )
             if ev.lon is not None and ev.lat is not None:
                 fields["lon"], fields["lat"] = ev.lon, ev.lat
         for other in sorted(fp.runs(self.room.state).values(), key=lambda r: r.launched_at):
@@ -360,8 +411,9 @@ class ProcedureRunner:
 
     def render(self, template_id: str, fields: Mapping[str, Any]) -> tuple[str, str]:
         tpl = self.library.templates[template_id]
-        safe = _Defaulting({k: ("oui" if v is True else "non" if v is False else v)
-                            for k, v in fields.items()})
+        safe = _Defaulting(
+            {k: ("oui" if v is True else "non" if v is False else v) for k, v in fields.items()}
+        )
         return tpl.subject.format_map(safe), tpl.body.format_map(safe)
 
     def _message_draft(self, v: RunView, step: Step, values: Mapping[str, Any]) -> Draft:
@@ -371,14 +423,20 @@ class ProcedureRunner:
         fields = self.message_fields(v.run, step, values)
         subject, body = self.render(step.template, fields)
         fields = {**fields, "objet": subject, "texte": body}
-        return Draft(MESSAGE_DRAFTED, {
-            "draft_id": f"BR-{uuid.uuid4().hex[:12]}", "event_id": v.run.event_id,
-            "template": step.template, "fields": fields,
-            "origin": {"run_id": v.run.run_id, "step_id": step.id},
-        })
+        return Draft(
+            MESSAGE_DRAFTED,
+            {
+                "draft_id": f"BR-{uuid.uuid4().hex[:12]}",
+                "event_id": v.run.event_id,
+                "template": step.template,
+                "fields": fields,
+                "origin": {"run_id": v.run.run_id, "step_id": step.id},
+            },
+        )
 
-    def _placement(self, v: RunView, step: Step,
-                   mairie_code: str | None) -> tuple[Draft, dict[str, Any]]:
+    def _placement(
+        self, v: RunView, step: Step, mairie_code: str | None
+    ) -> tuple[Draft, dict[str, Any]]:
         ev = self.event(v.run.event_id)
         means = step.means or "CARE"
         mairie = None
@@ -390,17 +448,29 @@ class ProcedureRunner:
             mairie = mairie_for(self.library, ev)
         if mairie is not None:
             lon, lat = mairie.lon, mairie.lat
-            where, label = mairie.address, f"{means if means == 'VPU' else 'C.A.RE'} — {mairie.name}"
+            where, label = (
+                mairie.address,
+                f"{means if means == 'VPU' else 'C.A.RE'} — {mairie.name}",
+            )
         elif ev is not None and ev.lon is not None and ev.lat is not None:
             lon, lat, where = ev.lon, ev.lat, ev.address
             label = f"{'VPU' if means == 'VPU' else 'C.A.RE'} — {ev.address or ev.id}"
         else:
-            raise CommandRefused("Impossible de placer le moyen : l'événement n'a pas de "
-                                 "position et aucune mairie n'est choisie.")
-        draft = Draft(MEANS_PLACED, {
-            "id": f"{means}-{uuid.uuid4().hex[:8]}", "means": means, "label": label,
-            "lon": float(lon), "lat": float(lat), "event_id": v.run.event_id,
-        })
+            raise CommandRefused(
+                "Impossible de placer le moyen : l'événement n'a pas de "
+                "position et aucune mairie n'est choisie."
+            )
+        draft = Draft(
+            MEANS_PLACED,
+            {
+                "id": f"{means}-{uuid.uuid4().hex[:8]}",
+                "means": means,
+                "label": label,
+                "lon": float(lon),
+                "lat": float(lat),
+                "event_id": v.run.event_id,
+            },
+        )
         extra: dict[str, Any] = {"lieu": where}
         if mairie is not None:
             extra["mairie"] = mairie.name
@@ -418,12 +488,14 @@ class ProcedureRunner:
             raise CommandRefused(f"Fiche en cours inconnue : {run_id}.")
         fiche = self.library.fiches.get(run.fiche_id)
         if fiche is None:
-            raise CommandRefused(f"La fiche « {run.fiche_title} » n'est plus chargée "
-                                 "(fichier absent ou en erreur).")
+            raise CommandRefused(
+                f"La fiche « {run.fiche_title} » n'est plus chargée (fichier absent ou en erreur)."
+            )
         return run, fiche
 
-    def _open_step(self, run_id: str, step_id: str,
-                   allow_done: bool = False) -> tuple[RunView, StepView]:
+    def _open_step(
+        self, run_id: str, step_id: str, allow_done: bool = False
+    ) -> tuple[RunView, StepView]:
         self._writable()
         run, fiche = self._run(run_id)
         if run.is_closed:
@@ -435,15 +507,22 @@ class ProcedureRunner:
         if sv.status == "hors_parcours":
             raise CommandRefused(f"L'étape « {sv.step.title} » est hors du parcours choisi.")
         if not allow_done and sv.status in ("fait", "saute"):
-            raise CommandRefused(f"L'étape « {sv.step.title} » est déjà "
-                                 f"{'faite' if sv.status == 'fait' else 'sautée'}.")
+            raise CommandRefused(
+                f"L'étape « {sv.step.title} » est déjà "
+                f"{'faite' if sv.status == 'fait' else 'sautée'}."
+            )
         return v, sv
 
     @staticmethod
     def _payload(v: RunView, step: Step) -> dict[str, Any]:
-        return {"run_id": v.run.run_id, "step_id": step.id, "step_title": step.title,
-                "fiche_id": v.fiche.id, "fiche_title": v.fiche.title,
-                "event_id": v.run.event_id}
+        return {
+            "run_id": v.run.run_id,
+            "step_id": step.id,
+            "step_title": step.title,
+            "fiche_id": v.fiche.id,
+            "fiche_title": v.fiche.title,
+            "event_id": v.run.event_id,
+        }
 
 
 class _Defaulting(dict[str, Any]):

@@ -17,16 +17,25 @@ from scop.ui.docks.procedures_dock import OVERDUE_BG, LaunchDialog, ProceduresDo
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 CHIEF = Operator("Cdt. Morel", "chief")
-FIRE = {"id": "EV-1", "category": "FIR/CLA", "title": "Feu d'appartement au 3e étage",
-        "gravity": 4, "address": "52 Rue Oberkampf, 75011 Paris", "lon": 2.3748,
-        "lat": 48.8649, "description": "Fumées noires, résidents sur les balcons."}
+FIRE = {
+    "id": "EV-1",
+    "category": "FIR/CLA",
+    "title": "Feu d'appartement au 3e étage",
+    "gravity": 4,
+    "address": "52 Rue Oberkampf, 75011 Paris",
+    "lon": 2.3748,
+    "lat": 48.8649,
+    "description": "Fumées noires, résidents sur les balcons.",
+}
 
 
 @pytest.fixture
 def dock(qtbot: Any, room: Room, make_ctx: Any) -> ProceduresDock:
     room.record("event.created", FIRE)
-    room.record("event.created", {**FIRE, "id": "EV-2", "category": "HLT",
-                                  "title": "Malaise lié à la chaleur"})
+    room.record(
+        "event.created",
+        {**FIRE, "id": "EV-2", "category": "HLT", "title": "Malaise lié à la chaleur"},
+    )
     d = ProceduresDock(make_ctx(room))
     qtbot.addWidget(d)
     d.resize(1500, 900)
@@ -53,8 +62,9 @@ def item_colour(d: ProceduresDock, step_id: str) -> str:
     raise AssertionError(step_id)
 
 
-def test_launch_dialog_suggests_the_event_category_first(qtbot: Any, dock: ProceduresDock,
-                                                         room: Room) -> None:
+def test_launch_dialog_suggests_the_event_category_first(
+    qtbot: Any, dock: ProceduresDock, room: Room
+) -> None:
     events = list(room.state.events.values())
     dialog = LaunchDialog(dock.library, events, "EV-1")
     qtbot.addWidget(dialog)
@@ -62,7 +72,7 @@ def test_launch_dialog_suggests_the_event_category_first(qtbot: Any, dock: Proce
     suggested = {f.id for f in dock.library.suggested("FIR/CLA")}
     assert {"incendie", "ouverture_care", "demande_vpu", "demande_umip"} <= suggested
     assert "canicule" not in suggested
-    assert set(ids[:len(suggested)]) == suggested  # suggested first, then all the others
+    assert set(ids[: len(suggested)]) == suggested  # suggested first, then all the others
     assert len(ids) == len(dock.library.fiches)
     qtbot.keyClicks(dialog.search, "umip")
     assert dialog.fiche_ids() == ["demande_umip"]
@@ -72,16 +82,19 @@ def test_launch_dialog_suggests_the_event_category_first(qtbot: Any, dock: Proce
     assert dialog.fiche_ids()[0] == "canicule"
 
 
-def test_fire_to_care_and_umip_from_the_keyboard(qtbot: Any, dock: ProceduresDock, room: Room,
-                                                 clock: Any) -> None:
+def test_fire_to_care_and_umip_from_the_keyboard(
+    qtbot: Any, dock: ProceduresDock, room: Room, clock: Any
+) -> None:
     store = room.store
     start = room.state.position
     room.operator = CHIEF
     fire = dock.launch("incendie", "EV-1")
-    assert fire is not None and dock.step_id == "confirmer_bspp"
+    assert fire is not None
+    assert dock.step_id == "confirmer_bspp"
     focus_steps(qtbot, dock)
     # a call step: who is on call now is shown; "joint" logs the call and completes the step
-    assert "BSPP" in dock.contacts.text() and "01 99" in dock.contacts.text()
+    assert "BSPP" in dock.contacts.text()
+    assert "01 99" in dock.contacts.text()
     key(qtbot, dock, Qt.Key.Key_L, CTRL)
     assert dock.step_id == "perimetre"
 
@@ -129,7 +142,8 @@ def test_fire_to_care_and_umip_from_the_keyboard(qtbot: Any, dock: ProceduresDoc
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)
 
     care = dock.launch("ouverture_care", "EV-1")
-    assert care is not None and dock.step_id == "demande_mairie"
+    assert care is not None
+    assert dock.step_id == "demande_mairie"
     focus_steps(qtbot, dock)
     assert "Mairie du 11e" in dock.contacts.text()
     dock.call_outcome.setCurrentIndex(dock.call_outcome.findData("joint"))
@@ -177,21 +191,36 @@ def test_fire_to_care_and_umip_from_the_keyboard(qtbot: Any, dock: ProceduresDoc
     skipped = [e for e in entries if e.kind == "procedure.step_skipped"]
     assert [(e.payload["step_id"], e.payload["reason"]) for e in skipped] == [
         ("informer_mairie", "Mairie du 11e sur place"),
-        ("bailleur", "Immeuble du parc privé")]
-    done = {(e.payload["run_id"], e.payload["step_id"]): e for e in entries
-            if e.kind == "procedure.step_done"}
+        ("bailleur", "Immeuble du parc privé"),
+    ]
+    done = {
+        (e.payload["run_id"], e.payload["step_id"]): e
+        for e in entries
+        if e.kind == "procedure.step_done"
+    }
     evac = done[(fire, "evacuation")]
     assert evac.payload["inputs"] == {"evacues": 12, "relogement_necessaire": True}
     assert done[(fire, "perimetre")].author == "B. Lefèvre"
-    assert evac.author == "Cdt. Morel" and evac.role == "chief"
-    branches = [(e.payload["step_id"], e.payload["target"]) for e in entries
-                if e.kind == "procedure.branch_chosen"]
-    assert branches == [("besoin_soutien", "vpu"), ("care", "lancer_care"),
-                        ("cump_active", "demande_cump")]
+    assert evac.author == "Cdt. Morel"
+    assert evac.role == "chief"
+    branches = [
+        (e.payload["step_id"], e.payload["target"])
+        for e in entries
+        if e.kind == "procedure.branch_chosen"
+    ]
+    assert branches == [
+        ("besoin_soutien", "vpu"),
+        ("care", "lancer_care"),
+        ("cump_active", "demande_cump"),
+    ]
 
     drafts = [e.payload for e in entries if e.kind == "pp.message_drafted"]
-    assert [d["template"] for d in drafts] == ["alerte", "demande_care", "demande_umip",
-                                               "demande_cump"]
+    assert [d["template"] for d in drafts] == [
+        "alerte",
+        "demande_care",
+        "demande_umip",
+        "demande_cump",
+    ]
     assert len({d["draft_id"] for d in drafts}) == 4
     assert all(d["event_id"] == "EV-1" for d in drafts)
     assert drafts[0]["origin"] == {"run_id": fire, "step_id": "alerte_pp"}
@@ -199,15 +228,18 @@ def test_fire_to_care_and_umip_from_the_keyboard(qtbot: Any, dock: ProceduresDoc
     assert "52 Rue Oberkampf" in drafts[0]["fields"]["texte"]
     care_fields = drafts[1]["fields"]
     assert care_fields["mairie"] == "Mairie du 11e arrondissement"
-    assert care_fields["personnes_attendues"] == 25 and care_fields["evacues"] == 12
-    assert "25" in care_fields["texte"] and "sécurisation" in care_fields["texte"]
+    assert care_fields["personnes_attendues"] == 25
+    assert care_fields["evacues"] == 12
+    assert "25" in care_fields["texte"]
+    assert "sécurisation" in care_fields["texte"]
     assert "Fumées" not in care_fields["texte"]  # the fire's alert text stays in the alert
     assert drafts[2]["origin"] == {"run_id": umip, "step_id": "informer_pp"}
     assert drafts[3]["fields"]["etat_umip"] == "en route"
 
     placed = [e.payload for e in entries if e.kind == "map.means_placed"]
     assert len(placed) == 1
-    assert placed[0]["means"] == "CARE" and placed[0]["event_id"] == "EV-1"
+    assert placed[0]["means"] == "CARE"
+    assert placed[0]["event_id"] == "EV-1"
     mairie = next(m for m in dock.library.mairies if 11 in m.arrondissements)
     assert (placed[0]["lon"], placed[0]["lat"]) == (mairie.lon, mairie.lat)
     # the message draft and the step it completes are one transaction, adjacent in the journal
@@ -215,16 +247,20 @@ def test_fire_to_care_and_umip_from_the_keyboard(qtbot: Any, dock: ProceduresDoc
     assert kinds[i - 1] == "procedure.step_done"
 
 
-def test_reset_and_read_only(qtbot: Any, dock: ProceduresDock, room: Room, make_ctx: Any,
-                             db_url: str, clock: Any) -> None:
+def test_reset_and_read_only(
+    qtbot: Any, dock: ProceduresDock, room: Room, make_ctx: Any, db_url: str, clock: Any
+) -> None:
     before = room.state.copy()
     run = dock.launch("incendie", "EV-1")
-    assert dock.tree.topLevelItemCount() >= 1 and dock.run_id == run
+    assert dock.tree.topLevelItemCount() >= 1
+    assert dock.run_id == run
     room.projection.state = before  # as the replay engineer does on a seek
     dock.ctx.bridge.reset.emit()
     assert dock.run_id is None
-    assert all(dock.tree.topLevelItem(i).text(0).startswith("Fiches en erreur")
-               for i in range(dock.tree.topLevelItemCount()))
+    assert all(
+        dock.tree.topLevelItem(i).text(0).startswith("Fiches en erreur")
+        for i in range(dock.tree.topLevelItemCount())
+    )
 
     ro_store = JournalStore.open(db_url, clock, readonly=True)
     try:
@@ -236,14 +272,16 @@ def test_reset_and_read_only(qtbot: Any, dock: ProceduresDock, room: Room, make_
         ro.select_run(run)
         assert ro.header.text().startswith("Incendie")
         assert not ro.launch_button.isEnabled()
-        assert not ro.done_button.isEnabled() and not ro.skip_button.isEnabled()
+        assert not ro.done_button.isEnabled()
+        assert not ro.skip_button.isEnabled()
         assert not ro.call_button.isEnabled()
     finally:
         ro_store.close()
 
 
-def test_broken_fiche_is_listed_and_the_others_still_load(qtbot: Any, room: Room,
-                                                           make_ctx: Any, tmp_path: Any) -> None:
+def test_broken_fiche_is_listed_and_the_others_still_load(
+    qtbot: Any, room: Room, make_ctx: Any, tmp_path: Any
+) -> None:
     import shutil
 
     from scop.procedures.loader import default_fiches_dir

@@ -63,8 +63,13 @@ def _hhmm(t: datetime) -> str:
 class LaunchDialog(QDialog):
     """Suggested fiches for the event's category first, then all fiches; type to filter."""
 
-    def __init__(self, library: Library, events: list[Any], event_id: str | None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        events: list[Any],
+        event_id: str | None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.library = library
         self.setWindowTitle("Lancer une fiche réflexe")
@@ -84,8 +89,9 @@ class LaunchDialog(QDialog):
         self.list = QListWidget()
         self.list.setStyleSheet("QListWidget::item { min-height: 30px; font-size: 14px; }")
         lay.addWidget(self.list, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Lancer la fiche")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -102,8 +108,9 @@ class LaunchDialog(QDialog):
         ev = self.events.get(str(self.event_box.currentData()))
         needle = self.search.text().strip().lower()
         suggested = self.library.suggested(ev.category) if ev else []
-        others = sorted((f for f in self.library.fiches.values() if f not in suggested),
-                        key=lambda f: f.title)
+        others = sorted(
+            (f for f in self.library.fiches.values() if f not in suggested), key=lambda f: f.title
+        )
         self.list.clear()
 
         def header(text: str) -> None:
@@ -116,11 +123,23 @@ class LaunchDialog(QDialog):
             self.list.addItem(item)
 
         first = True
-        for title, group in ((f"Suggérées pour {category_label(ev.category)} ({ev.category})"
-                              if ev else "Suggérées", suggested),
-                             ("Toutes les fiches", others)):
-            shown = [f for f in group if not needle or needle in f.title.lower()
-                     or needle in f.id or any(needle in c.lower() for c in f.categories)]
+        for title, group in (
+            (
+                f"Suggérées pour {category_label(ev.category)} ({ev.category})"
+                if ev
+                else "Suggérées",
+                suggested,
+            ),
+            ("Toutes les fiches", others),
+        ):
+            shown = [
+                f
+                for f in group
+                if not needle
+                or needle in f.title.lower()
+                or needle in f.id
+                or any(needle in c.lower() for c in f.categories)
+            ]
             if not shown:
                 continue
             header(title)
@@ -134,9 +153,11 @@ class LaunchDialog(QDialog):
                     first = False
 
     def fiche_ids(self) -> list[str]:
-        return [str(self.list.item(i).data(Qt.ItemDataRole.UserRole))
-                for i in range(self.list.count())
-                if self.list.item(i).data(Qt.ItemDataRole.UserRole)]
+        return [
+            str(self.list.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.list.count())
+            if self.list.item(i).data(Qt.ItemDataRole.UserRole)
+        ]
 
     def chosen(self) -> tuple[str | None, str | None]:
         item = self.list.currentItem()
@@ -214,8 +235,14 @@ class ProceduresDock(ScopDock):
         self.record_label = QLabel()
         self.record_label.setWordWrap(True)
         self.record_label.setStyleSheet("color:#37474f;")
-        for w in (self.step_title, self.step_meta, self.countdown, self.instructions,
-                  self.contacts, self.record_label):
+        for w in (
+            self.step_title,
+            self.step_meta,
+            self.countdown,
+            self.instructions,
+            self.contacts,
+            self.record_label,
+        ):
             dl.addWidget(w)
 
         self.form_box = QFrame()
@@ -229,7 +256,9 @@ class ProceduresDock(ScopDock):
         for key, label in CALL_OUTCOMES.items():
             self.call_outcome.addItem(label, key)
         for box in (self.call_contact, self.call_outcome):
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             box.setMinimumContentsLength(16)
         self.call_note = QLineEdit(placeholderText="Note de l'appel (ce qui a été convenu)")
         self.call_button = QPushButton("Consigner l'appel  (Ctrl+L)")
@@ -243,10 +272,12 @@ class ProceduresDock(ScopDock):
         dl.addWidget(self.call_box)
 
         self.mairie_box = QComboBox()
-        self.mairie_box.addItem("Adresse de l'événement (VPU) / mairie de l'arrondissement "
-                                "(C.A.RE)", None)
+        self.mairie_box.addItem(
+            "Adresse de l'événement (VPU) / mairie de l'arrondissement (C.A.RE)", None
+        )
         self.mairie_box.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.mairie_box.setMinimumContentsLength(16)
         for m in self.library.mairies:
             self.mairie_box.addItem(f"{m.name} — {m.address}", m.code)
@@ -269,8 +300,9 @@ class ProceduresDock(ScopDock):
         dl.addStretch(1)
 
         skip_row = QHBoxLayout()
-        self.skip_reason = QLineEdit(placeholderText="Motif pour sauter l'étape (Ctrl+S), "
-                                                     "puis Entrée")
+        self.skip_reason = QLineEdit(
+            placeholderText="Motif pour sauter l'étape (Ctrl+S), puis Entrée"
+        )
         skip_row.addWidget(self.skip_reason, 1)
         dl.addLayout(skip_row)
         buttons = QGridLayout()
@@ -279,9 +311,13 @@ class ProceduresDock(ScopDock):
         self.done_button = QPushButton("✔ Fait  (Ctrl+Entrée)")
         self.skip_button = QPushButton("Sauter…  (Ctrl+S)")
         self.next_button = QPushButton("Suivante ▶  (Alt+→)")
-        for b, r, c, span in ((self.done_button, 0, 0, 2), (self.start_button, 0, 2, 1),
-                              (self.skip_button, 0, 3, 1), (self.back_button, 1, 0, 2),
-                              (self.next_button, 1, 2, 2)):
+        for b, r, c, span in (
+            (self.done_button, 0, 0, 2),
+            (self.start_button, 0, 2, 1),
+            (self.skip_button, 0, 3, 1),
+            (self.back_button, 1, 0, 2),
+            (self.next_button, 1, 2, 2),
+        ):
             b.setStyleSheet(BIG)
             buttons.addWidget(b, r, c, 1, span)
         self.done_button.setStyleSheet(BIG + "background:#2e7d32; color:white;")
@@ -313,10 +349,15 @@ class ProceduresDock(ScopDock):
         self.close_button.clicked.connect(self.close_run)
 
         self._shortcuts = []
-        for keys, slot in (("Ctrl+Return", self.mark_done), ("Ctrl+Enter", self.mark_done),
-                           ("Ctrl+D", self.start_step), ("Ctrl+S", self.focus_skip),
-                           ("Alt+Left", self.go_back), ("Alt+Right", self.go_next),
-                           ("Ctrl+L", self.log_call)):
+        for keys, slot in (
+            ("Ctrl+Return", self.mark_done),
+            ("Ctrl+Enter", self.mark_done),
+            ("Ctrl+D", self.start_step),
+            ("Ctrl+S", self.focus_skip),
+            ("Alt+Left", self.go_back),
+            ("Alt+Right", self.go_next),
+            ("Ctrl+L", self.log_call),
+        ):
             sc = QShortcut(QKeySequence(keys), root)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
@@ -414,8 +455,11 @@ class ProceduresDock(ScopDock):
                 elif nd is None:
                     when = "terminée" if v.finished else "—"
                 else:
-                    when = (f"{_hhmm(nd)} (retard {format_remaining(now - nd)})" if nd <= now
-                            else f"{_hhmm(nd)} (dans {format_remaining(nd - now)})")
+                    when = (
+                        f"{_hhmm(nd)} (retard {format_remaining(now - nd)})"
+                        if nd <= now
+                        else f"{_hhmm(nd)} (dans {format_remaining(nd - now)})"
+                    )
                 item = QTreeWidgetItem([v.fiche.title, f"{v.done_count}/{v.total}", when])
                 item.setData(0, RUN_ROLE, v.run.run_id)
                 if late and not v.run.is_closed:
@@ -452,8 +496,10 @@ class ProceduresDock(ScopDock):
         running = sum(1 for v in views if not v.run.is_closed)
         text = f"{running} fiche(s) en cours"
         if overdue_total:
-            text += f" — <span style='color:{OVERDUE_BG}'><b>{overdue_total} étape(s) en retard" \
-                    "</b></span>"
+            text += (
+                f" — <span style='color:{OVERDUE_BG}'><b>{overdue_total} étape(s) en retard"
+                "</b></span>"
+            )
         if self.library.broken:
             text += f" — {len(self.library.broken)} fichier(s) en erreur"
         self.summary.setText(text)
@@ -468,8 +514,7 @@ class ProceduresDock(ScopDock):
     def select_run(self, run_id: str, step_id: str | None = None) -> None:
         self.run_id = run_id
         v = self.current_view()
-        self.step_id = step_id or (v.current if v else None) or (
-            v.steps[0].step.id if v else None)
+        self.step_id = step_id or (v.current if v else None) or (v.steps[0].step.id if v else None)
         self._show_run()
 
     # -- the step panel ----------------------------------------------------------------------
@@ -480,8 +525,10 @@ class ProceduresDock(ScopDock):
         for w in (self.steps, self.back_button, self.next_button):
             w.setEnabled(enabled)
         if v is None:
-            self.header.setText("Aucune fiche sélectionnée : lancez une fiche sur un événement "
-                                "(Ctrl+Maj+F) ou choisissez-en une à gauche.")
+            self.header.setText(
+                "Aucune fiche sélectionnée : lancez une fiche sur un événement "
+                "(Ctrl+Maj+F) ou choisissez-en une à gauche."
+            )
             self.steps.clear()
             self._show_step(None, None)
             return
@@ -489,7 +536,8 @@ class ProceduresDock(ScopDock):
         self.header.setText(
             f"{v.fiche.title} — {v.run.event_id} {ev.title if ev else ''} — lancée à "
             f"{_hhmm(v.run.launched_at)} par {v.run.launched_by} — {v.done_count}/{v.total}"
-            + (" — CLOSE" if v.run.is_closed else " — TERMINÉE" if v.finished else ""))
+            + (" — CLOSE" if v.run.is_closed else " — TERMINÉE" if v.finished else "")
+        )
         if self.step_id is None or v.fiche.step(self.step_id) is None:
             self.step_id = v.current or v.steps[0].step.id
         self._paint_steps(v)
@@ -528,17 +576,23 @@ class ProceduresDock(ScopDock):
         now = self._now()
         style = "font-size: 20px; font-weight: bold; padding: 4px;"
         if sv.overdue and sv.deadline is not None:
-            self.countdown.setText(f"⚠ EN RETARD de {format_remaining(now - sv.deadline)} "
-                                   f"(échéance {_hhmm(sv.deadline)})")
+            self.countdown.setText(
+                f"⚠ EN RETARD de {format_remaining(now - sv.deadline)} "
+                f"(échéance {_hhmm(sv.deadline)})"
+            )
             self.countdown.setStyleSheet(style + f"background:{OVERDUE_BG}; color:white;")
         elif sv.is_open and sv.deadline is not None:
-            self.countdown.setText(f"Échéance {_hhmm(sv.deadline)} — reste "
-                                   f"{format_remaining(sv.deadline - now)}")
+            self.countdown.setText(
+                f"Échéance {_hhmm(sv.deadline)} — reste {format_remaining(sv.deadline - now)}"
+            )
             self.countdown.setStyleSheet(style + "background:#fff3e0; color:#e65100;")
         elif sv.is_open and sv.timer_end is not None:
             left = sv.timer_end - now
-            text = "Minuteur écoulé" if left.total_seconds() <= 0 else \
-                f"Minuteur : reste {format_remaining(left)}"
+            text = (
+                "Minuteur écoulé"
+                if left.total_seconds() <= 0
+                else f"Minuteur : reste {format_remaining(left)}"
+            )
             self.countdown.setText(text)
             self.countdown.setStyleSheet(style + "background:#e3f2fd; color:#0d47a1;")
         elif sv.is_open and sv.step.deadline is not None:
@@ -552,25 +606,44 @@ class ProceduresDock(ScopDock):
         self._input_widgets = {}
         while self.form.rowCount():
             self.form.removeRow(0)
-        for b in self._branch_buttons:
-            b.deleteLater()
+        for old in self._branch_buttons:
+            old.deleteLater()
         self._branch_buttons = []
         if v is None or sv is None:
-            for w in (self.step_title, self.step_meta, self.instructions, self.contacts,
-                      self.record_label, self.preview, self.countdown):
-                w.setText("")
-            for w in (self.call_box, self.mairie_row, self.form_box, self.preview,
-                      self.instructions, self.contacts):
-                w.setVisible(False)
-            for b in (self.start_button, self.done_button, self.skip_button, self.skip_reason,
-                      self.close_button):
+            for label in (
+                self.step_title,
+                self.step_meta,
+                self.instructions,
+                self.contacts,
+                self.record_label,
+                self.preview,
+                self.countdown,
+            ):
+                label.setText("")
+            for box in (
+                self.call_box,
+                self.mairie_row,
+                self.form_box,
+                self.preview,
+                self.instructions,
+                self.contacts,
+            ):
+                box.setVisible(False)
+            for b in (
+                self.start_button,
+                self.done_button,
+                self.skip_button,
+                self.skip_reason,
+                self.close_button,
+            ):
                 b.setEnabled(False)
             return
         step = sv.step
         idx = v.fiche.index(step.id) + 1
         self.step_title.setText(f"{idx}. {step.title}")
-        self.step_meta.setText(f"{step.kind_label} — rôle : {step.role_label} — "
-                               f"état : <b>{sv.status_label}</b>")
+        self.step_meta.setText(
+            f"{step.kind_label} — rôle : {step.role_label} — état : <b>{sv.status_label}</b>"
+        )
         self.instructions.setText(step.instructions)
         self.instructions.setVisible(bool(step.instructions))
         self._paint_countdown(v)
@@ -581,11 +654,14 @@ class ProceduresDock(ScopDock):
             if oc is None:
                 lines.append(f"<b>{cid}</b> : aucune astreinte connue")
                 continue
-            lines.append(f"<b>{oc.contact.name}</b><br>&nbsp;&nbsp;d'astreinte maintenant : "
-                         f"{oc.person.name} — <b>{oc.person.phone}</b> <i>({oc.label})</i>"
-                         f" — standard {oc.contact.switchboard}")
-            self.call_contact.addItem(f"{oc.contact.name} — {oc.person.name} "
-                                      f"{oc.person.phone}", cid)
+            lines.append(
+                f"<b>{oc.contact.name}</b><br>&nbsp;&nbsp;d'astreinte maintenant : "
+                f"{oc.person.name} — <b>{oc.person.phone}</b> <i>({oc.label})</i>"
+                f" — standard {oc.contact.switchboard}"
+            )
+            self.call_contact.addItem(
+                f"{oc.contact.name} — {oc.person.name} {oc.person.phone}", cid
+            )
         if lines and self.library.warning:
             lines.append(f"<span style='color:#757575'>{self.library.warning}</span>")
         self.contacts.setText("<br>".join(lines))
@@ -602,11 +678,14 @@ class ProceduresDock(ScopDock):
             if rec.reason:
                 facts.append(f"motif : {rec.reason}")
             if rec.inputs:
-                facts.append("saisi : " + ", ".join(f"{k} = {val}" for k, val in
-                                                    rec.inputs.items()))
+                facts.append(
+                    "saisi : " + ", ".join(f"{k} = {val}" for k, val in rec.inputs.items())
+                )
             for c in rec.calls:
-                facts.append(f"appel {_hhmm(c.ts)} {c.contact_name} ({c.person}) : "
-                             f"{c.outcome_label}{' — ' + c.note if c.note else ''}")
+                facts.append(
+                    f"appel {_hhmm(c.ts)} {c.contact_name} ({c.person}) : "
+                    f"{c.outcome_label}{' — ' + c.note if c.note else ''}"
+                )
         self.record_label.setText("<br>".join(facts))
 
         open_ = sv.is_open and not v.run.is_closed and not self.readonly
@@ -629,8 +708,9 @@ class ProceduresDock(ScopDock):
         self.form_box.setVisible(bool(step.inputs))
 
         self.call_box.setVisible(step.kind == "appel")
-        self.call_button.setEnabled(not v.run.is_closed and not self.readonly
-                                    and sv.status != "hors_parcours")
+        self.call_button.setEnabled(
+            not v.run.is_closed and not self.readonly and sv.status != "hors_parcours"
+        )
         self.mairie_row.setVisible(step.kind == "carte")
         if step.kind == "carte":
             m = self.runner.default_mairie(v.run.event_id)
@@ -639,8 +719,8 @@ class ProceduresDock(ScopDock):
             elif m is not None:
                 self.mairie_box.setCurrentIndex(max(0, self.mairie_box.findData(m.code)))
             self.mairie_box.setEnabled(open_)
-        for i, b in enumerate(step.branches):
-            btn = QPushButton(f"Alt+{i + 1} — {b.label}")
+        for i, branch in enumerate(step.branches):
+            btn = QPushButton(f"Alt+{i + 1} — {branch.label}")
             btn.setStyleSheet(BIG + "text-align:left;")
             btn.setEnabled(open_)
             btn.clicked.connect(lambda _=False, i=i: self.choose_branch(i))
@@ -649,19 +729,26 @@ class ProceduresDock(ScopDock):
         if step.kind == "message" and step.template in self.library.templates:
             fields = self.runner.message_fields(v.run, step, {})
             subject, body = self.runner.render(step.template, fields)
-            done_note = ("<br><i>Brouillon déposé en main courante : le chef de salle le "
-                         "valide et l'envoie (panneau Messages).</i>") if sv.status == "fait" \
+            done_note = (
+                (
+                    "<br><i>Brouillon déposé en main courante : le chef de salle le "
+                    "valide et l'envoie (panneau Messages).</i>"
+                )
+                if sv.status == "fait"
                 else ""
-            self.preview.setText(f"<b>{subject}</b><br>{body.replace(chr(10), '<br>')}"
-                                 + done_note)
+            )
+            self.preview.setText(f"<b>{subject}</b><br>{body.replace(chr(10), '<br>')}" + done_note)
             self.preview.setVisible(True)
         else:
             self.preview.setVisible(False)
         self.start_button.setEnabled(open_ and sv.status == "a_faire")
         self.done_button.setEnabled(open_ and step.kind != "decision")
-        self.done_button.setText({"message": "✔ Préparer le message  (Ctrl+Entrée)",
-                                  "carte": "✔ Placer sur la carte  (Ctrl+Entrée)"}
-                                 .get(step.kind, "✔ Fait  (Ctrl+Entrée)"))
+        self.done_button.setText(
+            {
+                "message": "✔ Préparer le message  (Ctrl+Entrée)",
+                "carte": "✔ Placer sur la carte  (Ctrl+Entrée)",
+            }.get(step.kind, "✔ Fait  (Ctrl+Entrée)")
+        )
         self.skip_button.setEnabled(open_)
         self.skip_reason.setEnabled(open_)
         self.close_button.setEnabled(not v.run.is_closed and not self.readonly)
@@ -701,8 +788,11 @@ class ProceduresDock(ScopDock):
         if not events:
             self.ctx.notices.warning("Aucun événement ouvert sur lequel lancer une fiche.")
             return
-        dialog = LaunchDialog(self.library, events, self.ctx.selection.event, self)
-        self._dialog = dialog
+        selected = getattr(self.ctx.selection, "event", None)
+        dialog = LaunchDialog(
+            self.library, events, selected if isinstance(selected, str) else None, self
+        )
+        self._dialog: LaunchDialog | None = dialog
         if dialog.exec() == QDialog.DialogCode.Accepted:
             fiche_id, event_id = dialog.chosen()
             if fiche_id and event_id:
@@ -739,8 +829,9 @@ class ProceduresDock(ScopDock):
         mairie = None
         if self.mairie_row.isVisible():
             mairie = self.mairie_box.currentData()
-        if self._act(self.runner.complete, self.run_id, self.step_id, self._inputs(),
-                     mairie=mairie):
+        if self._act(
+            self.runner.complete, self.run_id, self.step_id, self._inputs(), mairie=mairie
+        ):
             self._advance()
 
     def focus_skip(self) -> None:
@@ -759,15 +850,22 @@ class ProceduresDock(ScopDock):
             self._advance()
 
     def choose_branch(self, index: int) -> None:
-        if not (self.run_id and self.step_id) or index >= len(self._branch_buttons) \
-                or not self._branch_buttons[index].isEnabled():
+        if (
+            not (self.run_id and self.step_id)
+            or index >= len(self._branch_buttons)
+            or not self._branch_buttons[index].isEnabled()
+        ):
             return
         if self._act(self.runner.choose, self.run_id, self.step_id, index):
             self._advance()
 
     def log_call(self) -> None:
-        if not (self.run_id and self.step_id and self.call_box.isVisible()
-                and self.call_button.isEnabled()):
+        if not (
+            self.run_id
+            and self.step_id
+            and self.call_box.isVisible()
+            and self.call_button.isEnabled()
+        ):
             return
         contact = self.call_contact.currentData()
         outcome = self.call_outcome.currentData()
@@ -776,8 +874,15 @@ class ProceduresDock(ScopDock):
         v = self.current_view()
         sv = v.step(self.step_id) if v else None
         done = outcome == "joint" and sv is not None and sv.is_open and not sv.step.inputs
-        if self._act(self.runner.log_call, self.run_id, self.step_id, str(contact),
-                     str(outcome), self.call_note.text(), done=done):
+        if self._act(
+            self.runner.log_call,
+            self.run_id,
+            self.step_id,
+            str(contact),
+            str(outcome),
+            self.call_note.text(),
+            done=done,
+        ):
             self.call_note.clear()
             if done:
                 self._advance()
@@ -785,8 +890,7 @@ class ProceduresDock(ScopDock):
                 self._show_run()
 
     def close_run(self) -> None:
-        if self.run_id and self._act(self.runner.close, self.run_id,
-                                     self.skip_reason.text() or ""):
+        if self.run_id and self._act(self.runner.close, self.run_id, self.skip_reason.text() or ""):
             self.skip_reason.clear()
             self.refresh()
 
