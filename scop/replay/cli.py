@@ -1,0 +1,257 @@
+"""``scop replay``, ``scop exercise`` and ``scop debrief``.
+
+No Qt here: the console launchers are imported from :mod:`scop.ui.replay` only when a window
+is asked for, so ``scop debrief`` and ``scop exercise --batch`` run on a machine with no
+display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scop.clock import ManualClock, SystemClock
+from scop.replay.scenario import ScenarioError, load_scenario
+
+
+def _when(text: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"heure illisible {text!r} : attendu 2026-11-23T14:30:00+01:00"
+        ) from None
+    if t.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            "heure attendue avec son décalage, ex. 2026-11-23T14:30:00+01:00"
+        )
+    return t
+
+
+def _speed(text: str) -> float | None:
+    if text.lower() in ("max", "maximum", "0"):
+        return None
+    try:
+        value = float(text.lstrip("x×"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"vitesse {text!r} : 1, 2, 5, 10, 30, 60 ou max") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("la vitesse est positive (ou « max »)")
+    return value
+
+
+def _console_options(p: argparse.ArgumentParser) -> None:
+    """The console's own options, accepted after the subcommand too. SUPPRESS keeps a value
+    given before the subcommand from being overwritten by the subparser's default."""
+    from scop.cli import parse_size
+
+    s = argparse.SUPPRESS
+    p.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        type=Path,
+        default=s,
+        help="sans écran : enregistrer une capture et quitter",
+    )
+    p.add_argument(
+        "--size",
+        type=parse_size,
+        metavar="LxH",
+        default=s,
+        help="taille de la fenêtre pour --screenshot",
+    )
+    p.add_argument("--operator", metavar="NOM", default=s, help="nom de l'opérateur")
+    p.add_argument("--role", choices=["operator", "chief", "trainer"], default=s)
+    p.add_argument("--workstation", default=s, help="nom du poste")
+    p.add_argument("--layout", choices=["operateur", "chef", "formateur"], default=s)
+    p.add_argument("--no-sim", action="store_true", default=s)
+
+
+def register(sub: Any) -> None:
+    r = sub.add_parser(
+        "replay",
+        help="rejouer une vacation enregistrée (base ou fichier d'export), en lecture seule",
+    )
+    r.add_argument("source", help="fichier d'export (scop journal export) ou URL de base")
+    r.add_argument("--at", dest="at", type=_when, help="se placer à cette heure au démarrage")
+    r.add_argument(
+        "--speed",
+        type=_speed,
+        default=10.0,
+        help="vitesse de lecture au démarrage (1, 2, 5, 10, 30, 60, max)",
+    )
+    r.add_argument("--play", action="store_true", help="lancer la lecture au démarrage")
+    _console_options(r)
+    r.set_defaults(func=_replay)
+
+    e = sub.add_parser("exercise", help="conduire un exercice sur une base d'exercice séparée")
+    e.add_argument("scenario", type=Path, help="fichier de scénario (YAML)")
+    e.add_argument(
+        "--db",
+        dest="exercise_db",
+        metavar="URL",
+        help="base d'exercice (défaut : nouvelle base sous le dossier de données)",
+    )
+    e.add_argument(
+        "--fork",
+        metavar="SOURCE",
+        help="repartir d'une vacation enregistrée (export ou URL de base)",
+    )
+    e.add_argument("--at", dest="at", type=_when, help="instant de la vacation d'où repartir")
+    e.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        help="vitesse du scénario : 1, 2, 5, 10, 30, 60 ou max (défaut 1)",
+    )
+    e.add_argument(
+        "--check",
+        action="store_true",
+        help="vérifier le scénario (erreurs fichier:ligne) et quitter",
+    )
+    e.add_argument(
+        "--batch",
+        action="store_true",
+        help="sans console : jouer tous les injects aussi vite que possible",
+    )
+    e.add_argument("--start", action="store_true", help="démarrer l'exercice dès l'ouverture")
+    e.add_argument(
+        "--debrief",
+        type=Path,
+        metavar="FICHIER",
+        help="avec --batch : écrire le RETEX (.pdf ou .html) à la fin",
+    )
+    _console_options(e)
+    e.set_defaults(func=_exercise)
+
+    d = sub.add_parser("debrief", help="RETEX d'une vacation ou d'un exercice en PDF ou HTML")
+    d.add_argument("source", help="fichier d'export ou URL de base (réelle ou d'exercice)")
+    d.add_argument("--out", "-o", type=Path, required=True, help="fichier .pdf ou .html")
+    d.set_defaults(func=_debrief)
+
+
+def _err(cmd: str, text: str) -> int:
+    print(f"scop {cmd} : {text}", file=sys.stderr)
+    return 2
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from scop.replay.source import SourceError, open_source
+
+    try:
+        src = open_source(args.source, ManualClock())
+    except SourceError as exc:
+        return _err("replay", str(exc))
+    try:
+        if src.store.head()[0] == 0:
+            return _err("replay", f"{args.source} : main courante vide")
+        from scop.ui.replay.launch import run_replay
+
+        code: int = run_replay(args, src)
+        return code
+    finally:
+        src.close()
+
+
+def _load(path: Path) -> Any:
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        print(
+            f"scop exercise : {len(exc.problems)} problème(s) dans le scénario :", file=sys.stderr
+        )
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+        return None
+
+
+def _exercise(args: argparse.Namespace) -> int:
+    from scop.cli import default_db_url
+    from scop.replay.exercise import ExerciseError, open_exercise
+    from scop.replay.source import SourceError
+
+    scenario = _load(args.scenario)
+    if scenario is None:
+        return 2
+    if args.check:
+        print(
+            f"Scénario valide : « {scenario.title} », {len(scenario.injects)} injects, "
+            f"{len(scenario.expected)} actions attendues."
+        )
+        return 0
+    if (args.fork is None) != (args.at is None):
+        return _err("exercise", "--fork et --at vont ensemble")
+    live = tuple(u for u in (default_db_url(), getattr(args, "db", None)) if u)
+    operator = None
+    if args.batch:
+        from scop.replay.exercise import TRAINER
+
+        operator = TRAINER
+    try:
+        runner = open_exercise(
+            scenario,
+            url=args.exercise_db,
+            operator=operator or _operator_placeholder(),
+            fork=args.fork,
+            at=args.at,
+            now=SystemClock().now(),
+            live_urls=live,
+            speed=args.speed,
+        )
+    except (ExerciseError, SourceError) as exc:
+        return _err("exercise", str(exc))
+    store = runner.room.store
+    print(f"Base d'exercice : {store.url}")
+    try:
+        if args.batch:
+            outcomes = runner.run_to_end()
+            for o in outcomes:
+                print(f"  {o.status_label:<11} {o.expected.label}")
+            if args.debrief:
+                from scop.replay.debrief import build_debrief, write
+
+                write(build_debrief(store.read(), source=store.url), args.debrief)
+                print(f"RETEX écrit : {args.debrief}")
+            return 0
+        from scop.ui.replay.launch import run_exercise
+
+        code: int = run_exercise(args, runner)
+        return code
+    finally:
+        store.close()
+
+
+def _operator_placeholder() -> Any:
+    """The console asks who is at the keyboard; until then the journal's opening is the
+    system's own (open_room records room.opened as SCOP)."""
+    from scop.models.entries import Operator
+
+    return Operator("Formateur", "trainer")
+
+
+def _debrief(args: argparse.Namespace) -> int:
+    from scop.replay.debrief import build_debrief, write
+    from scop.replay.source import SourceError, open_source
+
+    if args.out.suffix.lower() not in (".pdf", ".html", ".htm"):
+        return _err("debrief", f"{args.out} : extension .pdf ou .html attendue")
+    try:
+        src = open_source(args.source, ManualClock(SystemClock().now()))
+    except SourceError as exc:
+        return _err("debrief", str(exc))
+    try:
+        entries = src.store.read()
+        if not entries:
+            return _err("debrief", f"{args.source} : main courante vide")
+        d = build_debrief(entries, source=args.source)
+        write(d, args.out)
+    finally:
+        src.close()
+    print(
+        f"RETEX écrit : {args.out} ({d.entries} entrées, {len(d.fiches)} fiche(s), "
+        f"{len(d.messages)} message(s), {len(d.expected)} action(s) attendue(s))"
+    )
+    return 0
