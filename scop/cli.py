@@ -19,8 +19,10 @@ import platformdirs
 # taking the parsed arguments and returning an exit code.
 COMMAND_MODULES = (
     "scop.journal.cli",
-    "scop.procedures.cli",
+    "scop.protocols.cli",
     "scop.protocols.feed_sim",
+    "scop.procedures.cli",
+    "scop.replay.cli",
 )
 
 
