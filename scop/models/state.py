@@ -25,6 +25,9 @@ class RoomState:
     message_ids: dict[str, str] = field(default_factory=dict)
     # fiches réflexes under way (scop.models.fold_procedures.ProcedureRun, frozen) by run id
     procedures: dict[str, Any] = field(default_factory=dict)
+    # map drawings (scop.models.fold_map.Perimeter / MeansPoint, frozen) by id
+    perimeters: dict[str, Any] = field(default_factory=dict)
+    means: dict[str, Any] = field(default_factory=dict)
 
     def copy(self) -> RoomState:
         """A snapshot. Entities are frozen, so copying the containers is enough."""

@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
             self.removeDockWidget(dock)
         last_front: ScopDock | None = None
         columns: list[list[tuple[float, ScopDock]]] = []
+        tabs: list[tuple[ScopDock, list[ScopDock]]] = []
         for area, groups in spec.items():
             column: list[tuple[float, ScopDock]] = []
             for weight, group in groups:
@@ -245,16 +246,19 @@ class MainWindow(QMainWindow):
                     self.addDockWidget(area, front)
                 else:
                     self.splitDockWidget(column[-1][1], front, Qt.Orientation.Vertical)
-                for other in members[1:]:
-                    self.tabifyDockWidget(front, other)
+                # tabify after every split: Qt splits a tabbed dock by adding a tab instead
+                tabs.append((front, members[1:]))
                 for m in members:
                     m.show()
                     placed.add(m.dock_id)
-                front.raise_()
                 column.append((weight, front))
                 last_front = front
             if column:
                 columns.append(column)
+        for front, others in tabs:
+            for other in others:
+                self.tabifyDockWidget(front, other)
+            front.raise_()
         for dock_id, dock in self.docks.items():
             if dock_id not in placed:
                 if last_front is None:
@@ -347,11 +351,21 @@ class MainWindow(QMainWindow):
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    def _showing(self, d: ScopDock) -> bool:
+        """Visible, and not a tab hidden behind the one showing (it cannot paint)."""
+        if not d.isVisible():
+            return False
+        siblings = self.tabifiedDockWidgets(d)
+        return not (
+            d.visibleRegion().isEmpty()
+            and any(not s.visibleRegion().isEmpty() for s in siblings)
+        )
+
     def all_docks_ready(self) -> bool:
-        return all(d.is_ready() for d in self.docks.values() if d.isVisible())
+        return all(d.is_ready() for d in self.docks.values() if self._showing(d))
 
     def unready_docks(self) -> list[str]:
-        return [d.title for d in self.docks.values() if d.isVisible() and not d.is_ready()]
+        return [d.title for d in self.docks.values() if self._showing(d) and not d.is_ready()]
 
     def dock(self, dock_id: str) -> Any:
         return self.docks[dock_id]

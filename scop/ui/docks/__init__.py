@@ -7,8 +7,10 @@ from scop.ui.docks.crews_dock import CrewsDock
 from scop.ui.docks.events_dock import EventsDock
 from scop.ui.docks.journal_dock import JournalDock
 from scop.ui.docks.procedures_dock import ProceduresDock
+from scop.ui.map.dock import MapDock
 
 DOCK_CLASSES: tuple[type[ScopDock], ...] = (
+    MapDock,
     EventsDock,
     CrewsDock,
     JournalDock,

@@ -1,0 +1,104 @@
+"""Commands of the map: drawing and lifting perimeters. Pure Python (the map dock calls them).
+
+A perimeter is part of the main courante: who set a safety perimeter around which event, and
+how large, is what a RETEX asks first. Bad geometry is refused with a French message before
+anything is journaled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scop.models import fold_map as km
+from scop.models.entries import Entry
+from scop.room import CommandRefused, Room
+
+# Paris with a margin around the périphérique and the two woods (lon, lat).
+LON_MIN, LON_MAX = 2.215, 2.475
+LAT_MIN, LAT_MAX = 48.805, 48.915
+MAX_RADIUS_M = 5000.0
+
+
+def _check_point(lon: float, lat: float) -> None:
+    if not (LON_MIN <= lon <= LON_MAX and LAT_MIN <= lat <= LAT_MAX):
+        raise CommandRefused(
+            f"Point hors de Paris ({lat:.5f}, {lon:.5f}) : le périmètre n'est pas tracé."
+        )
+
+
+def _check_writable(room: Room) -> None:
+    if room.store.readonly:
+        raise CommandRefused("Main courante en lecture seule : aucune action n'est possible ici.")
+
+
+def _event_id(room: Room, event_id: str | None) -> str | None:
+    if event_id is None:
+        return None
+    if event_id not in room.state.events:
+        raise CommandRefused(f"Événement inconnu : {event_id}.")
+    return event_id
+
+
+def next_perimeter_id(room: Room) -> str:
+    taken = [
+        int(i[4:]) for i in room.state.perimeters if i.startswith("PER-") and i[4:].isdigit()
+    ]
+    return f"PER-{max(taken, default=0) + 1:04d}"
+
+
+def draw_circle(
+    room: Room,
+    lon: float,
+    lat: float,
+    radius_m: float,
+    event_id: str | None = None,
+    label: str = "",
+) -> Entry:
+    _check_writable(room)
+    _check_point(lon, lat)
+    if not 5.0 <= radius_m <= MAX_RADIUS_M:
+        raise CommandRefused(
+            f"Rayon de {radius_m:g} m refusé : un périmètre fait entre 5 m et "
+            f"{MAX_RADIUS_M:g} m."
+        )
+    payload = {
+        "id": next_perimeter_id(room),
+        "shape": "circle",
+        "lon": round(lon, 6),
+        "lat": round(lat, 6),
+        "radius_m": round(float(radius_m), 1),
+        "event_id": _event_id(room, event_id),
+        "label": label.strip(),
+    }
+    return room.record(km.PERIMETER_DRAWN, payload)
+
+
+def draw_polygon(
+    room: Room,
+    points: Sequence[tuple[float, float]],
+    event_id: str | None = None,
+    label: str = "",
+) -> Entry:
+    _check_writable(room)
+    pts = [(float(x), float(y)) for x, y in points]
+    if len(pts) > 2 and pts[0] == pts[-1]:
+        pts.pop()
+    if len(set(pts)) < 3:
+        raise CommandRefused("Un périmètre polygonal doit avoir au moins trois sommets distincts.")
+    for x, y in pts:
+        _check_point(x, y)
+    payload = {
+        "id": next_perimeter_id(room),
+        "shape": "polygon",
+        "points": [[round(x, 6), round(y, 6)] for x, y in pts],
+        "event_id": _event_id(room, event_id),
+        "label": label.strip(),
+    }
+    return room.record(km.PERIMETER_DRAWN, payload)
+
+
+def lift_perimeter(room: Room, perimeter_id: str) -> Entry:
+    _check_writable(room)
+    if perimeter_id not in room.state.perimeters:
+        raise CommandRefused(f"Périmètre inconnu : {perimeter_id}.")
+    return room.record(km.PERIMETER_REMOVED, {"id": perimeter_id})
