@@ -21,7 +21,7 @@ from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_exercise as x
 from scop.models.entities import PositionFix
-from scop.models.entries import SYSTEM, Draft, Operator, seal
+from scop.models.entries import SYSTEM, Draft, Entry, Operator, seal
 from scop.replay.engine import ReplayEngine, to_us
 from scop.replay.expected import Outcome, evaluate, tally
 from scop.replay.scenario import EXERCISE_MARK, INJECT_TYPES, Inject, Scenario
@@ -150,6 +150,7 @@ class ExerciseRunner:
     finished: bool = False
     injects: list[InjectState] = field(default_factory=list)
     extra: int = 0
+    start_position: int = 0  # journal position of exercise.started
 
     def __post_init__(self) -> None:
         self.injects = [InjectState(i) for i in self.scenario.injects]
@@ -210,6 +211,7 @@ class ExerciseRunner:
             )
         )
         self._record(drafts)
+        self.start_position = self.room.state.position
         self.t0 = self.clock.now()
         self.paused = False
         self._fire_due()
@@ -305,7 +307,7 @@ class ExerciseRunner:
             return self.outcomes()
         self.finished = True
         self.paused = True
-        outcomes = evaluate(self.room.store.read(), self.clock.now(), ended=True)
+        outcomes = evaluate(self._exercise_entries(), self.clock.now(), ended=True)
         t = tally(outcomes)
         self._record(
             [
@@ -330,7 +332,11 @@ class ExerciseRunner:
         return self.outcomes()
 
     def outcomes(self) -> list[Outcome]:
-        return evaluate(self.room.store.read(), self.clock.now(), ended=self.finished)
+        return evaluate(self._exercise_entries(), self.clock.now(), ended=self.finished)
+
+    def _exercise_entries(self) -> list[Entry]:
+        """From exercise.started on: a forked exercise carries a whole shift before it."""
+        return self.room.store.read(after=max(0, self.start_position - 1))
 
     # -- injects ---------------------------------------------------------------------------
 

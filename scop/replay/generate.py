@@ -58,7 +58,7 @@ NOTES = (
     "Personne prise en charge par la BSPP.",
     "Renfort demandé par l'équipage.",
 )
-FIRE_STEPS = ("appel_bspp", "perimetre", "mairie", "umip", "point_situation")
+FIRE_STEPS = ("confirmer_bspp", "perimetre", "alerte_pp", "informer_mairie", "evacuation")
 OPERATORS = (
     DEMO_OPERATOR,
     Operator("C. Nguyen", "operator"),

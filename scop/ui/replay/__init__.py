@@ -1,0 +1,1 @@
+"""Replay and exercise windows: the timeline, the trainer's controls, the debrief."""
