@@ -27,13 +27,17 @@ class LoginDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.settings = settings or QSettings("VilleDeParis", "SCOP")
-        self.setWindowTitle("SCOP — Prise de poste")
+        suffix = {"demo": " — DÉMO", "exercise": " — EXERCICE"}.get(mode, "")
+        self.setWindowTitle(f"SCOP — Prise de poste{suffix}")
         lay = QVBoxLayout(self)
         head = QLabel(
             f"<b>Prise de poste</b> sur <b>{workstation}</b>"
             + (
                 "<br><span style='color:#f57c00'><b>DÉMO</b> — données fictives</span>"
                 if mode == "demo"
+                else "<br><span style='color:#c62828'><b>EXERCICE EXERCICE EXERCICE</b> — "
+                "base d'exercice séparée</span>"
+                if mode == "exercise"
                 else ""
             )
         )
