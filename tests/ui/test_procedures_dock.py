@@ -182,11 +182,27 @@ def test_fire_to_care_and_umip_from_the_keyboard(
     assert item_colour(dock, "arrivee_umip") == OVERDUE_BG.lower()
     dock.grab().save("/tmp/procedures_in_progress.png")
 
+    # the PP link's fold shows the draft waiting for the chief, when it exists
+    dock.select_run(fire, "alerte_pp")
+    assert "État du message : Brouillon" in dock.preview.text()
+    # picking the fire elsewhere (map, events list) brings its latest fiche
+    heat = dock.runner.launch("canicule", "EV-2")
+    dock.ctx.selection.select_event("EV-2")
+    assert dock.run_id == heat
+    dock.ctx.selection.select_event("EV-1")
+    assert dock.run_id == umip
+
     entries = store.read(after=start)
     kinds = [e.kind for e in entries]
     launched = [e.payload for e in entries if e.kind == "procedure.launched"]
-    assert [p["fiche_id"] for p in launched] == ["incendie", "ouverture_care", "demande_umip"]
-    assert all(p["event_id"] == "EV-1" and p["run_id"] for p in launched)
+    assert [p["fiche_id"] for p in launched] == [
+        "incendie",
+        "ouverture_care",
+        "demande_umip",
+        "canicule",
+    ]
+    assert [p["event_id"] for p in launched] == ["EV-1", "EV-1", "EV-1", "EV-2"]
+    assert all(p["run_id"] for p in launched)
     assert kinds.count("procedure.call_logged") == 3
     skipped = [e for e in entries if e.kind == "procedure.step_skipped"]
     assert [(e.payload["step_id"], e.payload["reason"]) for e in skipped] == [

@@ -6,6 +6,7 @@ timer only repaints, so a replay seek or an exercise fork shows the procedures a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -53,7 +55,7 @@ STATUS_COLOURS = {
 STATUS_ICONS = {"fait": "✔", "saute": "↷", "en_cours": "▶", "a_faire": "○", "hors_parcours": "–"}
 RUN_ROLE = Qt.ItemDataRole.UserRole + 10
 STEP_ROLE = Qt.ItemDataRole.UserRole + 11
-BIG = "min-height: 44px; font-size: 15px; font-weight: bold; padding: 0 14px;"
+BIG = "min-height: 44px; font-size: 14px; font-weight: bold; padding: 2px 10px;"
 
 
 def _hhmm(t: datetime) -> str:
@@ -194,11 +196,16 @@ class ProceduresDock(ScopDock):
 
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Fiche", "Avancement", "Prochaine échéance"])
-        self.tree.setColumnWidth(0, 250)
-        self.tree.setColumnWidth(1, 90)
+        head = self.tree.header()
+        head.setStretchLastSection(False)
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setUniformRowHeights(False)
         self.tree.setStyleSheet("QTreeWidget::item { min-height: 26px; }")
-        split.addWidget(self.tree)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.tree)
+        split.addWidget(left)
 
         panel = QWidget()
         pl = QVBoxLayout(panel)
@@ -206,12 +213,13 @@ class ProceduresDock(ScopDock):
         self.header = QLabel("Aucune fiche sélectionnée.")
         self.header.setWordWrap(True)
         self.header.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.header.setMinimumHeight(44)
         pl.addWidget(self.header)
-        body = QSplitter(Qt.Orientation.Horizontal)
         self.steps = QListWidget()
         self.steps.setStyleSheet("QListWidget::item { min-height: 30px; font-size: 13px; }")
         self.steps.setWordWrap(True)
-        body.addWidget(self.steps)
+        left.addWidget(self.steps)
+        left.setSizes([260, 440])
 
         detail = QWidget()
         dl = QVBoxLayout(detail)
@@ -299,18 +307,19 @@ class ProceduresDock(ScopDock):
         dl.addWidget(self.preview)
         dl.addStretch(1)
 
+        actions = QVBoxLayout()
         skip_row = QHBoxLayout()
         self.skip_reason = QLineEdit(
             placeholderText="Motif pour sauter l'étape (Ctrl+S), puis Entrée"
         )
         skip_row.addWidget(self.skip_reason, 1)
-        dl.addLayout(skip_row)
+        actions.addLayout(skip_row)
         buttons = QGridLayout()
-        self.back_button = QPushButton("◀ Précédente  (Alt+←)")
-        self.start_button = QPushButton("Commencer  (Ctrl+D)")
-        self.done_button = QPushButton("✔ Fait  (Ctrl+Entrée)")
-        self.skip_button = QPushButton("Sauter…  (Ctrl+S)")
-        self.next_button = QPushButton("Suivante ▶  (Alt+→)")
+        self.back_button = QPushButton("◀ Précédente\nAlt+←")
+        self.start_button = QPushButton("Commencer\nCtrl+D")
+        self.done_button = QPushButton("✔ Fait\nCtrl+Entrée")
+        self.skip_button = QPushButton("Sauter…\nCtrl+S")
+        self.next_button = QPushButton("Suivante ▶\nAlt+→")
         for b, r, c, span in (
             (self.done_button, 0, 0, 2),
             (self.start_button, 0, 2, 1),
@@ -321,19 +330,19 @@ class ProceduresDock(ScopDock):
             b.setStyleSheet(BIG)
             buttons.addWidget(b, r, c, 1, span)
         self.done_button.setStyleSheet(BIG + "background:#2e7d32; color:white;")
-        dl.addLayout(buttons)
-        self.close_button = QPushButton("Clore la fiche")
-        dl.addWidget(self.close_button)
+        actions.addLayout(buttons)
+        self.close_button = QPushButton(
+            "Clore la fiche (motif ci-dessus si elle n'est pas terminée)"
+        )
+        actions.addWidget(self.close_button)
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(detail)
-        body.addWidget(scroll)
-        body.setSizes([280, 520])
-        pl.addWidget(body, 1)
+        pl.addWidget(scroll, 1)
+        pl.addLayout(actions)
         split.addWidget(panel)
-        split.setSizes([380, 820])
+        split.setSizes([340, 560])
         self.set_content(root)
 
         self.launch_button.clicked.connect(self.open_launch_dialog)
@@ -374,6 +383,7 @@ class ProceduresDock(ScopDock):
 
         ctx.bridge.changed.connect(self._on_change)
         ctx.bridge.reset.connect(self.refresh)
+        ctx.selection.event_selected.connect(self._on_event_selected)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self.repaint_times)
         self._tick.start(1000)
@@ -421,7 +431,8 @@ class ProceduresDock(ScopDock):
         self._show_run()
 
     def repaint_times(self) -> None:
-        self._fill_tree()
+        """Once a second: countdowns and overdue colours move with the clock, nothing else."""
+        self._fill_tree(rebuild=False)
         v = self.current_view()
         if v is not None:
             self._paint_steps(v)
@@ -429,71 +440,27 @@ class ProceduresDock(ScopDock):
 
     # -- the tree of runs --------------------------------------------------------------------
 
-    def _fill_tree(self) -> None:
+    def _run_items(self) -> dict[str, QTreeWidgetItem]:
+        out: dict[str, QTreeWidgetItem] = {}
+        for i in range(self.tree.topLevelItemCount()):
+            head = self.tree.topLevelItem(i)
+            for j in range(head.childCount() if head is not None else 0):
+                child = head.child(j) if head is not None else None
+                run_id = child.data(0, RUN_ROLE) if child is not None else None
+                if child is not None and run_id:
+                    out[str(run_id)] = child
+        return out
+
+    def _fill_tree(self, rebuild: bool = True) -> None:
         now = self._now()
         views = self._views()
-        self.tree.blockSignals(True)
-        self.tree.clear()
-        by_event: dict[str, list[RunView]] = {}
+        items = self._run_items()
+        if rebuild or set(items) != {v.run.run_id for v in views}:
+            items = self._build_tree(views)
         for v in views:
-            by_event.setdefault(v.run.event_id, []).append(v)
-        selected: QTreeWidgetItem | None = None
-        overdue_total = 0
-        for event_id, vs in by_event.items():
-            ev = self.ctx.room.state.events.get(event_id)
-            head = QTreeWidgetItem([f"{event_id} — {ev.title if ev else ''}", "", ""])
-            font = head.font(0)
-            font.setBold(True)
-            head.setFont(0, font)
-            self.tree.addTopLevelItem(head)
-            for v in vs:
-                late = v.overdue
-                overdue_total += len(late) if not v.run.is_closed else 0
-                nd = v.next_deadline
-                if v.run.is_closed:
-                    when = f"close à {_hhmm(v.run.closed_at)}" if v.run.closed_at else "close"
-                elif nd is None:
-                    when = "terminée" if v.finished else "—"
-                else:
-                    when = (
-                        f"{_hhmm(nd)} (retard {format_remaining(now - nd)})"
-                        if nd <= now
-                        else f"{_hhmm(nd)} (dans {format_remaining(nd - now)})"
-                    )
-                item = QTreeWidgetItem([v.fiche.title, f"{v.done_count}/{v.total}", when])
-                item.setData(0, RUN_ROLE, v.run.run_id)
-                if late and not v.run.is_closed:
-                    item.setText(0, f"⚠ {v.fiche.title} — {len(late)} EN RETARD")
-                    for c in range(3):
-                        item.setBackground(c, QBrush(QColor(OVERDUE_BG)))
-                        item.setForeground(c, QBrush(QColor("white")))
-                        f = item.font(c)
-                        f.setBold(True)
-                        item.setFont(c, f)
-                elif v.run.is_closed:
-                    for c in range(3):
-                        item.setForeground(c, QBrush(QColor("#9e9e9e")))
-                head.addChild(item)
-                if v.run.run_id == self.run_id:
-                    selected = item
-            head.setExpanded(True)
-        if self.library.broken:
-            bad = QTreeWidgetItem([f"Fiches en erreur ({len(self.library.broken)})", "", ""])
-            bad.setForeground(0, QBrush(QColor("#c62828")))
-            for b in self.library.broken:
-                child = QTreeWidgetItem([b.name, f"{len(b.problems)} erreur(s)", ""])
-                child.setForeground(0, QBrush(QColor("#c62828")))
-                for p in b.problems:
-                    line = QTreeWidgetItem([f"ligne {p.line}, col. {p.column} : {p.message}"])
-                    line.setToolTip(0, str(p))
-                    child.addChild(line)
-                bad.addChild(child)
-            self.tree.addTopLevelItem(bad)
-            bad.setExpanded(True)
-        if selected is not None:
-            self.tree.setCurrentItem(selected)
-        self.tree.blockSignals(False)
+            self._style_run_item(items[v.run.run_id], v, now)
         running = sum(1 for v in views if not v.run.is_closed)
+        overdue_total = sum(len(v.overdue) for v in views if not v.run.is_closed)
         text = f"{running} fiche(s) en cours"
         if overdue_total:
             text += (
@@ -503,6 +470,72 @@ class ProceduresDock(ScopDock):
         if self.library.broken:
             text += f" — {len(self.library.broken)} fichier(s) en erreur"
         self.summary.setText(text)
+
+    def _build_tree(self, views: list[RunView]) -> dict[str, QTreeWidgetItem]:
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        by_event: dict[str, list[RunView]] = {}
+        for v in views:
+            by_event.setdefault(v.run.event_id, []).append(v)
+        items: dict[str, QTreeWidgetItem] = {}
+        for event_id, vs in by_event.items():
+            ev = self.ctx.room.state.events.get(event_id)
+            head = QTreeWidgetItem([f"{event_id} — {ev.title if ev else ''}", "", ""])
+            font = head.font(0)
+            font.setBold(True)
+            head.setFont(0, font)
+            self.tree.addTopLevelItem(head)
+            for v in vs:
+                item = QTreeWidgetItem(["", "", ""])
+                item.setData(0, RUN_ROLE, v.run.run_id)
+                head.addChild(item)
+                items[v.run.run_id] = item
+                if v.run.run_id == self.run_id:
+                    self.tree.setCurrentItem(item)
+            head.setExpanded(True)
+        if self.library.broken:
+            bad = QTreeWidgetItem([f"Fiches en erreur ({len(self.library.broken)})", "", ""])
+            bad.setForeground(0, QBrush(QColor("#c62828")))
+            for b in self.library.broken:
+                child = QTreeWidgetItem([b.name, f"{len(b.problems)} erreur(s)", ""])
+                child.setForeground(0, QBrush(QColor("#c62828")))
+                child.setToolTip(0, b.path)
+                for p in b.problems:
+                    line = QTreeWidgetItem([f"ligne {p.line}, col. {p.column} : {p.message}"])
+                    line.setToolTip(0, str(p))
+                    child.addChild(line)
+                bad.addChild(child)
+            self.tree.addTopLevelItem(bad)
+            bad.setExpanded(True)
+        self.tree.blockSignals(False)
+        return items
+
+    def _style_run_item(self, item: QTreeWidgetItem, v: RunView, now: datetime) -> None:
+        late = [] if v.run.is_closed else v.overdue
+        nd = v.next_deadline
+        if v.run.is_closed:
+            when = f"close à {_hhmm(v.run.closed_at)}" if v.run.closed_at else "close"
+        elif nd is None:
+            when = "terminée" if v.finished else "—"
+        elif nd <= now:
+            when = f"{_hhmm(nd)} (retard {format_remaining(now - nd)})"
+        else:
+            when = f"{_hhmm(nd)} (dans {format_remaining(nd - now)})"
+        title = f"⚠ {v.fiche.title} — {len(late)} EN RETARD" if late else v.fiche.title
+        for c, text in enumerate((title, f"{v.done_count}/{v.total}", when)):
+            item.setText(c, text)
+            font = item.font(c)
+            font.setBold(bool(late))
+            item.setFont(c, font)
+            if late:
+                item.setBackground(c, QBrush(QColor(OVERDUE_BG)))
+                item.setForeground(c, QBrush(QColor("white")))
+            else:
+                item.setBackground(c, QBrush())
+                item.setForeground(c, QBrush(QColor("#9e9e9e" if v.run.is_closed else "#212121")))
+        item.setToolTip(
+            0, f"{v.fiche.title} — lancée à {_hhmm(v.run.launched_at)} par {v.run.launched_by}"
+        )
 
     def _on_tree_current(self, current: QTreeWidgetItem | None, _prev: Any) -> None:
         if current is None:
@@ -533,8 +566,9 @@ class ProceduresDock(ScopDock):
             self._show_step(None, None)
             return
         ev = self.ctx.room.state.events.get(v.run.event_id)
+        self.header.setToolTip(f"{v.run.event_id} — {ev.title if ev else ''}")
         self.header.setText(
-            f"{v.fiche.title} — {v.run.event_id} {ev.title if ev else ''} — lancée à "
+            f"{v.fiche.title} — {v.run.event_id} — lancée à "
             f"{_hhmm(v.run.launched_at)} par {v.run.launched_by} — {v.done_count}/{v.total}"
             + (" — CLOSE" if v.run.is_closed else " — TERMINÉE" if v.finished else "")
         )
@@ -601,6 +635,7 @@ class ProceduresDock(ScopDock):
         else:
             self.countdown.setText("")
             self.countdown.setStyleSheet("")
+        self.countdown.setVisible(bool(self.countdown.text()))
 
     def _show_step(self, v: RunView | None, sv: StepView | None) -> None:
         self._input_widgets = {}
@@ -729,14 +764,15 @@ class ProceduresDock(ScopDock):
         if step.kind == "message" and step.template in self.library.templates:
             fields = self.runner.message_fields(v.run, step, {})
             subject, body = self.runner.render(step.template, fields)
-            done_note = (
-                (
+            done_note = ""
+            if sv.status == "fait":
+                done_note = (
                     "<br><i>Brouillon déposé en main courante : le chef de salle le "
                     "valide et l'envoie (panneau Messages).</i>"
                 )
-                if sv.status == "fait"
-                else ""
-            )
+                for state in self._draft_states(v.run.run_id, step.id):
+                    done_note += f"<br><b>État du message : {state}</b>"
+                subject, body = "Message préparé", ""
             self.preview.setText(f"<b>{subject}</b><br>{body.replace(chr(10), '<br>')}" + done_note)
             self.preview.setVisible(True)
         else:
@@ -745,14 +781,38 @@ class ProceduresDock(ScopDock):
         self.done_button.setEnabled(open_ and step.kind != "decision")
         self.done_button.setText(
             {
-                "message": "✔ Préparer le message  (Ctrl+Entrée)",
-                "carte": "✔ Placer sur la carte  (Ctrl+Entrée)",
-            }.get(step.kind, "✔ Fait  (Ctrl+Entrée)")
+                "message": "✔ Préparer le message\nCtrl+Entrée",
+                "carte": "✔ Placer sur la carte\nCtrl+Entrée",
+            }.get(step.kind, "✔ Fait\nCtrl+Entrée")
         )
         self.skip_button.setEnabled(open_)
         self.skip_reason.setEnabled(open_)
         self.close_button.setEnabled(not v.run.is_closed and not self.readonly)
         self.launch_button.setEnabled(not self.readonly)
+
+    def _draft_states(self, run_id: str, step_id: str) -> list[str]:
+        """The PP link's view of the drafts of this step, when the room folds messages."""
+        messages = getattr(self.ctx.room.state, "messages", None)
+        if not isinstance(messages, dict):
+            return []
+        out = []
+        for m in messages.values():
+            origin = getattr(m, "origin", None)
+            if (
+                isinstance(origin, dict | Mapping)
+                and origin.get("run_id") == run_id
+                and origin.get("step_id") == step_id
+            ):
+                label = getattr(m, "state_label", None) or getattr(m, "state", "?")
+                out.append(f"{label} ({getattr(m, 'key', '')})")
+        return out
+
+    def _on_event_selected(self, event_id: str) -> None:
+        """The map or the events list picked an event: show its most recent fiche."""
+        runs = [r for r in self.runner.runs(event_id) if not r.is_closed]
+        if runs and (self.run_id is None or self.runner.view(self.run_id).run.event_id != event_id):
+            self.select_run(runs[-1].run_id)
+            self._fill_tree()
 
     def _on_step_row(self, row: int) -> None:
         item = self.steps.item(row)
@@ -908,3 +968,4 @@ class ProceduresDock(ScopDock):
         self._tick.stop()
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self.refresh)
+        self.ctx.selection.event_selected.disconnect(self._on_event_selected)
