@@ -74,6 +74,11 @@ def test_launch_dialog_suggests_the_event_category_first(
     assert "canicule" not in suggested
     assert set(ids[: len(suggested)]) == suggested  # suggested first, then all the others
     assert len(ids) == len(dock.library.fiches)
+    first = dialog.chosen()[0]
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Down)  # headers are stepped over
+    assert dialog.chosen()[0] == ids[1]
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Up)
+    assert dialog.chosen()[0] == first == ids[0]
     qtbot.keyClicks(dialog.search, "umip")
     assert dialog.fiche_ids() == ["demande_umip"]
     assert dialog.chosen() == ("demande_umip", "EV-1")

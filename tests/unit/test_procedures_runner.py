@@ -189,3 +189,20 @@ def test_format_remaining() -> None:
     assert format_remaining(timedelta(minutes=4, seconds=32)) == "04:32"
     assert format_remaining(timedelta(seconds=-130)) == "+02:10"
     assert format_remaining(timedelta(hours=1, minutes=2, seconds=3)) == "1:02:03"
+
+
+def test_wait_step_timer_runs_from_its_start(runner: ProcedureRunner, clock: ManualClock) -> None:
+    run = runner.launch("crue_seine", "EV-2")
+    runner.complete(run, "vigilance", {"vigilance": "jaune", "hauteur": 380})
+    for step in ("cellule_crise", "alerte_pp", "berges", "maraudes", "reseaux"):
+        runner.skip(run, step, "exercice de table")
+    runner.choose(run, "evacuation", 1)  # not yet: wait for the next bulletin
+    v = runner.view(run)
+    assert v.current == "attente_point"
+    assert v.step("lancer_care").status == "hors_parcours"
+    assert v.step("attente_point").timer_end is None
+    runner.start(run, "attente_point")
+    started = clock.now()
+    assert runner.view(run).step("attente_point").timer_end == started + timedelta(hours=2)
+    with pytest.raises(CommandRefused, match="déjà commencée"):
+        runner.start(run, "attente_point")

@@ -154,6 +154,19 @@ class LaunchDialog(QDialog):
                     self.list.setCurrentItem(item)
                     first = False
 
+    def keyPressEvent(self, event: Any) -> None:
+        """Up and Down move through the fiches while typing in the search field."""
+        step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}.get(event.key())
+        if step is None:
+            super().keyPressEvent(event)
+            return
+        row = self.list.currentRow() + step
+        while 0 <= row < self.list.count():
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole):
+                self.list.setCurrentRow(row)
+                return
+            row += step
+
     def fiche_ids(self) -> list[str]:
         return [
             str(self.list.item(i).data(Qt.ItemDataRole.UserRole))
