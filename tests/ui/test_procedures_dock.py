@@ -320,3 +320,18 @@ def test_broken_fiche_is_listed_and_the_others_still_load(
     assert bad.child(0).text(0) == "cassee.yaml"
     assert "ligne 3" in bad.child(0).child(0).text(0)
     assert list(library.fiches) == ["incendie"]
+    # a run launched with a fiche that no longer loads is still listed, not dropped
+    room.record("event.created", FIRE)
+    room.record(
+        "procedure.launched",
+        {
+            "run_id": "crue-1",
+            "fiche_id": "crue_seine",
+            "fiche_title": "Crue de la Seine",
+            "event_id": "EV-1",
+        },
+    )
+    d.refresh()
+    top = [d.tree.topLevelItem(i) for i in range(d.tree.topLevelItemCount())]
+    orphans = next(t for t in top if t.text(0).startswith("Fiches non chargées"))
+    assert orphans.child(0).text(0) == "Crue de la Seine — EV-1"

@@ -470,6 +470,7 @@ class ProceduresDock(ScopDock):
         items = self._run_items()
         if rebuild or set(items) != {v.run.run_id for v in views}:
             items = self._build_tree(views)
+            self._add_orphans({v.run.run_id for v in views})
         for v in views:
             self._style_run_item(items[v.run.run_id], v, now)
         running = sum(1 for v in views if not v.run.is_closed)
@@ -483,6 +484,23 @@ class ProceduresDock(ScopDock):
         if self.library.broken:
             text += f" — {len(self.library.broken)} fichier(s) en erreur"
         self.summary.setText(text)
+
+    def _add_orphans(self, shown: set[str]) -> None:
+        """Runs whose fiche no longer loads stay visible: the journal still holds them."""
+        orphans = [r for r in self.runner.runs() if r.run_id not in shown]
+        if not orphans:
+            return
+        head = QTreeWidgetItem([f"Fiches non chargées ({len(orphans)})", "", ""])
+        head.setForeground(0, QBrush(QColor("#c62828")))
+        for r in orphans:
+            child = QTreeWidgetItem([f"{r.fiche_title} — {r.event_id}", "", "fichier absent"])
+            child.setToolTip(
+                0,
+                f"La fiche « {r.fiche_id} » lancée à {_hhmm(r.launched_at)} "
+                "n'est plus chargée (fichier absent ou en erreur).",
+            )
+            head.addChild(child)
+        self.tree.insertTopLevelItem(0, head)
 
     def _build_tree(self, views: list[RunView]) -> dict[str, QTreeWidgetItem]:
         self.tree.blockSignals(True)
