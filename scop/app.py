@@ -169,6 +169,11 @@ def run_window(
             window.close()
         window.deleteLater()  # before the loop closes: qasync + WebEngine (HOUSE_STYLE)
         app.processEvents()
+        # processEvents() does not run deferred deletes: the map's page must go before the
+        # web profile does, or Chromium warns (and may crash) at exit
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         loop.close()
     return code
 

@@ -40,9 +40,7 @@ def _event_id(room: Room, event_id: str | None) -> str | None:
 
 
 def next_perimeter_id(room: Room) -> str:
-    taken = [
-        int(i[4:]) for i in room.state.perimeters if i.startswith("PER-") and i[4:].isdigit()
-    ]
+    taken = [int(i[4:]) for i in room.state.perimeters if i.startswith("PER-") and i[4:].isdigit()]
     return f"PER-{max(taken, default=0) + 1:04d}"
 
 
@@ -51,6 +49,7 @@ def draw_circle(
     lon: float,
     lat: float,
     radius_m: float,
+    *,
     event_id: str | None = None,
     label: str = "",
 ) -> Entry:
@@ -58,10 +57,9 @@ def draw_circle(
     _check_point(lon, lat)
     if not 5.0 <= radius_m <= MAX_RADIUS_M:
         raise CommandRefused(
-            f"Rayon de {radius_m:g} m refusé : un périmètre fait entre 5 m et "
-            f"{MAX_RADIUS_M:g} m."
+            f"Rayon de {radius_m:g} m refusé : un périmètre fait entre 5 m et {MAX_RADIUS_M:g} m."
         )
-    payload = {
+    payload: dict[str, object] = {
         "id": next_perimeter_id(room),
         "shape": "circle",
         "lon": round(lon, 6),
@@ -76,6 +74,7 @@ def draw_circle(
 def draw_polygon(
     room: Room,
     points: Sequence[tuple[float, float]],
+    *,
     event_id: str | None = None,
     label: str = "",
 ) -> Entry:
@@ -87,7 +86,7 @@ def draw_polygon(
         raise CommandRefused("Un périmètre polygonal doit avoir au moins trois sommets distincts.")
     for x, y in pts:
         _check_point(x, y)
-    payload = {
+    payload: dict[str, object] = {
         "id": next_perimeter_id(room),
         "shape": "polygon",
         "points": [[round(x, 6), round(y, 6)] for x, y in pts],

@@ -214,7 +214,9 @@ def geocode_mairies(path: Path) -> list[dict[str, Any]]:
         if label not in hits:
             pts = street_pts.get(key)
             if not pts:
-                raise SystemExit(f"mairie {label} : « {num} {street} {cp} » introuvable dans la BAN")
+                raise SystemExit(
+                    f"mairie {label} : « {num} {street} {cp} » introuvable dans la BAN"
+                )
             pts.sort()
             hits[label] = pts[len(pts) // 2]
             how = "milieu de la voie"
@@ -250,9 +252,7 @@ def main() -> int:
         "quartiers.js": _write("quartiers.js", "quartiers", build_quartiers(3e-5)),
         "eau.js": _write("eau.js", "water", build_water(1e-5)),
         "voies.js": _write("voies.js", "streets", build_streets(3e-5)),
-        "mairies.js": _write(
-            "mairies.js", "mairies", geocode_mairies(SRC / "adresses-75.csv.gz")
-        ),
+        "mairies.js": _write("mairies.js", "mairies", geocode_mairies(SRC / "adresses-75.csv.gz")),
         "meta.js": _write("meta.js", "meta", {"attribution": ATTRIBUTION, "scale": SCALE}),
     }
     for name, size in sizes.items():
@@ -262,4 +262,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -28,6 +28,7 @@
   var arrLayers = [];
   var streetsOn = true;
   var STREETS_MIN_ZOOM = 15;
+  var autoFit = true; // keep all of Paris in view while the dock is resized, until the operator moves the map
 
   var STATUS = {
     disponible: { colour: '#2e7d32', shape: 'circle', label: 'Disponible' },
@@ -540,6 +541,7 @@
     else sel.event = id;
     var item = kind === 'crew' ? crews.get(id) : events.get(id);
     if (item && pan) {
+      autoFit = false;
       var ll = L.latLng(item.lat, item.lon);
       if (!map.getBounds().pad(-0.15).contains(ll)) map.panTo(ll, { animate: false });
     }
@@ -549,6 +551,7 @@
 
   S.setFollow = function (on) {
     follow = !!on;
+    if (follow) autoFit = false;
     if (follow && sel.crew && crews.has(sel.crew)) {
       var c = crews.get(sel.crew);
       map.panTo([c.lat, c.lon], { animate: false });
@@ -560,6 +563,10 @@
     live.redraw();
   };
 
+  S._map = function () {
+    return map;
+  };
+
   S.lastBatchMs = function () {
     return lastBatchMs;
   };
@@ -569,10 +576,12 @@
   };
 
   S.resetView = function () {
-    map.fitBounds(PARIS, { animate: false });
+    autoFit = true;
+    map.fitBounds(PARIS, { animate: false, padding: [4, 4] });
   };
 
   S.view = function (lat, lon, zoom) {
+    autoFit = false;
     map.setView([lat, lon], zoom, { animate: false });
   };
 
@@ -740,6 +749,24 @@
     return total;
   };
 
+  var Legend = L.Control.extend({
+    options: { position: 'bottomleft' },
+    onAdd: function () {
+      var div = L.DomUtil.create('div', 'scop-legend');
+      var sym = { circle: '●', triangle: '▲', diamond: '◆', square: '■', cross: '✚' };
+      var rows = Object.keys(STATUS).map(function (k) {
+        var st = STATUS[k];
+        return '<span style="color:' + st.colour + '">' + sym[st.shape] + '</span> ' + st.label;
+      });
+      div.innerHTML =
+        '<b>Équipages</b> ' + rows.join(' &nbsp;') +
+        '<br><b>Événements</b> losange coloré par famille (F incendie, O ordre public, T transport…),' +
+        ' halo : gravité élevée / <span style="color:#c62828">critique</span>';
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    }
+  });
+
   // -- start ------------------------------------------------------------------------------
 
   var PARIS = [
@@ -832,6 +859,16 @@
       overlays[k].addTo(map);
     });
     L.control.layers(bases, overlays, { collapsed: true, position: 'topright' }).addTo(map);
+    new Legend().addTo(map);
+    var stopAutoFit = function () {
+      autoFit = false;
+    };
+    map.getContainer().addEventListener('mousedown', stopAutoFit);
+    map.getContainer().addEventListener('wheel', stopAutoFit);
+    map.on('resize', function () {
+      if (autoFit) map.fitBounds(PARIS, { animate: false, padding: [4, 4] });
+      live.redraw();
+    });
     map.on('baselayerchange', function (e) {
       var tiles = e.layer instanceof L.TileLayer;
       arrLayers.forEach(function (l) {

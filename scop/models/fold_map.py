@@ -89,9 +89,7 @@ def _perimeter_drawn(st: RoomState, e: Entry) -> None:
         lon, lat, radius = _num(p.get("lon")), _num(p.get("lat")), _num(p.get("radius_m"))
         if lon is None or lat is None or radius is None or radius <= 0:
             return
-        st.perimeters[pid] = Perimeter(
-            shape="circle", lon=lon, lat=lat, radius_m=radius, **common
-        )
+        st.perimeters[pid] = Perimeter(shape="circle", lon=lon, lat=lat, radius_m=radius, **common)
     elif shape == "polygon":
         raw = p.get("points")
         if not isinstance(raw, list) or len(raw) < 3:

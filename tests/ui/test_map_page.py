@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -66,7 +68,9 @@ def test_page_loads_offline_with_base_map(
     assert st["drawn"]["mairies"] == 17
     assert st["drawn"]["water"] >= 1
     assert st["drawn"]["streets"] > 5000
-    assert st["layers"]["arr"] and st["layers"]["qu"] and st["layers"]["water"]
+    assert st["layers"]["arr"]
+    assert st["layers"]["qu"]
+    assert st["layers"]["water"]
     # every crew with a position and every event of the demo room is on the page
     assert set(st["crews"]) == {c.call_sign for c in demo_room.state.crews.values()}
     assert set(st["events"]) == set(demo_room.state.events)
@@ -102,3 +106,134 @@ def test_batch_moves_crews_without_reloading(
     assert st["batches"] == before["batches"] + 1
     assert st["crews"]["V12-1"] == before["crews"]["V12-1"]
     assert not loads  # the page was never rebuilt for an update
+
+
+def test_time_filter_uses_the_room_clock(
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any, clock: Any
+) -> None:
+    from scop.clock import to_iso
+    from scop.models import fold_core as k
+
+    old = clock.now() - timedelta(hours=3)
+    demo_room.record(
+        k.EVENT_CREATED,
+        {
+            "id": "EV-OLD",
+            "category": "FIR",
+            "title": "Feu de poubelle",
+            "gravity": 1,
+            "lon": 2.34,
+            "lat": 48.86,
+            "created_at": to_iso(old),
+        },
+    )
+    dock = make_map(make_ctx(demo_room))
+    st = page_state(qtbot, dock)
+    assert st["events"]["EV-OLD"]["visible"] is True
+    dock.time_filter.setCurrentIndex(dock.time_filter.findData(1))  # last hour
+    st = wait_page(qtbot, dock, lambda s: s["time_filter_h"] == 1)
+    assert st["events"]["EV-OLD"]["visible"] is False
+    assert st["events"]["EV-0001"]["visible"] is True
+    dock.time_filter.setCurrentIndex(dock.time_filter.findData(6))
+    st = wait_page(qtbot, dock, lambda s: s["time_filter_h"] == 6)
+    assert st["events"]["EV-OLD"]["visible"] is True
+
+
+def test_reset_sends_the_whole_replaced_state(
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any
+) -> None:
+    from scop.models import fold_core as k
+
+    ctx = make_ctx(demo_room)
+    dock = make_map(ctx)
+    snapshot = demo_room.state.copy()
+    demo_room.record(
+        k.EVENT_CREATED,
+        {"id": "EV-NEW", "category": "HLT", "title": "Malaise", "lon": 2.3, "lat": 48.85},
+    )
+    wait_page(qtbot, dock, lambda s: "EV-NEW" in s["events"])
+    demo_room.projection.state = snapshot  # as replay does when it seeks back in time
+    ctx.bridge.reset.emit()
+    st = wait_page(qtbot, dock, lambda s: "EV-NEW" not in s["events"])
+    assert set(st["events"]) == set(snapshot.events)
+    assert len(st["crews"]) == len(snapshot.crews)
+
+
+def _png_tile() -> bytes:
+    from PySide6.QtCore import QBuffer, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    img = QImage(256, 256, QImage.Format.Format_RGB32)
+    img.fill(QColor("#88aa66"))
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    img.save(buf, "PNG")
+    return bytes(buf.data().data())
+
+
+def test_mbtiles_base_layer_served_through_scheme(
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any, tmp_path: Any
+) -> None:
+    import sqlite3
+
+    from PySide6.QtCore import QSettings
+
+    path = tmp_path / "paris.mbtiles"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+    con.execute(
+        "CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB)"
+    )
+    con.executemany(
+        "INSERT INTO metadata VALUES (?, ?)", [("name", "Plan test"), ("format", "png")]
+    )
+    # tile z=12 x=2074 y=1409 (XYZ) is stored at TMS row 4095-1409
+    con.execute("INSERT INTO tiles VALUES (12, 2074, ?, ?)", (4095 - 1409, _png_tile()))
+    con.commit()
+    con.close()
+    settings = QSettings("VilleDeParis", "SCOP")
+    settings.setValue("map/mbtiles", str(path))
+    settings.sync()
+    try:
+        dock = make_map(make_ctx(demo_room))
+    finally:
+        settings.remove("map/mbtiles")
+        settings.sync()
+    names = js_value(
+        qtbot, dock, "document.querySelector('.leaflet-control-layers-base').textContent"
+    )
+    assert "MBTiles local — Plan test" in names
+    assert "Plan hors ligne" in names
+    probe = (
+        "window._tile = 'pending'; var i = new Image();"
+        "i.onload = function () { window._tile = i.naturalWidth; };"
+        "i.onerror = function () { window._tile = 'error'; }; i.src = '%s'; true"
+    )
+    dock.page.runJavaScript(probe % "scoptiles:12/2074/1409")
+    qtbot.waitUntil(lambda: js_value(qtbot, dock, "window._tile") != "pending", timeout=5000)
+    assert js_value(qtbot, dock, "window._tile") == 256
+    dock.page.runJavaScript(probe % "scoptiles:12/1/1")
+    qtbot.waitUntil(lambda: js_value(qtbot, dock, "window._tile") != "pending", timeout=5000)
+    assert js_value(qtbot, dock, "window._tile") == "error"
+
+
+def test_bad_tile_url_is_refused_with_a_message(
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("SCOP_TILE_URL", "ftp://tuiles.example/{z}/{x}.png")
+    ctx = make_ctx(demo_room)
+    notices: list[tuple[str, str]] = []
+    ctx.notices.posted.connect(lambda level, text: notices.append((level, text)))
+    dock = make_map(ctx)
+    assert any("Source de tuiles ignorée" in t for _, t in notices)
+    names = js_value(
+        qtbot, dock, "document.querySelector('.leaflet-control-layers-base').textContent"
+    )
+    assert "Fond de carte configuré" not in names
+
+
+def js_value(qtbot: Any, dock: MapDock, expr: str) -> Any:
+    box: list[Any] = []
+    dock.page.runJavaScript(f"JSON.stringify({expr})", 0, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=5000)
+    return json.loads(box[0]) if box[0] else None

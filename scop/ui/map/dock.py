@@ -107,7 +107,7 @@ class MapPage(QWebEnginePage):
 
     message = Signal(dict)
 
-    def javaScriptConsoleMessage(self, level, message, line, source):  # noqa: N802
+    def javaScriptConsoleMessage(self, level, message, line, source):
         if message.startswith("scop:"):
             try:
                 data = json.loads(message[5:])
@@ -120,7 +120,7 @@ class MapPage(QWebEnginePage):
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
             log.warning("carte (JS) %s:%s %s", source, line, message)
 
-    def acceptNavigationRequest(self, url, nav_type, is_main_frame):  # noqa: N802
+    def acceptNavigationRequest(self, url, nav_type, is_main_frame):
         # Only our own page: a link in the attribution must not take the view (or the
         # network) elsewhere.
         return bool(
@@ -407,7 +407,7 @@ class MapDock(ScopDock):
                 lambda: map_commands.draw_polygon(
                     self.ctx.room,
                     [(float(p[0]), float(p[1])) for p in points],
-                    self._perimeter_event(),
+                    event_id=self._perimeter_event(),
                 )
             )
         elif kind == "notice":
@@ -454,7 +454,7 @@ class MapDock(ScopDock):
 
     def context_action(self, text: str) -> Any:
         """The action of the last context menu whose text starts with ``text`` (submenus too)."""
-        menus = [self.context_menu] if self.context_menu is not None else []
+        menus: list[Any] = [self.context_menu] if self.context_menu is not None else []
         while menus:
             menu = menus.pop()
             for act in menu.actions():
@@ -474,7 +474,7 @@ class MapDock(ScopDock):
     def draw_circle(self, lon: float, lat: float, radius_m: float) -> None:
         self._record(
             lambda: map_commands.draw_circle(
-                self.ctx.room, lon, lat, radius_m, self._perimeter_event()
+                self.ctx.room, lon, lat, radius_m, event_id=self._perimeter_event()
             )
         )
 
@@ -491,7 +491,7 @@ class MapDock(ScopDock):
         intake = getattr(events, "open_intake", None)
         if callable(intake):
             self.create_event_requested.connect(
-                lambda lon, lat: intake(lon=lon, lat=lat)  # type: ignore[misc]
+                lambda lon, lat: intake(lon=lon, lat=lat)
             )
 
     def teardown(self) -> None:

@@ -42,7 +42,7 @@ def _url(*parts: str) -> str:
     return resource_path(*parts).as_uri()
 
 
-class _Init(MacroElement):  # type: ignore[misc]
+class _Init(MacroElement):
     """Calls ScopMap.init once folium has created the Leaflet map."""
 
     _template = Template(
@@ -52,7 +52,7 @@ class _Init(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, options: dict[str, Any]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "ScopInit"
         self.options = json.dumps(options, ensure_ascii=False)
 
@@ -65,7 +65,10 @@ def render_page(options: dict[str, Any]) -> str:
         control_scale=True,
         zoom_control=True,
         # with tiles=None folium drops max_zoom/min_zoom: the map itself must carry them
-        **{"maxZoom": MAX_ZOOM, "minZoom": MIN_ZOOM, "zoomSnap": 0.25, "zoomDelta": 0.5},
+        maxZoom=MAX_ZOOM,
+        minZoom=MIN_ZOOM,
+        zoomSnap=0.25,
+        zoomDelta=0.5,
     )
     m.default_js = [("leaflet", _url("web", "leaflet", "leaflet.js"))] + [
         (f"scop_geo_{name}", _url("geo", "map", f"{name}.js")) for name in GEO_FILES

@@ -152,9 +152,7 @@ def configured_sources(settings: QSettings) -> tuple[str | None, Path | None, li
     problems: list[str] = []
     url = os.environ.get("SCOP_TILE_URL") or str(settings.value("map/tile_url", "") or "")
     url = url.strip()
-    if url and not (
-        _TEMPLATE_RE.match(url) and all(f"{{{k}}}" in url for k in ("z", "x", "y"))
-    ):
+    if url and not (_TEMPLATE_RE.match(url) and all(f"{{{k}}}" in url for k in ("z", "x", "y"))):
         problems.append(
             f"Source de tuiles ignorée : « {url} » n'est pas un modèle http(s) avec {{z}}, {{x}}"
             " et {y}."
