@@ -89,6 +89,14 @@ class ProcedureRun:
         return self.steps.get(step_id)
 
 
+def _int(value: Any, default: int) -> int:
+    """Entries come from other workstations and older versions: a bad number is not a crash."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def runs(state: RoomState) -> dict[str, ProcedureRun]:
     value: dict[str, ProcedureRun] = state.procedures
     return value
@@ -118,7 +126,7 @@ def _launched(st: RoomState, e: Entry) -> None:
         run_id=run_id,
         fiche_id=str(p.get("fiche_id", "")),
         fiche_title=str(p.get("fiche_title", p.get("fiche_id", ""))),
-        fiche_version=int(p.get("fiche_version", 1)),
+        fiche_version=_int(p.get("fiche_version"), 1),
         event_id=str(p["event_id"]),
         launched_at=e.ts,
         launched_by=e.author,
@@ -179,7 +187,7 @@ def _branch(st: RoomState, e: Entry) -> None:
             status="fait",
             ended_at=e.ts,
             ended_by=e.author,
-            branch=int(e.payload.get("branch", 0)),
+            branch=_int(e.payload.get("branch"), 0),
             target=str(e.payload.get("target", "")),
             inputs={"choix": str(e.payload.get("label", ""))},
         )

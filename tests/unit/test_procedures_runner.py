@@ -206,3 +206,22 @@ def test_wait_step_timer_runs_from_its_start(runner: ProcedureRunner, clock: Man
     assert runner.view(run).step("attente_point").timer_end == started + timedelta(hours=2)
     with pytest.raises(CommandRefused, match="déjà commencée"):
         runner.start(run, "attente_point")
+
+
+def test_fold_ignores_entries_that_make_no_sense(runner: ProcedureRunner, room: Room) -> None:
+    run = runner.launch("incendie", "EV-1")
+    room.record("procedure.launched", {"run_id": "x", "fiche_id": "incendie", "event_id": "EV-404"})
+    room.record(
+        "procedure.launched",
+        {"run_id": "y", "fiche_id": "incendie", "event_id": "EV-1", "fiche_version": "v2"},
+    )
+    room.record("procedure.step_done", {"run_id": "absent", "step_id": "perimetre"})
+    room.record(
+        "procedure.branch_chosen",
+        {"run_id": run, "step_id": "besoin_soutien", "branch": "deux", "target": "vpu"},
+    )
+    room.record("procedure.step_done", {"run_id": run, "step_id": 12})
+    assert "x" not in room.state.procedures
+    assert room.state.procedures["y"].fiche_version == 1
+    assert room.state.procedures[run].steps["besoin_soutien"].branch == 0
+    assert set(room.state.procedures[run].steps) == {"besoin_soutien"}
