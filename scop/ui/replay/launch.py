@@ -113,7 +113,7 @@ def install_exercise(ctx: UiContext, window: Any, runner: ExerciseRunner) -> Non
         window,
         DebriefDock(
             ctx,
-            lambda: runner.room.store.read(after=max(0, runner.start_position - 1)),
+            runner.room.store.read,  # the fold needs the journal from its start
             runner.room.store.url,
             window,
         ),

@@ -1,0 +1,196 @@
+"""Replay and exercise windows: the real console window over a real SQLite journal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from scop.clock import ManualClock
+from scop.models.entries import Operator
+from scop.replay.engine import ReplayEngine
+from scop.replay.exercise import open_exercise
+from scop.replay.generate import generate_shift, write_sqlite
+from scop.replay.scenario import load_scenario, shipped_scenarios
+from scop.replay.source import open_source
+from scop.ui.replay.controller import ReplayController
+from scop.ui.replay.launch import install_exercise, install_replay, replay_room
+
+START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def shift_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("replay") / "shift.sqlite"
+    write_sqlite(
+        path,
+        generate_shift(START, hours=2, crews=24, events_per_hour=40, fix_period=20, seed=9),
+    )
+    return path
+
+
+@pytest.fixture
+def replay_window(qtbot: Any, shift_db: Path, make_ctx: Any, settings: Any) -> Any:
+    from scop.ui.main_window import MainWindow
+
+    src = open_source(str(shift_db), ManualClock())
+    engine = ReplayEngine.from_store(src.store)
+    room = replay_room(src, engine, Operator("Formateur", "trainer"), START + timedelta(hours=1))
+    ctx = make_ctx(room)
+    w = MainWindow(ctx, settings)
+    qtbot.addWidget(w)
+    clock = room.clock
+    assert isinstance(clock, ManualClock)
+    install_replay(ctx, w, ReplayController(ctx, engine, clock, w), "vacation de test")
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitUntil(w.all_docks_ready, timeout=30000)
+    yield w
+    w.replay.stop()
+    src.close()
+
+
+def crew_rows(window: Any) -> dict[str, Any]:
+    model = window.docks["crews"].model
+    return {model.item(r).call_sign: model.item(r) for r in range(model.rowCount())}
+
+
+def test_seek_shows_the_state_at_t_in_every_dock(replay_window: Any, qtbot: Any) -> None:
+    w = replay_window
+    ctl = w.replay
+    assert "RELECTURE" in w.replay_banner.text()
+    assert "RELECTURE" in w.windowTitle()
+    assert {"timeline", "debrief", "journal", "crews", "events"} <= set(w.docks)
+    assert not w.docks["journal"].entry.isEnabled()
+    for t in (START + timedelta(minutes=95), START + timedelta(minutes=20)):  # forward, back
+        ctl.seek(t)
+        expected = ctl.engine.state_at(t)
+        assert w.ctx.room.state == expected
+        assert w.ctx.room.clock.now() == t
+        journal = w.docks["journal"].model
+        assert journal.rowCount() == expected.position
+        assert journal.entry(journal.rowCount() - 1).position == expected.position
+        rows = crew_rows(w)
+        assert rows == expected.crews  # statuses, events, positions at T
+        moved = [c for c in rows.values() if c.position_ts and c.position_ts > START]
+        assert moved
+        events = w.docks["events"].model
+        shown = {events.item(r).id: events.item(r) for r in range(events.rowCount())}
+        assert shown  # the dock's default filter shows the events not closed
+        assert all(expected.events[k] == ev for k, ev in shown.items())
+        assert {k for k, e in expected.events.items() if e.status != "clos"} == set(shown)
+        assert f"entrée n° {expected.position} " in w.docks["timeline"].time_label.text()
+        assert ctl.last_seek_ms < 500
+
+
+def test_click_on_timeline_and_marks_seek(replay_window: Any, qtbot: Any) -> None:
+    w = replay_window
+    dock = w.docks["timeline"]
+    target = START + timedelta(minutes=42, seconds=7)
+    dock.seek_epoch(target.timestamp())
+    assert w.ctx.room.clock.now() == target
+    mark = next(m for m in dock.engine.marks if m.lane == "evenement" and m.ts > target)
+    index = dock.marks_box.findData(mark.position)
+    dock.marks_box.setCurrentIndex(index)
+    dock.marks_box.activated.emit(index)
+    assert w.ctx.room.state.position >= mark.position
+    assert w.ctx.room.clock.now() == mark.ts
+    before = w.ctx.room.state.position
+    qtbot.mouseClick(dock.step_button, Qt.MouseButton.LeftButton)
+    assert w.ctx.room.state.position > before
+
+
+def test_play_at_speed_advances_and_docks_follow(replay_window: Any, qtbot: Any) -> None:
+    w = replay_window
+    ctl = w.replay
+    ctl.seek(START + timedelta(minutes=30))
+    t0, pos0 = ctl.now, w.ctx.room.state.position
+    dock = w.docks["timeline"]
+    dock.speed_box.setCurrentIndex(dock.speed_box.findText("×60"))
+    qtbot.mouseClick(dock.play_button, Qt.MouseButton.LeftButton)
+    assert ctl.playing and "Pause" in dock.play_button.text()
+    qtbot.waitUntil(lambda: ctl.now >= t0 + timedelta(minutes=2), timeout=10000)
+    qtbot.mouseClick(dock.play_button, Qt.MouseButton.LeftButton)
+    assert not ctl.playing
+    elapsed = ctl.now - t0
+    assert timedelta(minutes=2) <= elapsed < timedelta(minutes=8)
+    assert w.ctx.room.state.position > pos0
+    assert w.ctx.room.state == ctl.engine.state_at(ctl.now)  # playback == seek
+    assert w.docks["journal"].model.rowCount() == w.ctx.room.state.position
+    assert crew_rows(w) == w.ctx.room.state.crews
+
+
+def test_exercise_window_banner_controls_and_dialogs(
+    qtbot: Any, make_ctx: Any, settings: Any, tmp_path: Path
+) -> None:
+    from scop.ui.main_window import MainWindow
+    from scop.ui.replay.exercise_dock import AddInjectDialog
+
+    fire = load_scenario(next(p for p in shipped_scenarios() if p.name == "incendie_11e.yaml"))
+    runner = open_exercise(
+        fire,
+        url=f"sqlite:///{tmp_path / 'ex.sqlite'}",
+        operator=Operator("Formateur", "trainer"),
+        now=START,
+    )
+    try:
+        ctx = make_ctx(runner.room)
+        w = MainWindow(ctx, settings)
+        qtbot.addWidget(w)
+        install_exercise(ctx, w, runner)
+        w.show()
+        qtbot.waitUntil(w.all_docks_ready, timeout=30000)
+        assert "EXERCICE EXERCICE EXERCICE" in w.banner.text()
+        assert "EXERCICE" in w.windowTitle()
+        dock = w.docks["exercise"]
+        qtbot.mouseClick(dock.start_button, Qt.MouseButton.LeftButton)
+        assert runner.started and "en cours" in dock.header.text()
+        assert dock.injects.item(0, 3).text() == "Injecté"
+        assert "EV-EX-0001" in w.ctx.room.state.events
+        assert w.docks["events"].model.rowCount() == 1
+        dock.speed_box.setCurrentIndex(dock.speed_box.findText("Au plus vite"))
+        qtbot.waitUntil(lambda: runner.elapsed >= timedelta(minutes=8), timeout=10000)
+        qtbot.mouseClick(dock.pause_button, Qt.MouseButton.LeftButton)
+        assert runner.paused
+        statuses = dock.outcome_statuses()
+        assert statuses["fiche_incendie"] == "manque"
+        assert dock.expected.item(0, 3).text() == "Manqué"
+
+        dialog = AddInjectDialog(ctx, w)
+        qtbot.addWidget(dialog)
+        assert "EXERCICE" in dialog.windowTitle()
+
+        def fill_and_accept() -> None:
+            active = QApplication.activeModalWidget()
+            assert active is not None and "EXERCICE" in active.windowTitle()
+            active.text.setPlainText("EXERCICE — Appel d'un journaliste")
+            active.accept()
+
+        QTimer.singleShot(200, fill_and_accept)
+        qtbot.mouseClick(dock.add_button, Qt.MouseButton.LeftButton)
+        last = [e for e in runner.room.store.read() if e.kind == "exercise.inject"][-1]
+        assert last.payload["scripted"] is False
+        assert "journaliste" in last.payload["text"]
+        debrief = w.docks["debrief"]
+        debrief.export(tmp_path / "retex.html")
+        assert "EXERCICE EXERCICE EXERCICE" in (tmp_path / "retex.html").read_text("utf-8")
+        w.close()
+    finally:
+        runner.room.store.close()
+
+
+def test_live_console_refuses_an_exercise_database(tmp_path: Path, capsys: Any) -> None:
+    from scop.app import run_console
+    from scop.cli import build_parser
+
+    fire = load_scenario(next(p for p in shipped_scenarios() if p.name == "incendie_11e.yaml"))
+    url = f"sqlite:///{tmp_path / 'ex.sqlite'}"
+    runner = open_exercise(fire, url=url, now=START)
+    runner.room.store.close()
+    args = build_parser().parse_args(["--db", url, "--operator", "A. Martin"])
+    assert run_console(args) == 2
+    assert "base d'exercice" in capsys.readouterr().err
