@@ -112,7 +112,8 @@ def test_play_at_speed_advances_and_docks_follow(replay_window: Any, qtbot: Any)
     dock = w.docks["timeline"]
     dock.speed_box.setCurrentIndex(dock.speed_box.findText("×60"))
     qtbot.mouseClick(dock.play_button, Qt.MouseButton.LeftButton)
-    assert ctl.playing and "Pause" in dock.play_button.text()
+    assert ctl.playing
+    assert "Pause" in dock.play_button.text()
     qtbot.waitUntil(lambda: ctl.now >= t0 + timedelta(minutes=2), timeout=10000)
     qtbot.mouseClick(dock.play_button, Qt.MouseButton.LeftButton)
     assert not ctl.playing
@@ -148,7 +149,8 @@ def test_exercise_window_banner_controls_and_dialogs(
         assert "EXERCICE" in w.windowTitle()
         dock = w.docks["exercise"]
         qtbot.mouseClick(dock.start_button, Qt.MouseButton.LeftButton)
-        assert runner.started and "en cours" in dock.header.text()
+        assert runner.started
+        assert "en cours" in dock.header.text()
         assert dock.injects.item(0, 3).text() == "Injecté"
         assert "EV-EX-0001" in w.ctx.room.state.events
         assert w.docks["events"].model.rowCount() == 1
@@ -166,7 +168,8 @@ def test_exercise_window_banner_controls_and_dialogs(
 
         def fill_and_accept() -> None:
             active = QApplication.activeModalWidget()
-            assert active is not None and "EXERCICE" in active.windowTitle()
+            assert active is not None
+            assert "EXERCICE" in active.windowTitle()
             active.text.setPlainText("EXERCICE — Appel d'un journaliste")
             active.accept()
 
