@@ -31,7 +31,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="scop-bench-map-"))
 os.environ["XDG_DATA_HOME"] = str(_TMP / "data")
 os.environ["XDG_CONFIG_HOME"] = str(_TMP / "config")
 
-from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, Qt  # noqa: E402
 
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 import PySide6.QtWebEngineWidgets  # noqa: E402, F401
@@ -152,7 +152,7 @@ def live_way(n: int, rounds: int, rng: random.Random) -> dict[str, Any]:
     dock.teardown()
     dock.close()
     dock.deleteLater()
-    APP.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     ctx.bridge.stop()
     store.close()
     return {
@@ -208,7 +208,7 @@ def naive_way(n: int, rounds: int, rng: random.Random) -> dict[str, Any]:
         total_s.append(time.perf_counter() - t if px is not None else float("nan"))
     view.close()
     view.deleteLater()
-    APP.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     return {
         "render_s": statistics.median(render_s),
         "render_load_pixels_s": statistics.median(total_s),

@@ -7,10 +7,12 @@ anything is journaled.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from scop.models import fold_map as km
 from scop.models.entries import Entry
+from scop.models.state import RoomState
 from scop.room import CommandRefused, Room
 
 # Paris with a margin around the périphérique and the two woods (lon, lat).
@@ -101,3 +103,35 @@ def lift_perimeter(room: Room, perimeter_id: str) -> Entry:
     if perimeter_id not in room.state.perimeters:
         raise CommandRefused(f"Périmètre inconnu : {perimeter_id}.")
     return room.record(km.PERIMETER_REMOVED, {"id": perimeter_id})
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _inside(points: Sequence[tuple[float, float]], lon: float, lat: float) -> bool:
+    inside = False
+    j = len(points) - 1
+    for i, (xi, yi) in enumerate(points):
+        xj, yj = points[j]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def perimeters_at(state: RoomState, lon: float, lat: float) -> list[km.Perimeter]:
+    """The perimeters containing a point (the right-click menu offers to lift them)."""
+    found = []
+    for p in state.perimeters.values():
+        if p.shape == "circle" and p.lon is not None and p.lat is not None:
+            if _distance_m(p.lon, p.lat, lon, lat) <= (p.radius_m or 0):
+                found.append(p)
+        elif p.shape == "polygon" and _inside(p.points, lon, lat):
+            found.append(p)
+    return sorted(found, key=lambda p: p.id)

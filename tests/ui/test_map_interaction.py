@@ -141,6 +141,13 @@ def test_right_click_perimeter_is_journaled_and_drawn(
     assert st["perimeters"][0]["radius"] == 200.0
     assert st["perimeters"][0]["event_id"] == "EV-0001"
 
+    # right-click inside it again: the menu offers to lift it, which is journaled too
+    with qtbot.waitSignal(dock.context_requested, timeout=5000):
+        dock.simulate_context_click(2.3750, 48.8650)
+    dock.context_action(f"Lever le périmètre {p['id']}").trigger()
+    assert demo_room.store.read(after=before)[-1].kind == "map.perimeter_removed"
+    wait_page(qtbot, dock, lambda s: s["perimeters"] == [])
+
 
 def test_polygon_perimeter_by_clicks_in_page(
     qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any

@@ -237,3 +237,34 @@ def js_value(qtbot: Any, dock: MapDock, expr: str) -> Any:
     dock.page.runJavaScript(f"JSON.stringify({expr})", 0, box.append)
     qtbot.waitUntil(lambda: bool(box), timeout=5000)
     return json.loads(box[0]) if box[0] else None
+
+
+def test_points_of_means_are_drawn(
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any
+) -> None:
+    from scop.models import fold_map as km
+
+    dock = make_map(make_ctx(demo_room))
+    demo_room.record(
+        km.MEANS_PLACED,
+        {
+            "id": "CARE-1",
+            "means": "CARE",
+            "label": "Mairie du 11e",
+            "lon": 2.3795,
+            "lat": 48.8585,
+            "event_id": "EV-0001",
+        },
+    )
+    demo_room.record(
+        km.MEANS_PLACED, {"id": "VPU-1", "means": "VPU", "label": "", "lon": 2.37, "lat": 48.86}
+    )
+    st = wait_page(qtbot, dock, lambda s: len(s["means"]) == 2)
+    assert st["means"]["CARE-1"] == {
+        "lat": 48.8585,
+        "lon": 2.3795,
+        "means": "CARE",
+        "label": "Mairie du 11e",
+    }
+    demo_room.record(km.MEANS_REMOVED, {"id": "VPU-1"})
+    st = wait_page(qtbot, dock, lambda s: set(s["means"]) == {"CARE-1"})

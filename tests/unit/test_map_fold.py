@@ -87,3 +87,13 @@ def test_snapshot_keeps_map_drawings_apart(room: Any) -> None:
     mc.draw_circle(room, 2.36, 48.86, 80)
     assert len(snap.perimeters) == 1
     assert len(room.state.perimeters) == 2
+
+
+def test_perimeters_at_a_point(room: Any) -> None:
+    circle = mc.draw_circle(room, 2.35, 48.86, 100).payload["id"]
+    square = mc.draw_polygon(
+        room, [(2.30, 48.84), (2.31, 48.84), (2.31, 48.85), (2.30, 48.85)]
+    ).payload["id"]
+    assert [p.id for p in mc.perimeters_at(room.state, 2.3505, 48.8605)] == [circle]
+    assert [p.id for p in mc.perimeters_at(room.state, 2.305, 48.845)] == [square]
+    assert mc.perimeters_at(room.state, 2.352, 48.862) == []  # ~250 m from the centre

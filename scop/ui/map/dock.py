@@ -151,6 +151,8 @@ class MapDock(ScopDock):
         self._page_ready = False
         self._from_page = False
         self._full_pending = False
+        self._dirty_all = True
+        self._dirty_crews: set[str] = set()
         self._torn_down = False
         self._last_flush = 0.0
         self._sent: dict[str, dict[str, dict[str, Any]]] = {
@@ -278,7 +280,13 @@ class MapDock(ScopDock):
 
     # -- batches -----------------------------------------------------------------------------
 
-    def _on_change(self, _change: Change) -> None:
+    def _on_change(self, change: Change) -> None:
+        # Position fixes only touch their crews: the next batch diffs just those (a feed at
+        # 1,000 fixes/s must not cost a diff of every crew four times a second).
+        if change.entries:
+            self._dirty_all = True
+        else:
+            self._dirty_crews.update(f.call_sign for f in change.fixes)
         self.schedule()
 
     def _on_reset(self) -> None:
@@ -299,26 +307,47 @@ class MapDock(ScopDock):
         return int(self.ctx.room.clock.now().timestamp() * 1000)
 
     def build_batch(self, full: bool = False) -> dict[str, Any] | None:
+        """The diff between the room and what the page was last sent (None: nothing)."""
         st = self.ctx.room.state
+        batch: dict[str, Any] = {"now": self._now_ms()}
+        dirty_all, dirty = self._dirty_all or full, self._dirty_crews
+        self._dirty_all, self._dirty_crews = False, set()
+        if full:
+            batch["full"] = True
+            for sent in self._sent.values():
+                sent.clear()
+        if not dirty_all:
+            sent_crews = self._sent["crews"]
+            upserts: list[dict[str, Any]] = []
+            removed: list[str] = []
+            for call_sign in dirty:
+                crew = st.crews.get(call_sign)
+                item = crew_item(crew) if crew is not None else None
+                if item is None:
+                    if sent_crews.pop(call_sign, None) is not None:
+                        removed.append(call_sign)
+                elif sent_crews.get(call_sign) != item:
+                    sent_crews[call_sign] = item
+                    upserts.append(item)
+            if upserts:
+                batch["crews"] = upserts
+            if removed:
+                batch["crews_removed"] = removed
+            return batch if upserts or removed else None
         current = {
             "crews": {c.call_sign: i for c in st.crews.values() if (i := crew_item(c))},
             "events": {e.id: i for e in st.events.values() if (i := event_item(e))},
             "means": {m.id: means_item(m) for m in st.means.values()},
             "perimeters": {p.id: p.to_json() for p in st.perimeters.values()},
         }
-        batch: dict[str, Any] = {"now": self._now_ms()}
-        if full:
-            batch["full"] = True
-            for sent in self._sent.values():
-                sent.clear()
         changed = full
         for kind, items in current.items():
-            upserts, removed = diff(self._sent[kind], items)
-            if upserts:
-                batch[kind] = upserts
-            if removed:
-                batch[f"{kind}_removed"] = removed
-            changed = changed or bool(upserts or removed)
+            kind_upserts, kind_removed = diff(self._sent[kind], items)
+            if kind_upserts:
+                batch[kind] = kind_upserts
+            if kind_removed:
+                batch[f"{kind}_removed"] = kind_removed
+            changed = changed or bool(kind_upserts or kind_removed)
         return batch if changed else None
 
     def flush(self) -> None:
@@ -445,6 +474,14 @@ class MapDock(ScopDock):
         custom.triggered.connect(lambda: self._ask_radius(lon, lat))
         poly = sub.addAction("Polygone (cliquer les sommets, double-clic pour finir)")
         poly.triggered.connect(lambda: self._js(f"ScopMap.startPolygon({lat!r}, {lon!r})"))
+        for per in map_commands.perimeters_at(self.ctx.room.state, lon, lat):
+            around = f" ({per.event_id})" if per.event_id else ""
+            lift = menu.addAction(f"Lever le périmètre {per.id}{around}")
+            lift.triggered.connect(
+                lambda _=False, pid=per.id: self._record(
+                    lambda: map_commands.lift_perimeter(self.ctx.room, pid)
+                )
+            )
         measure = menu.addAction("Mesurer une distance")
         measure.triggered.connect(lambda: self._js(f"ScopMap.startMeasure({lat!r}, {lon!r})"))
         self.context_menu = menu
@@ -490,9 +527,7 @@ class MapDock(ScopDock):
         events = docks.get("events")
         intake = getattr(events, "open_intake", None)
         if callable(intake):
-            self.create_event_requested.connect(
-                lambda lon, lat: intake(lon=lon, lat=lat)
-            )
+            self.create_event_requested.connect(lambda lon, lat: intake(lon=lon, lat=lat))
 
     def teardown(self) -> None:
         if self._torn_down:
