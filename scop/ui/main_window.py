@@ -205,6 +205,11 @@ class MainWindow(QMainWindow):
             journal.addAction(jd.focus_action)  # type: ignore[attr-defined]
             journal.addAction(jd.correct_action)  # type: ignore[attr-defined]
 
+        operations = mb.addMenu("&Opérations")
+        for dock in self.docks.values():
+            for act in getattr(dock, "menu_actions", ()):
+                operations.addAction(act)
+
         view = mb.addMenu("&Affichage")
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())

@@ -32,32 +32,51 @@ def _run(coro: Callable[[], Awaitable[None]]) -> None:
 
 
 def test_feed_records_positions_refuses_bad_input_and_stays_up(
-        demo_room: Room, caplog: pytest.LogCaptureFixture) -> None:
+    demo_room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, "scop.feed")
     states: list[tuple[str, str]] = []
 
     async def main() -> None:
-        server = FeedSimulatorServer(demo_room, period=0.05, simulator=CrewSimulator(None),
-                                     report_statuses=False)
+        server = FeedSimulatorServer(
+            demo_room, period=0.05, simulator=CrewSimulator(None), report_statuses=False
+        )
         await server.start()
         sim_task = asyncio.create_task(server.run())
-        client = CrewFeedClient(demo_room, server.url, flush_interval=0.05,
-                                on_state=lambda s, t, _st: states.append((s, t)))
+        client = CrewFeedClient(
+            demo_room,
+            server.url,
+            flush_interval=0.05,
+            on_state=lambda s, t, _st: states.append((s, t)),
+        )
         task = asyncio.create_task(client.run())
         try:
             await _until(lambda: client.stats.fixes_recorded >= 200)
             assert states[0][0] == "ok"
             moved = demo_room.state.crews["V01-1"]
-            assert moved.position_ts is not None and moved.position_ts >= demo_room.clock.now()
+            assert moved.position_ts is not None
+            assert moved.position_ts >= demo_room.clock.now()
 
             # Bad input in the middle of the stream.
             server.broadcast("{ceci n'est pas du JSON")
-            server.broadcast(json.dumps({"position": [
-                {"resourceId": resource_id("X99-9"), "datetime": "2026-11-23T08:00:00+00:00",
-                 "coord": {"lat": 48.86, "lon": 2.35}},
-                {"resourceId": resource_id("V01-1"), "datetime": "2026-11-23T08:00:00+00:00",
-                 "coord": {"lat": 45.76, "lon": 4.83}},
-            ]}))
+            server.broadcast(
+                json.dumps(
+                    {
+                        "position": [
+                            {
+                                "resourceId": resource_id("X99-9"),
+                                "datetime": "2026-11-23T08:00:00+00:00",
+                                "coord": {"lat": 48.86, "lon": 2.35},
+                            },
+                            {
+                                "resourceId": resource_id("V01-1"),
+                                "datetime": "2026-11-23T08:00:00+00:00",
+                                "coord": {"lat": 45.76, "lon": 4.83},
+                            },
+                        ]
+                    }
+                )
+            )
             server.broadcast(json.dumps([1, 2, 3]))
             await _until(lambda: client.stats.refused >= 4)
             s = client.stats
@@ -65,15 +84,21 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
             assert "4 position(s) refusée(s)" in states[-1][1]
             recorded = s.fixes_recorded
             await _until(lambda: client.stats.fixes_recorded > recorded + 48)  # still flowing
-            assert client.state == "ok" and s.connects == 1
+            assert client.state == "ok"
+            assert s.connects == 1
             assert demo_room.state.crews["V01-1"].lat < 48.95  # Lyon never reached the room
 
             # The server goes away and comes back: the client reconnects by itself.
             sim_task.cancel()
             await asyncio.gather(sim_task, return_exceptions=True)
             await _until(lambda: client.state == "down")
-            server2 = FeedSimulatorServer(demo_room, port=server.port, period=0.05,
-                                          simulator=CrewSimulator(None), report_statuses=False)
+            server2 = FeedSimulatorServer(
+                demo_room,
+                port=server.port,
+                period=0.05,
+                simulator=CrewSimulator(None),
+                report_statuses=False,
+            )
             await server2.start()
             sim2 = asyncio.create_task(server2.run())
             await _until(lambda: client.stats.connects == 2 and client.state == "ok")
@@ -95,12 +120,21 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
     assert any("hors de Paris" in m for m in messages)
 
 
-def test_a_batch_that_cannot_be_written_waits_for_the_next_flush(demo_room: Room,
-                                                                  monkeypatch: Any) -> None:
+def test_a_batch_that_cannot_be_written_waits_for_the_next_flush(
+    demo_room: Room, monkeypatch: Any
+) -> None:
     client = CrewFeedClient(demo_room, "ws://127.0.0.1:9")
-    msg = json.dumps({"position": [{"resourceId": resource_id("V01-1"),
-                                    "datetime": "2026-11-23T08:00:00+00:00",
-                                    "coord": {"lat": 48.8627, "lon": 2.3347}}]})
+    msg = json.dumps(
+        {
+            "position": [
+                {
+                    "resourceId": resource_id("V01-1"),
+                    "datetime": "2026-11-23T08:00:00+00:00",
+                    "coord": {"lat": 48.8627, "lon": 2.3347},
+                }
+            ]
+        }
+    )
     client.handle(msg)
     real = demo_room.record_positions
 
@@ -108,19 +142,28 @@ def test_a_batch_that_cannot_be_written_waits_for_the_next_flush(demo_room: Room
         raise OSError("disque plein")
 
     monkeypatch.setattr(demo_room, "record_positions", broken)
-    assert client.flush() == 0 and len(client.pending) == 1
+    assert client.flush() == 0
+    assert len(client.pending) == 1
     client.handle(msg)
     monkeypatch.setattr(demo_room, "record_positions", real)
-    assert client.flush() == 2 and client.pending == []
+    assert client.flush() == 2
+    assert client.pending == []
     assert len(demo_room.store.read_positions()) == 2
 
 
 def test_simulated_crew_reports_on_scene_then_available_through_the_journal(
-        demo_room: Room) -> None:
+    demo_room: Room,
+) -> None:
     async def main() -> None:
-        ev_id = ops.create_event(demo_room, source="appel_3975", category="FIR", gravity=4,
-                                 address="52 Rue Oberkampf, 75011 Paris", lon=2.37282,
-                                 lat=48.864649)
+        ev_id = ops.create_event(
+            demo_room,
+            source="appel_3975",
+            category="FIR",
+            gravity=4,
+            address="52 Rue Oberkampf, 75011 Paris",
+            lon=2.37282,
+            lat=48.864649,
+        )
         ops.engage(demo_room, "V03-1", ev_id)
         server = FeedSimulatorServer(demo_room, simulator=CrewSimulator(None))
         await server.start()
@@ -131,12 +174,15 @@ def test_simulated_crew_reports_on_scene_then_available_through_the_journal(
                     break
         finally:
             await server.close()
-        kinds = [(e.kind, e.source, e.payload.get("status"))
-                 for e in demo_room.store.read() if e.payload.get("call_sign") == "V03-1"
-                 or e.payload.get("id") == ev_id]
+        kinds = [
+            (e.kind, e.source, e.payload.get("status"))
+            for e in demo_room.store.read()
+            if e.payload.get("call_sign") == "V03-1" or e.payload.get("id") == ev_id
+        ]
         assert ("crew.status_changed", "equipage", "sur_les_lieux") in kinds
         assert ("event.status_changed", "equipage", "en_cours") in kinds
-        assert kinds[-1][0] == "crew.released" and kinds[-1][1] == "equipage"
+        assert kinds[-1][0] == "crew.released"
+        assert kinds[-1][1] == "equipage"
         assert demo_room.state.events[ev_id].status == "en_cours"
 
     _run(main)

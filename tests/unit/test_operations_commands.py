@@ -18,9 +18,14 @@ OBERKAMPF = (2.37282, 48.864649)
 
 def _new(room: Room, **kw: Any) -> str:
     args: dict[str, Any] = {
-        "source": "appel_3975", "category": "FIR", "gravity": 4,
-        "address": "52 Rue Oberkampf, 75011 Paris", "lon": OBERKAMPF[0], "lat": OBERKAMPF[1],
-        "caller": "Mme Durand 06 12 34 56 78", "description": "Fumée au 3e étage",
+        "source": "appel_3975",
+        "category": "FIR",
+        "gravity": 4,
+        "address": "52 Rue Oberkampf, 75011 Paris",
+        "lon": OBERKAMPF[0],
+        "lat": OBERKAMPF[1],
+        "caller": "Mme Durand 06 12 34 56 78",
+        "description": "Fumée au 3e étage",
     }
     args.update(kw)
     return ops.create_event(room, **args)
@@ -35,11 +40,13 @@ def test_create_event_journals_everything_typed(demo_room: Room) -> None:
     ev_id = _new(demo_room)
     assert ev_id == "EV-20261123-0001"
     [entry] = demo_room.store.read(after=before)
-    assert entry.kind == "event.created" and entry.source == "appel_3975"
+    assert entry.kind == "event.created"
+    assert entry.source == "appel_3975"
     assert entry.payload["caller"] == "Mme Durand 06 12 34 56 78"
     ev = demo_room.state.events[ev_id]
     assert (ev.status, ev.gravity, ev.category, ev.title) == ("nouveau", 4, "FIR", "Incendie")
-    assert ev.caller.startswith("Mme Durand") and ev.description == "Fumée au 3e étage"
+    assert ev.caller.startswith("Mme Durand")
+    assert ev.description == "Fumée au 3e étage"
     assert _new(demo_room) == "EV-20261123-0002"
 
 
@@ -48,25 +55,30 @@ def test_event_ids_follow_the_paris_date(demo_room: Room, clock: Any) -> None:
     assert _new(demo_room) == "EV-20261124-0001"
 
 
-@pytest.mark.parametrize(("kw", "message"), [
-    ({"source": "pigeon"}, "Source inconnue"),
-    ({"category": "XXX"}, "Catégorie inconnue"),
-    ({"gravity": 7}, "gravité va de 1"),
-    ({"lon": 4.83, "lat": 45.76}, "hors de Paris"),
-    ({"lon": None}, "incomplètes"),
-    ({"address": "", "lon": None, "lat": None}, "adresse ou un point"),
-    ({"parent_id": "EV-9999"}, "inconnu"),
-])
-def test_create_event_refuses_bad_input_and_records_nothing(demo_room: Room, kw: dict[str, Any],
-                                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"source": "pigeon"}, "Source inconnue"),
+        ({"category": "XXX"}, "Catégorie inconnue"),
+        ({"gravity": 7}, "gravité va de 1"),
+        ({"lon": 4.83, "lat": 45.76}, "hors de Paris"),
+        ({"lon": None}, "incomplètes"),
+        ({"address": "", "lon": None, "lat": None}, "adresse ou un point"),
+        ({"parent_id": "EV-9999"}, "inconnu"),
+    ],
+)
+def test_create_event_refuses_bad_input_and_records_nothing(
+    demo_room: Room, kw: dict[str, Any], message: str
+) -> None:
     before = demo_room.state.position
     with pytest.raises(CommandRefused, match=message):
         _new(demo_room, **kw)
     assert demo_room.store.read(after=before) == []
 
 
-def test_concurrent_duplicate_id_is_corrected_and_recreated(demo_room: Room, store: JournalStore,
-                                                            clock: Any) -> None:
+def test_concurrent_duplicate_id_is_corrected_and_recreated(
+    demo_room: Room, store: JournalStore, clock: Any
+) -> None:
     """Another workstation takes the same id between our sync and our append."""
     other = Room(store, clock, Operator("C. Petit"), "poste-2")
     other.load()
@@ -129,12 +141,15 @@ def test_engage_sets_crew_engaged_and_event_taken_in_one_transaction(demo_room: 
     assert demo_room.state.events[ev_id].crews == ("B11-1",)
 
 
-@pytest.mark.parametrize(("call_sign", "message"), [
-    ("V11-1", "déjà engagé sur EV-0001 : utilisez le déroulement"),
-    ("P04-1", "indisponible"),
-    ("B16-1", "hors service"),
-    ("Z99-9", "Équipage inconnu"),
-])
+@pytest.mark.parametrize(
+    ("call_sign", "message"),
+    [
+        ("V11-1", "déjà engagé sur EV-0001 : utilisez le déroulement"),
+        ("P04-1", "indisponible"),
+        ("B16-1", "hors service"),
+        ("Z99-9", "Équipage inconnu"),
+    ],
+)
 def test_engage_refusals(demo_room: Room, call_sign: str, message: str) -> None:
     ev_id = _new(demo_room)
     with pytest.raises(CommandRefused, match=message):
@@ -156,12 +171,18 @@ def test_reroute_records_both_events(demo_room: Room) -> None:
     assert [e.kind for e in entries] == ["crew.rerouted", "event.status_changed"]
     p = entries[0].payload
     assert (p["from_event_id"], p["to_event_id"], p["from_gravity"], p["to_gravity"]) == (
-        "EV-0004", ev_id, 2, 4)
+        "EV-0004",
+        ev_id,
+        2,
+        4,
+    )
     st = demo_room.state
-    assert st.crews["V20-1"].event_id == ev_id and st.crews["V20-1"].status == "engage"
+    assert st.crews["V20-1"].event_id == ev_id
+    assert st.crews["V20-1"].status == "engage"
     assert "V20-1" not in st.events["EV-0004"].crews
     assert st.events[ev_id].crews == ("V20-1",)
-    assert ops.mentions(p, "EV-0004") and ops.mentions(p, ev_id)
+    assert ops.mentions(p, "EV-0004")
+    assert ops.mentions(p, ev_id)
     with pytest.raises(CommandRefused, match="engagez-le directement"):
         ops.reroute(demo_room, "V03-1", ev_id)
 
@@ -209,8 +230,9 @@ def test_parent_and_child_events(demo_room: Room) -> None:
     assert demo_room.state.events[other].parent_id is None
 
 
-def test_readonly_store_refuses_commands(db_url: str, demo_room: Room, clock: Any,
-                                         operator: Operator) -> None:
+def test_readonly_store_refuses_commands(
+    db_url: str, demo_room: Room, clock: Any, operator: Operator
+) -> None:
     ro = JournalStore.open(db_url, clock, readonly=True)
     try:
         room = open_room(ro, clock, operator)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scop.ui.docks.base import ScopDock
 from scop.ui.docks.crews_dock import CrewsDock
+from scop.ui.docks.event_card import EventCardDock
 from scop.ui.docks.events_dock import EventsDock
 from scop.ui.docks.journal_dock import JournalDock
 from scop.ui.docks.procedures_dock import ProceduresDock
@@ -12,6 +13,7 @@ from scop.ui.map.dock import MapDock
 DOCK_CLASSES: tuple[type[ScopDock], ...] = (
     MapDock,
     EventsDock,
+    EventCardDock,
     CrewsDock,
     JournalDock,
     ProceduresDock,
