@@ -338,9 +338,7 @@ def generate_shift(
     tick = fix_period
     author = OPERATORS[0]
     while tick <= end:
-        for c in sim.crews.values():
-            if c.status == "sur_les_lieux":
-                continue
+        for c in sim.crews.values():  # on scene too: a terminal reports even when parked
             lon, lat, heading = _move(c, rng, fix_period)
             yield PositionFix(
                 c.call_sign, ts(tick), round(lon, 6), round(lat, 6), round(heading, 1), None
