@@ -34,28 +34,54 @@ def prepare_environment(headless: bool) -> None:
     )
 
 
-def start_demo_crew_movement(
-    ctx: Any, _window: Any, args: argparse.Namespace
-) -> list[asyncio.Task[Any]]:
-    if ctx.room.mode != "demo" or getattr(args, "no_sim", False) or args.screenshot:
+def start_crew_feed(ctx: Any, window: Any, args: argparse.Namespace) -> list[asyncio.Task[Any]]:
+    """The crew position feed: the URL in ``SCOP_FEED_URL`` if set; in DÉMO without one, the
+    crew simulator on a loopback port and the real feed client reading it. Not in
+    --screenshot mode, where crews stay where the journal placed them."""
+    if args.screenshot:
         return []
-    return [asyncio.get_event_loop().create_task(_demo_crew_movement(ctx.room))]
+    url = os.environ.get("SCOP_FEED_URL", "").strip()
+    simulate = ctx.room.mode == "demo" and not url and not getattr(args, "no_sim", False)
+    if not url and not simulate:
+        window.set_link_state("feed", "Flux équipages non configuré", "off")
+        return []
+    return [asyncio.get_event_loop().create_task(_crew_feed(ctx, window, url, simulate))]
 
 
-async def _demo_crew_movement(room: Any, period: float = 2.0) -> None:
-    from scop.demo import DemoMover
+async def _crew_feed(ctx: Any, window: Any, url: str, simulate: bool) -> None:
+    from scop.protocols.crew_feed import CrewFeedClient
 
-    mover = DemoMover()
-    while True:
-        await asyncio.sleep(period)
-        try:
-            room.record_positions(mover.step(room.state, room.clock.now(), period))
-        except Exception:
-            log.exception("simulateur d'équipages : pas de mouvement ce tour-ci")
+    def show(state: str, text: str, _stats: Any) -> None:
+        window.set_link_state("feed", text, state)
+
+    tasks = []
+    try:
+        if simulate:
+            from scop.geo.streets import default_network
+            from scop.protocols.feed_sim import CrewSimulator, FeedSimulatorServer
+
+            streets = await asyncio.get_running_loop().run_in_executor(None, default_network)
+            server = FeedSimulatorServer(ctx.room, simulator=CrewSimulator(streets))
+            url = await server.start()
+            ctx.services["feed_sim"] = server
+            tasks.append(asyncio.ensure_future(server.run()))
+        client = CrewFeedClient(ctx.room, url, on_state=show)
+        ctx.services["crew_feed"] = client
+        show("degraded", "Flux équipages : connexion…", client.stats)
+        tasks.append(asyncio.ensure_future(client.run()))
+        await asyncio.gather(*tasks)
+    except ValueError as exc:  # a refused URL (plain ws:// off loopback…)
+        log.error("%s", exc)
+        window.set_link_state("feed", "Flux équipages : URL refusée", "down")
+        ctx.notices.error(str(exc))
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 SERVICE_STARTERS: list[ServiceStarter] = [
-    start_demo_crew_movement,
+    start_crew_feed,
 ]
 
 
