@@ -317,7 +317,7 @@ def test_broken_fiche_is_listed_and_the_others_still_load(
     qtbot.addWidget(d)
     top = [d.tree.topLevelItem(i) for i in range(d.tree.topLevelItemCount())]
     bad = next(t for t in top if t.text(0).startswith("Fiches en erreur"))
-    assert bad.child(0).text(0) == "cassee.yaml"
+    assert bad.child(0).text(0) == "cassee.yaml — 1 erreur(s)"
     assert "ligne 3" in bad.child(0).child(0).text(0)
     assert list(library.fiches) == ["incendie"]
     # a run launched with a fiche that no longer loads is still listed, not dropped

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -60,6 +59,16 @@ BIG = "min-height: 44px; font-size: 14px; font-weight: bold; padding: 2px 10px;"
 
 def _hhmm(t: datetime) -> str:
     return local(t).strftime("%H:%M")
+
+
+def _highlight(view: QWidget, overdue: bool) -> None:
+    """The selected row keeps the alarm colour: selecting a late step must not hide it."""
+    palette = view.palette()
+    colour = QColor("#8e0000" if overdue else "#1565c0")
+    if palette.color(QPalette.ColorRole.Highlight) != colour:
+        palette.setColor(QPalette.ColorRole.Highlight, colour)
+        palette.setColor(QPalette.ColorRole.HighlightedText, QColor("white"))
+        view.setPalette(palette)
 
 
 class LaunchDialog(QDialog):
@@ -208,12 +217,11 @@ class ProceduresDock(ScopDock):
         outer.addWidget(split, 1)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Fiche", "Avancement", "Prochaine échéance"])
-        head = self.tree.header()
-        head.setStretchLastSection(False)
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # one column, two lines per fiche (title; progress and next deadline): readable in
+        # the narrow column the chef layout gives this dock
+        self.tree.setColumnCount(1)
+        self.tree.setHeaderLabels(["Fiches en cours — avancement, prochaine échéance"])
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setUniformRowHeights(False)
         self.tree.setStyleSheet("QTreeWidget::item { min-height: 26px; }")
         left = QSplitter(Qt.Orientation.Vertical)
@@ -490,10 +498,10 @@ class ProceduresDock(ScopDock):
         orphans = [r for r in self.runner.runs() if r.run_id not in shown]
         if not orphans:
             return
-        head = QTreeWidgetItem([f"Fiches non chargées ({len(orphans)})", "", ""])
+        head = QTreeWidgetItem([f"Fiches non chargées ({len(orphans)})"])
         head.setForeground(0, QBrush(QColor("#c62828")))
         for r in orphans:
-            child = QTreeWidgetItem([f"{r.fiche_title} — {r.event_id}", "", "fichier absent"])
+            child = QTreeWidgetItem([f"{r.fiche_title} — {r.event_id}"])
             child.setToolTip(
                 0,
                 f"La fiche « {r.fiche_id} » lancée à {_hhmm(r.launched_at)} "
@@ -511,13 +519,13 @@ class ProceduresDock(ScopDock):
         items: dict[str, QTreeWidgetItem] = {}
         for event_id, vs in by_event.items():
             ev = self.ctx.room.state.events.get(event_id)
-            head = QTreeWidgetItem([f"{event_id} — {ev.title if ev else ''}", "", ""])
+            head = QTreeWidgetItem([f"{event_id} — {ev.title if ev else ''}"])
             font = head.font(0)
             font.setBold(True)
             head.setFont(0, font)
             self.tree.addTopLevelItem(head)
             for v in vs:
-                item = QTreeWidgetItem(["", "", ""])
+                item = QTreeWidgetItem([""])
                 item.setData(0, RUN_ROLE, v.run.run_id)
                 head.addChild(item)
                 items[v.run.run_id] = item
@@ -525,10 +533,11 @@ class ProceduresDock(ScopDock):
                     self.tree.setCurrentItem(item)
             head.setExpanded(True)
         if self.library.broken:
-            bad = QTreeWidgetItem([f"Fiches en erreur ({len(self.library.broken)})", "", ""])
+            bad = QTreeWidgetItem([f"Fiches en erreur ({len(self.library.broken)})"])
             bad.setForeground(0, QBrush(QColor("#c62828")))
             for b in self.library.broken:
-                child = QTreeWidgetItem([b.name, f"{len(b.problems)} erreur(s)", ""])
+                child = QTreeWidgetItem([b.name])
+                child.setText(0, f"{b.name} — {len(b.problems)} erreur(s)")
                 child.setForeground(0, QBrush(QColor("#c62828")))
                 child.setToolTip(0, b.path)
                 for p in b.problems:
@@ -543,6 +552,8 @@ class ProceduresDock(ScopDock):
 
     def _style_run_item(self, item: QTreeWidgetItem, v: RunView, now: datetime) -> None:
         late = [] if v.run.is_closed else v.overdue
+        if v.run.run_id == self.run_id:
+            _highlight(self.tree, bool(late))
         nd = v.next_deadline
         if v.run.is_closed:
             when = f"close à {_hhmm(v.run.closed_at)}" if v.run.closed_at else "close"
@@ -553,7 +564,7 @@ class ProceduresDock(ScopDock):
         else:
             when = f"{_hhmm(nd)} (dans {format_remaining(nd - now)})"
         title = f"⚠ {v.fiche.title} — {len(late)} EN RETARD" if late else v.fiche.title
-        for c, text in enumerate((title, f"{v.done_count}/{v.total}", when)):
+        for c, text in enumerate((f"{title}\n   {v.done_count}/{v.total} étapes — {when}",)):
             item.setText(c, text)
             font = item.font(c)
             font.setBold(bool(late))
@@ -632,6 +643,7 @@ class ProceduresDock(ScopDock):
             item.setFont(font)
             if sv.step.id == self.step_id:
                 self.steps.setCurrentRow(i)
+                _highlight(self.steps, sv.overdue)
         self.steps.blockSignals(False)
 
     def _paint_countdown(self, v: RunView) -> None:
