@@ -319,7 +319,7 @@
       means.forEach(function (p) {
         var pt = m.latLngToContainerPoint([p.lat, p.lon]);
         if (!inView(pt)) return;
-        var w = p.kind === 'CARE' ? 34 : 28;
+        var w = p.kind === 'CARE' ? 46 : 32;
         ctx.fillStyle = p.kind === 'CARE' ? '#1a237e' : '#00838f';
         ctx.strokeStyle = '#fff';
         ctx.lineWidth = 2;

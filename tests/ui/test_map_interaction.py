@@ -231,3 +231,21 @@ def test_no_network_request_leaves_the_page(
     allowed = ("file:", "data:", "qrc:", "scoptiles:", "about:")
     leaving = [u for u in rec.urls if not u.startswith(allowed)]
     assert leaving == []
+
+
+def test_measure_a_distance_from_the_menu(
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any
+) -> None:
+    dock = make_map(make_ctx(demo_room))
+    with qtbot.waitSignal(dock.context_requested, timeout=5000):
+        dock.simulate_context_click(2.35, 48.86)
+    dock.context_action("Mesurer une distance").trigger()
+    wait_page(qtbot, dock, lambda s: s["mode"] == "measure")
+    # 0.01° of latitude northwards: about 1,112 m
+    js(qtbot, dock, "ScopMap.measureTo(48.87, 2.35, true); true")
+    st = page_state(qtbot, dock)
+    assert 1100 < st["measure_m"] < 1125
+    before = demo_room.state.position
+    js(qtbot, dock, "ScopMap.finishDrawing(); true")
+    assert page_state(qtbot, dock)["mode"] is None
+    assert demo_room.state.position == before  # measuring writes nothing

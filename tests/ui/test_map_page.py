@@ -268,3 +268,16 @@ def test_points_of_means_are_drawn(
     }
     demo_room.record(km.MEANS_REMOVED, {"id": "VPU-1"})
     st = wait_page(qtbot, dock, lambda s: set(s["means"]) == {"CARE-1"})
+
+
+def test_configured_tile_url_is_offered_not_fetched(
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("SCOP_TILE_URL", "https://tuiles.paris.local/{z}/{x}/{y}.png")
+    dock = make_map(make_ctx(demo_room))
+    names = js_value(
+        qtbot, dock, "document.querySelector('.leaflet-control-layers-base').textContent"
+    )
+    assert "Fond de carte configuré" in names
+    # offered only: the offline plan stays the selected base layer, no tile is requested
+    assert js_value(qtbot, dock, "document.querySelectorAll('img.leaflet-tile').length") == 0

@@ -380,19 +380,27 @@ class MapDock(ScopDock):
     # -- controls ----------------------------------------------------------------------------
 
     def _on_time_filter(self) -> None:
+        if not self._page_ready:
+            return  # applied when the page is ready
         self._js(f"ScopMap.apply({{now:{self._now_ms()}}})")
         self._js(f"ScopMap.setTimeFilter({int(self.time_filter.currentData() or 0)})")
 
     def _on_follow(self, on: bool) -> None:
+        if not self._page_ready:
+            return
         self._js(f"ScopMap.setFollow({'true' if on else 'false'})")
 
     # -- selection ---------------------------------------------------------------------------
 
     def _on_crew_selected(self, call_sign: str) -> None:
+        if not self._page_ready:
+            return
         pan = "false" if self._from_page else "true"
         self._js(f"ScopMap.select('crew', {json.dumps(call_sign)}, {pan})")
 
     def _on_event_selected(self, event_id: str) -> None:
+        if not self._page_ready:
+            return
         pan = "false" if self._from_page else "true"
         self._js(f"ScopMap.select('event', {json.dumps(event_id)}, {pan})")
 
@@ -409,6 +417,8 @@ class MapDock(ScopDock):
             self._full_pending = True
             self.flush()
             self._js(f"ScopMap.setTimeFilter({int(self.time_filter.currentData() or 0)})")
+            if self.follow_box.isChecked():
+                self._on_follow(True)
             if self.ctx.selection.call_sign:
                 self._on_crew_selected(self.ctx.selection.call_sign)
             if self.ctx.selection.event_id:
