@@ -200,11 +200,11 @@ class CrewFeedClient:
 
     # -- state ---------------------------------------------------------------------------
 
-    def _set_state(self, state: str, text: str) -> None:
+    def _set_state(self, state: str) -> None:
         self.state = state
         if self.on_state is not None:
             try:
-                self.on_state(state, text, self.stats)
+                self.on_state(state, self.status_text(), self.stats)
             except Exception:
                 log.exception("flux équipages : affichage de l'état impossible")
 
@@ -222,7 +222,7 @@ class CrewFeedClient:
         return text
 
     def _refresh_state(self) -> None:
-        self._set_state(self.state, self.status_text())
+        self._set_state(self.state)
 
     # -- receiving -----------------------------------------------------------------------
 
@@ -284,7 +284,7 @@ class CrewFeedClient:
                         self.stats.connects += 1
                         delay = self.backoff_min
                         log.info("flux équipages connecté : %s", self.url)
-                        self._set_state("ok", self.status_text())
+                        self._set_state("ok")
                         async for raw in ws:
                             self.handle(raw)
                 except asyncio.CancelledError:
@@ -297,7 +297,7 @@ class CrewFeedClient:
                         delay,
                     )
                 self.flush()
-                self._set_state("down", self.status_text())
+                self._set_state("down")
                 await asyncio.sleep(delay * (0.8 + 0.4 * self._rng.random()))
                 delay = min(self.backoff_max, delay * 2)
         finally:
@@ -305,4 +305,4 @@ class CrewFeedClient:
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
             self.flush()
-            self._set_state("off", self.status_text())
+            self._set_state("off")

@@ -52,7 +52,7 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
         task = asyncio.create_task(client.run())
         try:
             await _until(lambda: client.stats.fixes_recorded >= 200)
-            assert states[0][0] == "ok"
+            assert states[0] == ("ok", "Flux équipages connecté")
             moved = demo_room.state.crews["V01-1"]
             assert moved.position_ts is not None
             assert moved.position_ts >= demo_room.clock.now()
@@ -111,7 +111,8 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
         # Nothing received was lost: every accepted fix is in the journal's position table.
         assert client.stats.fixes_recorded == client.stats.fixes_received
         assert len(demo_room.store.read_positions()) == client.stats.fixes_recorded
-        assert states[-1][0] == "off"
+        assert states[-1] == ("off", "Flux équipages arrêté — 4 position(s) refusée(s)")
+        assert ("down", "Flux équipages coupé — 4 position(s) refusée(s)") in states
 
     _run(main)
     messages = [r.getMessage() for r in caplog.records]
