@@ -20,6 +20,7 @@ import platformdirs
 COMMAND_MODULES = (
     "scop.journal.cli",
     "scop.protocols.cli",
+    "scop.protocols.cli",
     "scop.protocols.feed_sim",
     "scop.procedures.cli",
     "scop.replay.cli",

@@ -2,9 +2,9 @@
 
 Outgoing: drafted (by a person or a fiche réflexe) → validated by a chief (the EDXL-DE message
 is built, checked against the schemas and journaled then) → sent → reçu → intégré → consulté,
-or error, or expired. Incoming: received (journaled with the validated raw message, ``RECU``
-sent) → integrated (``INTEGRE`` sent once folded) → consulted (``CONSULTE`` when a person opens
-it). Entries that do not make sense for current state are ignored, as everywhere in the fold.
+or error, or expired. Incoming: received (journaled with the validated raw message; folding it
+is the integration, after which ``RECU`` then ``INTEGRE`` are sent) → consulted (``CONSULTE``
+when a person opens it). Entries that do not make sense for current state are ignored, as everywhere in the fold.
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ def _received(st: RoomState, e: Entry) -> None:
                 _put(st, replace(req, answer=answer, answer_text=str(p.get("text", "")),
                                  updated_at=e.ts))
     _put(st, PPMessage(
-        key=did, direction="in", event_id=event_id, template=template, state="recu",
+        key=did, direction="in", event_id=event_id, template=template, state="integre",
         created_at=e.ts, updated_at=e.ts, author=str(p.get("sender", "")), distribution_id=did,
         exercise=bool(p.get("exercise")), text=str(p.get("text", "")), answer=answer,
         answers=answers, message=_frozen(p.get("message")),

@@ -119,8 +119,10 @@ class InvalidMessage(Exception):
     """An input that must be answered with an RS-ERROR (and never enters the journal)."""
 
     def __init__(self, code: tuple[int, str], cause: str, ref_id: str | None,
-                 source: Mapping[str, Any] | None, kind: str | None = None) -> None:
+                 source: Mapping[str, Any] | None, kind: str | None = None,
+                 exercise: bool | None = None) -> None:
         super().__init__(cause)
+        self.exercise = exercise  # the refused message's marking: the error carries the same
         self.code = code
         self.cause = cause
         self.ref_id = ref_id
@@ -570,8 +572,12 @@ def parse(raw: str | bytes, *, now: datetime, peer_id: str | None = None,
     kind = obj.get("distributionKind") if isinstance(obj.get("distributionKind"), str) else None
     source: dict[str, Any] = obj if len(raw) <= 20_000 else _excerpt(raw)
 
+    marking = obj.get("distributionStatus")
+    exercise_mark = {"Exercise": True, "Actual": False}.get(marking) \
+        if isinstance(marking, str) else None
+
     def refuse(code: tuple[int, str], cause: str) -> InvalidMessage:
-        return InvalidMessage(code, cause, did, source, kind)
+        return InvalidMessage(code, cause, did, source, kind, exercise_mark)
 
     if _long_string(obj):
         source = _excerpt(raw)

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import InvalidMessage as WsInvalidMessage
 
 from scop.clock import Clock, to_iso
 from scop.models import fold_messages as fm
@@ -76,8 +77,10 @@ class LinkConfig:
     ack_timeout: float = 10.0  # resend what has no RECU after this long
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
-    ping_interval: float = 3.0  # with ping_timeout: a dead link is seen within 8 s
+    # A dead link is seen within ping_interval + ping_timeout + close_timeout = 8 s.
+    ping_interval: float = 2.0
     ping_timeout: float = 5.0
+    close_timeout: float = 1.0
     open_timeout: float = 5.0
     max_size: int = 1 << 20  # a bigger frame closes the connection with 1009
     hold_timeout: float = 30.0  # an out-of-order message waits this long for its predecessor
@@ -276,7 +279,8 @@ class Endpoint:
             self.on_invalid(err)
             if err.kind == "Error":
                 return  # nobody answers an error, even a broken one
-            reply = build_error(self.identity, err, now=self.clock.now(), exercise=self.exercise)
+            exercise = self.exercise if err.exercise is None else err.exercise
+            reply = build_error(self.identity, err, now=self.clock.now(), exercise=exercise)
             self.errors_sent += 1
             await self.send_text(dumps(reply))
             return
@@ -318,7 +322,6 @@ class Endpoint:
         await self.send_ack(did, "RECU")
         self.integrate(msg, summary)
         await self.send_ack(did, "INTEGRE")
-        self.ack_sent(did, "INTEGRE")
         for h in self._held.pop(did, []):
             self._held_ids.discard(h.message.distribution_id)
             await self._apply(h.message, h.summary)
@@ -350,11 +353,33 @@ class RoomEndpoint(Endpoint):
         self.room = room
         self._out: dict[str, OutItem] = {}
         self._consulted: list[str] = []
+        # "sent" and "acknowledged" entries are written in batches: losing one in a crash only
+        # means the message is sent again and the PP acknowledges the duplicate.
+        self._batch: list[Draft] = []
+        self._batch_rank: dict[str, int] = {}
+        self._flush_handle: asyncio.TimerHandle | None = None
         self._rebuild()
         self._unsubscribe = room.subscribe(self._on_change)
 
     def close(self) -> None:
+        self.flush()
         self._unsubscribe()
+
+    def flush(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._batch_rank.clear()
+            self.room.record_all(batch)
+
+    def _later(self, draft: Draft) -> None:
+        self._batch.append(draft)
+        if len(self._batch) >= 200:
+            self.flush()
+        elif self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_later(0.05, self.flush)
 
     def _rebuild(self) -> None:
         st = self.room.state
@@ -390,6 +415,7 @@ class RoomEndpoint(Endpoint):
                 self.wake()
 
     def _record(self, kind: str, payload: dict[str, Any], source: str = "systeme") -> None:
+        self.flush()
         self.room.record_all([Draft(kind, payload, source, SYSTEM)])
 
     def _ids(self, did: str) -> dict[str, Any]:
@@ -404,8 +430,9 @@ class RoomEndpoint(Endpoint):
 
     def mark_sent(self, did: str) -> None:
         m = fm.by_distribution_id(self.room.state, did)
-        if m is not None and m.state == "valide":
-            self._record(fm.SENT, self._ids(did))
+        if m is not None and m.state == "valide" and did not in self._batch_rank:
+            self._batch_rank[did] = 0
+            self._later(Draft(fm.SENT, self._ids(did), "systeme", SYSTEM))
 
     def mark_acked(self, did: str, step: str, refused: bool) -> None:
         m = fm.by_distribution_id(self.room.state, did)
@@ -413,9 +440,14 @@ class RoomEndpoint(Endpoint):
             return
         rank = {"valide": 0, "envoye": 0, "recu": 1, "integre": 2, "consulte": 3}
         want = {"RECU": 1, "INTEGRE": 2, "CONSULTE": 3}.get(step, 0)
-        if refused or (m.state in rank and want > rank[m.state]):
-            self._record(fm.ACK_RECEIVED, {**self._ids(did), "step": step, "refused": refused},
-                         "pp")
+        if m.state not in rank:
+            return
+        if refused:
+            self._record(fm.ACK_RECEIVED, {**self._ids(did), "step": step, "refused": True}, "pp")
+        elif want > max(rank[m.state], self._batch_rank.get(did, 0)):
+            self._batch_rank[did] = want
+            self._later(Draft(fm.ACK_RECEIVED, {**self._ids(did), "step": step,
+                                                "refused": False}, "pp", SYSTEM))
 
     def mark_error(self, did: str, code: int, cause: str) -> None:
         m = fm.by_distribution_id(self.room.state, did)
@@ -516,6 +548,7 @@ class PPLink:
     async def _connect_loop(self) -> None:
         cfg = self.config
         attempt = 0
+        silent_closes = 0  # TLS accepted, then closed before any HTTP answer
         mode = "EXERCICE" if cfg.exercise else "réel"
         while True:
             started = time.monotonic()
@@ -524,11 +557,11 @@ class PPLink:
                     cfg.url, subprotocols=[websockets.Subprotocol(SUBPROTOCOL)],
                     ssl=client_ssl_context(cfg), open_timeout=cfg.open_timeout,
                     ping_interval=cfg.ping_interval, ping_timeout=cfg.ping_timeout,
-                    max_size=cfg.max_size, close_timeout=2,
+                    max_size=cfg.max_size, close_timeout=cfg.close_timeout,
                 ) as ws:
                     self._check_subprotocol(ws)
                     self.connections += 1
-                    attempt = 0
+                    attempt = silent_closes = 0
                     self._set("ok", f"Lien PP connecté ({mode})")
                     await self.endpoint.serve_connection(ws)
                     reason = "fermé par la PP"
@@ -555,6 +588,16 @@ class PPLink:
                     self._set("error", f"Lien PP arrêté : {self.fatal}")
                     return
                 reason = f"TLS : {e.reason or e}"
+            except WsInvalidMessage as e:
+                # With TLS 1.3 a server refusing our certificate closes the connection after the
+                # handshake and the alert never reaches asyncio: three in a row is a refusal.
+                silent_closes += 1
+                if self.config.url.startswith("wss") and silent_closes >= 3:
+                    self.fatal = ("certificat client refusé par la PP (connexion fermée dès la "
+                                  "négociation TLS, trois fois de suite)")
+                    self._set("error", f"Lien PP arrêté : {self.fatal}")
+                    return
+                reason = f"pas de réponse HTTP ({e})"
             except ConnectionClosed as e:
                 code = e.rcvd.code if e.rcvd else (e.sent.code if e.sent else 1006)
                 reason = f"coupure (code {code})"

@@ -264,7 +264,7 @@ class PPSimulator:
                  exercise: bool = False, ack_timeout: float = 5.0, answer_delay: float = 3.0,
                  answers: Mapping[str, str] | None = None, max_size: int = 1 << 20,
                  ssl_context: ssl.SSLContext | None = None, ping_interval: float = 3.0,
-                 ping_timeout: float = 5.0) -> None:
+                 ping_timeout: float = 6.0) -> None:
         self.endpoint = SimEndpoint(identity, clock or SystemClock(), exercise=exercise,
                                     ack_timeout=ack_timeout, answer_delay=answer_delay,
                                     answers=answers or {"default": "ACCEPTE"})
