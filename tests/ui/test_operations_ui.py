@@ -300,3 +300,26 @@ def test_readonly_room_disables_commands(host: Host, demo_room: Room, monkeypatc
     assert not card.engage_first_button.isEnabled()
     assert not card.close_button.isEnabled()
     assert host.docks["events"].open_intake() is None
+
+
+def test_crews_dock_flags_old_positions_and_sets_statuses(
+    host: Host, demo_room: Room, clock: Any
+) -> None:
+    crews = host.docks["crews"]
+    row = crews.model.row_of("V11-1")
+    age = crews.model.index(row, 5)
+    assert "⚠" not in crews.model.data(age)
+    clock.advance(minutes=3)  # the room's clock, not the wall clock
+    crews.model.refresh_all()
+    assert crews.model.data(age).endswith("⚠")
+    assert crews.model.data(age, Qt.ItemDataRole.ToolTipRole).startswith("Position de plus")
+
+    labels = [label for label, _ in crews.status_actions("V11-1")]  # sur les lieux on EV-0001
+    assert labels == ["Dégager (retour disponible)", "Indisponible", "Hors service"]
+    labels = dict(crews.status_actions("V12-1"))
+    labels["Sur les lieux"]()
+    assert demo_room.state.crews["V12-1"].status == "sur_les_lieux"
+    assert demo_room.state.events["EV-0002"].status == "en_cours"
+    crews._run(dict(crews.status_actions("V12-1"))["Dégager (retour disponible)"])
+    assert demo_room.state.crews["V12-1"].status == "disponible"
+    assert crews.model.data(crews.model.index(crews.model.row_of("V12-1"), 3)) == "Disponible"

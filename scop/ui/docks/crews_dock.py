@@ -1,4 +1,5 @@
-"""The crews: call sign, division, mode, status, event, and how old their position is."""
+"""The crews: call sign, division, mode, status, event, and how old their position is; a
+right-click sets a crew's status (sur les lieux, disponible, indisponible, hors service)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLineEdit,
+    QMenu,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from scop import operations as ops
 from scop.models.entities import CREW_STATUSES, Crew
-from scop.room import Change
+from scop.room import Change, CommandRefused
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
@@ -98,6 +101,10 @@ class CrewsDock(ScopDock):
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         self.status_box.currentIndexChanged.connect(self._refresh)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.menu: QMenu | None = None
+        self._refreshing = False
         ctx.selection.crew_selected.connect(self._show_crew)
         ctx.bridge.changed.connect(self._on_change)
         ctx.bridge.reset.connect(self._refresh)
@@ -142,13 +149,17 @@ class CrewsDock(ScopDock):
         return [c for c in self.ctx.room.state.crews.values() if status in (None, c.status)]
 
     def _refresh(self) -> None:
-        self.model.set_items(self._crews())
+        self._refreshing = True  # rows leaving a filtered list are not the operator's choice
+        try:
+            self.model.set_items(self._crews())
+        finally:
+            self._refreshing = False
 
     def _on_change(self, change: Change) -> None:
         self._refresh()
 
     def _on_current(self, current: Any, _previous: Any) -> None:
-        if current.isValid():
+        if current.isValid() and not self._refreshing:
             self.ctx.selection.select_crew(str(current.data(KEY_ROLE)))
 
     def _show_crew(self, call_sign: str) -> None:
@@ -159,6 +170,47 @@ class CrewsDock(ScopDock):
         if idx.isValid():
             self.view.selectRow(idx.row())
             self.view.scrollTo(idx)
+
+    def status_actions(self, call_sign: str) -> list[tuple[str, Any]]:
+        """What the operator can do with this crew now: (label, command) pairs."""
+        crew = self.ctx.room.state.crews.get(call_sign)
+        if crew is None or self.ctx.room.store.readonly:
+            return []
+        room = self.ctx.room
+        out: list[tuple[str, Any]] = []
+        if crew.status == "engage":
+            out.append(("Sur les lieux", lambda: ops.crew_on_scene(room, call_sign)))
+        if crew.status in ("engage", "sur_les_lieux"):
+            out.append(("Dégager (retour disponible)", lambda: ops.release(room, call_sign)))
+        for status in ("disponible", "indisponible", "hors_service"):
+            if crew.status != status and not (
+                status == "disponible" and crew.status in ("engage", "sur_les_lieux")
+            ):
+                out.append(
+                    (
+                        CREW_STATUSES[status],
+                        lambda s=status: ops.set_crew_status(room, call_sign, s),
+                    )
+                )
+        return out
+
+    def _context_menu(self, pos: Any) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        call_sign = str(index.data(KEY_ROLE))
+        menu = QMenu(self)
+        menu.addSection(call_sign)
+        for label, command in self.status_actions(call_sign):
+            menu.addAction(label).triggered.connect(lambda _=False, c=command: self._run(c))
+        self.menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def _run(self, command: Any) -> None:
+        try:
+            command()
+        except CommandRefused as exc:
+            self.ctx.notices.warning(str(exc))
 
     def teardown(self) -> None:
         self._ages.stop()
