@@ -307,6 +307,14 @@ def _cmd_feed_sim(args: argparse.Namespace) -> int:
     clock = SystemClock()
     store = JournalStore.open(args.db or default_db_url(), clock)
     try:
+        mode = store.meta("mode")
+        if store.head()[0] == 0 or mode not in ("demo", "exercise"):
+            # A simulator never writes into a live room, nor initialises an empty base.
+            print(
+                "scop feed-sim : cette base n'est pas une salle de démonstration ou d'exercice "
+                f"(mode : {mode or 'base vide'}) ; lancez d'abord la console en démo"
+            )
+            return 1
         room = open_room(
             store, clock, Operator("Simulateur équipages", "system"), workstation="simulateur"
         )

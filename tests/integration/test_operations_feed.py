@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+import websockets
 
 from scop import operations as ops
-from scop.protocols.crew_feed import CrewFeedClient, resource_id
+from scop.protocols.crew_feed import CrewFeedClient, parse_message, resource_id
 from scop.protocols.feed_sim import CrewSimulator, FeedSimulatorServer
 from scop.room import Room
 
@@ -187,3 +191,64 @@ def test_simulated_crew_reports_on_scene_then_available_through_the_journal(
         assert demo_room.state.events[ev_id].status == "en_cours"
 
     _run(main)
+
+
+def _feed_sim(db_url: str, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scop.cli",
+            "feed-sim",
+            "--db",
+            db_url,
+            "--port",
+            str(port),
+            "--period",
+            "0.2",
+            "--straight",
+            "--no-status",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_scop_feed_sim_serves_geo_pos_for_the_demo_room(demo_room: Room, db_url: str) -> None:
+    port = _free_port()
+    proc = _feed_sim(db_url, port)
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        while "Simulateur du flux équipages" not in banner:
+            assert proc.poll() is None, banner
+            banner = proc.stdout.readline()
+        assert f"ws://127.0.0.1:{port}" in banner
+        assert "48 équipages" in banner
+
+        async def receive() -> str:
+            async with websockets.connect(f"ws://127.0.0.1:{port}") as ws:
+                return str(await asyncio.wait_for(ws.recv(), 10))
+
+        result = parse_message(asyncio.run(receive()), demo_room.state.crews.__contains__)
+        assert result.problems == []
+        assert len(result.fixes) == 47  # every crew but the one hors service
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_scop_feed_sim_refuses_a_live_room(room: Room, db_url: str) -> None:
+    before = room.store.head()
+    proc = _feed_sim(db_url, _free_port())
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "pas une salle de démonstration" in out
+    assert room.store.head() == before  # nothing written
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
