@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scop.protocols.pp_service import start_pp_services
+
 log = logging.getLogger("scop")
 
 # A service starter gets (ctx, window, args) once the window exists and returns the asyncio
@@ -81,6 +83,7 @@ async def _crew_feed(ctx: Any, window: Any, url: str, simulate: bool) -> None:
 
 
 SERVICE_STARTERS: list[ServiceStarter] = [
+    start_pp_services,
     start_crew_feed,
 ]
 

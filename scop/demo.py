@@ -243,7 +243,9 @@ def demo_drafts() -> list[Draft]:
             DEMO_OPERATOR,
         )
     )
-    return drafts
+    from scop.protocols.pp_service import demo_pp_drafts  # the PP thread of the demo
+
+    return drafts + demo_pp_drafts()
 
 
 def _step_towards(

@@ -60,7 +60,7 @@ TEMPLATE_LABELS: dict[str, str] = {
     "compte_rendu_vpu": "Compte rendu VPU",
     "compte_rendu_care": "Compte rendu C.A.RE",
     "annulation": "Annulation",
-    "reponse": "Réponse à une demande de concours",
+    "reponse": "Réponse à la demande",
     "activation_cump": "Activation de la CUMP",
     "demande_point_de_situation": "Demande de point de situation",
 }
@@ -98,6 +98,7 @@ class PPMessage:
     error: str = ""
     consulted_by: str = ""
     acks_sent: tuple[str, ...] = ()  # incoming: steps we acknowledged
+    event_name: str = ""  # incoming: the event as the PP names it
     message: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # the validated EDXL-DE message
 
     @property
@@ -236,6 +237,7 @@ def _received(st: RoomState, e: Entry) -> None:
         created_at=e.ts, updated_at=e.ts, author=str(p.get("sender", "")), distribution_id=did,
         exercise=bool(p.get("exercise")), text=str(p.get("text", "")), answer=answer,
         answers=answers, message=_frozen(p.get("message")),
+        event_name=str(p.get("event_name", "")),
         expires_at=from_iso(p["expires_at"]) if isinstance(p.get("expires_at"), str) else None,
     ))
 
