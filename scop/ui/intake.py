@@ -33,6 +33,21 @@ from scop.ui.context import UiContext
 
 log = logging.getLogger(__name__)
 
+# Words operators use on the phone, found with the EMSI labels they mean.
+KEYWORDS: dict[str, str] = {
+    "ASB": "rixe bagarre tapage nuisances incivilite agression vol degradation depot sauvage",
+    "ASB/ABV": "voiture ventouse epave",
+    "ASR": "secours sauvetage",
+    "FIR": "feu fumee",
+    "FLD": "fuite d eau degat des eaux",
+    "HLT": "malaise blesse personne vulnerable detresse",
+    "PSW/DEM": "rassemblement",
+    "PSW/MIS": "fugue enfant perdu",
+    "PSW/PKG": "colis suspect bagage abandonne",
+    "PSW/SUS": "squat occupation hall",
+    "TRP/COL": "accident accrochage",
+}
+
 FOLDED_ROLE = Qt.ItemDataRole.UserRole + 20
 CODE_ROLE = Qt.ItemDataRole.UserRole + 21
 
@@ -78,12 +93,14 @@ class IntakeDialog(QDialog):
         self.category = QLineEdit(placeholderText="Tapez : incendie, rixe, véhicule…")
         cat_model = QStandardItemModel(self)
         self._categories: dict[str, str] = {}
+        self._search: dict[str, str] = {}  # code -> folded label and keywords
         for text, code in category_choices():
             item = QStandardItem(text)
-            item.setData(fold(text), FOLDED_ROLE)
+            item.setData(f"{fold(text)} {KEYWORDS.get(code, '')}".strip(), FOLDED_ROLE)
             item.setData(code, CODE_ROLE)
             cat_model.appendRow(item)
             self._categories[fold(text)] = code
+            self._search[code] = f"{fold(text)} {KEYWORDS.get(code, '')}"
         self._cat_completer = FoldingCompleter(cat_model, self)
         self._cat_completer.setCompletionRole(FOLDED_ROLE)
         self._cat_completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -229,7 +246,7 @@ class IntakeDialog(QDialog):
         upper = text.upper()
         if upper in categories():
             return upper
-        matches = [code for label, code in self._categories.items() if key in label]
+        matches = [code for code, words in self._search.items() if key in words]
         return matches[0] if len(matches) == 1 else None
 
     def _category_chosen(self, text: str) -> None:
@@ -345,6 +362,7 @@ class IntakeDialog(QDialog):
             self._show_error("Catégorie introuvable : choisissez-la dans la liste proposée.")
             self.category.setFocus()
             return
+        self._normalise_category()  # show the operator the category that will be recorded
         if self._point is not None:
             lon, lat = self._point
             address = self.address.text().strip()

@@ -136,7 +136,7 @@ def test_unresolvable_address_says_so_and_keeps_the_input(
 ) -> None:
     dlg = host.docks["events"].open_intake()
     before = demo_room.state.position
-    qtbot.keyClicks(dlg.category, "ASB")
+    qtbot.keyClicks(dlg.category, "rixe")  # a word of the phone, not of the EMSI list
     dlg.address.setFocus()
     qtbot.keyClicks(dlg.address, "999 rue oberkampf")
     dlg.description.setPlainText("Bagarre signalée")
@@ -147,6 +147,7 @@ def test_unresolvable_address_says_so_and_keeps_the_input(
     assert dlg.address.text() == "999 rue oberkampf"
     assert dlg.description.toPlainText() == "Bagarre signalée"
     assert _last(demo_room, before) == []
+    assert dlg.category.text() == "Comportement antisocial (ASB)"
 
 
 def test_intake_from_a_point_on_the_map(host: Host, qtbot: Any, demo_room: Room) -> None:
@@ -323,3 +324,25 @@ def test_crews_dock_flags_old_positions_and_sets_statuses(
     crews._run(dict(crews.status_actions("V12-1"))["Dégager (retour disponible)"])
     assert demo_room.state.crews["V12-1"].status == "disponible"
     assert crews.model.data(crews.model.index(crews.model.row_of("V12-1"), 3)) == "Disponible"
+
+
+def test_event_card_links_a_child_event_to_its_parent(host: Host, demo_room: Room) -> None:
+    card = host.docks["event_card"]
+    child = ops.create_event(
+        demo_room,
+        source="pp",
+        category="ASR",
+        gravity=3,
+        address="54 Rue Oberkampf",
+        lon=2.3729,
+        lat=48.8647,
+        title="Évacuation de l'immeuble",
+    )
+    card.ctx.selection.select_event(child)
+    assert card.parent_box.currentData() is None
+    card.parent_box.setCurrentIndex(card.parent_box.findData("EV-0001"))
+    card.link_button.click()
+    assert demo_room.state.events[child].parent_id == "EV-0001"
+    assert "Rattaché à EV-0001" in card.header.text()
+    card.ctx.selection.select_event("EV-0001")
+    assert f"Événements liés : {child}" in card.header.text()

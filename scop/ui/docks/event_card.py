@@ -116,6 +116,15 @@ class EventCardDock(ScopDock):
         life.addWidget(self.close_button)
         lay.addLayout(life)
 
+        link = QHBoxLayout()
+        link.addWidget(QLabel("Événement principal :"))
+        self.parent_box = QComboBox()
+        self.parent_box.setMinimumWidth(260)
+        self.link_button = QPushButton("Rattacher")
+        link.addWidget(self.parent_box, 1)
+        link.addWidget(self.link_button)
+        lay.addLayout(link)
+
         engage_row = QHBoxLayout()
         self.engage_first_button = QPushButton("Engager le premier suggéré (Ctrl+G)")
         self.engage_first_button.setObjectName("engage_first")
@@ -213,6 +222,9 @@ class EventCardDock(ScopDock):
         self.engage_action.triggered.connect(self.engage_first)
         self.menu_actions = [self.engage_action]
 
+        self.link_button.clicked.connect(
+            lambda: self._run(ops.link_event, self.event_id, self.parent_box.currentData())
+        )
         self.take_button.clicked.connect(lambda: self._run(ops.take_in_hand, self.event_id))
         self.start_button.clicked.connect(lambda: self._run(ops.start_event, self.event_id))
         self.close_button.clicked.connect(self.close_event)
@@ -304,6 +316,7 @@ class EventCardDock(ScopDock):
             self.release_button,
             self.add_info_button,
             self.verify_button,
+            self.link_button,
         ):
             b.setEnabled(ev is not None and not readonly and ev.status != "clos")
         self.engage_action.setEnabled(ev is not None and not readonly and ev.status != "clos")
@@ -322,6 +335,7 @@ class EventCardDock(ScopDock):
         self.header.setText(self._header_html(ev))
         self.header.setToolTip(ev.description)
         st = self.ctx.room.state
+        self._fill_parents(ev)
         engaged = [st.crews[c] for c in ev.crews if c in st.crews]
         _fill(
             self.engaged,
@@ -375,6 +389,16 @@ class EventCardDock(ScopDock):
                 f"{local(e.ts):%H:%M:%S}  {kind_label(e.kind)} — {describe(e)}  ({e.author})"
             )
         self.history.scrollToBottom()
+
+    def _fill_parents(self, ev: Event) -> None:
+        self.parent_box.blockSignals(True)
+        self.parent_box.clear()
+        self.parent_box.addItem("(aucun)", None)
+        for other in sorted(self.ctx.room.state.events.values(), key=lambda e: e.created_at):
+            if other.id != ev.id and (other.status != "clos" or other.id == ev.parent_id):
+                self.parent_box.addItem(f"{other.id} — {other.title}", other.id)
+        self.parent_box.setCurrentIndex(max(0, self.parent_box.findData(ev.parent_id)))
+        self.parent_box.blockSignals(False)
 
     def _refresh_suggestions(self) -> None:
         ev = self.current_event()
