@@ -40,7 +40,7 @@ def start_crew_feed(ctx: Any, window: Any, args: argparse.Namespace) -> list[asy
     """The crew position feed: the URL in ``SCOP_FEED_URL`` if set; in DÉMO without one, the
     crew simulator on a loopback port and the real feed client reading it. Not in
     --screenshot mode, where crews stay where the journal placed them."""
-    if args.screenshot:
+    if args.screenshot or ctx.room.store.readonly:  # a replay records nothing
         return []
     url = os.environ.get("SCOP_FEED_URL", "").strip()
     simulate = ctx.room.mode == "demo" and not url and not getattr(args, "no_sim", False)
