@@ -274,7 +274,7 @@ def build_debrief(
     scope_from = anchor.position if anchor is not None else 1
     scoped = [e for e in entries if e.position >= scope_from]
     title = "RETEX — " + (
-        f"exercice « {start_entry.payload.get('title', '')} »"
+        f"exercice « {str(start_entry.payload.get('title', '')).removeprefix('EXERCICE — ')} »"
         if start_entry is not None
         else f"vacation « {state.label or 'salle'} »"
     )
@@ -656,7 +656,7 @@ def write_pdf(d: Debrief, path: Path) -> None:
                     ]
                     for s in f.steps
                 ],
-                (95, 30, 30, 30, 45, 25),
+                (95, 28, 30, 30, 35, 37),
             )
         )
     story.append(p("Messages avec la Préfecture de Police", h2))

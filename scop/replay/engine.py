@@ -12,13 +12,19 @@ fix at or before T, applied with the projection's own rule (an older fix never m
 
 from __future__ import annotations
 
+import gc
+import json
 import math
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from operator import le
+from typing import Any
 
+from scop.clock import from_iso
 from scop.journal.store import JournalStore
 from scop.models.entities import PositionFix
 from scop.models.entries import Entry
@@ -38,33 +44,37 @@ def from_us(us: int) -> datetime:
 
 
 class _Track:
-    __slots__ = ("heading", "lat", "lon", "sorted", "ts")
+    __slots__ = ("heading", "ids", "lat", "lon", "pmax_id", "sorted", "ts")
 
     def __init__(self) -> None:
         self.ts = array("q")
+        self.ids = array("q")
         self.lon = array("d")
         self.lat = array("d")
         self.heading = array("d")  # NaN when the feed gave none
+        self.pmax_id = array("q")  # highest row id among the fixes up to each one
         self.sorted = True
 
-    def add(self, ts: int, lon: float, lat: float, heading: float | None) -> None:
+    def add(self, fix_id: int, ts: int, lon: float, lat: float, heading: float | None) -> None:
         if self.ts and ts < self.ts[-1]:
             self.sorted = False
         self.ts.append(ts)
+        self.ids.append(fix_id)
         self.lon.append(lon)
         self.lat.append(lat)
         self.heading.append(math.nan if heading is None else heading)
 
     def finish(self) -> None:
-        if self.sorted:
-            return
-        # Stable: among fixes of the same instant, the later row stays last, as live.
-        order = sorted(range(len(self.ts)), key=self.ts.__getitem__)
-        self.ts = array("q", (self.ts[i] for i in order))
-        self.lon = array("d", (self.lon[i] for i in order))
-        self.lat = array("d", (self.lat[i] for i in order))
-        self.heading = array("d", (self.heading[i] for i in order))
-        self.sorted = True
+        if not self.sorted:
+            # Stable: among fixes of the same instant, the later row stays last, as live.
+            order = sorted(range(len(self.ts)), key=self.ts.__getitem__)
+            self.ts = array("q", map(self.ts.__getitem__, order))
+            self.ids = array("q", map(self.ids.__getitem__, order))
+            self.lon = array("d", map(self.lon.__getitem__, order))
+            self.lat = array("d", map(self.lat.__getitem__, order))
+            self.heading = array("d", map(self.heading.__getitem__, order))
+            self.sorted = True
+        self.pmax_id = array("q", accumulate(self.ids, max))
 
 
 class PositionIndex:
@@ -73,11 +83,6 @@ class PositionIndex:
 
     def __init__(self) -> None:
         self.tracks: dict[str, _Track] = {}
-        self._ids = array("q")  # row ids in row order
-        self._id_ts = array("q")  # their times
-        self._id_sorted = True
-        self._prefix_max_id: array[int] | None = None
-        self._ts_cache: dict[str, int] = {}
         self.count = 0
 
     def add(  # noqa: PLR0917  (one row of the table, in its column order)
@@ -86,11 +91,7 @@ class PositionIndex:
         track = self.tracks.get(call_sign)
         if track is None:
             track = self.tracks[call_sign] = _Track()
-        track.add(ts, lon, lat, heading)
-        if self._id_ts and ts < self._id_ts[-1]:
-            self._id_sorted = False
-        self._ids.append(fix_id)
-        self._id_ts.append(ts)
+        track.add(fix_id, ts, lon, lat, heading)
         self.count += 1
 
     def add_fix(self, fix_id: int, fix: PositionFix) -> None:
@@ -99,44 +100,55 @@ class PositionIndex:
     def finish(self) -> None:
         for t in self.tracks.values():
             t.finish()
-        if not self._id_sorted:
-            order = sorted(range(len(self._id_ts)), key=self._id_ts.__getitem__)
-            ids = array("q", (self._ids[i] for i in order))
-            self._id_ts = array("q", (self._id_ts[i] for i in order))
-            running, pm = 0, array("q")
-            for i in ids:
-                running = max(running, i)
-                pm.append(running)
-            self._prefix_max_id = pm
-            self._ids = ids
-
-    def _parse_ts(self, text: str) -> int:
-        us = self._ts_cache.get(text)
-        if us is None:
-            if len(self._ts_cache) > 100_000:
-                self._ts_cache.clear()
-            us = self._ts_cache[text] = to_us(datetime.fromisoformat(text))
-        return us
 
     @classmethod
     def load(cls, store: JournalStore, batch: int = 100_000) -> PositionIndex:
-        """Read the whole ``crew_positions`` table through the driver's own cursor: the ORM
-        would build two million row objects for nothing."""
+        """Read the whole ``crew_positions`` table through the driver's own cursor (the ORM
+        would build two million row objects for nothing) into each crew's arrays. A feed
+        stamps many fixes alike, so each distinct timestamp text is parsed once."""
         index = cls()
+        stamps: dict[str, int] = {}
+        appenders: dict[str, tuple[Any, ...]] = {}
+        nan = math.nan
         raw = store.engine.raw_connection()
+        gc_was_on = gc.isenabled()
+        gc.disable()  # millions of short-lived tuples: the cyclic collector only slows us down
         try:
             cur = raw.cursor()
             cur.execute(
-                "SELECT id, ts, call_sign, lon, lat, heading FROM crew_positions ORDER BY id"
+                "SELECT call_sign, id, ts, lon, lat, heading FROM crew_positions ORDER BY id"
             )
-            parse, add = index._parse_ts, index.add
             while rows := cur.fetchmany(batch):
-                for fix_id, ts, call_sign, lon, lat, heading in rows:
-                    add(fix_id, call_sign, parse(ts), lon, lat, heading)
+                for call_sign, fix_id, ts, lon, lat, heading in rows:
+                    app = appenders.get(call_sign)
+                    if app is None:
+                        track = index.tracks[call_sign] = _Track()
+                        app = appenders[call_sign] = (
+                            track.ts.append,
+                            track.ids.append,
+                            track.lon.append,
+                            track.lat.append,
+                            track.heading.append,
+                        )
+                    us = stamps.get(ts)
+                    if us is None:
+                        if len(stamps) > 500_000:
+                            stamps.clear()
+                        us = stamps[ts] = to_us(datetime.fromisoformat(ts))
+                    app[0](us)
+                    app[1](fix_id)
+                    app[2](lon)
+                    app[3](lat)
+                    app[4](nan if heading is None else heading)
+                index.count += len(rows)
             cur.close()
         finally:
             raw.close()
-        index.finish()
+            if gc_was_on:
+                gc.enable()
+        for track in index.tracks.values():
+            track.sorted = all(map(le, track.ts, track.ts[1:]))
+            track.finish()
         return index
 
     def latest(self, call_sign: str, t: int) -> tuple[int, float, float, float | None] | None:
@@ -151,12 +163,12 @@ class PositionIndex:
 
     def last_id(self, t: int) -> int:
         """The highest row id a live workstation had read at ``t``."""
-        i = bisect_right(self._id_ts, t) - 1
-        if i < 0:
-            return 0
-        if self._prefix_max_id is not None:
-            return int(self._prefix_max_id[i])
-        return int(self._ids[i])
+        best = 0
+        for track in self.tracks.values():
+            i = bisect_right(track.ts, t) - 1
+            if i >= 0 and track.pmax_id[i] > best:
+                best = track.pmax_id[i]
+        return best
 
     def apply(
         self, projection: Projection, t: int, registered: dict[str, array[int]] | None = None
@@ -254,7 +266,7 @@ class ReplayEngine:
 
     @classmethod
     def from_store(cls, store: JournalStore, snapshot_every: int = 500) -> ReplayEngine:
-        return cls(list(store.iter_entries(20_000)), PositionIndex.load(store), snapshot_every)
+        return cls(load_entries(store), PositionIndex.load(store), snapshot_every)
 
     # -- the shift ---------------------------------------------------------------------------
 
@@ -324,3 +336,26 @@ def build_index(fixes: Iterable[tuple[int, PositionFix]]) -> PositionIndex:
         index.add_fix(fix_id, fix)
     index.finish()
     return index
+
+
+def load_entries(store: JournalStore, batch: int = 20_000) -> list[Entry]:
+    """Every entry in journal order, read through the driver's cursor: the same rows as
+    ``store.iter_entries()``, without the ORM's per-row cost."""
+    out: list[Entry] = []
+    loads, parse = json.loads, from_iso
+    raw = store.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(
+            "SELECT position, ts, author, role, source, kind, payload, prev_hash, hash"
+            " FROM journal_entries ORDER BY position"
+        )
+        while rows := cur.fetchmany(batch):
+            out.extend(
+                Entry(int(p), parse(ts), a, r, src, k, loads(pl), prev, h)
+                for p, ts, a, r, src, k, pl, prev, h in rows
+            )
+        cur.close()
+    finally:
+        raw.close()
+    return out

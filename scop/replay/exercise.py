@@ -189,7 +189,7 @@ class ExerciseRunner:
         drafts: list[Draft] = []
         if s.demo_crews and not self.room.state.crews:
             drafts += [
-                Draft(d.kind, d.payload, d.source, d.author or DEMO_OPERATOR)
+                Draft(d.kind, d.payload, d.source, self.trainer)
                 for d in demo_drafts()
                 if d.kind == k.CREW_REGISTERED
             ]
