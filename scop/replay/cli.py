@@ -119,6 +119,18 @@ def register(sub: Any) -> None:
     )
     e.add_argument("--start", action="store_true", help="démarrer l'exercice dès l'ouverture")
     e.add_argument(
+        "--pp-script",
+        type=Path,
+        metavar="FICHIER",
+        help="écrire le script « scop pp-sim » des messages PP du scénario et quitter",
+    )
+    e.add_argument(
+        "--pp-sim",
+        action="store_true",
+        help="les messages de la PP viennent du simulateur (scop pp-sim --script) par le lien,"
+        " au lieu d'être écrits par le formateur",
+    )
+    e.add_argument(
         "--debrief",
         type=Path,
         metavar="FICHIER",
@@ -182,6 +194,15 @@ def _exercise(args: argparse.Namespace) -> int:
             f"{len(scenario.expected)} actions attendues."
         )
         return 0
+    if args.pp_script is not None:
+        from scop.replay.ppscript import write_pp_sim_script
+
+        n = write_pp_sim_script(scenario, args.pp_script)
+        print(
+            f"Script du simulateur PP écrit : {args.pp_script} ({n} message(s)) — "
+            f"scop pp-sim --exercise --script {args.pp_script}"
+        )
+        return 0
     if (args.fork is None) != (args.at is None):
         return _err("exercise", "--fork et --at vont ensemble")
     live = tuple(u for u in (default_db_url(), getattr(args, "db", None)) if u)
@@ -203,6 +224,7 @@ def _exercise(args: argparse.Namespace) -> int:
         )
     except (ExerciseError, SourceError) as exc:
         return _err("exercise", str(exc))
+    runner.pp_via_sim = args.pp_sim
     store = runner.room.store
     print(f"Base d'exercice : {store.url}")
     try:

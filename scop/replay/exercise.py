@@ -151,6 +151,7 @@ class ExerciseRunner:
     injects: list[InjectState] = field(default_factory=list)
     extra: int = 0
     start_position: int = 0  # journal position of exercise.started
+    pp_via_sim: bool = False  # the PP's messages come over the link from ``scop pp-sim``
 
     def __post_init__(self) -> None:
         self.injects = [InjectState(i) for i in self.scenario.injects]
@@ -346,6 +347,8 @@ class ExerciseRunner:
         payload |= {"label": inj.type_label, "scripted": scripted}
         if forced:
             payload["forced"] = True
+        if inj.type == "message_pp" and self.pp_via_sim:
+            payload["text"] = f"{inj.text} (joué par le simulateur PP sur le lien)"
         drafts = [Draft(x.INJECT, payload, inj.source, self.trainer)]
         if inj.event is not None and inj.event.id not in self.room.state.events:
             drafts.append(
@@ -356,7 +359,7 @@ class ExerciseRunner:
             if inj.reason:
                 p["reason"] = inj.reason
             drafts.append(Draft(k.CREW_STATUS, p, "equipage", self.trainer))
-        if inj.type == "message_pp":
+        if inj.type == "message_pp" and not self.pp_via_sim:
             text = inj.text if inj.text.startswith("EXERCICE") else f"{EXERCISE_MARK} — {inj.text}"
             drafts.append(
                 Draft(

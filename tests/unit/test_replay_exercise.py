@@ -263,3 +263,29 @@ def test_fork_from_a_recorded_shift(fire: Scenario, tmp_path: Path) -> None:
 def test_fork_needs_an_instant(fire: Scenario, tmp_path: Path) -> None:
     with pytest.raises(ExerciseError, match="--at"):
         open_exercise(fire, url=f"sqlite:///{tmp_path / 'x.sqlite'}", now=NOW, fork="x")
+
+
+@pytest.mark.parametrize("path", shipped_scenarios(), ids=lambda p: p.name)
+def test_pp_messages_as_a_pp_sim_script(path: Path, tmp_path: Path) -> None:
+    from scop.protocols.pp_sim import load_script
+    from scop.replay.ppscript import write_pp_sim_script
+
+    s = load_scenario(path)
+    out = tmp_path / "pp.yaml"
+    n = write_pp_sim_script(s, out)
+    script = load_script(out)  # the simulator's own loader accepts it
+    pp = [i for i in s.injects if i.type == "message_pp"]
+    assert n == len(pp) == len(script.steps) > 0
+    assert script.exercise is True
+    for inj, step in zip(pp, script.steps, strict=True):
+        assert step.at == inj.at.total_seconds()
+        assert step.send == inj.template
+        assert step.text.startswith("EXERCICE EXERCICE EXERCICE")
+
+
+def test_pp_messages_left_to_the_simulator(runner: ExerciseRunner) -> None:
+    runner.pp_via_sim = True
+    runner.run_to_end()
+    kinds = [e.kind for e in runner.room.store.read()]
+    assert "pp.message_received" not in kinds
+    assert kinds.count("exercise.inject") == len(runner.scenario.injects)

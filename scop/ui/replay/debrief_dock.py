@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -58,7 +59,13 @@ class DebriefDock(ScopDock):
         self.refresh_button.clicked.connect(self.refresh)
         self.pdf_button.clicked.connect(lambda: self._ask_export(".pdf"))
         self.html_button.clicked.connect(lambda: self._ask_export(".html"))
-        self.refresh()
+        self.summary.setText("Le RETEX se construit à l'affichage de ce panneau.")
+
+    def showEvent(self, event: Any) -> None:
+        # Built when first shown: a 24-hour shift's RETEX takes a few seconds to lay out.
+        super().showEvent(event)
+        if self.debrief is None:
+            self.refresh()
 
     def refresh(self) -> None:
         self.debrief = build_debrief(self._entries(), source=self.source)

@@ -148,6 +148,11 @@ class ExerciseDock(ScopDock):
             table.horizontalHeader().setStretchLastSection(False)
             split.addWidget(table)
         self.injects.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 72), (1, 150), (3, 70)):
+            self.injects.setColumnWidth(col, width)
+        self.injects.setWordWrap(False)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         self.expected.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         lay.addWidget(split, 1)
         self.set_content(w)
@@ -233,8 +238,9 @@ class ExerciseDock(ScopDock):
             state = "prêt à démarrer"
         else:
             state = "en pause" if r.paused else "en cours"
+        title = r.scenario.title.removeprefix("EXERCICE — ")
         self.header.setText(
-            f"EXERCICE — {r.scenario.title} — {state} — "
+            f"EXERCICE — {title} — {state} — "
             f"{format_offset(r.elapsed)} / {format_offset(r.scenario.duration)}"
         )
         self.start_button.setEnabled(not r.started)
@@ -261,13 +267,12 @@ class ExerciseDock(ScopDock):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, inj.id)
+                item.setToolTip(inj.text)
                 if st.status != "a_venir":
                     item.setForeground(QBrush(QColor("#888888")))
                 t.setItem(row, col, item)
             if inj.id == selected:
                 t.selectRow(row)
-        t.resizeColumnToContents(0)
-        t.resizeColumnToContents(1)
 
     def _selected_row_id(self) -> str | None:
         rows = self.injects.selectionModel().selectedRows() if self.injects.model() else []
