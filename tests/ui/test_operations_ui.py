@@ -346,3 +346,21 @@ def test_event_card_links_a_child_event_to_its_parent(host: Host, demo_room: Roo
     assert "Rattaché à EV-0001" in card.header.text()
     card.ctx.selection.select_event("EV-0001")
     assert f"Événements liés : {child}" in card.header.text()
+
+
+def test_event_card_history_follows_a_replaced_state(host: Host, demo_room: Room) -> None:
+    """Replay replaces the state and emits reset: the card reads the history again, up to
+    the replayed position only."""
+    card = host.docks["event_card"]
+    card.ctx.selection.select_event("EV-0001")
+    full = [card.history.item(i).text() for i in range(card.history.count())]
+    assert any("V11-1 engagé sur EV-0001" in h for h in full)
+    from scop.models.projection import fold
+
+    entries = demo_room.store.read()
+    created = next(e.position for e in entries if e.payload.get("id") == "EV-0001")
+    demo_room.projection.state = fold(entries[:created])
+    card.ctx.bridge.reset.emit()
+    now = [card.history.item(i).text() for i in range(card.history.count())]
+    assert len(now) == 1
+    assert "Nouvel événement" in now[0]

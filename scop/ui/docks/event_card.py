@@ -85,6 +85,7 @@ class EventCardDock(ScopDock):
         self.event_id: str | None = None
         self._history: dict[str, list[Entry]] = {}
         self._indexed_to = 0
+        self._history_ready = False  # built from the journal when first needed, not at start
         self.reroute_box: QMessageBox | None = None
 
         w = QWidget()
@@ -247,7 +248,6 @@ class EventCardDock(ScopDock):
         ctx.bridge.reset.connect(self._on_reset)
         self._fix_timer = QTimer(self, singleShot=True, interval=1000)
         self._fix_timer.timeout.connect(self._refresh_suggestions)
-        self._rebuild_history()
         self.refresh()
 
     def wire(self, docks: dict[str, ScopDock]) -> None:
@@ -265,13 +265,14 @@ class EventCardDock(ScopDock):
 
     def _on_change(self, change: Change) -> None:
         if change.entries:
-            self._index(change.entries)
+            if self._history_ready:
+                self._index(change.entries)
             self.refresh()
         elif change.fixes and self.event_id and not self._fix_timer.isActive():
             self._fix_timer.start()  # positions move the ranking: at most once a second
 
     def _on_reset(self) -> None:
-        self._rebuild_history()
+        self._history_ready = False  # the state was replaced (replay): read it again
         self.refresh()
 
     def _rebuild_history(self) -> None:
@@ -284,6 +285,7 @@ class EventCardDock(ScopDock):
                 break
             entries.append(e)
         self._index(entries)
+        self._history_ready = True
 
     def _index(self, entries: Any) -> None:
         for e in entries:
@@ -298,6 +300,8 @@ class EventCardDock(ScopDock):
                         bucket.append(e)
 
     def history_entries(self, event_id: str) -> list[Entry]:
+        if not self._history_ready:
+            self._rebuild_history()
         return list(self._history.get(event_id, ()))
 
     # -- display ---------------------------------------------------------------------------
