@@ -266,11 +266,15 @@ class Endpoint:
                     self._held_ids.discard(h.message.distribution_id)
                     log.warning("lien PP : %s appliqué sans son prédécesseur %s",
                                 h.message.distribution_id, pred)
-                    await self._apply(h.message, h.summary)
+                await self._apply([(h.message, h.summary) for h in items])
 
     # -- receiving ---------------------------------------------------------------------------
 
     async def on_frame(self, frame: str | bytes) -> None:
+        await self.on_frames([frame])
+
+    async def _read(self, frame: str | bytes) -> Message | None:
+        """Parse one frame; answer it if invalid, take acks and errors; return EMSI messages."""
         self.frames_in += 1
         try:
             msg = edxl.parse(frame, now=self.clock.now(), peer_id=self.identity.peer_id,
@@ -278,67 +282,125 @@ class Endpoint:
         except InvalidMessage as err:
             self.on_invalid(err)
             if err.kind == "Error":
-                return  # nobody answers an error, even a broken one
+                return None  # nobody answers an error, even a broken one
             exercise = self.exercise if err.exercise is None else err.exercise
             reply = build_error(self.identity, err, now=self.clock.now(), exercise=exercise)
             self.errors_sent += 1
             await self.send_text(dumps(reply))
-            return
+            return None
         if msg.payload_key == "reference":
             ref = msg.payload
             step = str(ref.get("step", "RECU"))
             if step in edxl.ACK_STEPS or ref.get("refused"):
                 self.mark_acked(str(ref["distributionID"]), step, bool(ref.get("refused")))
-            return
+            return None
         if msg.payload_key == "error":
             body = msg.payload
             self.mark_error(str(body["referencedDistributionID"]),
                             int(body["errorCode"]["statusCode"]), str(body["errorCause"]))
-            return
-        await self._on_emsi(msg)
+            return None
+        return msg
 
-    async def _on_emsi(self, msg: Message) -> None:
-        did = msg.distribution_id
-        steps = self.acks_for(did)
-        if steps is not None:
-            for step in steps:  # a duplicate: acknowledged again, never applied twice
-                await self.send_ack(did, step)
-            return
-        if did in self._held_ids:
-            return
-        summary = summarize(msg.payload)
-        prefix = msg.sender_id + "_"
-        for link in summary.links:
-            if link.startswith(prefix) and link != did and self.acks_for(link) is None:
-                self._held.setdefault(link, []).append(
-                    _Held(msg, summary, asyncio.get_running_loop().time()))
+    async def on_frames(self, frames: list[str | bytes]) -> None:
+        """Frames that arrived together: the new messages among them are stored in one go
+        (one transaction for the console), then acknowledged."""
+        batch: list[tuple[Message, EmsiSummary]] = []
+        pending: set[str] = set()
+        again: list[str] = []
+        loop = asyncio.get_running_loop()
+        for frame in frames:
+            msg = await self._read(frame)
+            if msg is None:
+                continue
+            did = msg.distribution_id
+            if did in pending:
+                again.append(did)
+                continue
+            steps = self.acks_for(did)
+            if steps is not None:
+                for step in steps:  # a duplicate: acknowledged again, never applied twice
+                    await self.send_ack(did, step)
+                continue
+            if did in self._held_ids:
+                continue
+            summary = summarize(msg.payload)
+            prefix = msg.sender_id + "_"
+            missing = next((link for link in summary.links
+                            if link.startswith(prefix) and link != did and link not in pending
+                            and self.acks_for(link) is None), None)
+            if missing is not None:  # its predecessor on the event has not arrived yet
+                self._held.setdefault(missing, []).append(_Held(msg, summary, loop.time()))
                 self._held_ids.add(did)
-                return
-        await self._apply(msg, summary)
+                continue
+            batch.append((msg, summary))
+            pending.add(did)
+        if batch:
+            await self._apply(batch)
+        for did in again:
+            for step in self.acks_for(did) or ():
+                await self.send_ack(did, step)
 
-    async def _apply(self, msg: Message, summary: EmsiSummary) -> None:
-        did = msg.distribution_id
-        self.store(msg, summary)
-        await self.send_ack(did, "RECU")
-        self.integrate(msg, summary)
-        await self.send_ack(did, "INTEGRE")
-        for h in self._held.pop(did, []):
-            self._held_ids.discard(h.message.distribution_id)
-            await self._apply(h.message, h.summary)
+    async def _apply(self, batch: list[tuple[Message, EmsiSummary]]) -> None:
+        self.store_many(batch)
+        for msg, _summary in batch:
+            await self.send_ack(msg.distribution_id, "RECU")
+        for msg, summary in batch:
+            self.integrate(msg, summary)
+            await self.send_ack(msg.distribution_id, "INTEGRE")
+        released: list[tuple[Message, EmsiSummary]] = []
+        for msg, _summary in batch:
+            for h in self._held.pop(msg.distribution_id, []):
+                self._held_ids.discard(h.message.distribution_id)
+                released.append((h.message, h.summary))
+        if released:
+            await self._apply(released)
+
+    def store_many(self, batch: list[tuple[Message, EmsiSummary]]) -> None:
+        for msg, summary in batch:
+            self.store(msg, summary)
 
     async def serve_connection(self, ws: Any) -> None:
-        """Run one connection until it closes: frames in, the pump out."""
+        """Run one connection until it closes: frames in (read ahead into a bounded queue so
+        that what arrived together is stored together), the pump out."""
         self.ws = ws
+        queue: asyncio.Queue[str | bytes | None] = asyncio.Queue(maxsize=256)
+
+        async def reader() -> None:
+            try:
+                async for frame in ws:
+                    await queue.put(frame)
+            finally:
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(None)
+
+        read = asyncio.create_task(reader())
         pump = asyncio.create_task(self.pump())
         try:
-            async for frame in ws:
-                await self.on_frame(frame)
+            closing = False
+            while not closing:
+                item = await queue.get()
+                if item is None:
+                    break
+                frames = [item]
+                while len(frames) < 200 and not queue.empty():
+                    nxt = queue.get_nowait()
+                    if nxt is None:
+                        closing = True
+                        break
+                    frames.append(nxt)
+                await self.on_frames(frames)
                 if pump.done():
                     pump.result()
+                if read.done() and queue.empty():
+                    break
+            await read  # a broken connection raises here
         finally:
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, ConnectionError):
-                await pump
+            for task in (pump, read):
+                task.cancel()
+            for task in (pump, read):
+                with contextlib.suppress(asyncio.CancelledError, ConnectionClosed,
+                                         ConnectionError):
+                    await task
             if self.ws is ws:
                 self.ws = None
 
@@ -475,13 +537,22 @@ class RoomEndpoint(Endpoint):
         return tuple(steps)
 
     def store(self, msg: Message, summary: EmsiSummary) -> None:
-        self._record(fm.RECEIVED, {
+        self.store_many([(msg, summary)])
+
+    @staticmethod
+    def _received(msg: Message, summary: EmsiSummary) -> dict[str, Any]:
+        return {
             "distribution_id": msg.distribution_id, "event_id": summary.event_id,
             "event_name": summary.event_name, "template": summary.template,
             "answer": summary.answer, "text": summary.text, "links": list(summary.links),
             "sender": msg.sender_id, "exercise": msg.exercise, "kind": msg.kind,
             "expires_at": to_iso(msg.expires_at), "message": dict(msg.raw),
-        }, "pp")
+        }
+
+    def store_many(self, batch: list[tuple[Message, EmsiSummary]]) -> None:
+        self.flush()
+        self.room.record_all([Draft(fm.RECEIVED, self._received(msg, summary), "pp", SYSTEM)
+                              for msg, summary in batch])
 
     def ack_sent(self, did: str, step: str) -> None:
         m = fm.by_distribution_id(self.room.state, did)

@@ -1,0 +1,154 @@
+"""PP link benchmark: messages per second end to end, and latency, over loopback.
+
+End to end = the PP simulator sends an EMSI message; the console's link parses and validates it
+against the schemas, journals it in a real SQLite room (WAL, synchronous=FULL), folds it and
+sends RECU then INTEGRE; the simulator parses and validates the acknowledgement. Measured:
+- throughput: N messages queued at once, time until the last RECU arrives;
+- latency: one message at a time, send → RECU, p50 and p99.
+Baseline, same run, same frames: a bare websockets echo (throughput pipelined, round-trip
+latency one at a time). Both ends share one event loop in one process, like the baseline.
+
+Usage: .venv/bin/python bench/pp_link.py [--messages 2000] [--serial 300]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from websockets.asyncio.client import connect  # noqa: E402
+from websockets.asyncio.server import serve  # noqa: E402
+
+from scop.clock import SystemClock  # noqa: E402
+from scop.journal.store import JournalStore  # noqa: E402
+from scop.models.entries import Operator  # noqa: E402
+from scop.protocols.edxl import EventInfo, build_pp_emsi, dumps  # noqa: E402
+from scop.protocols.pp_link import LinkConfig, PPLink  # noqa: E402
+from scop.protocols.pp_sim import PPSimulator  # noqa: E402
+from scop.room import open_room  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def link_run(n: int, serial: int, db: Path) -> dict[str, float]:
+    clock = SystemClock()
+    store = JournalStore.open(f"sqlite:///{db}", clock)
+    room = open_room(store, clock, Operator("Banc d'essai", "chief"), label="Banc PP")
+    sim = PPSimulator()
+    await sim.start()
+    link = PPLink(room, LinkConfig(sim.url))
+    task = asyncio.create_task(link.run())
+    while not link.connected:
+        await asyncio.sleep(0.01)
+    ep = sim.endpoint
+    acked: dict[str, float] = {}
+    original = ep.mark_acked
+
+    def mark(did: str, step: str, refused: bool) -> None:
+        if step == "RECU":
+            acked.setdefault(did, time.perf_counter())
+        original(did, step, refused)
+
+    ep.mark_acked = mark  # type: ignore[method-assign]
+    events = [EventInfo(f"PP-{i}", "FIR", f"Feu n° {i}", 3, "en_cours", "1 Rue X", 2.37, 48.86)
+              for i in range(10)]
+
+    # throughput, pipelined
+    t0 = time.perf_counter()
+    dids = [sim.send_pp("point_de_situation", events[i % 10], f"seq {i}") for i in range(n)]
+    while len([d for d in dids if d in acked]) < n:
+        await asyncio.sleep(0.005)
+    elapsed = max(acked[d] for d in dids) - t0
+
+    # latency, one at a time
+    lat: list[float] = []
+    for i in range(serial):
+        t = time.perf_counter()
+        did = sim.send_pp("point_de_situation", events[i % 10], f"serial {i}")
+        while did not in acked:
+            await asyncio.sleep(0)
+        lat.append((acked[did] - t) * 1000)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await sim.stop()
+    entries = store.count()
+    store.close()
+    return {"rate": n / elapsed, "p50": statistics.median(lat), "p99": pct(lat, 0.99),
+            "entries": entries}
+
+
+async def echo_run(n: int, serial: int, frame: str) -> dict[str, float]:
+    async def echo(ws: object) -> None:
+        async for msg in ws:  # type: ignore[attr-defined]
+            await ws.send(msg)  # type: ignore[attr-defined]
+
+    server = await serve(echo, "127.0.0.1", 0, max_size=1 << 20)
+    port = next(iter(server.sockets)).getsockname()[1]
+    async with connect(f"ws://127.0.0.1:{port}", max_size=1 << 20) as ws:
+        t0 = time.perf_counter()
+
+        async def reader() -> None:
+            for _ in range(n):
+                await ws.recv()
+
+        r = asyncio.create_task(reader())
+        for _ in range(n):
+            await ws.send(frame)
+        await r
+        elapsed = time.perf_counter() - t0
+        lat = []
+        for _ in range(serial):
+            t = time.perf_counter()
+            await ws.send(frame)
+            await ws.recv()
+            lat.append((time.perf_counter() - t) * 1000)
+    server.close()
+    await server.wait_closed()
+    return {"rate": n / elapsed, "p50": statistics.median(lat), "p99": pct(lat, 0.99)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=2000)
+    ap.add_argument("--serial", type=int, default=300)
+    args = ap.parse_args()
+    sim_frame = dumps(build_pp_emsi("point_de_situation", EventInfo("PP-0", "FIR", "Feu n° 0"),
+                                    identity=PPSimulator().endpoint.identity,
+                                    now=SystemClock().now(), exercise=False, text="seq 0"))
+    with tempfile.TemporaryDirectory() as d:
+        base = asyncio.run(echo_run(args.messages, args.serial, sim_frame))
+        link = asyncio.run(link_run(args.messages, args.serial, Path(d) / "bench.sqlite"))
+    print(f"frame size: {len(sim_frame.encode())} bytes")
+    print(f"bare websockets echo : {base['rate']:8.0f} msg/s, round trip p50 "
+          f"{base['p50']:.2f} ms, p99 {base['p99']:.2f} ms")
+    print(f"PP link end to end   : {link['rate']:8.0f} msg/s (validate, journal, RECU+INTEGRE),"
+          f" p50 {link['p50']:.2f} ms, p99 {link['p99']:.2f} ms ({link['entries']} entries)")
+    ratio = link["rate"] / base["rate"]
+    print(f"ratio link/echo: throughput {ratio:.3f}, p50 latency x{link['p50'] / base['p50']:.1f}")
+    print(json.dumps({
+        "bench": "pp_link", "messages": args.messages, "serial": args.serial,
+        "frame_bytes": len(sim_frame.encode()),
+        "link_msg_per_s": round(link["rate"], 1), "link_p50_ms": round(link["p50"], 3),
+        "link_p99_ms": round(link["p99"], 3),
+        "echo_msg_per_s": round(base["rate"], 1), "echo_p50_ms": round(base["p50"], 3),
+        "echo_p99_ms": round(base["p99"], 3),
+        "throughput_ratio": round(ratio, 4),
+        "p50_latency_ratio": round(link["p50"] / base["p50"], 2),
+    }))
+
+
+if __name__ == "__main__":
+    main()
