@@ -63,8 +63,10 @@ async def link_run(n: int, serial: int, db: Path) -> dict[str, float]:
         original(did, step, refused)
 
     ep.mark_acked = mark  # type: ignore[method-assign]
-    events = [EventInfo(f"PP-{i}", "FIR", f"Feu n° {i}", 3, "en_cours", "1 Rue X", 2.37, 48.86)
-              for i in range(10)]
+    events = [
+        EventInfo(f"PP-{i}", "FIR", f"Feu n° {i}", 3, "en_cours", "1 Rue X", 2.37, 48.86)
+        for i in range(10)
+    ]
 
     # throughput, pipelined
     t0 = time.perf_counter()
@@ -86,8 +88,12 @@ async def link_run(n: int, serial: int, db: Path) -> dict[str, float]:
     await sim.stop()
     entries = store.count()
     store.close()
-    return {"rate": n / elapsed, "p50": statistics.median(lat), "p99": pct(lat, 0.99),
-            "entries": entries}
+    return {
+        "rate": n / elapsed,
+        "p50": statistics.median(lat),
+        "p99": pct(lat, 0.99),
+        "entries": entries,
+    }
 
 
 async def echo_run(n: int, serial: int, frame: str) -> dict[str, float]:
@@ -125,29 +131,48 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--serial", type=int, default=300)
     args = ap.parse_args()
-    sim_frame = dumps(build_pp_emsi("point_de_situation", EventInfo("PP-0", "FIR", "Feu n° 0"),
-                                    identity=PPSimulator().endpoint.identity,
-                                    now=SystemClock().now(), exercise=False, text="seq 0"))
+    sim_frame = dumps(
+        build_pp_emsi(
+            "point_de_situation",
+            EventInfo("PP-0", "FIR", "Feu n° 0"),
+            identity=PPSimulator().endpoint.identity,
+            now=SystemClock().now(),
+            exercise=False,
+            text="seq 0",
+        )
+    )
     with tempfile.TemporaryDirectory() as d:
         base = asyncio.run(echo_run(args.messages, args.serial, sim_frame))
         link = asyncio.run(link_run(args.messages, args.serial, Path(d) / "bench.sqlite"))
     print(f"frame size: {len(sim_frame.encode())} bytes")
-    print(f"bare websockets echo : {base['rate']:8.0f} msg/s, round trip p50 "
-          f"{base['p50']:.2f} ms, p99 {base['p99']:.2f} ms")
-    print(f"PP link end to end   : {link['rate']:8.0f} msg/s (validate, journal, RECU+INTEGRE),"
-          f" p50 {link['p50']:.2f} ms, p99 {link['p99']:.2f} ms ({link['entries']} entries)")
+    print(
+        f"bare websockets echo : {base['rate']:8.0f} msg/s, round trip p50 "
+        f"{base['p50']:.2f} ms, p99 {base['p99']:.2f} ms"
+    )
+    print(
+        f"PP link end to end   : {link['rate']:8.0f} msg/s (validate, journal, RECU+INTEGRE),"
+        f" p50 {link['p50']:.2f} ms, p99 {link['p99']:.2f} ms ({link['entries']} entries)"
+    )
     ratio = link["rate"] / base["rate"]
     print(f"ratio link/echo: throughput {ratio:.3f}, p50 latency x{link['p50'] / base['p50']:.1f}")
-    print(json.dumps({
-        "bench": "pp_link", "messages": args.messages, "serial": args.serial,
-        "frame_bytes": len(sim_frame.encode()),
-        "link_msg_per_s": round(link["rate"], 1), "link_p50_ms": round(link["p50"], 3),
-        "link_p99_ms": round(link["p99"], 3),
-        "echo_msg_per_s": round(base["rate"], 1), "echo_p50_ms": round(base["p50"], 3),
-        "echo_p99_ms": round(base["p99"], 3),
-        "throughput_ratio": round(ratio, 4),
-        "p50_latency_ratio": round(link["p50"] / base["p50"], 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "pp_link",
+                "messages": args.messages,
+                "serial": args.serial,
+                "frame_bytes": len(sim_frame.encode()),
+                "link_msg_per_s": round(link["rate"], 1),
+                "link_p50_ms": round(link["p50"], 3),
+                "link_p99_ms": round(link["p99"], 3),
+                "echo_msg_per_s": round(base["rate"], 1),
+                "echo_p50_ms": round(base["p50"], 3),
+                "echo_p99_ms": round(base["p99"], 3),
+                "throughput_ratio": round(ratio, 4),
+                "p50_latency_ratio": round(link["p50"] / base["p50"], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

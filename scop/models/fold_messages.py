@@ -4,7 +4,8 @@ Outgoing: drafted (by a person or a fiche réflexe) → validated by a chief (th
 is built, checked against the schemas and journaled then) → sent → reçu → intégré → consulté,
 or error, or expired. Incoming: received (journaled with the validated raw message; folding it
 is the integration, after which ``RECU`` then ``INTEGRE`` are sent) → consulted (``CONSULTE``
-when a person opens it). Entries that do not make sense for current state are ignored, as everywhere in the fold.
+when a person opens it). Entries that do not make sense for current state are ignored, as
+everywhere in the fold.
 """
 
 from __future__ import annotations
@@ -99,7 +100,9 @@ class PPMessage:
     consulted_by: str = ""
     acks_sent: tuple[str, ...] = ()  # incoming: steps we acknowledged
     event_name: str = ""  # incoming: the event as the PP names it
-    message: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # the validated EDXL-DE message
+    message: Mapping[str, Any] = field(
+        default_factory=lambda: _EMPTY
+    )  # the validated EDXL-DE message
 
     @property
     def label(self) -> str:
@@ -141,24 +144,38 @@ def _put(st: RoomState, m: PPMessage) -> None:
 def _drafted(st: RoomState, e: Entry) -> None:
     p = e.payload
     draft_id, event_id, template = p.get("draft_id"), p.get("event_id"), p.get("template")
-    if not (isinstance(draft_id, str) and isinstance(event_id, str)
-            and isinstance(template, str)) or draft_id in st.messages:
+    if (
+        not (isinstance(draft_id, str) and isinstance(event_id, str) and isinstance(template, str))
+        or draft_id in st.messages
+    ):
         return
     origin = p.get("origin")
-    _put(st, PPMessage(
-        key=draft_id, direction="out", event_id=event_id, template=template, state="brouillon",
-        created_at=e.ts, updated_at=e.ts, author=e.author, fields=_frozen(p.get("fields")),
-        origin=_frozen(origin) if isinstance(origin, Mapping) else None,
-        exercise=st.mode == "exercise",
-    ))
+    _put(
+        st,
+        PPMessage(
+            key=draft_id,
+            direction="out",
+            event_id=event_id,
+            template=template,
+            state="brouillon",
+            created_at=e.ts,
+            updated_at=e.ts,
+            author=e.author,
+            fields=_frozen(p.get("fields")),
+            origin=_frozen(origin) if isinstance(origin, Mapping) else None,
+            exercise=st.mode == "exercise",
+        ),
+    )
 
 
 @handles(DISCARDED)
 def _discarded(st: RoomState, e: Entry) -> None:
     m = _msg(st, e)
     if m is not None and m.state == "brouillon":
-        _put(st, replace(m, state="abandonne", updated_at=e.ts,
-                         error=str(e.payload.get("reason", ""))))
+        _put(
+            st,
+            replace(m, state="abandonne", updated_at=e.ts, error=str(e.payload.get("reason", ""))),
+        )
 
 
 @handles(VALIDATED)
@@ -169,12 +186,20 @@ def _validated(st: RoomState, e: Entry) -> None:
     if m is None or m.state != "brouillon" or not isinstance(did, str):
         return
     expires = p.get("expires_at")
-    _put(st, replace(
-        m, state="valide", updated_at=e.ts, distribution_id=did, validated_by=e.author,
-        expires_at=from_iso(expires) if isinstance(expires, str) else None,
-        exercise=bool(p.get("exercise", m.exercise)), text=str(p.get("text", "")),
-        message=_frozen(p.get("message")),
-    ))
+    _put(
+        st,
+        replace(
+            m,
+            state="valide",
+            updated_at=e.ts,
+            distribution_id=did,
+            validated_by=e.author,
+            expires_at=from_iso(expires) if isinstance(expires, str) else None,
+            exercise=bool(p.get("exercise", m.exercise)),
+            text=str(p.get("text", "")),
+            message=_frozen(p.get("message")),
+        ),
+    )
 
 
 @handles(SENT)
@@ -194,8 +219,7 @@ def _ack_received(st: RoomState, e: Entry) -> None:
         _put(st, replace(m, state="erreur", updated_at=e.ts, error="refusé par la PP"))
         return
     if m.state in _RANK and _RANK[target] > _RANK[m.state]:
-        _put(st, replace(m, state=target, updated_at=e.ts,
-                         sent_at=m.sent_at or e.ts))
+        _put(st, replace(m, state=target, updated_at=e.ts, sent_at=m.sent_at or e.ts))
 
 
 @handles(ERROR)
@@ -205,8 +229,10 @@ def _error(st: RoomState, e: Entry) -> None:
         return
     cause = str(e.payload.get("cause", ""))
     code = e.payload.get("code")
-    _put(st, replace(m, state="erreur", updated_at=e.ts,
-                     error=f"{code} — {cause}" if code else cause))
+    _put(
+        st,
+        replace(m, state="erreur", updated_at=e.ts, error=f"{code} — {cause}" if code else cause),
+    )
 
 
 @handles(EXPIRED)
@@ -230,16 +256,33 @@ def _received(st: RoomState, e: Entry) -> None:
         if req is not None and req.direction == "out":
             answers = req.distribution_id
             if template == "reponse" and answer:
-                _put(st, replace(req, answer=answer, answer_text=str(p.get("text", "")),
-                                 updated_at=e.ts))
-    _put(st, PPMessage(
-        key=did, direction="in", event_id=event_id, template=template, state="integre",
-        created_at=e.ts, updated_at=e.ts, author=str(p.get("sender", "")), distribution_id=did,
-        exercise=bool(p.get("exercise")), text=str(p.get("text", "")), answer=answer,
-        answers=answers, message=_frozen(p.get("message")),
-        event_name=str(p.get("event_name", "")),
-        expires_at=from_iso(p["expires_at"]) if isinstance(p.get("expires_at"), str) else None,
-    ))
+                _put(
+                    st,
+                    replace(
+                        req, answer=answer, answer_text=str(p.get("text", "")), updated_at=e.ts
+                    ),
+                )
+    _put(
+        st,
+        PPMessage(
+            key=did,
+            direction="in",
+            event_id=event_id,
+            template=template,
+            state="integre",
+            created_at=e.ts,
+            updated_at=e.ts,
+            author=str(p.get("sender", "")),
+            distribution_id=did,
+            exercise=bool(p.get("exercise")),
+            text=str(p.get("text", "")),
+            answer=answer,
+            answers=answers,
+            message=_frozen(p.get("message")),
+            event_name=str(p.get("event_name", "")),
+            expires_at=from_iso(p["expires_at"]) if isinstance(p.get("expires_at"), str) else None,
+        ),
+    )
 
 
 @handles(ACK_SENT)
@@ -282,8 +325,10 @@ def _d_discarded(e: Entry) -> str:
 
 @describes(VALIDATED, "Message PP validé")
 def _d_validated(e: Entry) -> str:
-    return (f"Message PP validé par le chef de salle : {_label(e)} — événement "
-            f"{e.payload.get('event_id')}")
+    return (
+        f"Message PP validé par le chef de salle : {_label(e)} — événement "
+        f"{e.payload.get('event_id')}"
+    )
 
 
 @describes(SENT, "Message PP envoyé")
@@ -311,8 +356,10 @@ def _d_expired(e: Entry) -> str:
 def _d_received(e: Entry) -> str:
     answer = e.payload.get("answer")
     extra = f" — {ANSWER_LABELS.get(str(answer), answer)}" if answer else ""
-    return (f"Message de la Préfecture de Police : {_label(e)}{extra} — événement "
-            f"{e.payload.get('event_id')}")
+    return (
+        f"Message de la Préfecture de Police : {_label(e)}{extra} — événement "
+        f"{e.payload.get('event_id')}"
+    )
 
 
 @describes(ACK_SENT, "Accusé envoyé à la PP")

@@ -15,34 +15,54 @@ from scop.protocols.edxl import Identity
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("pp-sim", help="simulateur de la Préfecture de Police (lien EDXL-DE/EMSI)",
-                       description="Serveur websockets parlant le profil EDXL-DE/EMSI du lien PP : "
-                                   "accuse réception, répond aux demandes de moyens, suit un "
-                                   "script d'exercice.")
+    p = sub.add_parser(
+        "pp-sim",
+        help="simulateur de la Préfecture de Police (lien EDXL-DE/EMSI)",
+        description="Serveur websockets parlant le profil EDXL-DE/EMSI du lien PP : "
+        "accuse réception, répond aux demandes de moyens, suit un "
+        "script d'exercice.",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--script", type=Path, help="script d'exercice (YAML ou JSON, voir la doc)")
     p.add_argument("--exercise", action="store_true", help="trafic marqué Exercise")
-    p.add_argument("--answer", choices=["ACCEPTE", "REFUS", "PARTIELLE"], default="ACCEPTE",
-                   help="réponse par défaut aux demandes de moyens")
-    p.add_argument("--answer-delay", type=float, default=5.0, metavar="S",
-                   help="délai de réponse aux demandes de moyens (s)")
+    p.add_argument(
+        "--answer",
+        choices=["ACCEPTE", "REFUS", "PARTIELLE"],
+        default="ACCEPTE",
+        help="réponse par défaut aux demandes de moyens",
+    )
+    p.add_argument(
+        "--answer-delay",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="délai de réponse aux demandes de moyens (s)",
+    )
     p.add_argument("--cert", help="certificat du serveur (wss)")
     p.add_argument("--key", help="clé du serveur (wss)")
     p.add_argument("--client-ca", help="AC des certificats clients admis (TLS mutuel)")
     p.set_defaults(func=run_sim)
 
-    g = sub.add_parser("gateway", help="passerelle PP sans écran : un seul lien pour la salle",
-                       description="Surveille la main courante, envoie à la PP les messages validés "
-                                   "et journalise ce qui arrive.")
+    g = sub.add_parser(
+        "gateway",
+        help="passerelle PP sans écran : un seul lien pour la salle",
+        description="Surveille la main courante, envoie à la PP les messages validés "
+        "et journalise ce qui arrive.",
+    )
     g.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
-    g.add_argument("--pp", required=True, metavar="URL",
-                   help="adresse de la PP : wss://… (ws:// en boucle locale seulement)")
+    g.add_argument(
+        "--pp",
+        required=True,
+        metavar="URL",
+        help="adresse de la PP : wss://… (ws:// en boucle locale seulement)",
+    )
     g.add_argument("--ca", help="AC de la PP")
     g.add_argument("--cert", help="certificat client de la salle")
     g.add_argument("--key", help="clé du certificat client")
-    g.add_argument("--exercise", action="store_true",
-                   help="lien d'exercice (refuse le trafic réel)")
+    g.add_argument(
+        "--exercise", action="store_true", help="lien d'exercice (refuse le trafic réel)"
+    )
     g.add_argument("--sender-id", default="fr.police.scop")
     g.add_argument("--peer-id", default="fr.police.pp")
     g.add_argument("--ack-timeout", type=float, default=10.0, metavar="S")
@@ -50,8 +70,9 @@ def register(sub: Any) -> None:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def run_sim(args: argparse.Namespace) -> int:
@@ -72,11 +93,18 @@ def run_sim(args: argparse.Namespace) -> int:
     ctx = server_ssl_context(args.cert, args.key, args.client_ca) if args.cert else None
 
     async def main() -> None:
-        sim = PPSimulator(exercise=exercise, answer_delay=args.answer_delay,
-                          answers={"default": args.answer}, ssl_context=ctx)
+        sim = PPSimulator(
+            exercise=exercise,
+            answer_delay=args.answer_delay,
+            answers={"default": args.answer},
+            ssl_context=ctx,
+        )
         await sim.start(args.host, args.port)
-        print(f"Simulateur PP à l'écoute sur {'wss' if ctx else 'ws'}://{args.host}:{sim.port}"
-              f" ({'EXERCICE' if exercise else 'réel'})", flush=True)
+        print(
+            f"Simulateur PP à l'écoute sur {'wss' if ctx else 'ws'}://{args.host}:{sim.port}"
+            f" ({'EXERCICE' if exercise else 'réel'})",
+            flush=True,
+        )
         try:
             if script is not None:
                 await sim.run_script(script)
@@ -97,9 +125,16 @@ def run_gateway(args: argparse.Namespace) -> int:
     from scop.room import open_room
 
     _logging()
-    config = LinkConfig(args.pp, Identity(args.sender_id, args.peer_id),
-                        exercise=args.exercise, cafile=args.ca, certfile=args.cert,
-                        keyfile=args.key, ack_timeout=args.ack_timeout, tick=0.3)
+    config = LinkConfig(
+        args.pp,
+        Identity(args.sender_id, args.peer_id),
+        exercise=args.exercise,
+        cafile=args.ca,
+        certfile=args.cert,
+        keyfile=args.key,
+        ack_timeout=args.ack_timeout,
+        tick=0.3,
+    )
     clock = SystemClock()
     try:
         store = JournalStore.open(args.db, clock)
@@ -112,12 +147,18 @@ def run_gateway(args: argparse.Namespace) -> int:
             print("scop gateway : cette base n'a pas encore de main courante", file=sys.stderr)
             return 2
         if (mode == "exercise") != args.exercise:
-            print("scop gateway : la base est " + ("d'exercice" if mode == "exercise" else
-                  "réelle") + " et le lien " + ("d'exercice" if args.exercise else "réel")
-                  + " : le trafic ne doit pas se mélanger.", file=sys.stderr)
+            print(
+                "scop gateway : la base est "
+                + ("d'exercice" if mode == "exercise" else "réelle")
+                + " et le lien "
+                + ("d'exercice" if args.exercise else "réel")
+                + " : le trafic ne doit pas se mélanger.",
+                file=sys.stderr,
+            )
             return 2
-        room = open_room(store, clock, Operator("Passerelle PP", "system"),
-                         workstation="passerelle-pp")
+        room = open_room(
+            store, clock, Operator("Passerelle PP", "system"), workstation="passerelle-pp"
+        )
 
         def show(state: str, text: str) -> None:
             print(f"[{state}] {text}", file=sys.stderr, flush=True)

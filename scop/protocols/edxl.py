@@ -76,10 +76,22 @@ INCOMING_LABELS: dict[str, str] = {
 ANSWERS = {"ACCEPTE": "acceptée", "REFUS": "refusée", "PARTIELLE": "partiellement acceptée"}
 
 _EVENT_STATUS = {"nouveau": "NST", "pris_en_compte": "IPR", "en_cours": "IPR", "clos": "COM"}
-_TRENDS = {"aggravation": "NCREA", "amelioration": "DECREA", "stable": "STABLE",
-           "NCREA": "NCREA", "DECREA": "DECREA", "STABLE": "STABLE"}
-_REPORT_STATUS = {"en_cours": "IPR", "termine": "COM", "IPR": "IPR", "COM": "COM",
-                  "annule": "CANCLD", "CANCLD": "CANCLD"}
+_TRENDS = {
+    "aggravation": "NCREA",
+    "amelioration": "DECREA",
+    "stable": "STABLE",
+    "NCREA": "NCREA",
+    "DECREA": "DECREA",
+    "STABLE": "STABLE",
+}
+_REPORT_STATUS = {
+    "en_cours": "IPR",
+    "termine": "COM",
+    "IPR": "IPR",
+    "COM": "COM",
+    "annule": "CANCLD",
+    "CANCLD": "CANCLD",
+}
 _TEXT_KEYS = ("texte", "text", "message", "commentaire")
 
 
@@ -118,9 +130,16 @@ class EventInfo:
 class InvalidMessage(Exception):
     """An input that must be answered with an RS-ERROR (and never enters the journal)."""
 
-    def __init__(self, code: tuple[int, str], cause: str, ref_id: str | None,
-                 source: Mapping[str, Any] | None, kind: str | None = None,
-                 exercise: bool | None = None) -> None:
+    def __init__(
+        self,
+        code: tuple[int, str],
+        cause: str,
+        ref_id: str | None,
+        source: Mapping[str, Any] | None,
+        *,
+        kind: str | None = None,
+        exercise: bool | None = None,
+    ) -> None:
         super().__init__(cause)
         self.exercise = exercise  # the refused message's marking: the error carries the same
         self.code = code
@@ -174,8 +193,11 @@ def _validator(name: str = "EDXL-DE-full.schema.json") -> Any:
     return jsonschema_rs.validator_for(_schemas()[name], registry=registry)
 
 
-_PAYLOAD_SCHEMAS = {"emsi": "EMSI.schema.json", "reference": "RC-REF.schema.json",
-                    "error": "RS-ERROR.schema.json"}
+_PAYLOAD_SCHEMAS = {
+    "emsi": "EMSI.schema.json",
+    "reference": "RC-REF.schema.json",
+    "error": "RS-ERROR.schema.json",
+}
 
 
 def schema_errors(message: Any) -> list[str]:
@@ -199,7 +221,9 @@ def schema_errors(message: Any) -> list[str]:
 
 
 def _errors(name: str, value: Any, where: str) -> list[str]:
-    return [f"{where}{_path(e)} : {_short(e)}" for e in list(_validator(name).iter_errors(value))[:3]]
+    return [
+        f"{where}{_path(e)} : {_short(e)}" for e in list(_validator(name).iter_errors(value))[:3]
+    ]
 
 
 def _path(e: Any) -> str:
@@ -252,9 +276,17 @@ def dumps(message: Mapping[str, Any]) -> str:
 # -- building --------------------------------------------------------------------------------
 
 
-def envelope(identity: Identity, kind: str, payload_key: str, payload: Mapping[str, Any], *,
-             now: datetime, exercise: bool, distribution_id: str | None = None,
-             ttl: timedelta = DEFAULT_TTL) -> dict[str, Any]:
+def envelope(
+    identity: Identity,
+    kind: str,
+    payload_key: str,
+    payload: Mapping[str, Any],
+    *,
+    now: datetime,
+    exercise: bool,
+    distribution_id: str | None = None,
+    ttl: timedelta = DEFAULT_TTL,
+) -> dict[str, Any]:
     did = distribution_id or new_distribution_id(identity.sender_id)
     status = "Exercise" if exercise else "Actual"
     sent = fmt_time(now)
@@ -275,17 +307,31 @@ def envelope(identity: Identity, kind: str, payload_key: str, payload: Mapping[s
         "distributionKind": kind,
         "descriptor": {
             "language": "fr-FR",
-            "explicitAddress": {"explicitAddressScheme": "hubex",
-                                "explicitAddressValue": identity.peer_id},
+            "explicitAddress": {
+                "explicitAddressScheme": "hubex",
+                "explicitAddressValue": identity.peer_id,
+            },
         },
-        "content": [{"jsonContent": {"embeddedJsonContent": {
-            "message": {**header, payload_key: dict(payload)}}}}],
+        "content": [
+            {
+                "jsonContent": {
+                    "embeddedJsonContent": {"message": {**header, payload_key: dict(payload)}}
+                }
+            }
+        ],
     }
 
 
-def build_ack(identity: Identity, ref_id: str, step: str, *, now: datetime,
-              exercise: bool, refused: bool = False,
-              error_id: str | None = None) -> dict[str, Any]:
+def build_ack(
+    identity: Identity,
+    ref_id: str,
+    step: str,
+    *,
+    now: datetime,
+    exercise: bool,
+    refused: bool = False,
+    error_id: str | None = None,
+) -> dict[str, Any]:
     if step not in ACK_STEPS:
         raise CodecError(f"étape d'acquittement inconnue : {step}")
     ref: dict[str, Any] = {"distributionID": ref_id, "step": step}
@@ -298,12 +344,12 @@ def build_ack(identity: Identity, ref_id: str, step: str, *, now: datetime,
     return msg
 
 
-def build_error(identity: Identity, err: InvalidMessage, *, now: datetime,
-                exercise: bool) -> dict[str, Any]:
+def build_error(
+    identity: Identity, err: InvalidMessage, *, now: datetime, exercise: bool
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "errorCode": {"statusCode": err.code[0], "statusString": err.code[1]},
-        "errorCause": err.cause if err.ref_id else
-        f"identifiant illisible ({err.cause})",
+        "errorCause": err.cause if err.ref_id else f"identifiant illisible ({err.cause})",
         "referencedDistributionID": err.ref_id or "inconnu",
     }
     if err.source is not None:
@@ -323,9 +369,15 @@ def _text(fields: Mapping[str, Any]) -> str:
 
 def _extra(fields: Mapping[str, Any], used: set[str]) -> str:
     """Fields of a draft the template has no slot for still reach the PP, as text."""
-    parts = [f"{k} : {v}" for k, v in sorted(fields.items())
-             if k not in used and k not in _TEXT_KEYS and isinstance(v, str | int | float)
-             and not isinstance(v, bool) and str(v).strip()]
+    parts = [
+        f"{k} : {v}"
+        for k, v in sorted(fields.items())
+        if k not in used
+        and k not in _TEXT_KEYS
+        and isinstance(v, str | int | float)
+        and not isinstance(v, bool)
+        and str(v).strip()
+    ]
     return " ; ".join(parts)
 
 
@@ -347,7 +399,7 @@ def _category(code: str) -> str:
     allowed = set(enum["items"]["enum"])
     if code in allowed:
         return code
-    head = code.split("/")[0]
+    head = code.split("/", maxsplit=1)[0]
     return head if head in allowed else "PSW"
 
 
@@ -361,10 +413,19 @@ def _position(ev: EventInfo) -> dict[str, Any]:
     return pos
 
 
-def build_emsi(template: str, event: EventInfo, fields: Mapping[str, Any], *,
-               identity: Identity, now: datetime, exercise: bool,
-               distribution_id: str | None = None, previous_id: str | None = None,
-               author: str = "", ttl: timedelta = DEFAULT_TTL) -> dict[str, Any]:
+def build_emsi(
+    template: str,
+    event: EventInfo,
+    fields: Mapping[str, Any],
+    *,
+    identity: Identity,
+    now: datetime,
+    exercise: bool,
+    distribution_id: str | None = None,
+    previous_id: str | None = None,
+    author: str = "",
+    ttl: timedelta = DEFAULT_TTL,
+) -> dict[str, Any]:
     """The EDXL-DE message for a draft. ``previous_id`` is the last message this side sent on
     the same event: the peer applies updates to one event in the order they were sent."""
     if template not in TEMPLATES:
@@ -379,8 +440,20 @@ def build_emsi(template: str, event: EventInfo, fields: Mapping[str, Any], *,
         kind, msgtype = "Cancel", "CANCEL"
     title = TEMPLATES[template]
     body = f"{title} — {event.title}" + (f" — {text}" if text else "")
-    extra = _extra(fields, {"victimes", "impliques", "evacues", "tendance", "statut",
-                            "quantite", "nombre", "lieu", "motif"})
+    extra = _extra(
+        fields,
+        {
+            "victimes",
+            "impliques",
+            "evacues",
+            "tendance",
+            "statut",
+            "quantite",
+            "nombre",
+            "lieu",
+            "motif",
+        },
+    )
     if extra:
         body += f" ({extra})"
     if template == "annulation" and fields.get("motif"):
@@ -392,8 +465,7 @@ def build_emsi(template: str, event: EventInfo, fields: Mapping[str, Any], *,
         "ID": event.id,
         "NAME": event.title or event.id,
         "MAIN_EVENT_ID": f"{identity.sender_id}.{event.id}",
-        "ETYPE": {"CATEGORY": [_category(event.category)], "ACTOR": ["PPL"],
-                  "LOCTYPE": ["OTH"]},
+        "ETYPE": {"CATEGORY": [_category(event.category)], "ACTOR": ["PPL"], "LOCTYPE": ["OTH"]},
         "SOURCE": "HUMOBS",
         "SCALE": str(min(max(int(event.gravity), 1), 5)),
         "STATUS": _EVENT_STATUS.get(event.status, "IPR"),
@@ -404,15 +476,22 @@ def build_emsi(template: str, event: EventInfo, fields: Mapping[str, Any], *,
         emsi_event["EGEO"] = [{"TYPE": "GEN/LOCAT", "POSITION": pos}]
     victims, involved, evacuated = (_int(fields, k) for k in ("victimes", "impliques", "evacues"))
     if victims is not None or involved is not None:
-        emsi_event["CASUALTIES"] = [{"CONTEXT": "REQ_ACTION", "DATIME": fmt_time(now),
-                                     "TRIAGERED": victims or 0, "TRIAGEGREEN": involved or 0}]
+        emsi_event["CASUALTIES"] = [
+            {
+                "CONTEXT": "REQ_ACTION",
+                "DATIME": fmt_time(now),
+                "TRIAGERED": victims or 0,
+                "TRIAGEGREEN": involved or 0,
+            }
+        ]
     if evacuated is not None:
         emsi_event["EVAC"] = [{"DATIME": fmt_time(now), "EVACUATED": evacuated}]
     if template == "point_de_situation" and fields.get("tendance"):
         trend = _TRENDS.get(str(fields["tendance"]))
         if trend is None:
-            raise CodecError(f"tendance inconnue : {fields['tendance']} "
-                             "(aggravation, amelioration ou stable)")
+            raise CodecError(
+                f"tendance inconnue : {fields['tendance']} (aggravation, amelioration ou stable)"
+            )
         emsi_event["RISK_ASSESMENT"] = trend
 
     context: dict[str, Any] = {
@@ -423,9 +502,13 @@ def build_emsi(template: str, event: EventInfo, fields: Mapping[str, Any], *,
         "LEVEL": "OPR",
         "SECLASS": "RESTRC",
         "FREETEXT": body,
-        "ORIGIN": {"ORG_ID": identity.sender_id, "NAME": identity.sender_name,
-                   **({"USER_ID": author} if author else {})},
-        "URGENCY": "URGENT" if template.startswith("demande") or template == "alerte"
+        "ORIGIN": {
+            "ORG_ID": identity.sender_id,
+            "NAME": identity.sender_name,
+            **({"USER_ID": author} if author else {}),
+        },
+        "URGENCY": "URGENT"
+        if template.startswith("demande") or template == "alerte"
         else "NOT_URGENT",
     }
     if previous_id:
@@ -445,13 +528,19 @@ def build_emsi(template: str, event: EventInfo, fields: Mapping[str, Any], *,
             raw_status = str(fields.get("statut", "en_cours"))
             status = _REPORT_STATUS.get(raw_status, "")
             if not status:
-                raise CodecError(f"statut de compte rendu inconnu : {raw_status} "
-                                 "(en_cours, termine ou annule)")
+                raise CodecError(
+                    f"statut de compte rendu inconnu : {raw_status} (en_cours, termine ou annule)"
+                )
             name = f"#COMPTE_RENDU_CONCOURS#{label}#"
         res_id = f"{did}.R1"
         mission: dict[str, Any] = {
-            "TYPE": "GEN/SUPRTN", "ID": f"{did}.M1", "ORG_ID": identity.sender_id,
-            "NAME": name, "STATUS": status, "FREETEXT": body, "RESOURCE_ID": [res_id],
+            "TYPE": "GEN/SUPRTN",
+            "ID": f"{did}.M1",
+            "ORG_ID": identity.sender_id,
+            "NAME": name,
+            "STATUS": status,
+            "FREETEXT": body,
+            "RESOURCE_ID": [res_id],
             "START_TIME": fmt_time(now),
         }
         where = dict(pos)
@@ -460,8 +549,11 @@ def build_emsi(template: str, event: EventInfo, fields: Mapping[str, Any], *,
         if where:
             mission["POSITION"] = where
         resource: dict[str, Any] = {
-            "RTYPE": {"RCLASS": [rclass]}, "ID": res_id, "ORG_ID": identity.sender_id,
-            "NAME": label, "STATUS": "RESRVD" if request else "IN_USE/ON_SCENE",
+            "RTYPE": {"RCLASS": [rclass]},
+            "ID": res_id,
+            "ORG_ID": identity.sender_id,
+            "NAME": label,
+            "STATUS": "RESRVD" if request else "IN_USE/ON_SCENE",
             "FREETEXT": body,
         }
         if qty is not None:
@@ -471,17 +563,27 @@ def build_emsi(template: str, event: EventInfo, fields: Mapping[str, Any], *,
         emsi["RESOURCE"] = [resource]
         used.add("quantite")
 
-    msg = envelope(identity, kind, "emsi", emsi, now=now, exercise=exercise,
-                   distribution_id=did, ttl=ttl)
+    msg = envelope(
+        identity, kind, "emsi", emsi, now=now, exercise=exercise, distribution_id=did, ttl=ttl
+    )
     check_schema(msg)
     return msg
 
 
-def build_pp_emsi(kind_name: str, event: EventInfo, *, identity: Identity, now: datetime,
-                  exercise: bool, text: str = "", answer: str | None = None,
-                  request_id: str | None = None, previous_id: str | None = None,
-                  distribution_id: str | None = None,
-                  ttl: timedelta = DEFAULT_TTL) -> dict[str, Any]:
+def build_pp_emsi(
+    kind_name: str,
+    event: EventInfo,
+    *,
+    identity: Identity,
+    now: datetime,
+    exercise: bool,
+    text: str = "",
+    answer: str | None = None,
+    request_id: str | None = None,
+    previous_id: str | None = None,
+    distribution_id: str | None = None,
+    ttl: timedelta = DEFAULT_TTL,
+) -> dict[str, Any]:
     """Messages the PP sends: alert, CUMP activation, request for a point de situation, answer
     to a request for means (the simulator and the tests speak through this)."""
     did = distribution_id or new_distribution_id(identity.sender_id)
@@ -495,36 +597,57 @@ def build_pp_emsi(kind_name: str, event: EventInfo, *, identity: Identity, now: 
     if request_id:
         links.append({"ID": request_id, "LINK_ROLE": "ADDSTO"})
     context: dict[str, Any] = {
-        "ID": did, "MODE": "EXERCS" if exercise else "ACTUAL",
+        "ID": did,
+        "MODE": "EXERCS" if exercise else "ACTUAL",
         "MSGTYPE": "ALERT" if kind_name == "alerte" else "UPDATE",
-        "CREATION": fmt_time(now), "LEVEL": "STRTGC", "SECLASS": "RESTRC", "FREETEXT": body,
+        "CREATION": fmt_time(now),
+        "LEVEL": "STRTGC",
+        "SECLASS": "RESTRC",
+        "FREETEXT": body,
         "ORIGIN": {"ORG_ID": identity.sender_id, "NAME": identity.sender_name},
     }
     if links:
         context["LINK"] = links
     ev: dict[str, Any] = {
-        "ID": event.id, "NAME": event.title or event.id,
-        "ETYPE": {"CATEGORY": [_category(event.category)], "ACTOR": ["PPL"],
-                  "LOCTYPE": ["OTH"]},
-        "SCALE": str(min(max(int(event.gravity), 1), 5)), "STATUS": "IPR", "FREETEXT": body,
+        "ID": event.id,
+        "NAME": event.title or event.id,
+        "ETYPE": {"CATEGORY": [_category(event.category)], "ACTOR": ["PPL"], "LOCTYPE": ["OTH"]},
+        "SCALE": str(min(max(int(event.gravity), 1), 5)),
+        "STATUS": "IPR",
+        "FREETEXT": body,
     }
     pos = _position(event)
     if pos:
         ev["EGEO"] = [{"TYPE": "GEN/LOCAT", "POSITION": pos}]
     emsi: dict[str, Any] = {"CONTEXT": context, "EVENT": ev}
-    names = {"reponse": f"#REPONSE_DEMANDE_CONCOURS#{answer or 'ACCEPTE'}#",
-             "activation_cump": "#ACTIVATION#CUMP#",
-             "demande_point_de_situation": "#DEMANDE_POINT_SITUATION#"}
+    names = {
+        "reponse": f"#REPONSE_DEMANDE_CONCOURS#{answer or 'ACCEPTE'}#",
+        "activation_cump": "#ACTIVATION#CUMP#",
+        "demande_point_de_situation": "#DEMANDE_POINT_SITUATION#",
+    }
     if kind_name in names:
         if kind_name == "reponse" and answer not in ANSWERS:
             raise CodecError(f"réponse inconnue : {answer}")
-        emsi["MISSION"] = [{
-            "TYPE": "GEN/SUPRTN", "ID": f"{did}.M1", "ORG_ID": identity.sender_id,
-            "NAME": names[kind_name], "STATUS": "IPR" if answer != "REFUS" else "ABO",
-            "FREETEXT": body,
-        }]
-    msg = envelope(identity, "Report" if kind_name == "alerte" else "Update", "emsi", emsi,
-                   now=now, exercise=exercise, distribution_id=did, ttl=ttl)
+        emsi["MISSION"] = [
+            {
+                "TYPE": "GEN/SUPRTN",
+                "ID": f"{did}.M1",
+                "ORG_ID": identity.sender_id,
+                "NAME": names[kind_name],
+                "STATUS": "IPR" if answer != "REFUS" else "ABO",
+                "FREETEXT": body,
+            }
+        ]
+    msg = envelope(
+        identity,
+        "Report" if kind_name == "alerte" else "Update",
+        "emsi",
+        emsi,
+        now=now,
+        exercise=exercise,
+        distribution_id=did,
+        ttl=ttl,
+    )
     check_schema(msg)
     return msg
 
@@ -548,36 +671,44 @@ def _excerpt(raw: str) -> dict[str, Any]:
     return {"extrait": raw[:1000]}
 
 
-def parse(raw: str | bytes, *, now: datetime, peer_id: str | None = None,
-          exercise: bool | None = None) -> Message:
+def parse(
+    raw: str | bytes, *, now: datetime, peer_id: str | None = None, exercise: bool | None = None
+) -> Message:
     """Read one frame. Raises :class:`InvalidMessage` with the hub's error code when it must be
     refused: unreadable, not an object, schema violation, too long, wrong sender, expired, or
     exercise traffic on a live link (and the reverse)."""
     if isinstance(raw, bytes):
+        data = raw
         try:
-            raw = raw.decode("utf-8")
+            raw = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidMessage(INVALID_MESSAGE, "message non UTF-8", None,
-                                 {"extrait": raw[:300].hex()}) from None
+            raise InvalidMessage(
+                INVALID_MESSAGE, "message non UTF-8", None, {"extrait": data[:300].hex()}
+            ) from None
     try:
         obj = json.loads(raw)
     except (ValueError, RecursionError) as e:
-        raise InvalidMessage(INVALID_MESSAGE, f"JSON illisible : {str(e)[:150]}", None,
-                             _excerpt(raw)) from None
+        raise InvalidMessage(
+            INVALID_MESSAGE, f"JSON illisible : {str(e)[:150]}", None, _excerpt(raw)
+        ) from None
     if not isinstance(obj, dict):
-        raise InvalidMessage(INVALID_MESSAGE,
-                             f"le message n'est pas un objet JSON ({type(obj).__name__})",
-                             None, _excerpt(raw))
+        raise InvalidMessage(
+            INVALID_MESSAGE,
+            f"le message n'est pas un objet JSON ({type(obj).__name__})",
+            None,
+            _excerpt(raw),
+        )
     did = obj.get("distributionID") if isinstance(obj.get("distributionID"), str) else None
     kind = obj.get("distributionKind") if isinstance(obj.get("distributionKind"), str) else None
     source: dict[str, Any] = obj if len(raw) <= 20_000 else _excerpt(raw)
 
     marking = obj.get("distributionStatus")
-    exercise_mark = {"Exercise": True, "Actual": False}.get(marking) \
-        if isinstance(marking, str) else None
+    exercise_mark = (
+        {"Exercise": True, "Actual": False}.get(marking) if isinstance(marking, str) else None
+    )
 
     def refuse(code: tuple[int, str], cause: str) -> InvalidMessage:
-        return InvalidMessage(code, cause, did, source, kind, exercise_mark)
+        return InvalidMessage(code, cause, did, source, kind=kind, exercise=exercise_mark)
 
     if _long_string(obj):
         source = _excerpt(raw)
@@ -585,7 +716,8 @@ def parse(raw: str | bytes, *, now: datetime, peer_id: str | None = None,
     reasons = schema_errors(obj)
     if reasons:
         raise refuse(INVALID_MESSAGE, "non conforme au profil : " + " ; ".join(reasons)[:900])
-    assert did is not None and kind is not None  # required by the schema
+    assert did is not None
+    assert kind is not None
     sender = obj["senderID"]
     if peer_id is not None and sender != peer_id:
         raise refuse(SENDER_MISMATCH, f"émetteur inattendu : {sender} (attendu : {peer_id})")
@@ -603,11 +735,13 @@ def parse(raw: str | bytes, *, now: datetime, peer_id: str | None = None,
         raise refuse(SENDER_MISMATCH, "émetteur RC-DE différent de senderID")
     keys = [k for k in _PAYLOAD_SCHEMAS if k in inner]
     if len(keys) != 1:
-        raise refuse(INSUFFICIENT_DATA, "contenu non pris en charge (emsi, reference ou error "
-                                        "attendu)")
+        raise refuse(
+            INSUFFICIENT_DATA, "contenu non pris en charge (emsi, reference ou error attendu)"
+        )
     key = keys[0]
-    expected = {"reference": ("Ack",), "error": ("Error",),
-                "emsi": ("Report", "Update", "Cancel")}[key]
+    expected = {"reference": ("Ack",), "error": ("Error",), "emsi": ("Report", "Update", "Cancel")}[
+        key
+    ]
     if kind not in expected:
         raise refuse(INVALID_MESSAGE, f"un message {kind} ne peut pas porter « {key} »")
     try:
@@ -627,8 +761,12 @@ def parse(raw: str | bytes, *, now: datetime, peer_id: str | None = None,
         if inner["emsi"]["CONTEXT"]["ID"] != did:
             raise refuse(INVALID_MESSAGE, "CONTEXT.ID différent de distributionID")
     if exercise is not None and (status == "Exercise") != exercise:
-        raise refuse(INVALID_MESSAGE, "message d'exercice reçu sur un lien réel" if not exercise
-                     else "message réel reçu sur un lien d'exercice")
+        raise refuse(
+            INVALID_MESSAGE,
+            "message d'exercice reçu sur un lien réel"
+            if not exercise
+            else "message réel reçu sur un lien d'exercice",
+        )
     return Message(did, sender, kind, status, sent_at, expires_at, key, inner[key], obj)
 
 
@@ -681,11 +819,16 @@ def summarize(emsi: Mapping[str, Any]) -> EmsiSummary:
             lon, lat = c.get("LONG"), c.get("LAT")
         address = address or next(iter(pos.get("ADDRESS", ())), "")
     return EmsiSummary(
-        event_id=str(ev["ID"]), event_name=str(ev.get("NAME", "")), template=template,
-        text=str(ctx.get("FREETEXT") or ev.get("FREETEXT") or ""), answer=answer,
+        event_id=str(ev["ID"]),
+        event_name=str(ev.get("NAME", "")),
+        template=template,
+        text=str(ctx.get("FREETEXT") or ev.get("FREETEXT") or ""),
+        answer=answer,
         links=tuple(str(link["ID"]) for link in ctx.get("LINK", ())),
         category=next(iter(ev.get("ETYPE", {}).get("CATEGORY", ())), ""),
-        address=address, lon=lon, lat=lat,
+        address=address,
+        lon=lon,
+        lat=lat,
     )
 
 

@@ -104,15 +104,24 @@ def check_config(config: LinkConfig) -> None:
         if not is_loopback(parts.hostname):
             raise LinkConfigError(
                 f"Adresse refusée : {config.url}. Une adresse ws:// (sans chiffrement) n'est "
-                "admise qu'en boucle locale ; la PP se joint en wss:// avec certificats.")
+                "admise qu'en boucle locale ; la PP se joint en wss:// avec certificats."
+            )
         return
     if parts.scheme != "wss":
         raise LinkConfigError(f"Adresse du lien PP invalide : {config.url} (ws:// ou wss://).")
-    missing = [name for name, value in (("--ca", config.cafile), ("--cert", config.certfile),
-                                        ("--key", config.keyfile)) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("--ca", config.cafile),
+            ("--cert", config.certfile),
+            ("--key", config.keyfile),
+        )
+        if not value
+    ]
     if missing:
-        raise LinkConfigError("Le lien wss:// exige le TLS mutuel : " + ", ".join(missing)
-                              + " manquant(s).")
+        raise LinkConfigError(
+            "Le lien wss:// exige le TLS mutuel : " + ", ".join(missing) + " manquant(s)."
+        )
 
 
 def client_ssl_context(config: LinkConfig) -> ssl.SSLContext | None:
@@ -128,8 +137,9 @@ def client_ssl_context(config: LinkConfig) -> ssl.SSLContext | None:
 def backoff(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
     """Capped exponential backoff with full jitter in [d/2, d]: a room of consoles restarting
     together does not hammer the PP in step."""
-    delay = min(cap, base * (2 ** min(attempt, 30)))
-    return delay * (0.5 + 0.5 * (rng or random).random())
+    delay = min(cap, base * float(2 ** min(attempt, 30)))
+    jitter: float = (rng or random.Random()).random()
+    return delay * (0.5 + 0.5 * jitter)
 
 
 @dataclass(slots=True)
@@ -150,8 +160,15 @@ class _Held:
 class Endpoint:
     """Protocol logic of one side of the link; subclasses say where messages are kept."""
 
-    def __init__(self, identity: Identity, clock: Clock, *, exercise: bool,
-                 ack_timeout: float = 10.0, hold_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        identity: Identity,
+        clock: Clock,
+        *,
+        exercise: bool,
+        ack_timeout: float = 10.0,
+        hold_timeout: float = 30.0,
+    ) -> None:
         self.identity = identity
         self.clock = clock
         self.exercise = exercise
@@ -234,9 +251,13 @@ class Endpoint:
                 if last is not None and now - last < self.ack_timeout:
                     continue
                 if item.exercise != self.exercise:
-                    self.mark_error(item.distribution_id, 0,
-                                    "message d'exercice refusé sur un lien réel" if item.exercise
-                                    else "message réel refusé sur un lien d'exercice")
+                    self.mark_error(
+                        item.distribution_id,
+                        0,
+                        "message d'exercice refusé sur un lien réel"
+                        if item.exercise
+                        else "message réel refusé sur un lien d'exercice",
+                    )
                     continue
                 await self.send_text(item.text)
                 self._last_sent[item.distribution_id] = now
@@ -264,8 +285,11 @@ class Endpoint:
                 del self._held[pred]
                 for h in items:
                     self._held_ids.discard(h.message.distribution_id)
-                    log.warning("lien PP : %s appliqué sans son prédécesseur %s",
-                                h.message.distribution_id, pred)
+                    log.warning(
+                        "lien PP : %s appliqué sans son prédécesseur %s",
+                        h.message.distribution_id,
+                        pred,
+                    )
                 await self._apply([(h.message, h.summary) for h in items])
 
     # -- receiving ---------------------------------------------------------------------------
@@ -277,8 +301,9 @@ class Endpoint:
         """Parse one frame; answer it if invalid, take acks and errors; return EMSI messages."""
         self.frames_in += 1
         try:
-            msg = edxl.parse(frame, now=self.clock.now(), peer_id=self.identity.peer_id,
-                             exercise=self.exercise)
+            msg = edxl.parse(
+                frame, now=self.clock.now(), peer_id=self.identity.peer_id, exercise=self.exercise
+            )
         except InvalidMessage as err:
             self.on_invalid(err)
             if err.kind == "Error":
@@ -296,8 +321,11 @@ class Endpoint:
             return None
         if msg.payload_key == "error":
             body = msg.payload
-            self.mark_error(str(body["referencedDistributionID"]),
-                            int(body["errorCode"]["statusCode"]), str(body["errorCause"]))
+            self.mark_error(
+                str(body["referencedDistributionID"]),
+                int(body["errorCode"]["statusCode"]),
+                str(body["errorCause"]),
+            )
             return None
         return msg
 
@@ -325,9 +353,17 @@ class Endpoint:
                 continue
             summary = summarize(msg.payload)
             prefix = msg.sender_id + "_"
-            missing = next((link for link in summary.links
-                            if link.startswith(prefix) and link != did and link not in pending
-                            and self.acks_for(link) is None), None)
+            missing = next(
+                (
+                    link
+                    for link in summary.links
+                    if link.startswith(prefix)
+                    and link != did
+                    and link not in pending
+                    and self.acks_for(link) is None
+                ),
+                None,
+            )
             if missing is not None:  # its predecessor on the event has not arrived yet
                 self._held.setdefault(missing, []).append(_Held(msg, summary, loop.time()))
                 self._held_ids.add(did)
@@ -398,8 +434,7 @@ class Endpoint:
             for task in (pump, read):
                 task.cancel()
             for task in (pump, read):
-                with contextlib.suppress(asyncio.CancelledError, ConnectionClosed,
-                                         ConnectionError):
+                with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, ConnectionError):
                     await task
             if self.ws is ws:
                 self.ws = None
@@ -410,8 +445,13 @@ class RoomEndpoint(Endpoint):
     another one, the gateway)."""
 
     def __init__(self, room: Room, config: LinkConfig) -> None:
-        super().__init__(config.identity, room.clock, exercise=config.exercise,
-                         ack_timeout=config.ack_timeout, hold_timeout=config.hold_timeout)
+        super().__init__(
+            config.identity,
+            room.clock,
+            exercise=config.exercise,
+            ack_timeout=config.ack_timeout,
+            hold_timeout=config.hold_timeout,
+        )
         self.room = room
         self._out: dict[str, OutItem] = {}
         self._consulted: list[str] = []
@@ -465,8 +505,7 @@ class RoomEndpoint(Endpoint):
             if e.kind == fm.VALIDATED:
                 m = fm.by_distribution_id(st, did)
                 if m is not None and m.awaiting_ack and m.expires_at is not None:
-                    self._out[did] = OutItem(did, dumps(dict(m.message)), m.expires_at,
-                                             m.exercise)
+                    self._out[did] = OutItem(did, dumps(dict(m.message)), m.expires_at, m.exercise)
                     self.wake()
             elif e.kind in (fm.ACK_RECEIVED, fm.ERROR, fm.EXPIRED):
                 m = fm.by_distribution_id(st, did)
@@ -484,8 +523,12 @@ class RoomEndpoint(Endpoint):
         m = fm.by_distribution_id(self.room.state, did)
         if m is None:
             return {"distribution_id": did}
-        return {"distribution_id": did, "draft_id": m.key, "event_id": m.event_id,
-                "template": m.template}
+        return {
+            "distribution_id": did,
+            "draft_id": m.key,
+            "event_id": m.event_id,
+            "template": m.template,
+        }
 
     def pending_out(self) -> Iterable[OutItem]:
         return self._out.values()
@@ -508,16 +551,23 @@ class RoomEndpoint(Endpoint):
             self._record(fm.ACK_RECEIVED, {**self._ids(did), "step": step, "refused": True}, "pp")
         elif want > max(rank[m.state], self._batch_rank.get(did, 0)):
             self._batch_rank[did] = want
-            self._later(Draft(fm.ACK_RECEIVED, {**self._ids(did), "step": step,
-                                                "refused": False}, "pp", SYSTEM))
+            self._later(
+                Draft(
+                    fm.ACK_RECEIVED,
+                    {**self._ids(did), "step": step, "refused": False},
+                    "pp",
+                    SYSTEM,
+                )
+            )
 
     def mark_error(self, did: str, code: int, cause: str) -> None:
         m = fm.by_distribution_id(self.room.state, did)
         if m is None or m.direction != "out" or m.state == "erreur":
             log.warning("lien PP : erreur reçue sur %s : %s %s", did, code, cause)
             return
-        self._record(fm.ERROR, {**self._ids(did), "code": code, "cause": cause},
-                     "pp" if code else "systeme")
+        self._record(
+            fm.ERROR, {**self._ids(did), "code": code, "cause": cause}, "pp" if code else "systeme"
+        )
 
     def mark_expired(self, did: str) -> None:
         m = fm.by_distribution_id(self.room.state, did)
@@ -542,23 +592,41 @@ class RoomEndpoint(Endpoint):
     @staticmethod
     def _received(msg: Message, summary: EmsiSummary) -> dict[str, Any]:
         return {
-            "distribution_id": msg.distribution_id, "event_id": summary.event_id,
-            "event_name": summary.event_name, "template": summary.template,
-            "answer": summary.answer, "text": summary.text, "links": list(summary.links),
-            "sender": msg.sender_id, "exercise": msg.exercise, "kind": msg.kind,
-            "expires_at": to_iso(msg.expires_at), "message": dict(msg.raw),
+            "distribution_id": msg.distribution_id,
+            "event_id": summary.event_id,
+            "event_name": summary.event_name,
+            "template": summary.template,
+            "answer": summary.answer,
+            "text": summary.text,
+            "links": list(summary.links),
+            "sender": msg.sender_id,
+            "exercise": msg.exercise,
+            "kind": msg.kind,
+            "expires_at": to_iso(msg.expires_at),
+            "message": dict(msg.raw),
         }
 
     def store_many(self, batch: list[tuple[Message, EmsiSummary]]) -> None:
         self.flush()
-        self.room.record_all([Draft(fm.RECEIVED, self._received(msg, summary), "pp", SYSTEM)
-                              for msg, summary in batch])
+        self.room.record_all(
+            [
+                Draft(fm.RECEIVED, self._received(msg, summary), "pp", SYSTEM)
+                for msg, summary in batch
+            ]
+        )
 
     def ack_sent(self, did: str, step: str) -> None:
         m = fm.by_distribution_id(self.room.state, did)
         if m is not None and m.direction == "in" and step not in m.acks_sent:
-            self._record(fm.ACK_SENT, {"distribution_id": did, "step": step,
-                                       "event_id": m.event_id, "template": m.template})
+            self._record(
+                fm.ACK_SENT,
+                {
+                    "distribution_id": did,
+                    "step": step,
+                    "event_id": m.event_id,
+                    "template": m.template,
+                },
+            )
         if step == "CONSULTE" and did in self._consulted:
             self._consulted.remove(did)
 
@@ -573,8 +641,9 @@ class PPLink:
     """The client: connects, reconnects with capped exponential backoff and jitter, and stops
     (showing why) on a certificate or profile-version error."""
 
-    def __init__(self, room: Room, config: LinkConfig,
-                 listener: LinkListener | None = None) -> None:
+    def __init__(
+        self, room: Room, config: LinkConfig, listener: LinkListener | None = None
+    ) -> None:
         check_config(config)
         self.config = config
         self.endpoint = RoomEndpoint(room, config)
@@ -625,10 +694,14 @@ class PPLink:
             started = time.monotonic()
             try:
                 async with connect(
-                    cfg.url, subprotocols=[websockets.Subprotocol(SUBPROTOCOL)],
-                    ssl=client_ssl_context(cfg), open_timeout=cfg.open_timeout,
-                    ping_interval=cfg.ping_interval, ping_timeout=cfg.ping_timeout,
-                    max_size=cfg.max_size, close_timeout=cfg.close_timeout,
+                    cfg.url,
+                    subprotocols=[websockets.Subprotocol(SUBPROTOCOL)],
+                    ssl=client_ssl_context(cfg),
+                    open_timeout=cfg.open_timeout,
+                    ping_interval=cfg.ping_interval,
+                    ping_timeout=cfg.ping_timeout,
+                    max_size=cfg.max_size,
+                    close_timeout=cfg.close_timeout,
                 ) as ws:
                     self._check_subprotocol(ws)
                     self.connections += 1
@@ -664,8 +737,10 @@ class PPLink:
                 # handshake and the alert never reaches asyncio: three in a row is a refusal.
                 silent_closes += 1
                 if self.config.url.startswith("wss") and silent_closes >= 3:
-                    self.fatal = ("certificat client refusé par la PP (connexion fermée dès la "
-                                  "négociation TLS, trois fois de suite)")
+                    self.fatal = (
+                        "certificat client refusé par la PP (connexion fermée dès la "
+                        "négociation TLS, trois fois de suite)"
+                    )
                     self._set("error", f"Lien PP arrêté : {self.fatal}")
                     return
                 reason = f"pas de réponse HTTP ({e})"
@@ -686,4 +761,5 @@ class PPLink:
         if ws.subprotocol != SUBPROTOCOL:
             raise FatalLinkError(
                 f"la PP ne parle pas la version {edxl.PROFILE_VERSION} du profil "
-                f"(sous-protocole reçu : {ws.subprotocol or 'aucun'})")
+                f"(sous-protocole reçu : {ws.subprotocol or 'aucun'})"
+            )

@@ -17,27 +17,48 @@ from typing import Any
 
 from scop.models.entries import Draft
 from scop.models.fold_messages import DRAFTED
+from scop.protocols.edxl import EventInfo
 from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink
 from scop.protocols.pp_sim import PPSimulator, Script, Step
-from scop.protocols.edxl import EventInfo
 
 log = logging.getLogger(__name__)
 
 # The link's states, as MainWindow.set_link_state names them.
 STATUS_BAR_STATES = {"ok": "ok", "warning": "degraded", "error": "down"}
 
-DEMO_SCRIPT = Script(steps=(
-    Step(at=20, send="demande_point_de_situation", event_id="EV-0001",
-         event=EventInfo("EV-0001", "FIR", "Feu d'appartement, fumées au 3e étage"),
-         text="Merci d'un point de situation sur le relogement des occupants"),
-    Step(at=45, send="activation_cump",
-         event=EventInfo("EV-0001", "FIR", "Feu d'appartement, fumées au 3e étage"),
-         text="CUMP 75 activée, arrivée estimée 30 min, coordination avec l'UMIP"),
-    Step(at=90, send="alerte",
-         event=EventInfo("PP-2611-0042", "EXP/GAS", "Fuite de gaz, périmètre de sécurité",
-                         3, "en_cours", "18 Rue de la Roquette, 75011 Paris", 2.3731, 48.8546),
-         text="Évacuation de deux immeubles, accueil des riverains à organiser"),
-), answer_delay=8.0)
+DEMO_SCRIPT = Script(
+    steps=(
+        Step(
+            at=20,
+            send="demande_point_de_situation",
+            event_id="EV-0001",
+            event=EventInfo("EV-0001", "FIR", "Feu d'appartement, fumées au 3e étage"),
+            text="Merci d'un point de situation sur le relogement des occupants",
+        ),
+        Step(
+            at=45,
+            send="activation_cump",
+            event=EventInfo("EV-0001", "FIR", "Feu d'appartement, fumées au 3e étage"),
+            text="CUMP 75 activée, arrivée estimée 30 min, coordination avec l'UMIP",
+        ),
+        Step(
+            at=90,
+            send="alerte",
+            event=EventInfo(
+                "PP-2611-0042",
+                "EXP/GAS",
+                "Fuite de gaz, périmètre de sécurité",
+                3,
+                "en_cours",
+                "18 Rue de la Roquette, 75011 Paris",
+                2.3731,
+                48.8546,
+            ),
+            text="Évacuation de deux immeubles, accueil des riverains à organiser",
+        ),
+    ),
+    answer_delay=8.0,
+)
 
 
 def start_pp_services(ctx: Any, window: Any, args: Any) -> list[asyncio.Task[Any]]:
@@ -52,14 +73,18 @@ def start_pp_services(ctx: Any, window: Any, args: Any) -> list[asyncio.Task[Any
     if not demo and not url:
         return []  # held by the room's gateway
     show: Callable[[str, str], None] = lambda state, text: window.set_link_state(  # noqa: E731
-        "pp", text, STATUS_BAR_STATES.get(state, "off"))
+        "pp", text, STATUS_BAR_STATES.get(state, "off")
+    )
     loop = asyncio.get_event_loop()
     if demo:
         return [loop.create_task(_demo(ctx, show))]
-    config = LinkConfig(url or "", exercise=room.mode == "exercise",
-                        cafile=os.environ.get("SCOP_PP_CA"),
-                        certfile=os.environ.get("SCOP_PP_CERT"),
-                        keyfile=os.environ.get("SCOP_PP_KEY"))
+    config = LinkConfig(
+        url or "",
+        exercise=room.mode == "exercise",
+        cafile=os.environ.get("SCOP_PP_CA"),
+        certfile=os.environ.get("SCOP_PP_CERT"),
+        keyfile=os.environ.get("SCOP_PP_KEY"),
+    )
     try:
         link = PPLink(room, config, listener=show)
     except LinkConfigError as e:
@@ -86,13 +111,32 @@ def demo_pp_drafts() -> list[Draft]:
     """A thread already under way in the demo room: the chief's alert to the PP on the fire and
     a UMIP request drafted by the fiche réflexe, waiting for validation."""
     return [
-        Draft(DRAFTED, {"draft_id": "PP-DEMO-0001", "event_id": "EV-0001", "template": "alerte",
-                        "fields": {"texte": "Feu d'appartement au 3e étage, BSPP sur place, "
-                                            "deux familles évacuées", "evacues": 9},
-                        "origin": None}),
-        Draft(DRAFTED, {"draft_id": "PP-DEMO-0002", "event_id": "EV-0001",
-                        "template": "demande_umip",
-                        "fields": {"texte": "Soutien psychologique des familles évacuées",
-                                   "quantite": 1, "lieu": "Mairie du 11e"},
-                        "origin": None}),
+        Draft(
+            DRAFTED,
+            {
+                "draft_id": "PP-DEMO-0001",
+                "event_id": "EV-0001",
+                "template": "alerte",
+                "fields": {
+                    "texte": "Feu d'appartement au 3e étage, BSPP sur place, "
+                    "deux familles évacuées",
+                    "evacues": 9,
+                },
+                "origin": None,
+            },
+        ),
+        Draft(
+            DRAFTED,
+            {
+                "draft_id": "PP-DEMO-0002",
+                "event_id": "EV-0001",
+                "template": "demande_umip",
+                "fields": {
+                    "texte": "Soutien psychologique des familles évacuées",
+                    "quantite": 1,
+                    "lieu": "Mairie du 11e",
+                },
+                "origin": None,
+            },
+        ),
     ]

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import ssl
 from collections.abc import Iterable, Mapping
@@ -132,33 +131,63 @@ def parse_script(data: Any, where: str = "script") -> Script:
         if "event" in raw:
             ev = raw["event"]
             if not isinstance(ev, dict) or "id" not in ev or set(ev) - _EVENT_KEYS:
-                raise ScriptError(f"{at} : event : id obligatoire, clés admises "
-                                  f"{', '.join(sorted(_EVENT_KEYS))}")
-            event = EventInfo(str(ev["id"]), str(ev.get("category", "PSW")),
-                              str(ev.get("title", ev["id"])), int(ev.get("gravity", 2)),
-                              "en_cours", str(ev.get("address", "")), ev.get("lon"),
-                              ev.get("lat"), str(ev.get("description", "")))
+                raise ScriptError(
+                    f"{at} : event : id obligatoire, clés admises {', '.join(sorted(_EVENT_KEYS))}"
+                )
+            event = EventInfo(
+                str(ev["id"]),
+                str(ev.get("category", "PSW")),
+                str(ev.get("title", ev["id"])),
+                int(ev.get("gravity", 2)),
+                "en_cours",
+                str(ev.get("address", "")),
+                ev.get("lon"),
+                ev.get("lat"),
+                str(ev.get("description", "")),
+            )
         if "send" in raw and event is None and "event_id" not in raw:
-            raise ScriptError(f"{at} : un message de la PP porte sur un « event » ou un "
-                              "« event_id »")
+            raise ScriptError(
+                f"{at} : un message de la PP porte sur un « event » ou un « event_id »"
+            )
         try:
-            steps.append(Step(float(raw.get("at", 0)), raw.get("send"), raw.get("fault"), event,
-                              raw.get("event_id"), str(raw.get("text", "")),
-                              float(raw.get("seconds", 0)), int(raw.get("count", 1))))
+            steps.append(
+                Step(
+                    float(raw.get("at", 0)),
+                    raw.get("send"),
+                    raw.get("fault"),
+                    event,
+                    raw.get("event_id"),
+                    str(raw.get("text", "")),
+                    float(raw.get("seconds", 0)),
+                    int(raw.get("count", 1)),
+                )
+            )
         except (TypeError, ValueError) as e:
             raise ScriptError(f"{at} : {e}") from None
-    return Script(tuple(sorted(steps, key=lambda s: s.at)), data.get("exercise"),
-                  data.get("answer_delay"), answers)
+    return Script(
+        tuple(sorted(steps, key=lambda s: s.at)),
+        data.get("exercise"),
+        data.get("answer_delay"),
+        answers,
+    )
 
 
 class SimEndpoint(Endpoint):
     """The PP's side, in memory; what it saw is kept for the tests to check."""
 
-    def __init__(self, identity: Identity, clock: Clock, *, exercise: bool,
-                 ack_timeout: float, answer_delay: float,
-                 answers: Mapping[str, str]) -> None:
-        super().__init__(identity, clock, exercise=exercise, ack_timeout=ack_timeout,
-                         hold_timeout=30.0)
+    def __init__(
+        self,
+        identity: Identity,
+        clock: Clock,
+        *,
+        exercise: bool,
+        ack_timeout: float,
+        answer_delay: float,
+        answers: Mapping[str, str],
+    ) -> None:
+        super().__init__(
+            identity, clock, exercise=exercise, ack_timeout=ack_timeout, hold_timeout=30.0
+        )
         self.outbox: dict[str, OutItem] = {}
         self.acks: dict[str, list[str]] = {}
         self.errors: list[Mapping[str, Any]] = []
@@ -224,8 +253,10 @@ class SimEndpoint(Endpoint):
         self.applied_by_event.setdefault(summary.event_id, []).append(msg.distribution_id)
 
     def integrate(self, msg: Message, summary: EmsiSummary) -> None:
-        if summary.template.startswith("demande_") and summary.template != \
-                "demande_point_de_situation":
+        if (
+            summary.template.startswith("demande_")
+            and summary.template != "demande_point_de_situation"
+        ):
             answer = self.answers.get(summary.template, self.answers.get("default", "ACCEPTE"))
             self._spawn(self._answer(msg, summary, answer))
 
@@ -234,24 +265,48 @@ class SimEndpoint(Endpoint):
 
     async def _answer(self, msg: Message, summary: EmsiSummary, answer: str) -> None:
         await asyncio.sleep(self.answer_delay)
-        event = EventInfo(summary.event_id, summary.category or "PSW",
-                          summary.event_name or summary.event_id, 2, "en_cours",
-                          summary.address, summary.lon, summary.lat)
+        event = EventInfo(
+            summary.event_id,
+            summary.category or "PSW",
+            summary.event_name or summary.event_id,
+            2,
+            "en_cours",
+            summary.address,
+            summary.lon,
+            summary.lat,
+        )
         label = edxl.INCOMING_LABELS.get(summary.template, summary.template)
-        text = {"ACCEPTE": f"{label} : accordée", "REFUS": f"{label} : refusée, moyens indisponibles",
-                "PARTIELLE": f"{label} : accordée partiellement"}[answer]
-        self.queue("reponse", event, text=text, answer=answer,
-                   request_id=msg.distribution_id)
+        text = {
+            "ACCEPTE": f"{label} : accordée",
+            "REFUS": f"{label} : refusée, moyens indisponibles",
+            "PARTIELLE": f"{label} : accordée partiellement",
+        }[answer]
+        self.queue("reponse", event, text=text, answer=answer, request_id=msg.distribution_id)
 
-    def queue(self, kind_name: str, event: EventInfo, *, text: str = "",
-              answer: str | None = None, request_id: str | None = None,
-              ttl: timedelta = edxl.DEFAULT_TTL) -> str:
+    def queue(
+        self,
+        kind_name: str,
+        event: EventInfo,
+        *,
+        text: str = "",
+        answer: str | None = None,
+        request_id: str | None = None,
+        ttl: timedelta = edxl.DEFAULT_TTL,
+    ) -> str:
         """Put one of the PP's messages in the outbox (sent at once when connected)."""
         now = self.clock.now()
-        msg = build_pp_emsi(kind_name, event, identity=self.identity, now=now,
-                            exercise=self.exercise, text=text, answer=answer,
-                            request_id=request_id,
-                            previous_id=self.last_by_event.get(event.id), ttl=ttl)
+        msg = build_pp_emsi(
+            kind_name,
+            event,
+            identity=self.identity,
+            now=now,
+            exercise=self.exercise,
+            text=text,
+            answer=answer,
+            request_id=request_id,
+            previous_id=self.last_by_event.get(event.id),
+            ttl=ttl,
+        )
         did = str(msg["distributionID"])
         self.last_by_event[event.id] = did
         self.outbox[did] = OutItem(did, dumps(msg), now + ttl, self.exercise)
@@ -260,14 +315,28 @@ class SimEndpoint(Endpoint):
 
 
 class PPSimulator:
-    def __init__(self, *, identity: Identity = DEFAULT_IDENTITY, clock: Clock | None = None,
-                 exercise: bool = False, ack_timeout: float = 5.0, answer_delay: float = 3.0,
-                 answers: Mapping[str, str] | None = None, max_size: int = 1 << 20,
-                 ssl_context: ssl.SSLContext | None = None, ping_interval: float = 3.0,
-                 ping_timeout: float = 6.0) -> None:
-        self.endpoint = SimEndpoint(identity, clock or SystemClock(), exercise=exercise,
-                                    ack_timeout=ack_timeout, answer_delay=answer_delay,
-                                    answers=answers or {"default": "ACCEPTE"})
+    def __init__(
+        self,
+        *,
+        identity: Identity = DEFAULT_IDENTITY,
+        clock: Clock | None = None,
+        exercise: bool = False,
+        ack_timeout: float = 5.0,
+        answer_delay: float = 3.0,
+        answers: Mapping[str, str] | None = None,
+        max_size: int = 1 << 20,
+        ssl_context: ssl.SSLContext | None = None,
+        ping_interval: float = 3.0,
+        ping_timeout: float = 6.0,
+    ) -> None:
+        self.endpoint = SimEndpoint(
+            identity,
+            clock or SystemClock(),
+            exercise=exercise,
+            ack_timeout=ack_timeout,
+            answer_delay=answer_delay,
+            answers=answers or {"default": "ACCEPTE"},
+        )
         self.max_size = max_size
         self.ssl_context = ssl_context
         self.ping_interval = ping_interval
@@ -285,9 +354,16 @@ class PPSimulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         self.server = await serve(
-            self._handler, host, port, subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
-            process_request=self._check_version, ssl=self.ssl_context, max_size=self.max_size,
-            ping_interval=self.ping_interval, ping_timeout=self.ping_timeout, close_timeout=2,
+            self._handler,
+            host,
+            port,
+            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+            process_request=self._check_version,
+            ssl=self.ssl_context,
+            max_size=self.max_size,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+            close_timeout=2,
         )
         self.port = int(next(iter(self.server.sockets)).getsockname()[1])
         return self.port
@@ -300,15 +376,19 @@ class PPSimulator:
             await self.server.wait_closed()
 
     def _check_version(self, connection: ServerConnection, request: Request) -> Response | None:
-        offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
-                   if p.strip()]
+        offered = [
+            p.strip()
+            for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
+            if p.strip()
+        ]
         if SUBPROTOCOL in offered:
             return None
         self.refused_versions.append(", ".join(offered) or "aucune")
         return connection.respond(
             HTTPStatus.UPGRADE_REQUIRED,
             f"Version du profil non prise en charge : {', '.join(offered) or 'aucune'} "
-            f"(attendue : {SUBPROTOCOL})\n")
+            f"(attendue : {SUBPROTOCOL})\n",
+        )
 
     async def _handler(self, ws: ServerConnection) -> None:
         old = self.endpoint.ws
@@ -337,18 +417,26 @@ class PPSimulator:
             ws.transport.abort()
 
     async def send_raw(self, text: str | bytes) -> None:
-        await self.endpoint.send_text(text) if isinstance(text, str) else \
-            await self.endpoint.ws.send(text)
+        await self.endpoint.send_text(text) if isinstance(
+            text, str
+        ) else await self.endpoint.ws.send(text)
 
     async def send_malformed(self, count: int = 1) -> None:
         for i in range(count):
-            await self.endpoint.send_text('{"distributionID": "fr.police.pp_x' + str(i)
-                                          + '", "content": [')
+            await self.endpoint.send_text(
+                '{"distributionID": "fr.police.pp_x' + str(i) + '", "content": ['
+            )
 
     async def send_expired(self, event: EventInfo) -> None:
         past = self.endpoint.clock.now() - timedelta(hours=2)
-        msg = build_pp_emsi("point_de_situation", event, identity=self.endpoint.identity,
-                            now=past, exercise=self.endpoint.exercise, text="message périmé")
+        msg = build_pp_emsi(
+            "point_de_situation",
+            event,
+            identity=self.endpoint.identity,
+            now=past,
+            exercise=self.endpoint.exercise,
+            text="message périmé",
+        )
         await self.endpoint.send_text(dumps(msg))
 
     async def send_oversize(self) -> None:
@@ -398,5 +486,3 @@ def server_ssl_context(certfile: str, keyfile: str, client_ca: str) -> ssl.SSLCo
     ctx.load_verify_locations(client_ca)
     ctx.verify_mode = ssl.CERT_REQUIRED
     return ctx
-
-

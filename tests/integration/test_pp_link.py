@@ -35,6 +35,7 @@ from scop.protocols.edxl import PROFILE_VERSION, SUBPROTOCOL, EventInfo, Identit
 from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink
 from scop.protocols.pp_sim import PPSimulator, server_ssl_context
 from scop.room import Room, open_room
+
 CHIEF = Operator("Cdt. Test", "chief")
 
 
@@ -44,10 +45,18 @@ def make_room(path: Path, mode: str = "live", events: int = 3) -> Room:
     room = open_room(store, clock, CHIEF, mode=mode, label="Salle de test PP")
     room.record_all([])
     for i in range(events):
-        room.record(k.EVENT_CREATED, {
-            "id": f"EV-{i:04d}", "category": "FIR", "title": f"Feu n° {i}", "gravity": 3,
-            "address": f"{i + 1} Rue Oberkampf, 75011 Paris", "lon": 2.37, "lat": 48.86,
-        })
+        room.record(
+            k.EVENT_CREATED,
+            {
+                "id": f"EV-{i:04d}",
+                "category": "FIR",
+                "title": f"Feu n° {i}",
+                "gravity": 3,
+                "address": f"{i + 1} Rue Oberkampf, 75011 Paris",
+                "lon": 2.37,
+                "lat": 48.86,
+            },
+        )
     return room
 
 
@@ -130,9 +139,13 @@ def _key() -> ec.EllipticCurvePrivateKey:
 
 
 def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 def _name(cn: str) -> x509.Name:
@@ -144,35 +157,60 @@ def make_pki(d: Path, label: str) -> Pki:
     d.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = _key()
-    ca = (x509.CertificateBuilder().subject_name(_name(f"AC {label}"))
-          .issuer_name(_name(f"AC {label}")).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(minutes=5))
-          .not_valid_after(now + dt.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False,
-                                       encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                         critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"AC {label}"))
+        .issuer_name(_name(f"AC {label}"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     (d / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
 
     def leaf(cn: str, usage: x509.ObjectIdentifier, san: bool) -> tuple[Path, Path]:
         key = _key()
-        b = (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(ca.subject)
-             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-             .not_valid_before(now - dt.timedelta(minutes=5))
-             .not_valid_after(now + dt.timedelta(days=1))
-             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-             .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                 ca_key.public_key()), critical=False))
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(_name(cn))
+            .issuer_name(ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                critical=False,
+            )
+        )
         if san:
-            b = b.add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-                critical=False)
+            b = b.add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                ),
+                critical=False,
+            )
         cert = b.sign(ca_key, hashes.SHA256())
         cp, kp = d / f"{cn}.pem", d / f"{cn}.key"
         cp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -188,7 +226,13 @@ def make_pki(d: Path, label: str) -> Pki:
 
 
 def _link(room: Room, url: str, **kw: object) -> PPLink:
-    cfg = dict(ack_timeout=1.0, backoff_base=0.02, backoff_cap=0.2, tick=0.2, open_timeout=3.0)
+    cfg = {
+        "ack_timeout": 1.0,
+        "backoff_base": 0.02,
+        "backoff_cap": 0.2,
+        "tick": 0.2,
+        "open_timeout": 3.0,
+    }
     cfg.update(kw)
     return PPLink(room, LinkConfig(url, **cfg))  # type: ignore[arg-type]
 
@@ -217,8 +261,11 @@ def test_request_for_means_answered_and_acknowledged(tmp_path: Path) -> None:
         link = _link(room, sim.url)
         task = asyncio.create_task(link.run())
         did = _send(room, "EV-0000", "demande_umip", texte="12 familles évacuées", quantite=2)
-        await wait_for(lambda: room.state.messages[room.state.message_ids[did]].answer
-                       is not None, 10, "réponse de la PP")
+        await wait_for(
+            lambda: room.state.messages[room.state.message_ids[did]].answer is not None,
+            10,
+            "réponse de la PP",
+        )
         m = fm.by_distribution_id(room.state, did)
         assert m is not None
         assert m.state == "integre"
@@ -228,10 +275,14 @@ def test_request_for_means_answered_and_acknowledged(tmp_path: Path) -> None:
         assert answer.state == "integre"
         assert sim.endpoint.acks[answer.key] == ["RECU", "INTEGRE"]
         outbox.consult(room, answer.key)
-        await wait_for(lambda: "CONSULTE" in sim.endpoint.acks.get(answer.key, []), 5,
-                       "CONSULTE à la PP")
-        await wait_for(lambda: "CONSULTE" in room.state.messages[answer.key].acks_sent, 5,
-                       "CONSULTE journalisé")
+        await wait_for(
+            lambda: "CONSULTE" in sim.endpoint.acks.get(answer.key, []), 5, "CONSULTE à la PP"
+        )
+        await wait_for(
+            lambda: "CONSULTE" in room.state.messages[answer.key].acks_sent,
+            5,
+            "CONSULTE journalisé",
+        )
         assert room.state.messages[answer.key].state == "consulte"
         kinds = [e.kind for e in room.store.iter_entries() if e.kind.startswith("pp.")]
         assert kinds.index(fm.VALIDATED) < kinds.index(fm.SENT)  # committed before sent
@@ -260,10 +311,19 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
 
         async def console_side() -> None:
             for start in range(0, n, 50):  # drafts as a fiche réflexe runner records them
-                drafts = [Draft(fm.DRAFTED, {
-                    "draft_id": f"D-{i}", "event_id": f"EV-{i % events:04d}",
-                    "template": "point_de_situation", "fields": {"texte": f"seq {i}"},
-                    "origin": None}) for i in range(start, start + 50)]
+                drafts = [
+                    Draft(
+                        fm.DRAFTED,
+                        {
+                            "draft_id": f"D-{i}",
+                            "event_id": f"EV-{i % events:04d}",
+                            "template": "point_de_situation",
+                            "fields": {"texte": f"seq {i}"},
+                            "origin": None,
+                        },
+                    )
+                    for i in range(start, start + 50)
+                ]
                 room.record_all(drafts)
                 for i in range(start, start + 50):
                     entry = outbox.validate_draft(room, f"D-{i}")
@@ -294,8 +354,11 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
             st = room.state
             outs = [st.messages[st.message_ids[d]] for d in sent]
             incoming = sum(1 for m in st.messages.values() if m.direction == "in")
-            return (all(m.state in ("recu", "integre") for m in outs) and incoming == n
-                    and not sim.endpoint.outbox)
+            return (
+                all(m.state in ("recu", "integre") for m in outs)
+                and incoming == n
+                and not sim.endpoint.outbox
+            )
 
         await wait_for(finished, 120, "tous les messages acquittés")
         assert proxy.cuts >= 50
@@ -325,11 +388,12 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
 
 
 def _seq(text: str) -> int:
-    return int(text.rsplit("seq ", 1)[1].split()[0])
+    return int(text.rsplit("seq ", 1)[1].split(maxsplit=1)[0])
 
 
-def _mutations(valid: dict[str, object], rng: random.Random, count: int,
-               now: datetime) -> list[tuple[str, str]]:
+def _mutations(
+    valid: dict[str, object], rng: random.Random, count: int, now: datetime
+) -> list[tuple[str, str]]:
     """(category, frame) pairs, every one invalid."""
     base = json.dumps(valid)
     ident = Identity("fr.police.pp", "fr.police.scop", "PP")
@@ -342,8 +406,20 @@ def _mutations(valid: dict[str, object], rng: random.Random, count: int,
     def inner(m: dict[str, object]) -> dict[str, object]:
         return m["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]  # type: ignore[index]
 
-    kinds = ["json", "type", "missing", "enum", "wrongtype", "huge", "zulu", "expired", "sender",
-             "exercise", "extra", "payload"]
+    kinds = [
+        "json",
+        "type",
+        "missing",
+        "enum",
+        "wrongtype",
+        "huge",
+        "zulu",
+        "expired",
+        "sender",
+        "exercise",
+        "extra",
+        "payload",
+    ]
     for i in range(count):
         kind = kinds[i % len(kinds)]
         if kind == "json":
@@ -354,8 +430,18 @@ def _mutations(valid: dict[str, object], rng: random.Random, count: int,
         else:
             m = fresh()
             if kind == "missing":
-                del m[rng.choice(["senderID", "dateTimeSent", "dateTimeExpires",
-                                  "distributionStatus", "descriptor", "content"])]
+                del m[
+                    rng.choice(
+                        [
+                            "senderID",
+                            "dateTimeSent",
+                            "dateTimeExpires",
+                            "distributionStatus",
+                            "descriptor",
+                            "content",
+                        ]
+                    )
+                ]
             elif kind == "enum":
                 m["distributionStatus"] = rng.choice(["actual", "Real", "", "EXERCISE"])
             elif kind == "wrongtype":
@@ -366,13 +452,17 @@ def _mutations(valid: dict[str, object], rng: random.Random, count: int,
             elif kind == "zulu":
                 m["dateTimeSent"] = "2026-11-23T08:00:00Z"
             elif kind == "expired":
-                m = build_pp_emsi("point_de_situation", ev, identity=ident,
-                                  now=now - timedelta(hours=3), exercise=False)
+                m = build_pp_emsi(
+                    "point_de_situation",
+                    ev,
+                    identity=ident,
+                    now=now - timedelta(hours=3),
+                    exercise=False,
+                )
             elif kind == "sender":
                 m["senderID"] = "fr.police.autre"
             elif kind == "exercise":
-                m = build_pp_emsi("point_de_situation", ev, identity=ident, now=now,
-                                  exercise=True)
+                m = build_pp_emsi("point_de_situation", ev, identity=ident, now=now, exercise=True)
             elif kind == "extra":
                 m["champInconnu"] = rng.random()
             elif kind == "payload":
@@ -394,29 +484,36 @@ def test_ten_thousand_malformed_inputs_get_errors_and_link_stays_up(tmp_path: Pa
         task = asyncio.create_task(link.run())
         await wait_for(lambda: link.connected, 5, "connexion")
         now = room.clock.now()
-        valid = build_pp_emsi("point_de_situation", EventInfo("PP-D", "FIR", "Feu"),
-                              identity=sim.endpoint.identity, now=now, exercise=False)
+        valid = build_pp_emsi(
+            "point_de_situation",
+            EventInfo("PP-D", "FIR", "Feu"),
+            identity=sim.endpoint.identity,
+            now=now,
+            exercise=False,
+        )
         frames = _mutations(valid, rng, 10_000, now)
         for i, (_kind, frame) in enumerate(frames):
             await sim.endpoint.send_text(frame)
             if i % 500 == 0:  # a duplicate of a valid message now and then
                 await sim.endpoint.send_text(json.dumps(valid))
                 # a peer, not a flood: keep the backlog short enough for keepalive pings
-                await wait_for(lambda: link.endpoint.frames_in >= i, 30, "lecture")
+                await wait_for(lambda n=i: link.endpoint.frames_in >= n, 30, "lecture")
+
         def errors_seen() -> int:
             # an error about an exercise-marked input is itself marked Exercise, and this live
             # simulator refuses it (without answering): it still arrived
-            return len(sim.endpoint.errors) + sum(1 for i in sim.endpoint.invalid
-                                                  if i.kind == "Error")
+            return len(sim.endpoint.errors) + sum(
+                1 for i in sim.endpoint.invalid if i.kind == "Error"
+            )
 
-        await wait_for(lambda: errors_seen() >= len(frames), 60,
-                       "une RS-ERROR par entrée invalide")
+        await wait_for(lambda: errors_seen() >= len(frames), 60, "une RS-ERROR par entrée invalide")
         await asyncio.sleep(0.3)
         assert link.endpoint.errors_sent == len(frames)
         assert errors_seen() == len(frames)
         codes = {e["code"] for e in sim.endpoint.errors}
         assert {300, 400, 200, 704} <= codes
-        assert sim.connections == 1 and link.connected  # the link stayed up
+        assert sim.connections == 1
+        assert link.connected
         received = _kinds(room, fm.RECEIVED)
         assert [e.payload["distribution_id"] for e in received] == [valid["distributionID"]]
         assert sim.endpoint.acks[str(valid["distributionID"])].count("RECU") == 20  # re-acked
@@ -456,12 +553,20 @@ def test_mutual_tls(tmp_path: Path) -> None:
 
     async def main() -> None:
         # the right CA and certificates: messages flow
-        sim = PPSimulator(ssl_context=server_ssl_context(
-            str(good.server_cert), str(good.server_key), str(good.ca)))
+        sim = PPSimulator(
+            ssl_context=server_ssl_context(
+                str(good.server_cert), str(good.server_key), str(good.ca)
+            )
+        )
         await sim.start()
         url = f"wss://127.0.0.1:{sim.port}"
-        link = _link(room, url, cafile=str(good.ca), certfile=str(good.client_cert),
-                     keyfile=str(good.client_key))
+        link = _link(
+            room,
+            url,
+            cafile=str(good.ca),
+            certfile=str(good.client_cert),
+            keyfile=str(good.client_key),
+        )
         task = asyncio.create_task(link.run())
         did = _send(room, "EV-0000", "alerte")
         await wait_for(lambda: did in sim.endpoint.inbox, 10, "message en TLS mutuel")
@@ -469,27 +574,46 @@ def test_mutual_tls(tmp_path: Path) -> None:
 
         # a client whose certificate the PP does not trust is refused, and stops retrying
         before = sim.connections
-        bad_client = _link(room, url, cafile=str(good.ca), certfile=str(rogue.client_cert),
-                           keyfile=str(rogue.client_key))
+        bad_client = _link(
+            room,
+            url,
+            cafile=str(good.ca),
+            certfile=str(rogue.client_cert),
+            keyfile=str(rogue.client_key),
+        )
         await asyncio.wait_for(bad_client.run(), 10)
-        assert bad_client.fatal and "certificat" in bad_client.fatal
+        assert bad_client.fatal
+        assert "certificat" in bad_client.fatal
         # a client with no certificate at all is refused by the server
         ctx = ssl.create_default_context(cafile=str(good.ca))
         with pytest.raises((ssl.SSLError, ConnectionError, InvalidHandshake, EOFError)):
-            async with ws_connect(url, ssl=ctx, subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
-                                  open_timeout=5) as ws:
+            async with ws_connect(
+                url,
+                ssl=ctx,
+                subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+                open_timeout=5,
+            ) as ws:
                 await ws.recv()
         assert sim.connections == before
         await sim.stop()
 
         # a server whose certificate is not signed by the PP's CA is refused: no retry loop
-        impostor = PPSimulator(ssl_context=server_ssl_context(
-            str(rogue.server_cert), str(rogue.server_key), str(good.ca)))
+        impostor = PPSimulator(
+            ssl_context=server_ssl_context(
+                str(rogue.server_cert), str(rogue.server_key), str(good.ca)
+            )
+        )
         await impostor.start()
-        link2 = _link(room, f"wss://127.0.0.1:{impostor.port}", cafile=str(good.ca),
-                      certfile=str(good.client_cert), keyfile=str(good.client_key))
+        link2 = _link(
+            room,
+            f"wss://127.0.0.1:{impostor.port}",
+            cafile=str(good.ca),
+            certfile=str(good.client_cert),
+            keyfile=str(good.client_key),
+        )
         await asyncio.wait_for(link2.run(), 10)
-        assert link2.fatal and "certificat" in link2.fatal
+        assert link2.fatal
+        assert "certificat" in link2.fatal
         assert link2.state[0] == "error"
         assert impostor.connections == 0
         await impostor.stop()
@@ -517,8 +641,8 @@ def test_profile_version_mismatch_is_refused_with_a_reason(tmp_path: Path) -> No
             async with ws_connect(sim.url, subprotocols=["scop-edxl-emsi.25.01.01"]):  # type: ignore[list-item]
                 pass
         assert info.value.response.status_code == 426
-        assert b"25.01.01" in info.value.response.body and SUBPROTOCOL.encode() in \
-            info.value.response.body
+        assert b"25.01.01" in info.value.response.body
+        assert SUBPROTOCOL.encode() in info.value.response.body
         await sim.stop()
 
         # a server that does not speak our version: the link stops and says why
@@ -529,7 +653,8 @@ def test_profile_version_mismatch_is_refused_with_a_reason(tmp_path: Path) -> No
         port = next(iter(server.sockets)).getsockname()[1]
         link = _link(room, f"ws://127.0.0.1:{port}")
         await asyncio.wait_for(link.run(), 10)
-        assert link.fatal and PROFILE_VERSION in link.fatal
+        assert link.fatal
+        assert PROFILE_VERSION in link.fatal
         server.close()
         await server.wait_closed()
 
@@ -545,8 +670,11 @@ def test_exercise_and_live_traffic_never_mix(tmp_path: Path) -> None:
         link = _link(live, sim.url, exercise=True)  # link configured for exercise
         task = asyncio.create_task(link.run())
         did = _send(live, "EV-0000", "alerte")  # a live message
-        await wait_for(lambda: fm.by_distribution_id(live.state, did).state == "erreur",  # type: ignore[union-attr]
-                       5, "refus du message réel")
+        await wait_for(
+            lambda: fm.by_distribution_id(live.state, did).state == "erreur",  # type: ignore[union-attr]
+            5,
+            "refus du message réel",
+        )
         assert did not in sim.endpoint.inbox
         assert "réel" in fm.by_distribution_id(live.state, did).error  # type: ignore[union-attr]
         await _stop(task)
@@ -586,10 +714,14 @@ def test_unacknowledged_message_expires_with_an_alarm(tmp_path: Path) -> None:
         link = _link(room, "ws://127.0.0.1:9", tick=0.1)  # nobody there
         task = asyncio.create_task(link.run())
         draft = outbox.draft_message(room, "EV-0000", "demande_vpu", {"quantite": 1})
-        did = outbox.validate_draft(room, draft.payload["draft_id"],
-                                    ttl=timedelta(seconds=1)).payload["distribution_id"]
-        await wait_for(lambda: fm.by_distribution_id(room.state, did).state == "expire",  # type: ignore[union-attr]
-                       5, "expiration")
+        did = outbox.validate_draft(
+            room, draft.payload["draft_id"], ttl=timedelta(seconds=1)
+        ).payload["distribution_id"]
+        await wait_for(
+            lambda: fm.by_distribution_id(room.state, did).state == "expire",  # type: ignore[union-attr]
+            5,
+            "expiration",
+        )
         assert len(_kinds(room, fm.EXPIRED)) == 1
         assert link.state[0] == "warning"  # still retrying: a refused connection is not fatal
         await _stop(task)
@@ -604,8 +736,16 @@ def test_gateway_sends_what_another_workstation_validated(tmp_path: Path) -> Non
         sim = PPSimulator(answer_delay=0.1)
         await sim.start()
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "scop.cli", "gateway", "--db", room.store.url,
-            "--pp", sim.url, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "scop.cli",
+            "gateway",
+            "--db",
+            room.store.url,
+            "--pp",
+            sim.url,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
             did = _send(room, "EV-0002", "demande_care", lieu="Mairie du 11e")
             await wait_for(lambda: did in sim.endpoint.inbox, 30, "envoi par la passerelle")

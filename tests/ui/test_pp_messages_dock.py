@@ -62,8 +62,9 @@ async def _until(cond: Callable[[], bool], timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-def test_chief_validates_umip_request_and_pp_accepts(qtbot: Any, chief_room: Room,
-                                                     make_ctx: Any, qloop: Any) -> None:
+def test_chief_validates_umip_request_and_pp_accepts(
+    qtbot: Any, chief_room: Room, make_ctx: Any, qloop: Any
+) -> None:
     room = chief_room
     ctx = make_ctx(room)
     dock = MessagesDock(ctx)
@@ -94,7 +95,8 @@ def test_chief_validates_umip_request_and_pp_accepts(qtbot: Any, chief_room: Roo
         did = room.state.messages["PP-DEMO-0002"].distribution_id
         assert sim.endpoint.inbox[did].template == "demande_umip"
         row = dock._items["PP-DEMO-0002"]
-        assert "Intégré" in row.text(3) and "ACCEPTÉE" in row.text(3)
+        assert "Intégré" in row.text(3)
+        assert "ACCEPTÉE" in row.text(3)
         # the PP's answer is on screen, unmistakable, and unread until someone opens it
         answer = next(m for m in room.state.messages.values() if m.direction == "in")
         assert dock.incoming_banner.isVisible()
@@ -102,8 +104,11 @@ def test_chief_validates_umip_request_and_pp_accepts(qtbot: Any, chief_room: Roo
         assert dock._items[answer.key].text(3) == "NOUVEAU — à lire"
         assert dock._items[answer.key].background(0).color().name() == "#0d47a1"
         dock.select_message(answer.key)
-        await _until(lambda: "CONSULTE" in sim.endpoint.acks.get(answer.key, []), 5,
-                     "CONSULTE envoyé à la PP")
+        await _until(
+            lambda: "CONSULTE" in sim.endpoint.acks.get(answer.key, []),
+            5,
+            "CONSULTE envoyé à la PP",
+        )
         assert not dock.incoming_banner.isVisible()
         assert "Connecté" in dock.link_label.text() or "connecté" in dock.link_label.text()
         dock.select_message("PP-DEMO-0002")
@@ -121,8 +126,9 @@ def test_chief_validates_umip_request_and_pp_accepts(qtbot: Any, chief_room: Roo
     dock.teardown()
 
 
-def test_operator_drafts_but_only_a_chief_validates(qtbot: Any, operator_room: Room,
-                                                    make_ctx: Any) -> None:
+def test_operator_drafts_but_only_a_chief_validates(
+    qtbot: Any, operator_room: Room, make_ctx: Any
+) -> None:
     ctx = make_ctx(operator_room)
     dock = MessagesDock(ctx)
     qtbot.addWidget(dock)
@@ -133,7 +139,8 @@ def test_operator_drafts_but_only_a_chief_validates(qtbot: Any, operator_room: R
     key = dock.compose()
     assert key is not None
     m = operator_room.state.messages[key]
-    assert m.template == "demande_vpu" and m.fields["quantite"] == 2
+    assert m.template == "demande_vpu"
+    assert m.fields["quantite"] == 2
     dock.select_message(key)
     assert not dock.validate_btn.isEnabled()
     assert dock.validate_btn.toolTip() == "Réservé au chef de salle"
@@ -141,8 +148,9 @@ def test_operator_drafts_but_only_a_chief_validates(qtbot: Any, operator_room: R
     dock.teardown()
 
 
-def test_unacknowledged_message_raises_the_alarm(qtbot: Any, chief_room: Room,
-                                                 make_ctx: Any) -> None:
+def test_unacknowledged_message_raises_the_alarm(
+    qtbot: Any, chief_room: Room, make_ctx: Any
+) -> None:
     from scop.protocols import outbox
 
     ctx = make_ctx(chief_room)
@@ -167,8 +175,9 @@ def test_unacknowledged_message_raises_the_alarm(qtbot: Any, chief_room: Room,
     dock.teardown()
 
 
-def test_sim_alert_shows_as_a_pp_thread(qtbot: Any, chief_room: Room, make_ctx: Any,
-                                        qloop: Any) -> None:
+def test_sim_alert_shows_as_a_pp_thread(
+    qtbot: Any, chief_room: Room, make_ctx: Any, qloop: Any
+) -> None:
     ctx = make_ctx(chief_room)
     dock = MessagesDock(ctx)
     qtbot.addWidget(dock)
@@ -179,8 +188,11 @@ def test_sim_alert_shows_as_a_pp_thread(qtbot: Any, chief_room: Room, make_ctx: 
         link = PPLink(chief_room, LinkConfig(sim.url, tick=0.1))
         task = asyncio.create_task(link.run())
         sim.send_pp("alerte", EventInfo("PP-2611-0042", "EXP/GAS", "Fuite de gaz"))
-        await _until(lambda: any(m.event_id == "PP-2611-0042"
-                                 for m in chief_room.state.messages.values()), 5, "alerte PP")
+        await _until(
+            lambda: any(m.event_id == "PP-2611-0042" for m in chief_room.state.messages.values()),
+            5,
+            "alerte PP",
+        )
         heads = [dock.tree.topLevelItem(i).text(2) for i in range(dock.tree.topLevelItemCount())]
         assert "PP-2611-0042 — Fuite de gaz" in heads
         task.cancel()

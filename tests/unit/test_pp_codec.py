@@ -36,13 +36,26 @@ from scop.resources import resource_path
 SCOP = Identity()
 PP = Identity("fr.police.pp", "fr.police.scop", "Préfecture de Police")
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-CATEGORIES = ["FIR", "EXP/GAS", "FLD/FLS", "ASB", "ASB/ABV", "TRP/COL", "HLT", "PSW/SUS", "XYZ",
-              "FIR/INCONNU", ""]
+CATEGORIES = [
+    "FIR",
+    "EXP/GAS",
+    "FLD/FLS",
+    "ASB",
+    "ASB/ABV",
+    "TRP/COL",
+    "HLT",
+    "PSW/SUS",
+    "XYZ",
+    "FIR/INCONNU",
+    "",
+]
 
 
 def _official_validator() -> jsonschema.Draft7Validator:
-    resources = [(uri, Resource.from_contents(s, default_specification=DRAFT7))
-                 for uri, s in edxl.schema_resources()]
+    resources = [
+        (uri, Resource.from_contents(s, default_specification=DRAFT7))
+        for uri, s in edxl.schema_resources()
+    ]
     registry: Registry[Any] = Registry().with_resources(resources)
     full = dict(edxl.schema_resources())[edxl.SCHEMA_BASE + "EDXL-DE-full.schema.json"]
     return jsonschema.Draft7Validator(full, registry=registry)
@@ -62,30 +75,52 @@ events = st.builds(
     lat=st.one_of(st.none(), st.floats(48.8, 48.9)),
     description=st.text(max_size=40),
 )
-fields = st.fixed_dictionaries({}, optional={
-    "texte": st.text(max_size=300),
-    "quantite": st.integers(0, 50),
-    "victimes": st.integers(0, 30),
-    "impliques": st.integers(0, 30),
-    "evacues": st.integers(0, 300),
-    "tendance": st.sampled_from(["aggravation", "amelioration", "stable"]),
-    "statut": st.sampled_from(["en_cours", "termine", "annule"]),
-    "lieu": st.text(max_size=40),
-    "motif": st.text(max_size=40),
-    "note_libre": st.text(max_size=40),
-})
+fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "texte": st.text(max_size=300),
+        "quantite": st.integers(0, 50),
+        "victimes": st.integers(0, 30),
+        "impliques": st.integers(0, 30),
+        "evacues": st.integers(0, 300),
+        "tendance": st.sampled_from(["aggravation", "amelioration", "stable"]),
+        "statut": st.sampled_from(["en_cours", "termine", "annule"]),
+        "lieu": st.text(max_size=40),
+        "motif": st.text(max_size=40),
+        "note_libre": st.text(max_size=40),
+    },
+)
 times = st.datetimes(datetime(2024, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(template=st.sampled_from(sorted(TEMPLATES)), event=events, fields=fields,
-       exercise=st.booleans(), now=times, previous=st.booleans())
+@given(
+    template=st.sampled_from(sorted(TEMPLATES)),
+    event=events,
+    fields=fields,
+    exercise=st.booleans(),
+    now=times,
+    previous=st.booleans(),
+)
 def test_every_kind_the_console_emits_passes_the_schemas(
-        template: str, event: EventInfo, fields: dict[str, Any], exercise: bool, now: datetime,
-        previous: bool) -> None:
+    template: str,
+    event: EventInfo,
+    fields: dict[str, Any],
+    exercise: bool,
+    now: datetime,
+    previous: bool,
+) -> None:
     prev = edxl.new_distribution_id(SCOP.sender_id) if previous else None
-    msg = build_emsi(template, event, fields, identity=SCOP, now=now, exercise=exercise,
-                     previous_id=prev, author="Cdt. Morel")
+    msg = build_emsi(
+        template,
+        event,
+        fields,
+        identity=SCOP,
+        now=now,
+        exercise=exercise,
+        previous_id=prev,
+        author="Cdt. Morel",
+    )
     assert schema_errors(msg) == []
     back = parse(dumps(msg), now=now, peer_id=SCOP.sender_id, exercise=exercise)
     assert back.distribution_id == msg["distributionID"]
@@ -98,33 +133,49 @@ def test_every_kind_the_console_emits_passes_the_schemas(
     assert back.payload["CONTEXT"]["MODE"] == ("EXERCS" if exercise else "ACTUAL")
     assert summary.links == ((prev,) if prev else ())
     for stamp in (msg["dateTimeSent"], msg["dateTimeExpires"]):
-        assert not stamp.endswith("Z") and "." not in stamp and stamp[-6] in "+-"
+        assert not stamp.endswith("Z")
+        assert "." not in stamp
+        assert stamp[-6] in "+-"
 
 
 @settings(max_examples=100, deadline=None)
-@given(kind=st.sampled_from(["alerte", "activation_cump", "demande_point_de_situation",
-                             "reponse", "point_de_situation"]),
-       answer=st.sampled_from(["ACCEPTE", "REFUS", "PARTIELLE"]), event=events,
-       exercise=st.booleans())
-def test_pp_messages_round_trip(kind: str, answer: str, event: EventInfo,
-                                exercise: bool) -> None:
-    msg = build_pp_emsi(kind, event, identity=PP, now=NOW, exercise=exercise, answer=answer,
-                        request_id="fr.police.scop_1", text="texte")
+@given(
+    kind=st.sampled_from(
+        ["alerte", "activation_cump", "demande_point_de_situation", "reponse", "point_de_situation"]
+    ),
+    answer=st.sampled_from(["ACCEPTE", "REFUS", "PARTIELLE"]),
+    event=events,
+    exercise=st.booleans(),
+)
+def test_pp_messages_round_trip(kind: str, answer: str, event: EventInfo, exercise: bool) -> None:
+    msg = build_pp_emsi(
+        kind,
+        event,
+        identity=PP,
+        now=NOW,
+        exercise=exercise,
+        answer=answer,
+        request_id="fr.police.scop_1",
+        text="texte",
+    )
     summary = summarize(parse(dumps(msg), now=NOW, peer_id="fr.police.pp").payload)
     assert summary.template == kind
     assert summary.answer == (answer if kind == "reponse" else None)
 
 
 @settings(max_examples=25, deadline=None)
-@given(template=st.sampled_from(sorted(TEMPLATES)), event=events, fields=fields,
-       exercise=st.booleans())
+@given(
+    template=st.sampled_from(sorted(TEMPLATES)), event=events, fields=fields, exercise=st.booleans()
+)
 def test_official_python_jsonschema_agrees_on_a_sample(
-        template: str, event: EventInfo, fields: dict[str, Any], exercise: bool) -> None:
+    template: str, event: EventInfo, fields: dict[str, Any], exercise: bool
+) -> None:
     msg = build_emsi(template, event, fields, identity=SCOP, now=NOW, exercise=exercise)
     assert OFFICIAL.is_valid(msg)
     broken = json.loads(dumps(msg))
     broken["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]["emsi"]["CONTEXT"][
-        "MODE"] = "REAL"
+        "MODE"
+    ] = "REAL"
     assert not OFFICIAL.is_valid(broken)
     assert schema_errors(broken)
 
@@ -132,12 +183,22 @@ def test_official_python_jsonschema_agrees_on_a_sample(
 def test_acks_and_errors_pass_both_validators() -> None:
     for step in ("RECU", "INTEGRE", "CONSULTE"):
         ack = build_ack(SCOP, "fr.police.pp_1", step, now=NOW, exercise=False)
-        assert OFFICIAL.is_valid(ack) and not schema_errors(ack)
-    err = build_error(SCOP, InvalidMessage(edxl.EXPIRED_MESSAGE, "expiré", "fr.police.pp_1",
-                                           {"a": 1}), now=NOW, exercise=True)
-    assert OFFICIAL.is_valid(err) and not schema_errors(err)
-    unreadable = build_error(SCOP, InvalidMessage(edxl.INVALID_MESSAGE, "JSON illisible", None,
-                                                  {"extrait": "{"}), now=NOW, exercise=False)
+        assert OFFICIAL.is_valid(ack)
+        assert not schema_errors(ack)
+    err = build_error(
+        SCOP,
+        InvalidMessage(edxl.EXPIRED_MESSAGE, "expiré", "fr.police.pp_1", {"a": 1}),
+        now=NOW,
+        exercise=True,
+    )
+    assert OFFICIAL.is_valid(err)
+    assert not schema_errors(err)
+    unreadable = build_error(
+        SCOP,
+        InvalidMessage(edxl.INVALID_MESSAGE, "JSON illisible", None, {"extrait": "{"}),
+        now=NOW,
+        exercise=False,
+    )
     body = unreadable["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]["error"]
     assert body["referencedDistributionID"] == "inconnu"
     assert "illisible" in body["errorCause"]
@@ -145,11 +206,12 @@ def test_acks_and_errors_pass_both_validators() -> None:
         build_ack(SCOP, "x", "VU", now=NOW, exercise=False)
 
 
-@pytest.mark.parametrize("path", sorted(resource_path("interop", "examples").glob("*.json")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(resource_path("interop", "examples").glob("*.json")), ids=lambda p: p.name
+)
 def test_shipped_examples_wrapped_in_an_envelope_validate(path: Any) -> None:
     payload = json.loads(path.read_text(encoding="utf-8"))
-    (key, body), = payload.items()
+    ((key, body),) = payload.items()
     kind = {"reference": "Ack", "error": "Error"}.get(key, "Update")
     msg = edxl.envelope(SCOP, kind, key, body, now=NOW, exercise=False)
     assert schema_errors(msg) == []
@@ -157,8 +219,9 @@ def test_shipped_examples_wrapped_in_an_envelope_validate(path: Any) -> None:
 
 
 def _valid() -> dict[str, Any]:
-    return build_pp_emsi("alerte", EventInfo("PP-1", "FIR", "Feu"), identity=PP, now=NOW,
-                         exercise=False)
+    return build_pp_emsi(
+        "alerte", EventInfo("PP-1", "FIR", "Feu"), identity=PP, now=NOW, exercise=False
+    )
 
 
 def _code(frame: Any, **kw: Any) -> int:
@@ -195,11 +258,13 @@ def test_what_the_profile_forbids_is_refused_with_the_hubs_codes() -> None:
     assert _code(m) == 704
     m = _valid()
     m["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]["emsi"]["EVENT"][
-        "FREETEXT"] = "x" * 20_000
+        "FREETEXT"
+    ] = "x" * 20_000
     assert _code(m) == 300
     assert _code(_valid(), exercise=True) == 300
-    ex = build_pp_emsi("alerte", EventInfo("PP-1", "FIR", "Feu"), identity=PP, now=NOW,
-                       exercise=True)
+    ex = build_pp_emsi(
+        "alerte", EventInfo("PP-1", "FIR", "Feu"), identity=PP, now=NOW, exercise=True
+    )
     with pytest.raises(InvalidMessage, match="exercice reçu sur un lien réel") as info:
         parse(dumps(ex), now=NOW, peer_id="fr.police.pp", exercise=False)
     assert info.value.exercise is True  # the error about it is marked Exercise too
@@ -208,11 +273,11 @@ def test_what_the_profile_forbids_is_refused_with_the_hubs_codes() -> None:
 def test_invalid_fields_are_refused_in_french() -> None:
     ev = EventInfo("EV-1", "FIR", "Feu")
     with pytest.raises(CodecError, match="nombre entier"):
-        build_emsi("demande_umip", ev, {"quantite": "deux"}, identity=SCOP, now=NOW,
-                   exercise=False)
+        build_emsi("demande_umip", ev, {"quantite": "deux"}, identity=SCOP, now=NOW, exercise=False)
     with pytest.raises(CodecError, match="tendance inconnue"):
-        build_emsi("point_de_situation", ev, {"tendance": "pire"}, identity=SCOP, now=NOW,
-                   exercise=False)
+        build_emsi(
+            "point_de_situation", ev, {"tendance": "pire"}, identity=SCOP, now=NOW, exercise=False
+        )
     with pytest.raises(CodecError, match="modèle de message inconnu"):
         build_emsi("demande_pizza", ev, {}, identity=SCOP, now=NOW, exercise=False)
 

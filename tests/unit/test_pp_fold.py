@@ -41,11 +41,9 @@ def test_only_a_chief_validates(demo_room: Room) -> None:
         outbox.draft_message(demo_room, "EV-0001", "demande_pizza")
 
 
-def test_message_journaled_whole_before_it_leaves(store: JournalStore,
-                                                  clock: ManualClock) -> None:
+def test_message_journaled_whole_before_it_leaves(store: JournalStore, clock: ManualClock) -> None:
     room = _chief_room(store, clock)
-    key = outbox.draft_message(room, "EV-0001", "demande_cump", {"quantite": 2}).payload[
-        "draft_id"]
+    key = outbox.draft_message(room, "EV-0001", "demande_cump", {"quantite": 2}).payload["draft_id"]
     entry = outbox.validate_draft(room, key)
     raw = entry.payload["message"]
     assert entry.kind == fm.VALIDATED
@@ -78,8 +76,9 @@ def _record(room: Room, kind: str, **payload: Any) -> None:
     room.record_all([Draft(kind, payload, "systeme", SYSTEM)])
 
 
-def test_states_move_forward_only_and_answers_attach(store: JournalStore,
-                                                     clock: ManualClock) -> None:
+def test_states_move_forward_only_and_answers_attach(
+    store: JournalStore, clock: ManualClock
+) -> None:
     room = _chief_room(store, clock)
     key = outbox.draft_message(room, "EV-0001", "demande_umip").payload["draft_id"]
     did = outbox.validate_draft(room, key).payload["distribution_id"]
@@ -87,21 +86,41 @@ def test_states_move_forward_only_and_answers_attach(store: JournalStore,
     _record(room, fm.ACK_RECEIVED, distribution_id=did, step="INTEGRE")
     _record(room, fm.ACK_RECEIVED, distribution_id=did, step="RECU")  # late, out of order
     assert room.state.messages[key].state == "integre"
-    answer = build_pp_emsi("reponse", EventInfo("EV-0001", "FIR", "Feu"),
-                           identity=Identity("fr.police.pp", "fr.police.scop"),
-                           now=clock.now(), exercise=False, answer="REFUS", request_id=did)
+    answer = build_pp_emsi(
+        "reponse",
+        EventInfo("EV-0001", "FIR", "Feu"),
+        identity=Identity("fr.police.pp", "fr.police.scop"),
+        now=clock.now(),
+        exercise=False,
+        answer="REFUS",
+        request_id=did,
+    )
     s = summarize(parse(json.dumps(answer), now=clock.now()).payload)
-    _record(room, fm.RECEIVED, distribution_id=answer["distributionID"], event_id=s.event_id,
-            template=s.template, answer=s.answer, text=s.text, links=list(s.links),
-            message=answer)
+    _record(
+        room,
+        fm.RECEIVED,
+        distribution_id=answer["distributionID"],
+        event_id=s.event_id,
+        template=s.template,
+        answer=s.answer,
+        text=s.text,
+        links=list(s.links),
+        message=answer,
+    )
     req = room.state.messages[key]
     assert req.answer == "REFUS"
     incoming = room.state.messages[answer["distributionID"]]
     assert (incoming.direction, incoming.state, incoming.answers) == ("in", "integre", did)
     # a duplicate never applies twice
     before = dict(room.state.messages)
-    _record(room, fm.RECEIVED, distribution_id=answer["distributionID"], event_id="EV-0001",
-            template="alerte", message=answer)
+    _record(
+        room,
+        fm.RECEIVED,
+        distribution_id=answer["distributionID"],
+        event_id="EV-0001",
+        template="alerte",
+        message=answer,
+    )
     assert room.state.messages == before
     outbox.consult(room, incoming.key)
     assert room.state.messages[incoming.key].consulted_by == "Cdt. Morel"
@@ -135,9 +154,12 @@ def test_expiry_and_errors(store: JournalStore, clock: ManualClock) -> None:
 
 def test_every_pp_kind_reads_in_french(store: JournalStore, clock: ManualClock) -> None:
     room = _chief_room(store, clock)
-    key = outbox.draft_message(room, "EV-0001", "demande_umip",
-                               origin={"run_id": "R1", "step_id": "S3"}).payload["draft_id"]
+    key = outbox.draft_message(
+        room, "EV-0001", "demande_umip", origin={"run_id": "R1", "step_id": "S3"}
+    ).payload["draft_id"]
     outbox.validate_draft(room, key)
     texts = {e.kind: describe(e) for e in store.iter_entries() if e.kind.startswith("pp.")}
-    assert texts[fm.DRAFTED] == "Message PP rédigé (fiche réflexe) : Demande UMIP — événement EV-0001"
+    assert (
+        texts[fm.DRAFTED] == "Message PP rédigé (fiche réflexe) : Demande UMIP — événement EV-0001"
+    )
     assert "validé par le chef de salle" in texts[fm.VALIDATED]

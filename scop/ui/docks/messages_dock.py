@@ -51,8 +51,17 @@ STATE_COLOURS = {
     "abandonne": ("#eceff1", "#607d8b"),
 }
 INCOMING_BG = "#0d47a1"  # the PP's messages: white on deep blue, bold
-STATE_ICONS = {"brouillon": "✎", "valide": "⧗", "envoye": "→", "recu": "✓", "integre": "✓✓",
-               "consulte": "✓✓✓", "erreur": "✖", "expire": "⚠", "abandonne": "–"}
+STATE_ICONS = {
+    "brouillon": "✎",
+    "valide": "⧗",
+    "envoye": "→",
+    "recu": "✓",
+    "integre": "✓✓",
+    "consulte": "✓✓✓",
+    "erreur": "✖",
+    "expire": "⚠",
+    "abandonne": "–",
+}
 BIG = "min-height: 32px; font-weight: bold; padding: 2px 10px;"
 HEADERS = ("Heure", "Sens", "Message", "État", "Détail")
 
@@ -84,15 +93,16 @@ class MessagesDock(ScopDock):
         self.incoming_banner = QLabel()
         self.incoming_banner.setObjectName("pp_incoming_banner")
         self.incoming_banner.setStyleSheet(
-            f"background:{INCOMING_BG}; color:white; font-weight:bold; font-size:14px;"
-            "padding:6px;")
+            f"background:{INCOMING_BG}; color:white; font-weight:bold; font-size:14px;padding:6px;"
+        )
         self.incoming_banner.setWordWrap(True)
         self.incoming_banner.hide()
         lay.addWidget(self.incoming_banner)
         self.alarm_banner = QLabel()
         self.alarm_banner.setObjectName("pp_alarm_banner")
         self.alarm_banner.setStyleSheet(
-            "background:#d50000; color:white; font-weight:bold; font-size:14px; padding:6px;")
+            "background:#d50000; color:white; font-weight:bold; font-size:14px; padding:6px;"
+        )
         self.alarm_banner.setWordWrap(True)
         self.alarm_banner.hide()
         lay.addWidget(self.alarm_banner)
@@ -166,17 +176,20 @@ class MessagesDock(ScopDock):
 
     def unacked_too_long(self) -> list[PPMessage]:
         now = self._now()
-        return [m for m in self._messages() if m.awaiting_ack
-                and (now - (m.sent_at or m.updated_at)).total_seconds() > UNACKED_ALARM_S]
+        return [
+            m
+            for m in self._messages()
+            if m.awaiting_ack
+            and (now - (m.sent_at or m.updated_at)).total_seconds() > UNACKED_ALARM_S
+        ]
 
     # -- painting ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Rebuild from the room's state (also after a replay reset)."""
         st = self.ctx.room.state
-        expanded = {self.tree.topLevelItem(i).data(0, KEY_ROLE)
-                    for i in range(self.tree.topLevelItemCount())
-                    if self.tree.topLevelItem(i).isExpanded()}
+        heads = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        expanded = {h.data(0, KEY_ROLE) for h in heads if h is not None and h.isExpanded()}
         first = not self._items
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -184,8 +197,7 @@ class MessagesDock(ScopDock):
         threads: dict[str, list[PPMessage]] = {}
         for m in self._messages():
             threads.setdefault(m.event_id, []).append(m)
-        order = sorted(threads, key=lambda ev: max(x.updated_at for x in threads[ev]),
-                       reverse=True)
+        order = sorted(threads, key=lambda ev: max(x.updated_at for x in threads[ev]), reverse=True)
         bold = QFont()
         bold.setBold(True)
         late = {m.key for m in self.unacked_too_long()}
@@ -194,9 +206,15 @@ class MessagesDock(ScopDock):
             ev = st.events.get(ev_id)
             title = ev.title if ev else next((x.event_name for x in msgs if x.event_name), "")
             unread = sum(1 for x in msgs if x.direction == "in" and not x.consulted_by)
-            head = QTreeWidgetItem([
-                "", "", f"{ev_id} — {title}" if title else ev_id,
-                f"{len(msgs)} message(s)" + (f" — {unread} NON LU(S)" if unread else ""), ""])
+            head = QTreeWidgetItem(
+                [
+                    "",
+                    "",
+                    f"{ev_id} — {title}" if title else ev_id,
+                    f"{len(msgs)} message(s)" + (f" — {unread} NON LU(S)" if unread else ""),
+                    "",
+                ]
+            )
             head.setData(0, KEY_ROLE, ev_id)
             head.setFirstColumnSpanned(False)
             for col in range(len(HEADERS)):
@@ -212,8 +230,12 @@ class MessagesDock(ScopDock):
                 self._paint(item, m, bold, m.key in late)
                 head.addChild(item)
                 self._items[m.key] = item
-            head.setExpanded(first or ev_id in expanded or bool(unread)
-                             or any(x.state in ("brouillon", "erreur", "expire") for x in msgs))
+            head.setExpanded(
+                first
+                or ev_id in expanded
+                or bool(unread)
+                or any(x.state in ("brouillon", "erreur", "expire") for x in msgs)
+            )
         self.tree.blockSignals(False)
         if self._current in self._items:
             self.tree.setCurrentItem(self._items[self._current])
@@ -224,8 +246,12 @@ class MessagesDock(ScopDock):
 
     def _row(self, m: PPMessage) -> list[str]:
         incoming = m.direction == "in"
-        detail = m.error or m.text or str(m.fields.get("texte") or "") or ", ".join(
-            f"{k} : {v}" for k, v in m.fields.items())
+        detail = (
+            m.error
+            or m.text
+            or str(m.fields.get("texte") or "")
+            or ", ".join(f"{k} : {v}" for k, v in m.fields.items())
+        )
         state = f"{STATE_ICONS.get(m.state, '')} {m.state_label}"
         if m.answer and not incoming:
             state += f" — {ANSWER_LABELS.get(m.answer, m.answer)}"
@@ -234,8 +260,13 @@ class MessagesDock(ScopDock):
         label = TEMPLATE_LABELS.get(m.template, m.template)
         if incoming and m.answer:
             label += f" : {ANSWER_LABELS.get(m.answer, m.answer)}"
-        return [_hhmm(m.created_at), "◀ de" if incoming else "▶ vers",
-                ("PP : " if incoming else "") + label, state, detail]
+        return [
+            _hhmm(m.created_at),
+            "◀ de" if incoming else "▶ vers",
+            ("PP : " if incoming else "") + label,
+            state,
+            detail,
+        ]
 
     def _paint(self, item: QTreeWidgetItem, m: PPMessage, bold: QFont, late: bool) -> None:
         if m.direction == "in":
@@ -264,7 +295,8 @@ class MessagesDock(ScopDock):
             last = max(unread, key=lambda m: m.created_at)
             self.incoming_banner.setText(
                 f"◀ PRÉFECTURE DE POLICE — {len(unread)} message(s) non lu(s) — dernier à "
-                f"{_hhmm(last.created_at)} : {last.label} ({last.event_id})")
+                f"{_hhmm(last.created_at)} : {last.label} ({last.event_id})"
+            )
             self.incoming_banner.show()
         else:
             self.incoming_banner.hide()
@@ -273,8 +305,10 @@ class MessagesDock(ScopDock):
         errors = [m for m in msgs if m.state == "erreur"]
         parts = []
         if late:
-            parts.append(f"{len(late)} message(s) sans accusé de la PP depuis plus de "
-                         f"{UNACKED_ALARM_S // 60} min")
+            parts.append(
+                f"{len(late)} message(s) sans accusé de la PP depuis plus de "
+                f"{UNACKED_ALARM_S // 60} min"
+            )
         if expired:
             parts.append(f"{len(expired)} message(s) EXPIRÉ(S) sans accusé")
         if errors:
@@ -292,8 +326,11 @@ class MessagesDock(ScopDock):
             self.link_label.setText(f"● {state[1]}")
             self.link_label.setStyleSheet(f"color:{colour}; font-weight:bold;")
         elif link is None:
-            self.link_label.setText("Lien PP : assuré par la passerelle de la salle"
-                                    if self.ctx.room.mode == "live" else "Lien PP : non démarré")
+            self.link_label.setText(
+                "Lien PP : assuré par la passerelle de la salle"
+                if self.ctx.room.mode == "live"
+                else "Lien PP : non démarré"
+            )
         bold = QFont()
         bold.setBold(True)
         late_keys = {m.key for m in late}
@@ -306,8 +343,10 @@ class MessagesDock(ScopDock):
         current = self.event_combo.currentData()
         self.event_combo.blockSignals(True)
         self.event_combo.clear()
-        events = sorted((e for e in self.ctx.room.state.events.values() if e.status != "clos"),
-                        key=lambda e: (-e.gravity, e.id))
+        events = sorted(
+            (e for e in self.ctx.room.state.events.values() if e.status != "clos"),
+            key=lambda e: (-e.gravity, e.id),
+        )
         for e in events:
             self.event_combo.addItem(f"{e.id} — {e.title}", e.id)
         idx = self.event_combo.findData(current or self.ctx.selection.event)
@@ -326,7 +365,7 @@ class MessagesDock(ScopDock):
         suggestions = {
             "alerte": f"{ev.title}{where}.{crews}",
             "point_de_situation": f"Point de situation : {ev.title}{where}, "
-                                  f"statut {ev.status_label.lower()}.{crews}",
+            f"statut {ev.status_label.lower()}.{crews}",
             "annulation": f"Annulation du message précédent concernant {ev.title}.",
         }
         if template.startswith("demande_"):
@@ -346,8 +385,13 @@ class MessagesDock(ScopDock):
         self.validate_btn.setEnabled(draft and chief and not ro)
         self.validate_btn.setToolTip("" if chief else "Réservé au chef de salle")
         self.discard_btn.setEnabled(draft and not ro)
-        for widget in (self.compose_btn, self.event_combo, self.template_combo, self.text,
-                       self.quantity):
+        for widget in (
+            self.compose_btn,
+            self.event_combo,
+            self.template_combo,
+            self.text,
+            self.quantity,
+        ):
             widget.setEnabled(not ro)
 
     def _current_message(self) -> PPMessage | None:
@@ -363,9 +407,14 @@ class MessagesDock(ScopDock):
             return
         e = html.escape
         rows = [
-            ("Message", e(m.label)), ("Événement", e(m.event_id)),
-            ("Sens", "reçu de la Préfecture de Police" if m.direction == "in"
-             else "vers la Préfecture de Police"),
+            ("Message", e(m.label)),
+            ("Événement", e(m.event_id)),
+            (
+                "Sens",
+                "reçu de la Préfecture de Police"
+                if m.direction == "in"
+                else "vers la Préfecture de Police",
+            ),
             ("État", e(m.state_label)),
         ]
         if m.author:
@@ -379,8 +428,13 @@ class MessagesDock(ScopDock):
         if m.expires_at:
             rows.append(("Expire à", _hhmm(m.expires_at)))
         if m.answer:
-            rows.append(("Réponse de la PP", f"<b>{e(ANSWER_LABELS.get(m.answer, m.answer))}</b>"
-                         + (f" — {e(m.answer_text)}" if m.answer_text else "")))
+            rows.append(
+                (
+                    "Réponse de la PP",
+                    f"<b>{e(ANSWER_LABELS.get(m.answer, m.answer))}</b>"
+                    + (f" — {e(m.answer_text)}" if m.answer_text else ""),
+                )
+            )
         if m.error:
             rows.append(("Erreur", f"<b style='color:#b71c1c'>{e(m.error)}</b>"))
         if m.consulted_by:
@@ -391,8 +445,9 @@ class MessagesDock(ScopDock):
         if m.exercise:
             rows.insert(0, ("", "<b style='color:#6a1b9a'>EXERCICE EXERCICE EXERCICE</b>"))
         table = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-        self.detail.setHtml(f"<table cellspacing=2>{table}</table><p>{e(body) if m.text else body}"
-                            "</p>")
+        self.detail.setHtml(
+            f"<table cellspacing=2>{table}</table><p>{e(body) if m.text else body}</p>"
+        )
 
     # -- reacting ------------------------------------------------------------------------------
 
