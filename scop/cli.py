@@ -20,7 +20,6 @@ import platformdirs
 COMMAND_MODULES = (
     "scop.journal.cli",
     "scop.protocols.cli",
-    "scop.protocols.cli",
     "scop.protocols.feed_sim",
     "scop.procedures.cli",
     "scop.replay.cli",
