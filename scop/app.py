@@ -62,7 +62,9 @@ async def _crew_feed(ctx: Any, window: Any, url: str, simulate: bool) -> None:
             from scop.geo.streets import default_network
             from scop.protocols.feed_sim import CrewSimulator, FeedSimulatorServer
 
-            streets = await asyncio.get_running_loop().run_in_executor(None, default_network)
+            streets = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: default_network().prepare()
+            )
             server = FeedSimulatorServer(ctx.room, simulator=CrewSimulator(streets))
             url = await server.start()
             ctx.services["feed_sim"] = server

@@ -1,9 +1,11 @@
 """The street centre lines of Paris (``resources/geo/voies.csv``, ODbL © Ville de Paris),
-as polylines a simulated patrol can follow from junction to junction."""
+as polylines a simulated patrol can follow from junction to junction, and as a graph an
+engaged crew's route to its event is searched on (A*)."""
 
 from __future__ import annotations
 
 import csv
+import heapq
 import json
 import math
 import random
@@ -17,6 +19,8 @@ from scop.resources import resource_path
 Point = tuple[float, float]  # lon, lat
 CELL_DEG = 0.003
 JUNCTION_M = 35.0
+SNAP_DEG = 5e-5  # vertices closer than ~4 m are one node of the graph
+Node = tuple[int, int]
 
 csv.field_size_limit(10_000_000)
 
@@ -38,8 +42,100 @@ class StreetNetwork:
             for v, p in enumerate(s.points):
                 self._vertices.setdefault(self._cell(p), []).append((n, v))
 
+        self._adj: dict[Node, dict[Node, float]] | None = None
+        self._nodes: dict[Node, Point] = {}
+        self._node_grid: dict[tuple[int, int], list[Node]] = {}
+
     def __len__(self) -> int:
         return len(self.streets)
+
+    # -- routing ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _node(p: Point) -> Node:
+        return round(p[0] / SNAP_DEG), round(p[1] / SNAP_DEG)
+
+    def _graph(self) -> dict[Node, dict[Node, float]]:
+        if self._adj is None:
+            adj: dict[Node, dict[Node, float]] = {}
+            for s in self.streets:
+                for a, b in zip(s.points, s.points[1:], strict=False):
+                    na, nb = self._node(a), self._node(b)
+                    if na == nb:
+                        continue
+                    d = haversine_m(a[0], a[1], b[0], b[1])
+                    adj.setdefault(na, {})[nb] = d
+                    adj.setdefault(nb, {})[na] = d
+                    self._nodes.setdefault(na, a)
+                    self._nodes.setdefault(nb, b)
+            # Only the main network: a crew must never be routed onto an isolated fragment.
+            start = max(adj, key=lambda n: len(adj[n]))
+            keep, stack = {start}, [start]
+            while stack:
+                for m in adj[stack.pop()]:
+                    if m not in keep:
+                        keep.add(m)
+                        stack.append(m)
+            self._adj = {n: {m: d for m, d in adj[n].items() if m in keep} for n in keep}
+            for n in keep:
+                self._node_grid.setdefault(self._cell(self._nodes[n]), []).append(n)
+        return self._adj
+
+    def prepare(self) -> StreetNetwork:
+        """Build the routing graph now (a second of CPU: call it off the GUI thread)."""
+        self._graph()
+        return self
+
+    def nearest_node(self, p: Point) -> Node | None:
+        self._graph()
+        cx, cy = self._cell(p)
+        for ring in range(6):
+            best: tuple[float, Node] | None = None
+            for ix in range(cx - ring, cx + ring + 1):
+                for iy in range(cy - ring, cy + ring + 1):
+                    if max(abs(ix - cx), abs(iy - cy)) != ring:
+                        continue
+                    for n in self._node_grid.get((ix, iy), ()):
+                        q = self._nodes[n]
+                        d = haversine_m(p[0], p[1], q[0], q[1])
+                        if best is None or d < best[0]:
+                            best = (d, n)
+            if best is not None:
+                return best[1]
+        return None
+
+    def route(self, a: Point, b: Point, max_nodes: int = 60_000) -> list[Point]:
+        """The points of a shortest path along the streets from ``a`` to ``b``, ending at
+        ``b``; a straight line if either end is off the network."""
+        adj = self._graph()
+        start, goal = self.nearest_node(a), self.nearest_node(b)
+        if start is None or goal is None:
+            return [b]
+        gx, gy = self._nodes[goal]
+        best = {start: 0.0}
+        came: dict[Node, Node] = {}
+        heap: list[tuple[float, float, Node]] = [(0.0, 0.0, start)]
+        done: set[Node] = set()
+        while heap and len(done) < max_nodes:
+            _f, g, n = heapq.heappop(heap)
+            if n == goal:
+                break
+            if n in done:
+                continue
+            done.add(n)
+            for m, d in adj[n].items():
+                ng = g + d
+                if ng < best.get(m, math.inf):
+                    best[m] = ng
+                    came[m] = n
+                    mx, my = self._nodes[m]
+                    heapq.heappush(heap, (ng + haversine_m(mx, my, gx, gy), ng, m))
+        if goal != start and goal not in came:
+            return [b]
+        path = [goal]
+        while path[-1] != start:
+            path.append(came[path[-1]])
+        return [self._nodes[n] for n in reversed(path)] + [b]
 
     @staticmethod
     def _cell(p: Point) -> tuple[int, int]:

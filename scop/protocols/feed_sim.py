@@ -1,10 +1,11 @@
 """The crew simulator of the demo: a websocket server sending GEO-POS positions.
 
 Patrolling crews follow the street centre lines of Paris from junction to junction at a
-patrol pace; an engaged crew heads for its event at an urgent pace and, once there, reports
-on scene (a journal entry through the room, source « équipage »); after a while on scene it
-reports back available. It is the same server for the demo (in-process, loopback port),
-``scop feed-sim`` and the tests, and the console reads it with the real feed client.
+patrol pace; an engaged crew takes the shortest route along the streets to its event at an
+urgent pace and, once there, reports on scene (a journal entry through the room, source
+« équipage »); after a while on scene it reports back available. It is the same server for
+the demo (in-process, loopback port), ``scop feed-sim`` and the tests, and the console
+reads it with the real feed client.
 """
 
 from __future__ import annotations
@@ -100,7 +101,13 @@ class CrewSimulator:
             ):
                 sc.on_scene_until = None
                 if sc.target_event != event.id:
-                    sc.target_event, sc.path, sc.street = event.id, [(event.lon, event.lat)], None
+                    target = (event.lon, event.lat)
+                    route = (
+                        self.streets.route((sc.lon, sc.lat), target)
+                        if self.streets is not None
+                        else [target]
+                    )
+                    sc.target_event, sc.path, sc.street = event.id, route, None
                 speed = URGENT_SPEED.get(crew.mode, 1.8)
                 self._advance(sc, speed * dt)
                 if haversine_m(sc.lon, sc.lat, event.lon, event.lat) <= ON_SCENE_M:
@@ -323,7 +330,7 @@ def _cmd_feed_sim(args: argparse.Namespace) -> int:
                 "scop feed-sim : aucun équipage dans cette base (lancez d'abord la console en démo)"
             )
             return 1
-        sim = CrewSimulator(None if args.straight else default_network())
+        sim = CrewSimulator(None if args.straight else default_network().prepare())
         server = FeedSimulatorServer(
             room,
             host=args.host,
