@@ -9,9 +9,11 @@ clicks select, right-clicks open the Qt context menu here.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +41,21 @@ from scop.ui.map.page import write_page
 from scop.ui.map.tiles import configured_sources, open_mbtiles, tiles_handler
 
 log = logging.getLogger(__name__)
+
+# Every map view alive. A page still alive when the web profile goes (a window closed but not
+# yet deleted at exit, as in a test run) makes Chromium crash the process at exit: delete them
+# first.
+_VIEWS: weakref.WeakSet[QWebEngineView] = weakref.WeakSet()
+
+
+@atexit.register
+def _delete_views() -> None:
+    import shiboken6
+
+    for view in list(_VIEWS):
+        if shiboken6.isValid(view):
+            shiboken6.delete(view)
+
 
 TIME_FILTERS: tuple[tuple[str, int], ...] = (
     ("Tous", 0),
@@ -186,6 +203,7 @@ class MapDock(ScopDock):
         lay.addLayout(bar)
 
         self.view = QWebEngineView()
+        _VIEWS.add(self.view)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         profile = QWebEngineProfile.defaultProfile()
         self.page = MapPage(profile, self.view)
