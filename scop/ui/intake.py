@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from scop import operations as ops
 from scop.geo import addresses
 from scop.geo.addresses import Address, AddressNotFound, fold
+from scop.geo.area import haversine_m
 from scop.models.entities import GRAVITIES
 from scop.models.entries import SOURCES
 from scop.models.nomenclatures import categories
@@ -47,6 +48,8 @@ KEYWORDS: dict[str, str] = {
     "PSW/SUS": "squat occupation hall",
     "TRP/COL": "accident accrochage",
 }
+
+NEARBY_M = 200  # an open event this close to the new one may be the same
 
 FOLDED_ROLE = Qt.ItemDataRole.UserRole + 20
 CODE_ROLE = Qt.ItemDataRole.UserRole + 21
@@ -128,6 +131,11 @@ class IntakeDialog(QDialog):
         )
         self.address_state = QLabel()
         self.address_state.setWordWrap(True)
+        self.nearby = QLabel()
+        self.nearby.setObjectName("intake_nearby")
+        self.nearby.setWordWrap(True)
+        self.nearby.setStyleSheet("color:#ef6c00; font-weight:bold;")
+        self.nearby.hide()
 
         self.caller = QLineEdit(placeholderText="Nom, qualité, numéro de rappel")
         self.title_edit = QLineEdit(placeholderText="Par défaut : la catégorie")
@@ -153,6 +161,7 @@ class IntakeDialog(QDialog):
         form.addRow("&Gravité", self.gravity)
         form.addRow("&Adresse", self.address)
         form.addRow("", self.address_state)
+        form.addRow("", self.nearby)
         form.addRow("A&ppelant", self.caller)
         form.addRow("&Intitulé", self.title_edit)
         form.addRow("&Description", self.description)
@@ -331,7 +340,37 @@ class IntakeDialog(QDialog):
         self._update_address_state()
         return self._resolved
 
+    def point(self) -> tuple[float, float] | None:
+        if self._point is not None:
+            return self._point
+        if self._resolved is not None:
+            return self._resolved.lon, self._resolved.lat
+        return None
+
+    def _update_nearby(self) -> None:
+        """Open events close to the place: the call may be about one already handled."""
+        p = self.point()
+        near = []
+        if p is not None:
+            for ev in self.ctx.room.state.events.values():
+                if ev.status == "clos" or ev.lon is None or ev.lat is None:
+                    continue
+                d = haversine_m(p[0], p[1], ev.lon, ev.lat)
+                if d <= NEARBY_M:
+                    near.append((d, ev))
+        near.sort(key=lambda t: t[0])
+        if near:
+            self.nearby.setText(
+                "Déjà en cours à proximité : "
+                + " ; ".join(f"{ev.id} {ev.title} ({int(d)} m)" for d, ev in near[:3])
+                + " — doublon ? rattachez-le comme événement lié."
+            )
+            self.nearby.show()
+        else:
+            self.nearby.hide()
+
     def _update_address_state(self) -> None:
+        self._update_nearby()
         if self._point is not None:
             lon, lat = self._point
             self.address_state.setText(f"Point de la carte : {lat:.5f}, {lon:.5f}")

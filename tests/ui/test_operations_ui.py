@@ -144,6 +144,7 @@ def test_unresolvable_address_says_so_and_keeps_the_input(
     assert dlg.isVisible()
     assert dlg.error.isVisible()
     assert "Adresse introuvable" in dlg.error.text()
+    assert dlg.nearby.isHidden()
     assert dlg.address.text() == "999 rue oberkampf"
     assert dlg.description.toPlainText() == "Bagarre signalée"
     assert _last(demo_room, before) == []
@@ -154,6 +155,9 @@ def test_intake_from_a_point_on_the_map(host: Host, qtbot: Any, demo_room: Room)
     dlg = host.docks["events"].open_intake(2.37285, 48.86466)
     assert dlg.address.text() == "52 Rue Oberkampf, 75011 Paris"
     assert "Point de la carte" in dlg.address_state.text()
+    # EV-0001 (the demo's fire) is at 52 rue Oberkampf: the operator is warned.
+    assert not dlg.nearby.isHidden()
+    assert "EV-0001" in dlg.nearby.text()
     qtbot.waitUntil(lambda: dlg.focusWidget() is dlg.category)
     qtbot.keyClicks(dlg.category, "FIR")
     before = demo_room.state.position

@@ -248,6 +248,9 @@ class EventCardDock(ScopDock):
         ctx.bridge.reset.connect(self._on_reset)
         self._fix_timer = QTimer(self, singleShot=True, interval=1000)
         self._fix_timer.timeout.connect(self._refresh_suggestions)
+        self._age_timer = QTimer(self, interval=30_000)  # "il y a N min" in the header
+        self._age_timer.timeout.connect(self._refresh_header)
+        self._age_timer.start()
         self.refresh()
 
     def wire(self, docks: dict[str, ScopDock]) -> None:
@@ -393,6 +396,11 @@ class EventCardDock(ScopDock):
                 f"{local(e.ts):%H:%M:%S}  {kind_label(e.kind)} — {describe(e)}  ({e.author})"
             )
         self.history.scrollToBottom()
+
+    def _refresh_header(self) -> None:
+        ev = self.current_event()
+        if ev is not None:
+            self.header.setText(self._header_html(ev))
 
     def _fill_parents(self, ev: Event) -> None:
         self.parent_box.blockSignals(True)
@@ -598,6 +606,7 @@ class EventCardDock(ScopDock):
 
     def teardown(self) -> None:
         self._fix_timer.stop()
+        self._age_timer.stop()
         if self.reroute_box is not None:
             self.reroute_box.close()
         self.ctx.bridge.changed.disconnect(self._on_change)
