@@ -40,6 +40,7 @@ log = logging.getLogger("scop.feed")
 RESOURCE_PREFIX = "fr.paris.dpmp.resource."  # how the DPMP names its crews in GEO-POS
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+MAX_AHEAD_S = 300.0  # sender's clock ahead of ours by more than this: refused
 
 
 def resource_id(call_sign: str) -> str:
@@ -67,8 +68,14 @@ class ParseResult:
         return self.unknown_crew + self.outside_area + self.malformed
 
 
-def parse_message(raw: str | bytes, known: Callable[[str], bool]) -> ParseResult:
-    """Fixes from one feed message, and a French message for each position refused."""
+def parse_message(
+    raw: str | bytes, known: Callable[[str], bool], now: datetime | None = None
+) -> ParseResult:
+    """Fixes from one feed message, and a French message for each position refused.
+
+    With ``now``, a position dated more than ``MAX_AHEAD_S`` ahead is refused: the fold
+    keeps the newest fix per crew, so one fix from a sender whose clock runs fast would
+    hide every true position that follows it."""
     out = ParseResult()
     try:
         msg = json.loads(raw)
@@ -97,6 +104,12 @@ def parse_message(raw: str | bytes, known: Callable[[str], bool]) -> ParseResult
             ts = datetime.fromisoformat(item["datetime"])
         except ValueError:
             out.malformed.append(f"{call_sign} : date invalide {item['datetime']!r}")
+            continue
+        if now is not None and (ts - now).total_seconds() > MAX_AHEAD_S:
+            out.malformed.append(
+                f"{call_sign} : position datée de {item['datetime']}, dans le futur "
+                "(horloge de l'émetteur ?) : refusée"
+            )
             continue
         lon, lat = float(item["coord"]["lon"]), float(item["coord"]["lat"])
         if not known(call_sign):
@@ -229,7 +242,7 @@ class CrewFeedClient:
     def handle(self, raw: str | bytes) -> ParseResult:
         """Parse one message and queue its fixes; also usable without a socket."""
         crews = self.room.state.crews
-        result = parse_message(raw, crews.__contains__)
+        result = parse_message(raw, crews.__contains__, self.room.clock.now())
         s = self.stats
         s.messages += 1
         s.fixes_received += len(result.fixes)

@@ -69,12 +69,12 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
                         "position": [
                             {
                                 "resourceId": resource_id("X99-9"),
-                                "datetime": "2026-11-23T08:00:00+00:00",
+                                "datetime": "2026-11-23T07:00:00+00:00",
                                 "coord": {"lat": 48.86, "lon": 2.35},
                             },
                             {
                                 "resourceId": resource_id("V01-1"),
-                                "datetime": "2026-11-23T08:00:00+00:00",
+                                "datetime": "2026-11-23T07:00:00+00:00",
                                 "coord": {"lat": 45.76, "lon": 4.83},
                             },
                         ]
@@ -134,7 +134,7 @@ def test_a_batch_that_cannot_be_written_waits_for_the_next_flush(
             "position": [
                 {
                     "resourceId": resource_id("V01-1"),
-                    "datetime": "2026-11-23T08:00:00+00:00",
+                    "datetime": "2026-11-23T07:00:00+00:00",
                     "coord": {"lat": 48.8627, "lon": 2.3347},
                 }
             ]

@@ -12,13 +12,13 @@ from scop.models.entities import PositionFix
 from scop.protocols.crew_feed import check_url, encode_positions, parse_message, resource_id
 
 KNOWN = {"V11-1", "B03-1"}
-T = datetime(2026, 11, 23, 8, 0, 5, tzinfo=UTC)
+T = datetime(2026, 11, 23, 7, 0, 5, tzinfo=UTC)
 
 
 def _pos(cs: str = "V11-1", lon: float = 2.3748, lat: float = 48.8649, **kw: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "resourceId": resource_id(cs),
-        "datetime": "2026-11-23T08:00:05+00:00",
+        "datetime": "2026-11-23T07:00:05+00:00",
         "coord": {"lat": lat, "lon": lon},
     }
     item.update(kw)
@@ -94,3 +94,11 @@ def test_plain_ws_only_on_loopback() -> None:
         check_url("ws://10.0.0.5:8765")
     with pytest.raises(ValueError, match="websocket"):
         check_url("http://127.0.0.1:8765")
+
+
+def test_a_position_from_the_future_is_refused() -> None:
+    msg = json.dumps({"position": [_pos(datetime="2026-11-23T07:10:00+00:00"), _pos()]})
+    result = parse_message(msg, KNOWN.__contains__, now=T)
+    assert [f.ts for f in result.fixes] == [T]
+    assert "dans le futur" in result.malformed[0]
+    assert parse_message(msg, KNOWN.__contains__).problems == []  # without a clock: kept
