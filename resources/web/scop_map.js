@@ -57,6 +57,13 @@
     console.log('scop:' + JSON.stringify(obj));
   }
 
+  function esc(text) {
+    return String(text === undefined || text === null ? '' : text)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;');
+  }
+
   function family(cat) {
     var f = String(cat || '').split('/')[0].toUpperCase();
     return FAMILIES[f] ? f : 'OTHER';
@@ -900,9 +907,42 @@
     map.on('dblclick', function () {
       if (mode) endMode(false);
     });
+    var hover = L.tooltip({ direction: 'top', offset: [0, -10], className: 'scop-hover' });
+    var hoverQueued = null;
+    var GRAVITY_LABEL = { 1: 'faible', 2: 'moyenne', 3: 'élevée', 4: 'critique' };
+    function showHover() {
+      var e = hoverQueued;
+      hoverQueued = null;
+      var h = hit(e.containerPoint);
+      map.getContainer().style.cursor = h ? 'pointer' : '';
+      if (!h) {
+        map.closeTooltip(hover);
+        return;
+      }
+      var html;
+      var at;
+      if (h.kind === 'crew') {
+        var c = crews.get(h.id);
+        html = '<b>' + esc(c.id) + '</b> — ' + esc((STATUS[c.s] || { label: c.s }).label) + (c.e ? ' (' + esc(c.e) + ')' : '');
+        at = [c.lat, c.lon];
+      } else {
+        var ev = events.get(h.id);
+        html = '<b>' + esc(ev.id) + '</b> — ' + esc(ev.t) + '<br>gravité ' + (GRAVITY_LABEL[ev.g] || ev.g);
+        at = [ev.lat, ev.lon];
+      }
+      hover.setLatLng(at).setContent(html);
+      if (!map.hasLayer(hover)) map.openTooltip(hover);
+    }
     map.on('mousemove', function (e) {
       if (mode === 'measure') S.measureTo(e.latlng.lat, e.latlng.lng, false);
       else if (mode === 'polygon') draft.line.setLatLngs(draft.points.concat([e.latlng]));
+      else {
+        if (!hoverQueued) L.Util.requestAnimFrame(showHover);
+        hoverQueued = e;
+      }
+    });
+    map.on('mouseout', function () {
+      map.closeTooltip(hover);
     });
     map.on('contextmenu', function (e) {
       if (mode) {

@@ -278,7 +278,7 @@ class MapDock(ScopDock):
             self.page.runJavaScript(script, 0, callback)
 
     def is_ready(self) -> bool:
-        return super().is_ready() and self._page_ready
+        return super().is_ready() and self._page_loaded and self._page_ready
 
     def read_page_state(self, callback: Callable[[dict[str, Any]], None]) -> None:
         """What the page itself shows, read back from it (tests, bench, the engagement test)."""
