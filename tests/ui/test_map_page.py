@@ -281,3 +281,30 @@ def test_configured_tile_url_is_offered_not_fetched(
     assert "Fond de carte configuré" in names
     # offered only: the offline plan stays the selected base layer, no tile is requested
     assert js_value(qtbot, dock, "document.querySelectorAll('img.leaflet-tile').length") == 0
+
+
+def test_crew_symbol_is_painted_in_its_status_colour(
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any
+) -> None:
+    from PySide6.QtGui import QColor
+
+    from scop.ui.docks.crews_dock import STATUS_COLOURS
+
+    dock = make_map(make_ctx(demo_room))
+    crew = demo_room.state.crews["V12-1"]  # engagé: an orange triangle
+    assert crew.status == "engage"
+    js_value(qtbot, dock, f"ScopMap.view({crew.lat}, {crew.lon}, 17)")
+    x, y = js_value(
+        qtbot,
+        dock,
+        f"(function(){{var p=ScopMap._map().latLngToContainerPoint([{crew.lat},{crew.lon}]);"
+        "return [Math.round(p.x), Math.round(p.y)];})()",
+    )
+    want = QColor(STATUS_COLOURS["engage"])
+
+    def painted() -> bool:
+        img = dock.view.grab().toImage()
+        c = img.pixelColor(int(x), int(y) + 1)
+        return abs(c.red() - want.red()) + abs(c.green() - want.green()) < 40
+
+    qtbot.waitUntil(painted, timeout=5000)  # a grab right after an update can be stale
