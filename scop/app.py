@@ -121,6 +121,7 @@ def qt_application(headless: bool) -> Any:
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
+
     from scop.ui.map.tiles import register_scheme
 
     register_scheme()  # the map's MBTiles scheme: before the QApplication
