@@ -85,6 +85,7 @@ class LinkConfig:
     max_size: int = 1 << 20  # a bigger frame closes the connection with 1009
     hold_timeout: float = 30.0  # an out-of-order message waits this long for its predecessor
     tick: float = 1.0
+    label: str = ""  # how the status bar names the peer (e.g. the DÉMO simulator)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -689,7 +690,7 @@ class PPLink:
         cfg = self.config
         attempt = 0
         silent_closes = 0  # TLS accepted, then closed before any HTTP answer
-        mode = "EXERCICE" if cfg.exercise else "réel"
+        mode = cfg.label or ("EXERCICE" if cfg.exercise else "réel")
         while True:
             started = time.monotonic()
             try:

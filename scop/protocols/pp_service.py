@@ -99,7 +99,9 @@ async def _demo(ctx: Any, show: Callable[[str, str], None]) -> None:
     sim = PPSimulator(answer_delay=DEMO_SCRIPT.answer_delay or 8.0)
     port = await sim.start()
     ctx.services["pp_sim"] = sim
-    link = PPLink(ctx.room, LinkConfig(f"ws://127.0.0.1:{port}"), listener=show)
+    link = PPLink(
+        ctx.room, LinkConfig(f"ws://127.0.0.1:{port}", label="simulateur DÉMO"), listener=show
+    )
     ctx.services["pp_link"] = link
     try:
         await asyncio.gather(link.run(), sim.run_script(DEMO_SCRIPT))
