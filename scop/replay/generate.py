@@ -37,6 +37,8 @@ CATEGORIES = (
     ("FIR", "Feu de poubelle", 2),
     ("FIR", "Feu d'appartement", 4),
 )
+# A few apartment fires a day, not one event in ten.
+CATEGORY_WEIGHTS = (14, 8, 16, 10, 6, 8, 8, 14, 4, 0.4)
 SOURCES = ("appel_3975", "appel_3975", "appel_3975", "dansmarue", "equipage", "partenaire", "pp")
 STREETS = (
     "Rue Oberkampf",
@@ -136,7 +138,7 @@ def _crews(n: int, rng: random.Random) -> list[_Crew]:
 def _new_event(sim: _Sim, now: float) -> list[Draft]:
     rng = sim.rng
     arr = rng.randint(1, 20)
-    cat, title, gravity = rng.choice(CATEGORIES)
+    cat, title, gravity = rng.choices(CATEGORIES, weights=CATEGORY_WEIGHTS)[0]
     source = rng.choice(SOURCES)
     lon, lat = ARRONDISSEMENTS[arr]
     lon, lat = (

@@ -12,6 +12,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
@@ -171,3 +172,23 @@ def raw_sqlite_read(path: Path) -> tuple[int, int]:
     finally:
         conn.close()
     return n_entries, n_fixes
+
+
+class MemoryJournal(JournalStore):
+    """A recorded journal whose entries the replay already holds: ``read`` answers from
+    memory (a seek reloads the main courante up to T, tens of thousands of rows), everything
+    else goes to the read-only store underneath."""
+
+    def __init__(self, store: JournalStore, entries: Sequence[Entry]) -> None:
+        super().__init__(store.engine, store.clock, readonly=True)
+        if entries and (entries[0].position != 1 or entries[-1].position != len(entries)):
+            raise SourceError("main courante incomplète : relecture impossible")
+        self._entries = entries
+
+    def read(
+        self, after: int = 0, limit: int | None = None, until: datetime | None = None
+    ) -> list[Entry]:
+        out = self._entries[max(0, after) :]
+        if until is not None:
+            out = [e for e in out if e.ts <= until]
+        return list(out[:limit] if limit is not None else out)

@@ -20,7 +20,7 @@ from scop.clock import ManualClock
 from scop.models.entries import Operator
 from scop.replay.engine import ReplayEngine
 from scop.replay.exercise import ExerciseRunner
-from scop.replay.source import OpenedSource
+from scop.replay.source import MemoryJournal, OpenedSource
 from scop.room import Room
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
@@ -125,7 +125,7 @@ def install_exercise(ctx: UiContext, window: Any, runner: ExerciseRunner) -> Non
 def replay_room(src: OpenedSource, engine: ReplayEngine, operator: Operator, at: Any) -> Room:
     t = engine.clamp(at) if at is not None else engine.start
     clock = ManualClock(t)
-    room = Room(src.store, clock, operator, "relecture")
+    room = Room(MemoryJournal(src.store, engine.entries), clock, operator, "relecture")
     room.projection.state = engine.state_at(t)
     return room
 
