@@ -21,10 +21,16 @@ def describes(kind: str, label: str) -> Callable[[Describer], Describer]:
     return register
 
 
-def describe(entry: Entry) -> str:
-    from scop.models.projection import _load_handlers
+_loaded = False
 
-    _load_handlers()  # fold modules register their describers too
+
+def describe(entry: Entry) -> str:
+    global _loaded
+    if not _loaded:  # once: a replay seek describes tens of thousands of entries
+        from scop.models.projection import _load_handlers
+
+        _load_handlers()  # fold modules register their describers too
+        _loaded = True
     fn = _DESCRIBERS.get(entry.kind)
     if fn is None:
         text = entry.payload.get("text")
