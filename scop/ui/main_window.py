@@ -186,7 +186,8 @@ class MainWindow(QMainWindow):
     def _on_notice(self, level: str, text: str) -> None:
         self.statusBar().showMessage(("⚠ " if level != "info" else "") + text, 15000)
         if level == "error" and self.isVisible():
-            QMessageBox.warning(self, "SCOP", text)
+            suffix = {"demo": " — DÉMO", "exercise": " — EXERCICE"}.get(self.ctx.room.mode, "")
+            QMessageBox.warning(self, f"SCOP{suffix}", text)
 
     # -- menus -----------------------------------------------------------------------------
 
