@@ -229,20 +229,24 @@ def _fire_procedure(sim: _Sim, now: float, ev_id: str) -> None:
         t += rng.uniform(30, 240)
         sim.at(t, _step_done(run_id, step))
     dist = f"SCOP-{ev_id}-UMIP"
+    draft = f"BR-{ev_id}-UMIP"
+    ids = {"draft_id": draft, "event_id": ev_id, "template": "demande_umip"}
     t_sent = now + rng.uniform(300, 900)
+    sim.at(t_sent - 60, lambda _t: [Draft("pp.message_drafted", dict(ids))])
     sim.at(
         t_sent,
         lambda _t: [
             Draft(
-                "pp.message_sent",
-                {"template": "demande_umip", "event_id": ev_id, "distribution_id": dist},
+                "pp.message_validated",
+                {**ids, "distribution_id": dist, "exercise": False, "text": "Demande UMIP"},
                 author=DEMO_CHIEF,
-            )
+            ),
+            Draft("pp.message_sent", {"distribution_id": dist}, "systeme", SYSTEM),
         ],
     )
     sim.at(
         t_sent + rng.uniform(40, 300),
-        lambda _t: [Draft("pp.ack_received", {"distribution_id": dist}, "pp")],
+        lambda _t: [Draft("pp.ack_received", {"distribution_id": dist, "step": "RECU"}, "pp")],
     )
 
 
