@@ -6,15 +6,10 @@ the tests see the same room.
 
 from __future__ import annotations
 
-import math
 import random
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from scop.models import fold_core as k
-from scop.models.entities import Crew, PositionFix
 from scop.models.entries import Draft, Operator
-from scop.models.state import RoomState
 
 # Rough centre of each arrondissement (lon, lat), inside the built-up area.
 ARRONDISSEMENTS: dict[int, tuple[float, float]] = {
@@ -246,60 +241,3 @@ def demo_drafts() -> list[Draft]:
     from scop.protocols.pp_service import demo_pp_drafts  # the PP thread of the demo
 
     return drafts + demo_pp_drafts()
-
-
-def _step_towards(
-    lon: float, lat: float, tlon: float, tlat: float, metres: float
-) -> tuple[float, float, float]:
-    dx = (tlon - lon) * 73_000.0  # metres per degree of longitude at Paris's latitude
-    dy = (tlat - lat) * 111_000.0
-    dist = math.hypot(dx, dy)
-    heading = (math.degrees(math.atan2(dx, dy)) + 360.0) % 360.0
-    if dist <= metres or dist == 0:
-        return tlon, tlat, heading
-    f = metres / dist
-    return lon + (tlon - lon) * f, lat + (tlat - lat) * f, heading
-
-
-@dataclass
-class DemoMover:
-    """Moves the demo crews: engaged ones towards their event, the others on patrol around
-    their arrondissement. Pure: it reads state and returns fixes."""
-
-    seed: int = 11
-    rng: random.Random = field(init=False)
-    _targets: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
-
-    def _patrol_target(self, crew: Crew) -> tuple[float, float]:
-        arr = int(crew.call_sign[1:3]) if crew.call_sign[1:3].isdigit() else 1
-        lon, lat = ARRONDISSEMENTS.get(arr, ARRONDISSEMENTS[1])
-        return lon + self.rng.uniform(-0.008, 0.008), lat + self.rng.uniform(-0.005, 0.005)
-
-    def step(self, state: RoomState, now: datetime, dt: float) -> list[PositionFix]:
-        fixes = []
-        for crew in state.crews.values():
-            if (
-                crew.lon is None
-                or crew.lat is None
-                or crew.status in ("hors_service", "sur_les_lieux")
-            ):
-                continue
-            event = state.events.get(crew.event_id) if crew.event_id else None
-            if event is not None and event.lon is not None and event.lat is not None:
-                target = (event.lon, event.lat)
-            else:
-                target = self._targets.get(crew.call_sign) or self._patrol_target(crew)
-                if abs(target[0] - crew.lon) < 1e-5 and abs(target[1] - crew.lat) < 1e-5:
-                    target = self._patrol_target(crew)
-                self._targets[crew.call_sign] = target
-            speed = SPEEDS.get(crew.mode, 1.3) * (1.6 if event else 0.6)
-            lon, lat, heading = _step_towards(crew.lon, crew.lat, *target, speed * dt)
-            fixes.append(
-                PositionFix(
-                    crew.call_sign, now, round(lon, 6), round(lat, 6), round(heading, 1), speed
-                )
-            )
-        return fixes
