@@ -363,8 +363,7 @@ class MainWindow(QMainWindow):
             return False
         siblings = self.tabifiedDockWidgets(d)
         return not (
-            d.visibleRegion().isEmpty()
-            and any(not s.visibleRegion().isEmpty() for s in siblings)
+            d.visibleRegion().isEmpty() and any(not s.visibleRegion().isEmpty() for s in siblings)
         )
 
     def all_docks_ready(self) -> bool:

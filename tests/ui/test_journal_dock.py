@@ -15,8 +15,9 @@ def visible_texts(dock: Any) -> list[str]:
     return [dock.proxy.index(r, 5).data() for r in range(dock.proxy.rowCount())]
 
 
-def test_filters_by_text_kind_source_and_time(window: Any, demo_room: Room,
-                                              clock: ManualClock, qtbot: Any) -> None:
+def test_filters_by_text_kind_source_and_time(
+    window: Any, demo_room: Room, clock: ManualClock, qtbot: Any
+) -> None:
     dock = window.docks["journal"]
     clock.advance(hours=3)
     demo_room.note("Appel riverain : odeur de gaz rue Oberkampf", source="appel_3975")
@@ -43,8 +44,9 @@ def test_filters_by_text_kind_source_and_time(window: Any, demo_room: Room,
     assert dock.proxy.rowCount() == total
 
 
-def test_new_entries_keep_the_operator_reading_position(window: Any, demo_room: Room,
-                                                        qtbot: Any) -> None:
+def test_new_entries_keep_the_operator_reading_position(
+    window: Any, demo_room: Room, qtbot: Any
+) -> None:
     dock = window.docks["journal"]
     bar = dock.view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 10)
@@ -58,8 +60,7 @@ def test_new_entries_keep_the_operator_reading_position(window: Any, demo_room: 
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())
 
 
-def test_correction_points_to_the_corrected_entry(window: Any, demo_room: Room,
-                                                  qtbot: Any) -> None:
+def test_correction_points_to_the_corrected_entry(window: Any, demo_room: Room, qtbot: Any) -> None:
     dock = window.docks["journal"]
     wrong = demo_room.note("V11-1 sur place à 10h12")
     row = dock.proxy.mapFromSource(dock.model.index(dock.model.rowCount() - 1, 0)).row()
@@ -89,14 +90,19 @@ def test_empty_entry_is_refused_with_a_message(window: Any, demo_room: Room, qtb
     assert demo_room.state.position == before
 
 
-def test_entries_from_another_workstation_appear(window: Any, demo_room: Room,
-                                                 clock: ManualClock, qtbot: Any) -> None:
+def test_entries_from_another_workstation_appear(
+    window: Any, demo_room: Room, clock: ManualClock, qtbot: Any
+) -> None:
     from scop.journal.store import JournalStore
     from scop.models.entries import Operator
     from scop.room import Room as RoomCls
 
-    other = RoomCls(JournalStore(demo_room.store.engine, clock), clock,
-                    Operator("Cdt. Morel", "chief"), "poste-2")
+    other = RoomCls(
+        JournalStore(demo_room.store.engine, clock),
+        clock,
+        Operator("Cdt. Morel", "chief"),
+        "poste-2",
+    )
     other.load()
     other.note("Point de situation demandé par la PP")
     window.ctx.bridge.poll()

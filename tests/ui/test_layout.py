@@ -45,8 +45,9 @@ def test_layout_is_saved_and_restored_per_workstation(
     assert other.docks["events"].isVisible()
 
 
-def test_missing_screen_falls_back_to_primary(qtbot: Any, demo_room: Room, make_ctx: Any,
-                                              settings: QSettings, window: Any) -> None:
+def test_missing_screen_falls_back_to_primary(
+    qtbot: Any, demo_room: Room, make_ctx: Any, settings: QSettings, window: Any
+) -> None:
     from PySide6.QtGui import QGuiApplication
 
     from scop.ui.main_window import MainWindow

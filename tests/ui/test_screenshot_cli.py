@@ -12,11 +12,20 @@ from PySide6.QtGui import QImage
 
 
 def run_scop(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
     env.pop("QT_QPA_PLATFORM", None)  # --screenshot must make itself headless
-    return subprocess.run([sys.executable, "-m", "scop.cli", *args], capture_output=True,
-                          text=True, timeout=180, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "scop.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
 
 
 def distinct_colours(img: QImage) -> int:
@@ -47,8 +56,17 @@ def test_console_opens_on_postgresql(tmp_path: Path, pg_store: object) -> None:
     assert isinstance(pg_store, JournalStore)
     url = pg_store.engine.url.render_as_string(hide_password=False)
     out = tmp_path / "pg.png"
-    res = run_scop(tmp_path, "--db", url, "--operator", "A. Martin", "--screenshot", str(out),
-                   "--size", "1024x700")
+    res = run_scop(
+        tmp_path,
+        "--db",
+        url,
+        "--operator",
+        "A. Martin",
+        "--screenshot",
+        str(out),
+        "--size",
+        "1024x700",
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     kinds = [e.kind for e in pg_store.read()]
     assert kinds[:2] == ["room.opened", "session.login"]
