@@ -216,7 +216,7 @@ def run_console(args: argparse.Namespace) -> int:
 
     from scop.cli import default_db_url
     from scop.clock import SystemClock
-    from scop.demo import demo_drafts
+    from scop.demo import seed_demo
     from scop.journal.store import JournalStore
     from scop.room import open_room
 
@@ -240,7 +240,7 @@ def run_console(args: argparse.Namespace) -> int:
             store, clock, operator, mode=mode, label=label, workstation=args.workstation
         )
         if mode == "demo" and not room.state.crews:
-            room.record_all(demo_drafts())
+            seed_demo(room)
         room.login()
         try:
             return run_window(app, room, args)

@@ -7,9 +7,13 @@ the tests see the same room.
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 from scop.models import fold_core as k
 from scop.models.entries import Draft, Operator
+
+if TYPE_CHECKING:
+    from scop.room import Room
 
 # Rough centre of each arrondissement (lon, lat), inside the built-up area.
 ARRONDISSEMENTS: dict[int, tuple[float, float]] = {
@@ -241,3 +245,21 @@ def demo_drafts() -> list[Draft]:
     from scop.protocols.pp_service import demo_pp_drafts  # the PP thread of the demo
 
     return drafts + demo_pp_drafts()
+
+
+def seed_demo(room: Room) -> None:
+    """Open the demo shift: its entries, and the chief's fire fiche under way on EV-0001 with
+    its first step done, so that every dock shows a room at work."""
+    from dataclasses import replace
+
+    from scop.procedures.loader import load_library
+    from scop.procedures.runner import ProcedureRunner
+
+    room.record_all(demo_drafts())
+    library = load_library()
+    if "incendie" not in library.fiches:
+        return  # a broken shipped fiche is reported by the procedures dock, not here
+    # The chief launches fiches: the same room (same journal and projection) under his name.
+    runner = ProcedureRunner(replace(room, operator=DEMO_CHIEF), library)
+    run_id = runner.launch("incendie", "EV-0001")
+    runner.start(run_id, runner.view(run_id).steps[0].step.id)
