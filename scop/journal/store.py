@@ -86,6 +86,21 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     return engine
 
 
+def entry_row(e: Entry) -> dict[str, object]:
+    """An entry as its ``journal_entries`` row."""
+    return {
+        "position": e.position,
+        "ts": e.ts_iso,
+        "author": e.author,
+        "role": e.role,
+        "source": e.source,
+        "kind": e.kind,
+        "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
 def _row_to_entry(r: Row[Any]) -> Entry:
     return Entry(
         position=int(r.position),
@@ -160,23 +175,7 @@ class JournalStore:
                 e = seal(position, now, d.author or author, d, prev)
                 sealed.append(e)
                 prev = e.hash
-            conn.execute(
-                _INSERT_ENTRY,
-                [
-                    {
-                        "position": e.position,
-                        "ts": e.ts_iso,
-                        "author": e.author,
-                        "role": e.role,
-                        "source": e.source,
-                        "kind": e.kind,
-                        "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
-                        "prev_hash": e.prev_hash,
-                        "hash": e.hash,
-                    }
-                    for e in sealed
-                ],
-            )
+            conn.execute(_INSERT_ENTRY, [entry_row(e) for e in sealed])
             conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
         return sealed
 

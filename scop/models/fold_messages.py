@@ -21,6 +21,7 @@ from scop.models.describe import describes
 from scop.models.entries import Entry
 from scop.models.projection import handles
 from scop.models.state import RoomState
+from scop.protocols.edxl import INCOMING_LABELS
 
 DRAFTED = "pp.message_drafted"
 DISCARDED = "pp.draft_discarded"
@@ -49,22 +50,8 @@ _STEP_STATE = {"RECU": "recu", "INTEGRE": "integre", "CONSULTE": "consulte"}
 # States from which an outgoing message is still waiting for the PP's "RECU".
 AWAITING = frozenset({"valide", "envoye"})
 
-TEMPLATE_LABELS: dict[str, str] = {
-    "alerte": "Alerte",
-    "point_de_situation": "Point de situation",
-    "demande_umip": "Demande UMIP",
-    "demande_cump": "Demande CUMP",
-    "demande_vpu": "Demande VPU",
-    "demande_care": "Demande d'ouverture C.A.RE",
-    "compte_rendu_umip": "Compte rendu UMIP",
-    "compte_rendu_cump": "Compte rendu CUMP",
-    "compte_rendu_vpu": "Compte rendu VPU",
-    "compte_rendu_care": "Compte rendu C.A.RE",
-    "annulation": "Annulation",
-    "reponse": "Réponse à la demande",
-    "activation_cump": "Activation de la CUMP",
-    "demande_point_de_situation": "Demande de point de situation",
-}
+# One list of labels, the codec's: what the console composes and what the PP sends.
+TEMPLATE_LABELS: dict[str, str] = INCOMING_LABELS
 ANSWER_LABELS = {"ACCEPTE": "ACCEPTÉE", "REFUS": "REFUSÉE", "PARTIELLE": "PARTIELLE"}
 
 

@@ -6,7 +6,6 @@ An export is loaded into a temporary SQLite journal first, so that everything do
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 import tempfile
@@ -19,7 +18,7 @@ from sqlalchemy import insert, select, update
 
 from scop.clock import Clock, to_iso
 from scop.journal.export import ExportError, read_export
-from scop.journal.store import JournalStore
+from scop.journal.store import JournalStore, entry_row
 from scop.journal.tables import crew_positions, journal_entries, journal_head
 from scop.journal.verify import verify_chain
 from scop.models.entities import PositionFix
@@ -28,20 +27,6 @@ from scop.models.entries import GENESIS_HASH, Entry
 
 class SourceError(Exception):
     """A source that cannot be replayed; the message is for the trainer, in French."""
-
-
-def _entry_row(e: Entry) -> dict[str, object]:
-    return {
-        "position": e.position,
-        "ts": e.ts_iso,
-        "author": e.author,
-        "role": e.role,
-        "source": e.source,
-        "kind": e.kind,
-        "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
-        "prev_hash": e.prev_hash,
-        "hash": e.hash,
-    }
 
 
 def import_entries(store: JournalStore, entries: Sequence[Entry]) -> None:
@@ -61,7 +46,7 @@ def import_entries(store: JournalStore, entries: Sequence[Entry]) -> None:
     with store._write_engine.begin() as conn:
         if conn.execute(select(journal_head.c.id)).first() is None:
             conn.execute(insert(journal_head).values(id=1, position=0, hash=GENESIS_HASH))
-        conn.execute(insert(journal_entries), [_entry_row(e) for e in entries])
+        conn.execute(insert(journal_entries), [entry_row(e) for e in entries])
         conn.execute(
             update(journal_head).where(journal_head.c.id == 1).values(position=position, hash=prev)
         )
