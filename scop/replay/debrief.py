@@ -9,7 +9,7 @@ actions met or missed.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -340,14 +340,127 @@ def _verdict_class(verdict: str) -> str:
     return "muted"
 
 
-def _table(
-    headers: Iterable[str], rows: Iterable[Iterable[str]], classes: Iterable[str] = ()
-) -> str:
-    cls = list(classes)
-    out = ["<table><tr>", *(f"<th>{html.escape(h)}</th>" for h in headers), "</tr>"]
-    for i, row in enumerate(rows):
-        c = f' class="{cls[i]}"' if i < len(cls) and cls[i] else ""
-        out.append(f"<tr{c}>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>")
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A table of the debrief, once for both renderings: cells are (text, colour class)."""
+
+    headers: tuple[str, ...]
+    widths: tuple[float, ...]  # millimetres, for the PDF
+    rows: list[tuple[tuple[str, str], ...]]
+    row_classes: list[str] = field(default_factory=list)
+
+
+def _expected_table(d: Debrief) -> _Table:
+    return _Table(
+        ("Action attendue", "Échéance", "Faite à", "Délai", "Par", "Résultat"),
+        (95, 30, 30, 25, 45, 30),
+        [
+            (
+                (o.expected.label, ""),
+                (hm(o.deadline), ""),
+                (hm(o.done_at), ""),
+                (dur(o.delay), ""),
+                (o.done_by or "—", ""),
+                (o.status_label, _STATUS_CLASS.get(o.status, "muted")),
+            )
+            for o in d.expected
+        ],
+    )
+
+
+def _steps_table(f: FicheRow) -> _Table:
+    return _Table(
+        ("Étape", "Statut", "Échéance", "Faite à", "Par", "Verdict"),
+        (95, 28, 30, 30, 35, 37),
+        [
+            (
+                (s.title, ""),
+                (s.status, ""),
+                (hm(s.deadline), ""),
+                (hm(s.done_at), ""),
+                (s.by or "—", ""),
+                (s.verdict, _verdict_class(s.verdict)),
+            )
+            for s in f.steps
+        ],
+    )
+
+
+def _messages_table(d: Debrief) -> _Table:
+    return _Table(
+        ("Sens", "Message", "Événement", "Envoyé / reçu", "Accusé / consulté", "Délai", "État"),
+        (20, 60, 30, 30, 30, 25, 60),
+        [
+            (
+                (m.direction, ""),
+                (m.label, ""),
+                (m.event_id, ""),
+                (hm(m.at), ""),
+                (hm(m.ack_at), ""),
+                (dur(m.ack_delay), ""),
+                (m.state, ""),
+            )
+            for m in d.messages
+        ],
+    )
+
+
+def _engagements_table(engagements: Sequence[EngagementRow]) -> _Table:
+    return _Table(
+        (
+            "Équipage",
+            "Événement",
+            "Événement créé",
+            "Engagé à",
+            "Délai d'engagement",
+            "Sur les lieux",
+            "Trajet",
+        ),
+        (25, 30, 35, 35, 35, 35, 30),
+        [
+            (
+                (g.call_sign, ""),
+                (g.event_id, ""),
+                (hm(g.event_created), ""),
+                (hm(g.engaged_at), ""),
+                (dur(g.engage_delay), ""),
+                (hm(g.on_scene_at), ""),
+                (dur(g.travel), ""),
+            )
+            for g in engagements
+        ],
+    )
+
+
+def _timeline_table(d: Debrief) -> _Table:
+    return _Table(
+        ("N°", "Heure", "Qui", "Source", "Type", "Texte", "Auteur"),
+        (12, 25, 18, 28, 32, 107, 45),
+        [
+            (
+                (str(r.position), ""),
+                (hm(r.ts), ""),
+                (ACTOR_LABELS[r.actor], ""),
+                (r.source, ""),
+                (r.kind, ""),
+                (r.text, ""),
+                (r.author, ""),
+            )
+            for r in d.timeline
+        ],
+        [r.actor for r in d.timeline],
+    )
+
+
+def _html_table(t: _Table) -> str:
+    out = ["<table><tr>", *(f"<th>{html.escape(h)}</th>" for h in t.headers), "</tr>"]
+    for i, row in enumerate(t.rows):
+        c = f' class="{t.row_classes[i]}"' if i < len(t.row_classes) else ""
+        cells = "".join(
+            f"<td><span class='{k}'>{_e(text)}</span></td>" if k else f"<td>{_e(text)}</td>"
+            for text, k in row
+        )
+        out.append(f"<tr{c}>{cells}</tr>")
     out.append("</table>")
     return "".join(out)
 
@@ -378,23 +491,7 @@ def to_html(d: Debrief) -> str:
             f"<span class='late'>{t['en_retard']} en retard</span>, "
             f"<span class='ko'>{t['manque']} manquée(s)</span>.</p>"
         )
-        parts.append(
-            _table(
-                ("Action attendue", "Échéance", "Faite à", "Délai", "Par", "Résultat"),
-                [
-                    (
-                        _e(o.expected.label),
-                        _e(hm(o.deadline)),
-                        _e(hm(o.done_at)),
-                        _e(dur(o.delay)),
-                        _e(o.done_by or "—"),
-                        f"<span class='{_STATUS_CLASS.get(o.status, 'muted')}'>"
-                        f"{_e(o.status_label)}</span>",
-                    )
-                    for o in d.expected
-                ],
-            )
-        )
+        parts.append(_html_table(_expected_table(d)))
     parts.append("<h2>Fiches réflexes</h2>")
     if not d.fiches:
         parts.append("<p class='muted'>Aucune fiche réflexe lancée.</p>")
@@ -405,99 +502,19 @@ def to_html(d: Debrief) -> str:
             + (f", close le {hm(f.closed_at)}" if f.closed_at else "")
             + ".</p>"
         )
-        parts.append(
-            _table(
-                ("Étape", "Statut", "Échéance", "Faite à", "Par", "Verdict"),
-                [
-                    (
-                        _e(s.title),
-                        _e(s.status),
-                        _e(hm(s.deadline)),
-                        _e(hm(s.done_at)),
-                        _e(s.by or "—"),
-                        f"<span class='{_verdict_class(s.verdict)}'>{_e(s.verdict)}</span>",
-                    )
-                    for s in f.steps
-                ],
-            )
-        )
+        parts.append(_html_table(_steps_table(f)))
     parts.append("<h2>Messages avec la Préfecture de Police</h2>")
     if d.messages:
-        parts.append(
-            _table(
-                (
-                    "Sens",
-                    "Message",
-                    "Événement",
-                    "Envoyé / reçu",
-                    "Accusé / consulté",
-                    "Délai",
-                    "État",
-                ),
-                [
-                    (
-                        _e(m.direction),
-                        _e(m.label),
-                        _e(m.event_id),
-                        _e(hm(m.at)),
-                        _e(hm(m.ack_at)),
-                        _e(dur(m.ack_delay)),
-                        _e(m.state),
-                    )
-                    for m in d.messages
-                ],
-            )
-        )
+        parts.append(_html_table(_messages_table(d)))
     else:
         parts.append("<p class='muted'>Aucun message.</p>")
     parts.append("<h2>Engagements d'équipages</h2>")
     if d.engagements:
-        parts.append(
-            _table(
-                (
-                    "Équipage",
-                    "Événement",
-                    "Événement créé",
-                    "Engagé à",
-                    "Délai d'engagement",
-                    "Sur les lieux",
-                    "Trajet",
-                ),
-                [
-                    (
-                        _e(g.call_sign),
-                        _e(g.event_id),
-                        _e(hm(g.event_created)),
-                        _e(hm(g.engaged_at)),
-                        _e(dur(g.engage_delay)),
-                        _e(hm(g.on_scene_at)),
-                        _e(dur(g.travel)),
-                    )
-                    for g in d.engagements
-                ],
-            )
-        )
+        parts.append(_html_table(_engagements_table(d.engagements)))
     else:
         parts.append("<p class='muted'>Aucun engagement.</p>")
     parts.append("<h2>Chronologie : ce qui s'est passé, ce qu'a fait la salle</h2>")
-    parts.append(
-        _table(
-            ("N°", "Heure", "Qui", "Source", "Type", "Texte", "Auteur"),
-            [
-                (
-                    str(r.position),
-                    _e(hm(r.ts)),
-                    _e(ACTOR_LABELS[r.actor]),
-                    _e(r.source),
-                    _e(r.kind),
-                    _e(r.text),
-                    _e(r.author),
-                )
-                for r in d.timeline
-            ],
-            [r.actor for r in d.timeline],
-        )
-    )
+    parts.append(_html_table(_timeline_table(d)))
     if d.timeline_dropped:
         parts.append(
             f"<p class='muted'>{d.timeline_dropped} entrées suivantes non reproduites : voir la "
@@ -573,11 +590,14 @@ def write_pdf(d: Debrief, path: Path) -> None:
             cell,
         )
 
-    def table(headers: Sequence[str], rows: list[list[Any]], widths: Sequence[float]) -> LongTable:
-        t = LongTable(
-            [[p(h, head) for h in headers], *rows], colWidths=[w * mm for w in widths], repeatRows=1
+    def table(t: _Table) -> LongTable:
+        rows = [[coloured(text, k) if k else p(text) for text, k in row] for row in t.rows]
+        lt = LongTable(
+            [[p(h, head) for h in t.headers], *rows],
+            colWidths=[w * mm for w in t.widths],
+            repeatRows=1,
         )
-        t.setStyle(
+        lt.setStyle(
             [
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f3a60")),
                 ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#bbbbbb")),
@@ -585,7 +605,7 @@ def write_pdf(d: Debrief, path: Path) -> None:
                 ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f4f6f9")]),
             ]
         )
-        return t
+        return lt
 
     story: list[Any] = []
     if d.is_exercise:
@@ -614,23 +634,7 @@ def write_pdf(d: Debrief, path: Path) -> None:
                 base,
             )
         )
-        story.append(
-            table(
-                ("Action attendue", "Échéance", "Faite à", "Délai", "Par", "Résultat"),
-                [
-                    [
-                        p(o.expected.label),
-                        p(hm(o.deadline)),
-                        p(hm(o.done_at)),
-                        p(dur(o.delay)),
-                        p(o.done_by or "—"),
-                        coloured(o.status_label, _STATUS_CLASS.get(o.status, "muted")),
-                    ]
-                    for o in d.expected
-                ],
-                (95, 30, 30, 25, 45, 30),
-            )
-        )
+        story.append(table(_expected_table(d)))
     story.append(p("Fiches réflexes", h2))
     if not d.fiches:
         story.append(p("Aucune fiche réflexe lancée.", base))
@@ -642,102 +646,20 @@ def write_pdf(d: Debrief, path: Path) -> None:
                 h3,
             )
         )
-        story.append(
-            table(
-                ("Étape", "Statut", "Échéance", "Faite à", "Par", "Verdict"),
-                [
-                    [
-                        p(s.title),
-                        p(s.status),
-                        p(hm(s.deadline)),
-                        p(hm(s.done_at)),
-                        p(s.by or "—"),
-                        coloured(s.verdict, _verdict_class(s.verdict)),
-                    ]
-                    for s in f.steps
-                ],
-                (95, 28, 30, 30, 35, 37),
-            )
-        )
+        story.append(table(_steps_table(f)))
     story.append(p("Messages avec la Préfecture de Police", h2))
     if d.messages:
-        story.append(
-            table(
-                (
-                    "Sens",
-                    "Message",
-                    "Événement",
-                    "Envoyé / reçu",
-                    "Accusé / consulté",
-                    "Délai",
-                    "État",
-                ),
-                [
-                    [
-                        p(m.direction),
-                        p(m.label),
-                        p(m.event_id),
-                        p(hm(m.at)),
-                        p(hm(m.ack_at)),
-                        p(dur(m.ack_delay)),
-                        p(m.state),
-                    ]
-                    for m in d.messages
-                ],
-                (20, 60, 30, 30, 30, 25, 60),
-            )
-        )
+        story.append(table(_messages_table(d)))
     else:
         story.append(p("Aucun message.", base))
     story.append(p("Engagements d'équipages", h2))
     if d.engagements:
-        story.append(
-            table(
-                (
-                    "Équipage",
-                    "Événement",
-                    "Événement créé",
-                    "Engagé à",
-                    "Délai d'engagement",
-                    "Sur les lieux",
-                    "Trajet",
-                ),
-                [
-                    [
-                        p(g.call_sign),
-                        p(g.event_id),
-                        p(hm(g.event_created)),
-                        p(hm(g.engaged_at)),
-                        p(dur(g.engage_delay)),
-                        p(hm(g.on_scene_at)),
-                        p(dur(g.travel)),
-                    ]
-                    for g in d.engagements[:TIMELINE_LIMIT]
-                ],
-                (25, 30, 35, 35, 35, 35, 30),
-            )
-        )
+        story.append(table(_engagements_table(d.engagements[:TIMELINE_LIMIT])))
     else:
         story.append(p("Aucun engagement.", base))
     story.append(p("Chronologie : ce qui s'est passé, ce qu'a fait la salle", h2))
     tint = {"exterieur": "#fff8e1", "formateur": "#fde7e7"}
-    rows = [
-        [
-            p(r.position),
-            p(hm(r.ts)),
-            p(ACTOR_LABELS[r.actor]),
-            p(r.source),
-            p(r.kind),
-            p(r.text),
-            p(r.author),
-        ]
-        for r in d.timeline
-    ]
-    tl = table(
-        ("N°", "Heure", "Qui", "Source", "Type", "Texte", "Auteur"),
-        rows,
-        (12, 25, 18, 28, 32, 107, 45),
-    )
+    tl = table(_timeline_table(d))
     tl.setStyle(
         [
             ("BACKGROUND", (0, i + 1), (-1, i + 1), colors.HexColor(tint[r.actor]))
