@@ -45,3 +45,30 @@ def window(qtbot: Any, demo_room: Room, make_ctx: Any, settings: QSettings) -> A
     w.show()
     qtbot.waitUntil(w.all_docks_ready, timeout=20000)
     return w
+
+
+@pytest.fixture
+def make_map(qtbot: Any) -> Iterator[Any]:
+    """Map docks deleted after the test: a page outliving the web profile crashes at exit."""
+    from PySide6.QtCore import QEvent
+
+    from scop.ui.map import MapDock
+
+    made: list[MapDock] = []
+
+    def make(ctx: Any) -> MapDock:
+        dock = MapDock(ctx)
+        made.append(dock)
+        dock.resize(1000, 760)
+        dock.show()
+        qtbot.waitUntil(dock.is_ready, timeout=20000)
+        return dock
+
+    yield make
+    for dock in made:
+        dock.teardown()
+        if dock.context_menu is not None:
+            dock.context_menu.close()
+        dock.close()
+        dock.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)

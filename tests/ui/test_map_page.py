@@ -3,56 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from scoptest.map_page import page_state, wait_page
 
 from scop.models.entities import PositionFix
 from scop.ui.map import MapDock
-
-
-@pytest.fixture
-def make_map(qtbot: Any) -> Iterator[Any]:
-    """Map docks deleted after the test: a page outliving the web profile crashes at exit."""
-    made: list[MapDock] = []
-
-    def make(ctx: Any) -> MapDock:
-        dock = MapDock(ctx)
-        made.append(dock)
-        dock.resize(1000, 760)
-        dock.show()
-        qtbot.waitUntil(dock.is_ready, timeout=20000)
-        return dock
-
-    yield make
-    for dock in made:
-        dock.teardown()
-        dock.close()
-        dock.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-
-
-def page_state(qtbot: Any, dock: MapDock) -> dict[str, Any]:
-    box: list[dict[str, Any]] = []
-    dock.read_page_state(box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=5000)
-    return box[0]
-
-
-def wait_page(qtbot: Any, dock: MapDock, predicate: Any, timeout: int = 5000) -> dict[str, Any]:
-    """Poll the page's own state until ``predicate(state)`` holds."""
-    last: dict[str, Any] = {}
-
-    def check() -> bool:
-        last.clear()
-        last.update(page_state(qtbot, dock))
-        return bool(predicate(last))
-
-    qtbot.waitUntil(check, timeout=timeout)
-    return last
 
 
 def test_page_loads_offline_with_base_map(

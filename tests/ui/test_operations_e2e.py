@@ -8,26 +8,12 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt
+from scoptest.map_page import wait_page
 
 from scop import operations as ops
 from scop.geo import addresses
 
 SHOTS = os.environ.get("SCOP_SHOTS")
-
-
-def _page(qtbot: Any, map_dock: Any, predicate: Any, timeout: int = 10000) -> dict[str, Any]:
-    last: dict[str, Any] = {}
-
-    def check() -> bool:
-        box: list[dict[str, Any]] = []
-        map_dock.read_page_state(box.append)
-        qtbot.waitUntil(lambda: bool(box), timeout=5000)
-        last.clear()
-        last.update(box[0])
-        return bool(predicate(last))
-
-    qtbot.waitUntil(check, timeout=timeout)
-    return last
 
 
 def test_right_click_create_then_engage_the_suggested_crew(window: Any, qtbot: Any) -> None:
@@ -68,7 +54,7 @@ def test_right_click_create_then_engage_the_suggested_crew(window: Any, qtbot: A
     assert (created.payload["category"], created.payload["gravity"]) == ("FIR", 4)
     assert card.event_id == ev_id
 
-    state = _page(qtbot, map_dock, lambda s: ev_id in s.get("events", {}))
+    state = wait_page(qtbot, map_dock, lambda s: ev_id in s.get("events", {}), timeout=10000)
     drawn = state["events"][ev_id]
     assert abs(drawn["lon"] - clicked[0]) < 1e-9
     assert abs(drawn["lat"] - clicked[1]) < 1e-9
@@ -87,13 +73,14 @@ def test_right_click_create_then_engage_the_suggested_crew(window: Any, qtbot: A
         ("event.status_changed", {"id": ev_id, "status": "pris_en_compte"}),
     ]
     crew = suggested.call_sign
-    state = _page(
+    state = wait_page(
         qtbot,
         map_dock,
         lambda s: (
             s["crews"].get(crew, {}).get("status") == "engage"
             and s["events"].get(ev_id, {}).get("status") == "pris_en_compte"
         ),
+        timeout=10000,
     )
     assert state["crews"][crew]["event_id"] == ev_id
     if SHOTS:
