@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from scop.clock import SystemClock
-from scop.journal.export import ExportError, export_journal, verify_export
-from scop.journal.store import JournalStore
+from scop.errors import Exit, InputError, OutputError, ScopError, database_error
+from scop.journal.export import export_journal, verify_export
+from scop.journal.store import JournalStore, is_sqlite_file
+from scop.journal.verify import VerifyReport
 
 
 def _db_default() -> str:
@@ -20,7 +22,12 @@ def _db_default() -> str:
 
 
 def _when(text: str) -> datetime:
-    t = datetime.fromisoformat(text)
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"heure illisible {text!r} : attendu 2026-11-23T07:00+01:00"
+        ) from None
     if t.tzinfo is None:
         raise argparse.ArgumentTypeError(
             "heure attendue avec son décalage, ex. 2026-11-23T07:00+01:00"
@@ -45,24 +52,44 @@ def register(sub: Any) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    try:
-        if args.source is not None:
-            report = verify_export(args.source)
+    """A chain altered is exit code 1 with the first entry altered; anything that keeps the
+    check from running (missing, foreign, unreadable) is a ScopError, reported by scop.cli."""
+    if args.source is not None:
+        if is_sqlite_file(args.source):
+            report = _verify_db(f"sqlite:///{args.source.resolve()}")
+        elif not args.source.exists():
+            raise InputError(
+                f"Fichier introuvable : {args.source}",
+                "Donner un export (scop journal export) ou une base avec --db.",
+                code=Exit.DB_MISSING,
+            )
         else:
-            store = JournalStore.open(args.db or _db_default(), SystemClock(), readonly=True)
-            try:
-                report = store.verify()
-            finally:
-                store.close()
-    except ExportError as exc:
-        print(f"scop journal verify : {exc}", file=sys.stderr)
-        return 2
+            report = verify_export(args.source)
+    else:
+        report = _verify_db(args.db or _db_default())
     print(report.message(), file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1
+    return Exit.OK if report.ok else Exit.CHECK_FAILED
+
+
+def _verify_db(url: str) -> VerifyReport:
+    store = JournalStore.open(url, SystemClock(), readonly=True)
+    try:
+        return store.verify()
+    except ScopError:
+        raise
+    except Exception as exc:
+        raise database_error(exc, url) from exc
+    finally:
+        store.close()
 
 
 def _export(args: argparse.Namespace) -> int:
-    store = JournalStore.open(args.db or _db_default(), SystemClock(), readonly=True)
+    url = args.db or _db_default()
+    if args.out.is_dir():
+        raise OutputError(
+            f"{args.out} est un dossier", "Donner un nom de fichier : --out vacation.jsonl.gz."
+        )
+    store = JournalStore.open(url, SystemClock(), readonly=True)
     try:
         n = export_journal(
             store,
@@ -71,9 +98,10 @@ def _export(args: argparse.Namespace) -> int:
             until=args.until,
             with_positions=not args.no_positions,
         )
-    except ExportError as exc:
-        print(f"scop journal export : {exc}", file=sys.stderr)
-        return 1
+    except ScopError:
+        raise
+    except Exception as exc:
+        raise database_error(exc, url) from exc
     finally:
         store.close()
     print(f"{n} entrées exportées dans {args.out}")
