@@ -95,6 +95,24 @@ def test_event_id_taken_by_another_workstation_is_never_reused(
     assert set(fold(store.iter_entries()).events) == set(st.events)
 
 
+def test_stale_workstation_cannot_engage_a_crew_another_just_engaged(
+    demo_room: Room, store: JournalStore, clock: Any
+) -> None:
+    """Both workstations saw V03-1 available; the second to write is refused, told who was
+    first, and the crew stays where the first sent it (no silent déroulement)."""
+    first_ev, second_ev = _new(demo_room), _new(demo_room, category="ASB")
+    other = Room(store, clock, Operator("C. Petit"), "poste-2")
+    other.load()
+    ops.engage(demo_room, "V03-1", first_ev)
+    assert other.state.crews["V03-1"].status == "disponible"  # other is behind
+    before = store.head()[0]
+    with pytest.raises(CommandRefused, match=r"déjà engagé sur .*-0001.*par A\. Martin à 08:00:00"):
+        ops.engage(other, "V03-1", second_ev)
+    assert store.head()[0] == before
+    assert other.state.crews["V03-1"].event_id == first_ev  # the refusal caught it up
+    assert fold(store.iter_entries()).crews["V03-1"].event_id == first_ev
+
+
 def test_lifecycle_and_closing_releases_crews(demo_room: Room) -> None:
     ev_id = _new(demo_room)
     ops.take_in_hand(demo_room, ev_id)
