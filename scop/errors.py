@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import logging
 import logging.handlers
-import os
 import sys
 from enum import IntEnum
 from pathlib import Path
@@ -35,6 +34,7 @@ class Exit(IntEnum):
 
     OK = 0
     CHECK_FAILED = 1
+    REFUSED = 1  # the same code: the command ran and said no
     USAGE = 2
     DB_UNREACHABLE = 3
     DB_MISSING = 4
@@ -52,11 +52,12 @@ class Exit(IntEnum):
 EXIT_MEANINGS: dict[Exit, str] = {
     Exit.OK: "succès",
     Exit.CHECK_FAILED: "la vérification a trouvé un problème (main courante altérée, fiche "
-    "ou scénario en erreur)",
+    "ou scénario en erreur) ou l'opération est refusée (salle déjà créée…)",
     Exit.USAGE: "option ou argument invalide (voir `scop --help`)",
     Exit.DB_UNREACHABLE: "base inaccessible : serveur injoignable, accès refusé, dossier "
     "impossible à créer",
-    Exit.DB_MISSING: "la base indiquée n'existe pas (une commande de lecture n'en crée jamais)",
+    Exit.DB_MISSING: "la base indiquée n'existe pas ou ne tient aucune salle (une commande de "
+    "lecture n'en crée jamais)",
     Exit.NOT_SCOP: "le fichier ou la base n'est pas une base SCOP",
     Exit.DB_DAMAGED: "base SCOP endommagée : lancer `scop journal verify`",
     Exit.BAD_INPUT: "fichier d'entrée illisible ou invalide (export tronqué, scénario…)",
@@ -316,10 +317,15 @@ def sqlite_path(url: str) -> str | None:
 # -- the log file ---------------------------------------------------------------------------
 
 
+_log_path: Path | None = None
+
+
 def log_file() -> Path:
-    """Where tracebacks go. ``SCOP_LOG_DIR`` overrides the user's state folder."""
-    folder = os.environ.get("SCOP_LOG_DIR") or platformdirs.user_log_dir("scop", "VilleDeParis")
-    return Path(folder) / "scop.log"
+    """Where tracebacks go: the path given to :func:`setup_logging` (from ``scop.config``),
+    else the user's state folder."""
+    if _log_path is not None:
+        return _log_path
+    return Path(platformdirs.user_log_dir("scop", "VilleDeParis")) / "scop.log"
 
 
 class _LazyFileHandler(logging.handlers.RotatingFileHandler):
@@ -350,14 +356,14 @@ class _NoTraceback(logging.Formatter):
 _configured = False
 
 
-def setup_logging(stream: TextIO | None = None, level: int = logging.INFO) -> Path:
+def setup_logging(path: Path, stream: TextIO | None = None, level: int = logging.INFO) -> None:
     """Once per process: records to the terminal without tracebacks, and in full to the log
-    file. Returns the log file's path."""
-    global _configured
-    path = log_file()
+    file at ``path``."""
+    global _configured, _log_path
     if _configured:
-        return path
+        return
     _configured = True
+    _log_path = path
     root = logging.getLogger()
     root.setLevel(level)
     fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -371,7 +377,6 @@ def setup_logging(stream: TextIO | None = None, level: int = logging.INFO) -> Pa
         to_term.setFormatter(_NoTraceback(fmt))
         to_term.setLevel(level)
         root.addHandler(to_term)
-    return path
 
 
 def report(exc: BaseException, command: str = "scop", url: str = "") -> ScopError:

@@ -9,16 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from scop.clock import SystemClock
+from scop.config import default_db_url
 from scop.errors import Exit, InputError, OutputError, ScopError, database_error
 from scop.journal.export import export_journal, verify_export
 from scop.journal.store import JournalStore, is_sqlite_file
 from scop.journal.verify import VerifyReport
-
-
-def _db_default() -> str:
-    from scop.cli import default_db_url
-
-    return default_db_url()
 
 
 def _when(text: str) -> datetime:
@@ -66,7 +61,7 @@ def _verify(args: argparse.Namespace) -> int:
         else:
             report = verify_export(args.source)
     else:
-        report = _verify_db(args.db or _db_default())
+        report = _verify_db(args.db or default_db_url())
     print(report.message(), file=sys.stdout if report.ok else sys.stderr)
     return Exit.OK if report.ok else Exit.CHECK_FAILED
 
@@ -84,7 +79,7 @@ def _verify_db(url: str) -> VerifyReport:
 
 
 def _export(args: argparse.Namespace) -> int:
-    url = args.db or _db_default()
+    url = args.db or default_db_url()
     if args.out.is_dir():
         raise OutputError(
             f"{args.out} est un dossier", "Donner un nom de fichier : --out vacation.jsonl.gz."

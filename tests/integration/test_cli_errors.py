@@ -13,7 +13,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -363,7 +362,7 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Run:
     root = tmp_path_factory.mktemp("cli-errors")
     data = root / "donnees"
     data.mkdir()
@@ -374,7 +373,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     # Checked once for all: nothing in the shared data changed, nothing was added to it.
     after = _snapshot(data)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    yield Run({o.case.name: o for o in done}, changed)
+    return Run({o.case.name: o for o in done}, changed)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -386,10 +385,12 @@ def test_failure_is_french_with_its_exit_code_and_changes_nothing(
     assert o.code == case.code, f"code {o.code}, attendu {case.code}:\n{out}"
     assert case.says in out, out
     assert not ENGLISH.search(out), f"de l'anglais à l'écran :\n{out}"
-    assert "Traceback" not in out and 'File "' not in out, out
+    assert "Traceback" not in out, out
+    assert 'File "' not in out, out
     # the message is short: one line, or argparse's usage plus the error and the hint
     lines = [ln for ln in o.stderr.splitlines() if ln.strip()]
-    assert lines and (len(lines) == 1 or case.code == Exit.USAGE), o.stderr
+    assert lines, out
+    assert len(lines) == 1 or case.code == Exit.USAGE, o.stderr
     for rel in case.absent:
         assert not (o.work / rel).exists(), f"{rel} créé par une commande en échec"
     created = [p for p in o.work.rglob("*") if p.is_file()]
