@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,10 +68,12 @@ def _verify(args: argparse.Namespace) -> int:
     return Exit.OK if report.ok else Exit.CHECK_FAILED
 
 
-def _verify_db(url: str) -> VerifyReport:
+@contextlib.contextmanager
+def _reading(url: str) -> Iterator[JournalStore]:
+    """The base at ``url``, read-only; a read that fails names the base (damaged…)."""
     store = JournalStore.open(url, SystemClock(), readonly=True)
     try:
-        return store.verify()
+        yield store
     except ScopError:
         raise
     except Exception as exc:
@@ -78,14 +82,17 @@ def _verify_db(url: str) -> VerifyReport:
         store.close()
 
 
+def _verify_db(url: str) -> VerifyReport:
+    with _reading(url) as store:
+        return store.verify()
+
+
 def _export(args: argparse.Namespace) -> int:
-    url = args.db or default_db_url()
     if args.out.is_dir():
         raise OutputError(
             f"{args.out} est un dossier", "Donner un nom de fichier : --out vacation.jsonl.gz."
         )
-    store = JournalStore.open(url, SystemClock(), readonly=True)
-    try:
+    with _reading(args.db or default_db_url()) as store:
         n = export_journal(
             store,
             args.out,
@@ -93,11 +100,5 @@ def _export(args: argparse.Namespace) -> int:
             until=args.until,
             with_positions=not args.no_positions,
         )
-    except ScopError:
-        raise
-    except Exception as exc:
-        raise database_error(exc, url) from exc
-    finally:
-        store.close()
     print(f"{n} entrées exportées dans {args.out}")
     return 0
