@@ -10,6 +10,7 @@ import pytest
 
 from scop.clock import ManualClock
 from scop.journal.store import JournalStore
+from scop.journal.watch import ChangeWatch
 from scop.models.entities import PositionFix
 from scop.models.entries import Operator
 from scop.room import CommandRefused, Room, open_room
@@ -35,44 +36,43 @@ def _room(store: JournalStore, clock: ManualClock, name: str) -> Room:
     return room
 
 
+@pytest.fixture
+def rooms(
+    two_stores: tuple[JournalStore, JournalStore], clock: ManualClock
+) -> Iterator[tuple[Room, Room, ChangeWatch]]:
+    """A writer, a reader, and the reader's watch."""
+    a, b = two_stores
+    watch = b.watch()
+    yield _room(a, clock, "A"), _room(b, clock, "B"), watch
+    watch.close()
+
+
 def test_a_commit_is_heard_and_a_refusal_is_not(
-    two_stores: tuple[JournalStore, JournalStore], clock: ManualClock
+    rooms: tuple[Room, Room, ChangeWatch], clock: ManualClock
 ) -> None:
-    a, b = two_stores
-    writer, reader = _room(a, clock, "A"), _room(b, clock, "B")
-    watch = b.watch()
-    try:
-        assert not watch.poll()  # baseline: nothing since we started listening
-        writer.note("Premier appel")
-        assert watch.wait(WAIT_S)
-        assert [e.payload["text"] for e in reader.sync().entries] == ["Premier appel"]
-        # A refused command rolls back: no notification, nothing to read.
-        with pytest.raises(CommandRefused):
-            writer.correct(999, "rien")
-        assert not watch.wait(WAIT_S)
-        # Positions written by the crew feed are heard too.
-        writer.record_positions([PositionFix("V01-1", clock.now(), 2.35, 48.86)])
-        assert watch.wait(WAIT_S)
-    finally:
-        watch.close()
+    writer, reader, watch = rooms
+    assert not watch.poll()  # baseline: nothing since we started listening
+    writer.note("Premier appel")
+    assert watch.wait(WAIT_S)
+    assert [e.payload["text"] for e in reader.sync().entries] == ["Premier appel"]
+    # A refused command rolls back: no notification, nothing to read.
+    with pytest.raises(CommandRefused):
+        writer.correct(999, "rien")
+    assert not watch.wait(WAIT_S)
+    # Positions written by the crew feed are heard too.
+    writer.record_positions([PositionFix("V01-1", clock.now(), 2.35, 48.86)])
+    assert watch.wait(WAIT_S)
 
 
-def test_a_lost_notification_loses_nothing(
-    two_stores: tuple[JournalStore, JournalStore], clock: ManualClock
-) -> None:
-    a, b = two_stores
-    writer, reader = _room(a, clock, "A"), _room(b, clock, "B")
-    watch = b.watch()
-    try:
-        watch.poll()
-        watch.close()  # the listening connection drops (server restart, network)
-        for i in range(3):
-            writer.note(f"pendant la coupure {i}")
-        watch.poll()  # reconnects; what was sent meanwhile is gone…
-        writer.note("après")
-        assert watch.wait(WAIT_S)
-        # …but the reader reads from its last position, not from the notifications.
-        got = [e.payload["text"] for e in reader.sync().entries]
-        assert got == [*(f"pendant la coupure {i}" for i in range(3)), "après"]
-    finally:
-        watch.close()
+def test_a_lost_notification_loses_nothing(rooms: tuple[Room, Room, ChangeWatch]) -> None:
+    writer, reader, watch = rooms
+    watch.poll()
+    watch.close()  # the listening connection drops (server restart, network)
+    for i in range(3):
+        writer.note(f"pendant la coupure {i}")
+    watch.poll()  # reconnects; what was sent meanwhile is gone…
+    writer.note("après")
+    assert watch.wait(WAIT_S)
+    # …but the reader reads from its last position, not from the notifications.
+    got = [e.payload["text"] for e in reader.sync().entries]
+    assert got == [*(f"pendant la coupure {i}" for i in range(3)), "après"]
