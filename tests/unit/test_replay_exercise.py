@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scop.cli import default_db_path, default_db_url, main
+from scop.cli import main
 from scop.clock import ManualClock
+from scop.config import default_db_path, default_db_url
 from scop.journal.store import JournalStore
 from scop.models.entries import Operator
 from scop.procedures.loader import load_library
