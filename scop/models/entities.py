@@ -66,6 +66,7 @@ class Crew:
     position_ts: datetime | None = None
     event_id: str | None = None
     status_since: datetime | None = None
+    status_by: str = ""  # who gave the current status (a refusal names who was first)
     # Prise de service: what the roster or the chief said about this crew's duty.
     kind: str = ""  # scop.models.nomenclatures.CrewKind value
     names: tuple[str, ...] = ()  # agents' names where known
