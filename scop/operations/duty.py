@@ -8,19 +8,19 @@ room's state; the commands below run them and append what they return in one tra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from scop.clock import to_iso
+from scop.clock import local, to_iso
 from scop.models import fold_core as k
 from scop.models import fold_duty as kd
 from scop.models.entities import Crew
 from scop.models.entries import Draft, Operator
 from scop.models.nomenclatures import CREW_KINDS, CrewKind, crew_kind_label
 from scop.models.state import RoomState
-from scop.room import CommandRefused, Room
+from scop.room import CommandRefused, Room, entry_check
 
 MAX_AGENTS = 12
 MAX_DUTY_HOURS = 24
@@ -157,29 +157,62 @@ def service_drafts(
     return drafts
 
 
-def _writable(room: Room) -> None:
-    if room.store.readonly:
-        raise CommandRefused("Main courante en lecture seule : aucune action n'est possible ici.")
+@entry_check(k.CREW_REGISTERED)
+def check_registered(st: RoomState, p: Mapping[str, Any]) -> None:
+    crew = st.crews.get(str(p.get("call_sign")))
+    if crew is not None:
+        raise CommandRefused(f"{crew.call_sign} est déjà en service{_since(crew)}.")
+
+
+@entry_check(kd.CREW_COMPOSITION)
+def check_composition(st: RoomState, p: Mapping[str, Any]) -> None:
+    _on_duty(st, str(p.get("call_sign")))
+
+
+@entry_check(kd.CREW_DUTY_ENDED)
+def check_duty_ended(st: RoomState, p: Mapping[str, Any]) -> None:
+    crew = _on_duty(st, str(p.get("call_sign")))
+    if crew.status in ENGAGED:
+        raise CommandRefused(
+            f"Fin de service refusée : {crew.call_sign} est {crew.status_label.lower()} sur "
+            f"{crew.event_id}. Dégagez-le d'abord (ou déroulez-le vers un autre équipage)."
+        )
+
+
+def _on_duty(st: RoomState, call_sign: str) -> Crew:
+    crew = st.crews.get(call_sign)
+    if crew is None:
+        raise CommandRefused(f"{call_sign} n'est pas en service.")
+    return crew
+
+
+def _since(crew: Crew) -> str:
+    return f" depuis {local(crew.duty_start):%H:%M}" if crew.duty_start else ""
 
 
 def take_service(room: Room, duty: CrewDuty) -> None:
     """Prise de service of one crew. A call sign already on duty is refused here (the
     roster import, not the dock, is the place that updates)."""
-    _writable(room)
-    room.sync()
-    if duty.call_sign in room.state.crews:
-        raise CommandRefused(f"{duty.call_sign} est déjà en service.")
-    room.record_all(service_drafts(room.state, [duty]))
+
+    def decide(st: RoomState) -> list[Draft]:
+        check_registered(st, {"call_sign": duty.call_sign})
+        return service_drafts(st, [duty])
+
+    room.execute("crew.take_service", decide)
 
 
 def put_on_duty(room: Room, duties: Sequence[CrewDuty]) -> list[Draft]:
-    """A whole roster in one transaction; returns what was journaled (empty: nothing new)."""
-    _writable(room)
-    room.sync()
-    drafts = service_drafts(room.state, duties)
-    if drafts:
-        room.record_all(drafts)
-    return drafts
+    """A whole roster in one transaction; returns what was journaled (empty: nothing new).
+    Decided at the journal's head: a crew another workstation put on duty meanwhile is
+    updated, not doubled."""
+    out: list[Draft] = []
+
+    def decide(st: RoomState) -> list[Draft]:
+        out[:] = service_drafts(st, duties)
+        return list(out)
+
+    room.execute("crew.roster_import", decide)
+    return out
 
 
 def change_composition(
@@ -194,52 +227,47 @@ def change_composition(
     reason: str = "",
 ) -> bool:
     """Journal what changed in a crew on duty; returns False when nothing did."""
-    _writable(room)
-    room.sync()
-    crew = room.state.crews.get(call_sign)
-    if crew is None:
-        raise CommandRefused(f"{call_sign} n'est pas en service.")
-    start = crew.duty_start or room.clock.now()
-    kind = crew.kind if crew.kind in KIND_VALUES else CrewKind.PATROUILLE_PORTEE.value
-    wanted = CrewDuty(
-        call_sign,
-        CrewKind(kind),
-        crew.division if division is None else division,
-        crew.agents if agents is None else agents,
-        start,
-        duty_end or crew.duty_end or start + timedelta(hours=1),
-        crew.names if names is None else tuple(n.strip() for n in names if n.strip()),
-        crew.radio if radio is None else radio,
-    )
-    problems = duty_problems(wanted)
-    if problems:
-        raise CommandRefused(f"{call_sign} : " + " ; ".join(problems) + ".")
-    changes = composition_changes(crew, wanted)
-    if duty_end is None:
-        changes.pop("duty_end", None)
-    if not changes:
-        return False
-    payload: dict[str, Any] = {"call_sign": call_sign, **changes}
-    if reason.strip():
-        payload["reason"] = reason.strip()
-    room.record_all([Draft(kd.CREW_COMPOSITION, payload)])
-    return True
+    now = room.clock.now()
+
+    def decide(st: RoomState) -> list[Draft]:
+        crew = _on_duty(st, call_sign)
+        start = crew.duty_start or now
+        kind = crew.kind if crew.kind in KIND_VALUES else CrewKind.PATROUILLE_PORTEE.value
+        wanted = CrewDuty(
+            call_sign,
+            CrewKind(kind),
+            crew.division if division is None else division,
+            crew.agents if agents is None else agents,
+            start,
+            duty_end or crew.duty_end or start + timedelta(hours=1),
+            crew.names if names is None else tuple(n.strip() for n in names if n.strip()),
+            crew.radio if radio is None else radio,
+        )
+        problems = duty_problems(wanted)
+        if problems:
+            raise CommandRefused(f"{call_sign} : " + " ; ".join(problems) + ".")
+        changes = composition_changes(crew, wanted)
+        if duty_end is None:
+            changes.pop("duty_end", None)
+        if not changes:
+            return []
+        payload: dict[str, Any] = {"call_sign": call_sign, **changes}
+        if reason.strip():
+            payload["reason"] = reason.strip()
+        return [Draft(kd.CREW_COMPOSITION, payload)]
+
+    return bool(room.execute("crew.composition", decide))
 
 
 def end_service(room: Room, call_sign: str, reason: str = "") -> None:
     """Fin de service. Refused while the crew is engaged: it must be released (or rerouted)
     first, or its event would lose a crew nobody released."""
-    _writable(room)
-    room.sync()
-    crew = room.state.crews.get(call_sign)
-    if crew is None:
-        raise CommandRefused(f"{call_sign} n'est pas en service.")
-    if crew.status in ENGAGED:
-        raise CommandRefused(
-            f"Fin de service refusée : {call_sign} est {crew.status_label.lower()} sur "
-            f"{crew.event_id}. Dégagez-le d'abord (ou déroulez-le vers un autre équipage)."
-        )
-    payload: dict[str, Any] = {"call_sign": call_sign}
-    if reason.strip():
-        payload["reason"] = reason.strip()
-    room.record_all([Draft(kd.CREW_DUTY_ENDED, payload)])
+
+    def decide(st: RoomState) -> list[Draft]:
+        payload: dict[str, Any] = {"call_sign": call_sign}
+        if reason.strip():
+            payload["reason"] = reason.strip()
+        check_duty_ended(st, payload)
+        return [Draft(kd.CREW_DUTY_ENDED, payload)]
+
+    room.execute("crew.end_service", decide)
