@@ -163,6 +163,16 @@ class Accounts:
             hashed = self.hasher.hash(password)
         if self.get(key) is not None:
             raise AccountError(f"Le compte « {key} » existe déjà.")
+        self._insert(key, name, role, hashed)
+        self.store.append(
+            [Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme")],
+            by,
+        )
+        account = self.get(key)
+        assert account is not None
+        return account
+
+    def _insert(self, key: str, name: str, role: str, hashed: str | None) -> None:
         with self._write.begin() as conn:
             conn.execute(
                 insert(accounts).values(
@@ -176,13 +186,6 @@ class Accounts:
                     created_at=to_iso(self.clock.now()),
                 )
             )
-        self.store.append(
-            [Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme")],
-            by,
-        )
-        account = self.get(key)
-        assert account is not None
-        return account
 
     def _existing(self, login: str) -> Account:
         account = self.get(login)
@@ -287,19 +290,7 @@ class Accounts:
                 raise
             self._fail(shown, workstation, account)
         if account is None:
-            with self._write.begin() as conn:
-                conn.execute(
-                    insert(accounts).values(
-                        login=key,
-                        name=name,
-                        role=role,
-                        password_hash=None,
-                        enabled=True,
-                        failures=0,
-                        locked_until=None,
-                        created_at=to_iso(self.clock.now()),
-                    )
-                )
+            self._insert(key, name, role, None)
             self.store.append(
                 [
                     Draft(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,27 +18,6 @@ from scop.journal.store import JournalStore
 from scop.models import fold_accounts as ka
 
 SECRET = "le mot de passe de l'admin"
-
-
-@pytest.fixture
-def pg_room_url(pg_url: str) -> Iterator[str]:
-    schema = f"a_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in pg_url else "?"
-    yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def new_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'salle.sqlite'}"
-    url: str = request.getfixturevalue("pg_room_url")
-    return url
 
 
 def scop(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:
