@@ -8,7 +8,15 @@ import sys
 from typing import Any
 
 from scop.clock import SystemClock
-from scop.room_admin import ROOM_MODES, RoomAdminError, init_room, room_info
+from scop.room_admin import (
+    EXIT_DATABASE,
+    EXIT_REFUSED,
+    ROOM_MODES,
+    RoomAdminError,
+    init_room,
+    open_store,
+    room_info,
+)
 
 log = logging.getLogger("scop.room")
 
@@ -26,6 +34,19 @@ def register(sub: Any) -> None:
     i.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     i.add_argument("--mode", required=True, choices=list(ROOM_MODES), help="live ou exercise")
     i.add_argument("--name", required=True, metavar="NOM", help="nom de la salle")
+    i.add_argument(
+        "--admin",
+        metavar="LOGIN",
+        help="créer le premier compte administrateur (mot de passe demandé sans écho)",
+    )
+    i.add_argument(
+        "--admin-name", metavar="NOM", help="nom affiché de l'administrateur (défaut : LOGIN)"
+    )
+    i.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="lire le mot de passe de l'administrateur sur l'entrée standard",
+    )
     i.set_defaults(func=run_init)
     n = rsub.add_parser(
         "info",
@@ -35,13 +56,58 @@ def register(sub: Any) -> None:
     )
     n.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     n.set_defaults(func=run_info)
+    g = rsub.add_parser(
+        "grant",
+        help="PostgreSQL : le rôle de connexion des consoles (lecture et ajout seulement)",
+        description="Crée le rôle de connexion (mot de passe demandé sans écho, ou "
+        "--password-stdin) ou complète un rôle existant, et lui donne SELECT et INSERT sur la "
+        "main courante et ce que les comptes et les positions demandent, rien de plus. "
+        "Codes de sortie : 0 fait, 1 refusé, 2 base inaccessible.",
+    )
+    g.add_argument("--db", required=True, metavar="URL", help="base de la salle (propriétaire)")
+    g.add_argument("--role", required=True, metavar="NOM", help="rôle PostgreSQL des consoles")
+    g.add_argument("--password-stdin", action="store_true")
+    g.set_defaults(func=run_grant)
 
 
 def init_from_args(args: argparse.Namespace) -> list[str]:
     """The room creation behind ``scop room init``; returns the lines to print. Options that
     add to the creation (accounts…) read ``args`` here."""
+    admin = None
+    if getattr(args, "admin", None):
+        admin = first_admin(args)  # checked before the room exists: a refusal creates nothing
     info = init_room(args.db, args.mode, args.name, SystemClock())
-    return [f"Salle créée : « {info.name} » ({ROOM_MODES[info.mode]})", *info.lines()]
+    created = []
+    if admin is not None:
+        created.append(create_first_admin(args.db, *admin))
+        info = room_info(args.db, SystemClock())
+    return [f"Salle créée : « {info.name} » ({ROOM_MODES[info.mode]})", *created, *info.lines()]
+
+
+def first_admin(args: argparse.Namespace) -> tuple[str, str, str]:
+    """(login, name, password) of the first administrator, read and checked."""
+    from scop.accounts.cli import PasswordInputError, read_password
+    from scop.accounts.passwords import PasswordTooShort
+    from scop.accounts.store import AccountError, check_login
+
+    try:
+        login = check_login(args.admin)
+        name = " ".join((args.admin_name or login).split())
+        return login, name, read_password(args.password_stdin)
+    except (AccountError, PasswordTooShort, PasswordInputError) as exc:
+        raise RoomAdminError(f"administrateur : {exc}", EXIT_REFUSED) from None
+
+
+def create_first_admin(url: str, login: str, name: str, password: str) -> str:
+    from scop.accounts.cli import cli_author
+    from scop.accounts.store import Accounts
+
+    store = open_store(url, SystemClock(), readonly=False)
+    try:
+        a = Accounts(store).add(login, name, "admin", password, cli_author())
+    finally:
+        store.close()
+    return f"Administrateur créé : {a.login} — {a.name}"
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -62,3 +128,40 @@ def run_info(args: argparse.Namespace) -> int:
         return exc.code
     print("\n".join(info.lines()))
     return 0
+
+
+def run_grant(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from scop.accounts.cli import PasswordInputError, read_password
+    from scop.accounts.grant import GrantError, check_role_name, grant_console_role, role_exists
+    from scop.accounts.passwords import PasswordTooShort
+
+    try:
+        store = open_store(args.db, SystemClock(), readonly=False)
+    except RoomAdminError as exc:
+        print(f"scop room grant : {exc}", file=sys.stderr)
+        return exc.code
+    try:
+        if store.backend != "postgresql":
+            raise GrantError("ne concerne que PostgreSQL (une base SQLite n'a pas de rôles)")
+        check_role_name(args.role)
+        password = None
+        if not role_exists(store.engine, args.role):
+            password = read_password(args.password_stdin)
+        for line in grant_console_role(store.engine, args.role, password):
+            print(line)
+        return 0
+    except (GrantError, PasswordTooShort, PasswordInputError) as exc:
+        print(f"scop room grant : {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except SQLAlchemyError as exc:
+        log.warning("scop room grant", exc_info=exc)
+        print(
+            f"scop room grant : refusé par la base ({type(exc).__name__}) ; il faut les droits "
+            "du propriétaire des tables",
+            file=sys.stderr,
+        )
+        return EXIT_DATABASE
+    finally:
+        store.close()
