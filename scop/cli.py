@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "scop.procedures.cli",
     "scop.replay.cli",
     "scop.room_cli",
+    "scop.accounts.cli",
 )
 
 

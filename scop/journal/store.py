@@ -37,6 +37,7 @@ from scop.errors import (
 )
 from scop.journal.tables import crew_positions, journal_entries, journal_head, metadata, room_meta
 from scop.journal.verify import VerifyReport, verify_chain
+from scop.journal.watch import CHANNEL, ChangeWatch, watch
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Entry, Operator, seal
 
@@ -52,6 +53,7 @@ _SELECT_HEAD_FOR_UPDATE = (
     .with_for_update()
 )
 _INSERT_HEAD = insert(journal_head).values(id=1)
+_NOTIFY = f"NOTIFY {CHANNEL}"
 _INSERT_ENTRY = insert(journal_entries)
 _UPDATE_HEAD = (
     update(journal_head)
@@ -155,6 +157,7 @@ def entry_row(e: Entry) -> dict[str, object]:
         "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
         "prev_hash": e.prev_hash,
         "hash": e.hash,
+        "author_id": e.author_id,
     }
 
 
@@ -169,11 +172,68 @@ def _row_to_entry(r: Row[Any]) -> Entry:
         payload=json.loads(r.payload),
         prev_hash=r.prev_hash,
         hash=r.hash,
+        author_id=r.author_id,
     )
 
 
 def _row_to_fix(r: Row[Any]) -> tuple[int, PositionFix]:
     return int(r.id), PositionFix(r.call_sign, from_iso(r.ts), r.lon, r.lat, r.heading, r.speed)
+
+
+# The database itself refuses to edit or delete an entry, whoever asks (a script, a console
+# of an older version, someone at the SQL prompt): the code never does, these make sure.
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS journal_entries_no_update BEFORE UPDATE ON journal_entries"
+    " BEGIN SELECT RAISE(ABORT, 'main courante : une entrée ne se modifie pas'); END",
+    "CREATE TRIGGER IF NOT EXISTS journal_entries_no_delete BEFORE DELETE ON journal_entries"
+    " BEGIN SELECT RAISE(ABORT, 'main courante : une entrée ne se supprime pas'); END",
+)
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION scop_journal_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'main courante : une entrée ne se modifie ni ne se supprime (%%)', TG_OP;
+END $$
+"""
+_PG_TRIGGER = (
+    "CREATE TRIGGER journal_entries_append_only BEFORE UPDATE OR DELETE OR TRUNCATE"
+    " ON journal_entries FOR EACH STATEMENT EXECUTE FUNCTION scop_journal_append_only()"
+)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Bring an existing room's database up to this version: the author id column, and the
+    triggers that make entries append-only."""
+    with engine.begin() as conn:
+        backend = engine.url.get_backend_name()
+        if backend == "sqlite":
+            cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(journal_entries)")}
+            if "author_id" not in cols:
+                conn.exec_driver_sql(
+                    "ALTER TABLE journal_entries ADD COLUMN author_id VARCHAR(120)"
+                    " NOT NULL DEFAULT ''"
+                )
+            for sql in _SQLITE_TRIGGERS:
+                conn.exec_driver_sql(sql)
+        elif backend == "postgresql":
+            # Checked first: a console's login role may not ALTER (scop room grant), even
+            # with IF NOT EXISTS.
+            has_column = conn.exec_driver_sql(
+                "SELECT 1 FROM information_schema.columns WHERE table_name = 'journal_entries'"
+                " AND column_name = 'author_id' AND table_schema = current_schema()"
+            ).first()
+            if has_column is None:
+                conn.exec_driver_sql(
+                    "ALTER TABLE journal_entries ADD COLUMN author_id VARCHAR(120)"
+                    " NOT NULL DEFAULT ''"
+                )
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'journal_entries_append_only'"
+                " AND tgrelid = 'journal_entries'::regclass"
+            ).first()
+            if exists is None:
+                conn.exec_driver_sql(_PG_FUNCTION)
+                conn.exec_driver_sql(_PG_TRIGGER)
 
 
 class WriteTxn:
@@ -204,6 +264,7 @@ class JournalStore:
         self.clock = clock
         self.readonly = readonly
         self._write_engine = engine.execution_options(scop_write=True)
+        self._postgres = engine.url.get_backend_name() == "postgresql"
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, readonly: bool = False) -> JournalStore:
@@ -228,6 +289,7 @@ class JournalStore:
             _check_schema(url, tables, readonly=readonly, is_file=path is not None)
             if not readonly:
                 metadata.create_all(engine)
+                ensure_schema(engine)
         except Exception as exc:
             if engine is not None:
                 engine.dispose()
@@ -246,6 +308,10 @@ class JournalStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def watch(self) -> ChangeWatch:
+        """A cheap way to hear that another connection committed (see scop.journal.watch)."""
+        return watch(self.engine.url.render_as_string(hide_password=False))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -295,7 +361,13 @@ class JournalStore:
                 prev = e.hash
             conn.execute(_INSERT_ENTRY, [entry_row(e) for e in sealed])
             conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
+            self._notify(conn)
         return sealed
+
+    def _notify(self, conn: Connection) -> None:
+        """Tell listening consoles to read (delivered at commit, dropped on rollback)."""
+        if self._postgres:
+            conn.exec_driver_sql(_NOTIFY)
 
     def append_positions(self, fixes: Sequence[PositionFix]) -> None:
         if self.readonly:
@@ -317,6 +389,7 @@ class JournalStore:
                     for f in fixes
                 ],
             )
+            self._notify(conn)
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write_engine.begin() as conn:
