@@ -12,7 +12,9 @@ from typing import Any
 from scop.clock import SystemClock, local
 from scop.room_admin import (
     EXIT_DATABASE,
+    EXIT_NO_ROOM,
     EXIT_REFUSED,
+    EXIT_URL,
     ROOM_MODES,
     RoomAdminError,
     existing_mode,
@@ -174,21 +176,21 @@ def run_crews_import(args: argparse.Namespace) -> int:
     if args.db is None:
         if not args.check:
             print(f"{name} : --db URL est obligatoire pour importer", file=sys.stderr)
-            return EXIT_DATABASE
+            return EXIT_URL
         report = read_roster_file(args.roster, None, today)
         return _report(name, report, checked=True)
     try:
         store = open_store(args.db, clock, readonly=args.check)
     except RoomAdminError as exc:
         print(f"{name} : {exc}", file=sys.stderr)
-        return EXIT_DATABASE
+        return exc.code
     try:
         if existing_mode(store) is None:
             print(
                 f"{name} : aucune salle dans cette base : créez-la avec « scop room init »",
                 file=sys.stderr,
             )
-            return EXIT_DATABASE
+            return EXIT_NO_ROOM
         operator = Operator(args.operator or "inconnu", args.role)
         room = open_room(store, clock, operator, workstation="scop-crews-import")
         report = read_roster_file(args.roster, room.state, today)

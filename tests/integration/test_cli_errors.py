@@ -305,14 +305,15 @@ def _seed(data: Path) -> None:
     foreign.close()
     for name, sql in (
         ("endommagee.sqlite", "DROP TABLE journal_head"),
-        (
+        (  # altered behind the store's back (its triggers refuse an UPDATE)
             "brouillee.sqlite",
+            "DROP TRIGGER IF EXISTS journal_entries_no_update;"
             "UPDATE journal_entries SET payload = '{pas du json' WHERE position = 2",
         ),
     ):
         (data / name).write_bytes((data / "salle.sqlite").read_bytes())
         conn = sqlite3.connect(data / name)
-        conn.execute(sql)
+        conn.executescript(sql)
         conn.commit()
         conn.close()
     ex = JournalStore.open(f"sqlite:///{data / 'exercice.sqlite'}", clock)

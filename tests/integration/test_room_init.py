@@ -157,7 +157,7 @@ def test_crews_import_cli(new_url: str, capsys: pytest.CaptureFixture[str]) -> N
     broken = str(
         Path(__file__).parent.parent / "data" / "rosters_broken" / "02_indicatif_en_double.csv"
     )
-    assert main(["crews", "import", example, "--db", new_url]) == 2  # no room yet
+    assert main(["crews", "import", example, "--db", new_url]) == EXIT_NO_ROOM  # no room yet
     assert "aucune salle" in capsys.readouterr().err
     assert main(["room", "init", "--db", new_url, "--mode", "live", "--name", "SCOP"]) == 0
     capsys.readouterr()
