@@ -11,6 +11,7 @@ from scop.models.entities import CREW_MODES, CREW_STATUSES, EVENT_STATUSES, Crew
 from scop.models.entries import Entry
 from scop.models.projection import handles
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus, EventStatus
 
 ROOM_OPENED = "room.opened"
 NOTE = "log.note"
@@ -81,7 +82,7 @@ def _d_logout(e: Entry) -> str:
 @handles(CREW_REGISTERED)
 def _crew_registered(st: RoomState, e: Entry) -> None:
     p = _p(e)
-    status = p.get("status", "disponible")
+    status = p.get("status", CrewStatus.DISPONIBLE)
     if status not in CREW_STATUSES or p.get("mode") not in CREW_MODES:
         return
     lon, lat = p.get("lon"), p.get("lat")
@@ -89,7 +90,7 @@ def _crew_registered(st: RoomState, e: Entry) -> None:
         call_sign=p["call_sign"],
         division=p.get("division", ""),
         mode=p["mode"],
-        status=status,
+        status=CrewStatus(status),
         agents=int(p.get("agents", 2)),
         lon=lon,
         lat=lat,
@@ -114,8 +115,10 @@ def _crew_status(st: RoomState, e: Entry) -> None:
     status = str(e.payload.get("status"))
     if crew is None or status not in CREW_STATUSES:
         return
-    event_id = crew.event_id if status in ("engage", "sur_les_lieux") else None
-    st.crews[crew.call_sign] = replace(crew, status=status, status_since=e.ts, event_id=event_id)
+    event_id = crew.event_id if status in (CrewStatus.ENGAGE, CrewStatus.SUR_LES_LIEUX) else None
+    st.crews[crew.call_sign] = replace(
+        crew, status=CrewStatus(status), status_since=e.ts, event_id=event_id
+    )
     if event_id is None and crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
 
@@ -142,9 +145,11 @@ def _crew_engaged(st: RoomState, e: Entry) -> None:
         return
     if crew.event_id and crew.event_id != ev.id and crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
-    st.crews[crew.call_sign] = replace(crew, status="engage", event_id=ev.id, status_since=e.ts)
+    st.crews[crew.call_sign] = replace(
+        crew, status=CrewStatus.ENGAGE, event_id=ev.id, status_since=e.ts
+    )
     crews = ev.crews if crew.call_sign in ev.crews else (*ev.crews, crew.call_sign)
-    status = "pris_en_compte" if ev.status == "nouveau" else ev.status
+    status = EventStatus.PRIS_EN_COMPTE if ev.status == EventStatus.NOUVEAU else ev.status
     st.events[ev.id] = replace(ev, crews=crews, status=status, updated_at=e.ts)
 
 
@@ -161,7 +166,9 @@ def _crew_released(st: RoomState, e: Entry) -> None:
         return
     if crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
-    st.crews[crew.call_sign] = replace(crew, status="disponible", event_id=None, status_since=e.ts)
+    st.crews[crew.call_sign] = replace(
+        crew, status=CrewStatus.DISPONIBLE, event_id=None, status_since=e.ts
+    )
 
 
 @describes(CREW_RELEASED, "Désengagement d'équipage")
@@ -180,7 +187,7 @@ def _event_created(st: RoomState, e: Entry) -> None:
         category=p.get("category", ""),
         title=p.get("title", ""),
         gravity=int(p.get("gravity", 2)),
-        status="nouveau",
+        status=EventStatus.NOUVEAU,
         source=p.get("source", e.source),
         created_at=created,
         address=p.get("address", ""),
@@ -207,8 +214,10 @@ def _event_status(st: RoomState, e: Entry) -> None:
     status = str(e.payload.get("status"))
     if ev is None or status not in EVENT_STATUSES:
         return
-    reason = e.payload.get("reason") if status == "clos" else None
-    st.events[ev.id] = replace(ev, status=status, closing_reason=reason, updated_at=e.ts)
+    reason = e.payload.get("reason") if status == EventStatus.CLOS else None
+    st.events[ev.id] = replace(
+        ev, status=EventStatus(status), closing_reason=reason, updated_at=e.ts
+    )
 
 
 @describes(EVENT_STATUS, "Statut d'événement")

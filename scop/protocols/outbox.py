@@ -16,6 +16,7 @@ from scop.clock import to_iso
 from scop.models import fold_messages as fm
 from scop.models.entries import Entry
 from scop.models.state import RoomState
+from scop.models.vocabulary import MessageState
 from scop.protocols.edxl import (
     DEFAULT_TTL,
     TEMPLATES,
@@ -73,7 +74,7 @@ def draft_message(
 
 def discard_draft(room: Room, draft_id: str, reason: str = "") -> Entry:
     m = room.state.messages.get(draft_id)
-    if m is None or m.state != "brouillon":
+    if m is None or m.state != MessageState.BROUILLON:
         raise CommandRefused("Seul un brouillon peut être abandonné.")
     return room.record(
         fm.DISCARDED,
@@ -95,7 +96,7 @@ def previous_out(st: RoomState, event_id: str) -> str | None:
             m is not None
             and m.direction == "out"
             and m.event_id == event_id
-            and m.state not in ("erreur", "expire")
+            and m.state not in (MessageState.ERREUR, MessageState.EXPIRE)
         ):
             return did
     return None
@@ -111,7 +112,7 @@ def validate_draft(
     m = room.state.messages.get(draft_id)
     if m is None or m.direction != "out":
         raise CommandRefused(f"Brouillon {draft_id} introuvable.")
-    if m.state != "brouillon":
+    if m.state != MessageState.BROUILLON:
         raise CommandRefused(f"Ce message est déjà {m.state_label.lower()}.")
     identity = identity or Identity()
     exercise = room.mode == "exercise"

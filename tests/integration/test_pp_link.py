@@ -273,6 +273,8 @@ def test_request_for_means_answered_and_acknowledged(tmp_path: Path) -> None:
         assert sim.endpoint.inbox[did].template == "demande_umip"
         answer = next(x for x in room.state.messages.values() if x.direction == "in")
         assert answer.state == "integre"
+        # the answer is folded before its acknowledgements leave: wait for them, then compare
+        await wait_for(lambda: len(sim.endpoint.acks.get(answer.key, [])) >= 2, 5, "accusés")
         assert sim.endpoint.acks[answer.key] == ["RECU", "INTEGRE"]
         outbox.consult(room, answer.key)
         await wait_for(
