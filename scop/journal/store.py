@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from scop.clock import Clock, from_iso, to_iso
 from scop.journal.tables import crew_positions, journal_entries, journal_head, metadata, room_meta
 from scop.journal.verify import VerifyReport, verify_chain
+from scop.journal.watch import CHANNEL, ChangeWatch, watch
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Entry, Operator, seal
 
@@ -41,6 +42,7 @@ _SELECT_HEAD_FOR_UPDATE = (
     .with_for_update()
 )
 _INSERT_HEAD = insert(journal_head).values(id=1)
+_NOTIFY = f"NOTIFY {CHANNEL}"
 _INSERT_ENTRY = insert(journal_entries)
 _UPDATE_HEAD = (
     update(journal_head)
@@ -98,6 +100,7 @@ def entry_row(e: Entry) -> dict[str, object]:
         "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
         "prev_hash": e.prev_hash,
         "hash": e.hash,
+        "author_id": e.author_id,
     }
 
 
@@ -112,11 +115,90 @@ def _row_to_entry(r: Row[Any]) -> Entry:
         payload=json.loads(r.payload),
         prev_hash=r.prev_hash,
         hash=r.hash,
+        author_id=r.author_id,
     )
 
 
 def _row_to_fix(r: Row[Any]) -> tuple[int, PositionFix]:
     return int(r.id), PositionFix(r.call_sign, from_iso(r.ts), r.lon, r.lat, r.heading, r.speed)
+
+
+# The database itself refuses to edit or delete an entry, whoever asks (a script, a console
+# of an older version, someone at the SQL prompt): the code never does, these make sure.
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS journal_entries_no_update BEFORE UPDATE ON journal_entries"
+    " BEGIN SELECT RAISE(ABORT, 'main courante : une entrée ne se modifie pas'); END",
+    "CREATE TRIGGER IF NOT EXISTS journal_entries_no_delete BEFORE DELETE ON journal_entries"
+    " BEGIN SELECT RAISE(ABORT, 'main courante : une entrée ne se supprime pas'); END",
+)
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION scop_journal_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'main courante : une entrée ne se modifie ni ne se supprime (%%)', TG_OP;
+END $$
+"""
+_PG_TRIGGER = (
+    "CREATE TRIGGER journal_entries_append_only BEFORE UPDATE OR DELETE OR TRUNCATE"
+    " ON journal_entries FOR EACH STATEMENT EXECUTE FUNCTION scop_journal_append_only()"
+)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Bring an existing room's database up to this version: the author id column, and the
+    triggers that make entries append-only."""
+    with engine.begin() as conn:
+        backend = engine.url.get_backend_name()
+        if backend == "sqlite":
+            cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(journal_entries)")}
+            if "author_id" not in cols:
+                conn.exec_driver_sql(
+                    "ALTER TABLE journal_entries ADD COLUMN author_id VARCHAR(120)"
+                    " NOT NULL DEFAULT ''"
+                )
+            for sql in _SQLITE_TRIGGERS:
+                conn.exec_driver_sql(sql)
+        elif backend == "postgresql":
+            # Checked first: a console's login role may not ALTER (scop room grant), even
+            # with IF NOT EXISTS.
+            has_column = conn.exec_driver_sql(
+                "SELECT 1 FROM information_schema.columns WHERE table_name = 'journal_entries'"
+                " AND column_name = 'author_id' AND table_schema = current_schema()"
+            ).first()
+            if has_column is None:
+                conn.exec_driver_sql(
+                    "ALTER TABLE journal_entries ADD COLUMN author_id VARCHAR(120)"
+                    " NOT NULL DEFAULT ''"
+                )
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'journal_entries_append_only'"
+                " AND tgrelid = 'journal_entries'::regclass"
+            ).first()
+            if exists is None:
+                conn.exec_driver_sql(_PG_FUNCTION)
+                conn.exec_driver_sql(_PG_TRIGGER)
+
+
+class WriteTxn:
+    """What a decision sees inside the journal's write transaction."""
+
+    def __init__(self, conn: Connection, head_position: int) -> None:
+        self._conn = conn
+        self.head_position = head_position
+
+    def read(self, after: int) -> list[Entry]:
+        """The entries beyond ``after``: what other workstations appended since."""
+        if after >= self.head_position:
+            return []
+        q = (
+            select(journal_entries)
+            .where(journal_entries.c.position > after)
+            .order_by(journal_entries.c.position)
+        )
+        return [_row_to_entry(r) for r in self._conn.execute(q)]
+
+
+Decision = Callable[[WriteTxn], Sequence[Draft]]
 
 
 class JournalStore:
@@ -125,12 +207,14 @@ class JournalStore:
         self.clock = clock
         self.readonly = readonly
         self._write_engine = engine.execution_options(scop_write=True)
+        self._postgres = engine.url.get_backend_name() == "postgresql"
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, readonly: bool = False) -> JournalStore:
         engine = make_engine(url, readonly=readonly)
         if not readonly:
             metadata.create_all(engine)
+            ensure_schema(engine)
         return cls(engine, clock, readonly=readonly)
 
     @property
@@ -144,23 +228,39 @@ class JournalStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def watch(self) -> ChangeWatch:
+        """A cheap way to hear that another connection committed (see scop.journal.watch)."""
+        return watch(self.engine.url.render_as_string(hide_password=False))
+
     # -- writing -------------------------------------------------------------------------
 
     def append(self, drafts: Sequence[Draft], author: Operator = SYSTEM) -> list[Entry]:
         """Seal and insert ``drafts`` in one transaction; returns them with positions."""
-        if self.readonly:
-            raise JournalError("journal ouvert en lecture seule")
         if not drafts:
             return []
+        return self.append_decided(lambda _txn: drafts, author)
+
+    def append_decided(self, decide: Decision, author: Operator = SYSTEM) -> list[Entry]:
+        """Run ``decide`` inside the write transaction, then seal and insert what it returns.
+
+        Writers are serialised (``BEGIN IMMEDIATE`` on SQLite, ``journal_head`` locked on
+        PostgreSQL) before ``decide`` runs, so what it reads through the :class:`WriteTxn`
+        is the whole journal and stays so until commit: a check made there cannot be
+        overtaken by another workstation. An exception from ``decide`` rolls back and
+        propagates; nothing is written. ``decide`` may run more than once when the
+        transaction is retried (a first append racing to create the head row).
+        """
+        if self.readonly:
+            raise JournalError("journal ouvert en lecture seule")
         for attempt in range(5):
             try:
-                return self._append_once(drafts, author)
+                return self._append_once(decide, author)
             except (IntegrityError, OperationalError):
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
 
-    def _append_once(self, drafts: Sequence[Draft], author: Operator) -> list[Entry]:
+    def _append_once(self, decide: Decision, author: Operator) -> list[Entry]:
         with self._write_engine.begin() as conn:
             head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
             if head is None:
@@ -168,6 +268,9 @@ class JournalStore:
                 conn.execute(_INSERT_HEAD, {"position": 0, "hash": GENESIS_HASH})
             else:
                 position, prev = int(head.position), head.hash
+            drafts = decide(WriteTxn(conn, position))
+            if not drafts:
+                return []
             now = self.clock.now()
             sealed: list[Entry] = []
             for d in drafts:
@@ -177,7 +280,13 @@ class JournalStore:
                 prev = e.hash
             conn.execute(_INSERT_ENTRY, [entry_row(e) for e in sealed])
             conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
+            self._notify(conn)
         return sealed
+
+    def _notify(self, conn: Connection) -> None:
+        """Tell listening consoles to read (delivered at commit, dropped on rollback)."""
+        if self._postgres:
+            conn.exec_driver_sql(_NOTIFY)
 
     def append_positions(self, fixes: Sequence[PositionFix]) -> None:
         if self.readonly:
@@ -199,6 +308,7 @@ class JournalStore:
                     for f in fixes
                 ],
             )
+            self._notify(conn)
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write_engine.begin() as conn:

@@ -109,7 +109,7 @@ def _crew_rerouted(st: RoomState, e: Entry) -> None:
             previous, crews=tuple(c for c in previous.crews if c != crew.call_sign), updated_at=e.ts
         )
     st.crews[crew.call_sign] = replace(
-        crew, status=CrewStatus.ENGAGE, event_id=target.id, status_since=e.ts
+        crew, status=CrewStatus.ENGAGE, event_id=target.id, status_since=e.ts, status_by=e.author
     )
     crews = target.crews if crew.call_sign in target.crews else (*target.crews, crew.call_sign)
     status = EventStatus.PRIS_EN_COMPTE if target.status == EventStatus.NOUVEAU else target.status

@@ -271,6 +271,8 @@ class Role(StrEnum):
     OPERATOR = "operator"
     CHIEF = "chief"
     TRAINER = "trainer"
+    ADMIN = "admin"
+    OBSERVER = "observer"
     SYSTEM = "system"
 
     @property
@@ -282,7 +284,9 @@ ROLES: dict[str, str] = {
     Role.OPERATOR: "opérateur",
     Role.CHIEF: "chef de salle",
     Role.TRAINER: "formateur",
+    Role.ADMIN: "administrateur",
+    Role.OBSERVER: "observateur",
     Role.SYSTEM: "système",
 }
-# The roles a person logs in with (``system`` is the console's own).
+# The roles `scop --role` offers (accounts add admin and observer; ``system`` is the console's).
 PERSON_ROLES: tuple[Role, ...] = (Role.OPERATOR, Role.CHIEF, Role.TRAINER)
