@@ -42,12 +42,21 @@ def start_crew_feed(ctx: Any, window: Any, args: argparse.Namespace) -> list[asy
     --screenshot mode, where crews stay where the journal placed them."""
     if args.screenshot or ctx.room.store.readonly:  # a replay records nothing
         return []
+    if room_has_gateway(ctx):
+        return []  # the gateway records the positions; RoomStatus shows its feed's state
     url = os.environ.get("SCOP_FEED_URL", "").strip()
     simulate = ctx.room.mode == "demo" and not url and not getattr(args, "no_sim", False)
     if not url and not simulate:
         window.set_link_state("feed", "Flux équipages non configuré", "off")
         return []
     return [asyncio.get_event_loop().create_task(_crew_feed(ctx, window, url, simulate))]
+
+
+def room_has_gateway(ctx: Any) -> bool:
+    """A room with a gateway (alive or not) gets its links from it only: a console opening
+    its own would send the PP the same message twice and record every position twice."""
+    status = ctx.services.get("room_status")
+    return bool(getattr(status, "has_gateway", False))
 
 
 async def _crew_feed(ctx: Any, window: Any, url: str, simulate: bool) -> None:

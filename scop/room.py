@@ -8,16 +8,19 @@ wrote it. Listeners (the UI bridge, the PP link, the procedures runner) hear abo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from scop.clock import Clock
-from scop.journal.store import JournalStore
+from scop.journal.store import DatabaseUnavailable, JournalStore, is_unavailable
 from scop.models import fold_core as k
 from scop.models.entities import PositionFix
 from scop.models.entries import SYSTEM, Draft, Entry, Operator
 from scop.models.projection import Projection
 from scop.models.state import RoomState
+
+log = logging.getLogger(__name__)
 
 
 class CommandRefused(Exception):
@@ -77,13 +80,27 @@ class Room:
         return self.record_all([Draft(kind, payload or {}, source, author)])[0]
 
     def record_all(self, drafts: Sequence[Draft]) -> list[Entry]:
-        entries = self.store.append(drafts, self.operator)
-        self.sync()
+        try:
+            entries = self.store.append(drafts, self.operator)
+        except DatabaseUnavailable as exc:
+            # One transaction: nothing of the command was written, the operator tries again.
+            raise CommandRefused(str(exc)) from exc
+        self._sync_after_write()
         return entries
+
+    def _sync_after_write(self) -> None:
+        """The write is committed; if the database fails right after, the next poll catches
+        up, and the command must not be reported as failed."""
+        try:
+            self.sync()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("relecture après écriture impossible ; la prochaine y pourvoira")
 
     def record_positions(self, fixes: Sequence[PositionFix]) -> None:
         self.store.append_positions(fixes)
-        self.sync()
+        self._sync_after_write()
 
     def sync(self) -> Change:
         """Fold what the journal holds beyond what we have seen (ours and other workstations')."""

@@ -72,6 +72,10 @@ def start_pp_services(ctx: Any, window: Any, args: Any) -> list[asyncio.Task[Any
         return []
     if not demo and not url:
         return []  # held by the room's gateway
+    status = ctx.services.get("room_status")
+    if getattr(status, "has_gateway", False):
+        log.warning("SCOP_PP_URL ignoré : la passerelle de la salle porte le lien PP")
+        return []
     show: Callable[[str, str], None] = lambda state, text: window.set_link_state(  # noqa: E731
         "pp", text, STATUS_BAR_STATES.get(state, "off")
     )
