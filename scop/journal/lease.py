@@ -88,6 +88,18 @@ def acquire(
 
 def renew(write_engine: Engine, holder: str, epoch: int, now: datetime, links: LinkStates) -> bool:
     """False when another gateway took the lease over: the caller must stop its links."""
+    return _update_held(write_engine, holder, epoch, now, links)
+
+
+def release(write_engine: Engine, holder: str, epoch: int, links: LinkStates) -> None:
+    """A clean stop: the heartbeat goes back to the epoch so that a standby takes over at once,
+    and consoles show the links as stopped."""
+    _update_held(write_engine, holder, epoch, STOPPED, links)
+
+
+def _update_held(
+    write_engine: Engine, holder: str, epoch: int, heartbeat: datetime, links: LinkStates
+) -> bool:
     with write_engine.begin() as conn:
         result = conn.execute(
             update(gateway_lease)
@@ -97,29 +109,11 @@ def renew(write_engine: Engine, holder: str, epoch: int, now: datetime, links: L
                 gateway_lease.c.epoch == epoch,
             )
             .values(
-                heartbeat=to_iso(now),
+                heartbeat=to_iso(heartbeat),
                 links=json.dumps({k: list(v) for k, v in links.items()}, ensure_ascii=False),
             )
         )
         return bool(result.rowcount == 1)
-
-
-def release(write_engine: Engine, holder: str, epoch: int, links: LinkStates) -> None:
-    """A clean stop: the heartbeat goes back to the epoch so that a standby takes over at once,
-    and consoles show the links as stopped."""
-    with write_engine.begin() as conn:
-        conn.execute(
-            update(gateway_lease)
-            .where(
-                gateway_lease.c.id == 1,
-                gateway_lease.c.holder == holder,
-                gateway_lease.c.epoch == epoch,
-            )
-            .values(
-                heartbeat=to_iso(STOPPED),
-                links=json.dumps({k: list(v) for k, v in links.items()}, ensure_ascii=False),
-            )
-        )
 
 
 @dataclass(frozen=True, slots=True)

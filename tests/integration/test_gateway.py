@@ -13,13 +13,11 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine, text
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 
@@ -229,20 +227,6 @@ class MinimalPP:
             if ws is not None:
                 with contextlib.suppress(Exception):
                     await self._resend(ws)
-
-
-@pytest.fixture
-def pg_room_url(pg_url: str) -> Iterator[str]:
-    """A fresh schema on the test server, as a URL a subprocess can open."""
-    schema = f"gw_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in pg_url else "?"
-    yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 def _send(room: Room, n: int) -> str:

@@ -3,8 +3,6 @@ the exit code, what is printed, what the database holds afterwards, and no trace
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,20 +13,6 @@ from scop.clock import ManualClock
 from scop.journal.store import JournalStore
 from scop.room import open_room
 from scop.room_admin import EXIT_DATABASE, EXIT_REFUSED
-
-
-@pytest.fixture
-def pg_room_url(pg_url: str) -> Iterator[str]:
-    """A fresh, empty schema on the test server, as a URL a person would pass to --db."""
-    schema = f"r_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in pg_url else "?"
-    yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
