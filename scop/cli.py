@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "scop.procedures.cli",
     "scop.replay.cli",
     "scop.room_cli",
+    "scop.accounts.cli",
 )
 
 

@@ -226,4 +226,17 @@ def _info(store: JournalStore) -> RoomInfo:
         first_ts=first_ts,
         last_ts=last_ts,
         crews_on_duty=len(st.crews),
+        accounts=_count_accounts(store),
     )
+
+
+def _count_accounts(store: JournalStore) -> int | None:
+    from sqlalchemy import func, select
+
+    from scop.journal.tables import accounts
+
+    try:
+        with store.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(accounts)).scalar_one())
+    except SQLAlchemyError:  # a room from before accounts existed, opened read-only
+        return None

@@ -75,25 +75,6 @@ def pg_url() -> str:
 
 
 @pytest.fixture
-def pg_room_url(pg_url: str) -> Iterator[str]:
-    """A fresh, empty schema on the test server, as a URL a person (or a subprocess) would pass
-    to --db."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    schema = f"r_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in pg_url else "?"
-    yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture
 def pg_store(pg_url: str, clock: ManualClock) -> Iterator[JournalStore]:
     """A fresh schema on the shared test server for each test."""
     import uuid

@@ -45,6 +45,7 @@ def _entry_dict(e: Entry) -> dict[str, Any]:
         "payload": e.payload,
         "prev_hash": e.prev_hash,
         "hash": e.hash,
+        **({"author_id": e.author_id} if e.author_id else {}),
     }
 
 
@@ -123,6 +124,7 @@ def _entry_from(d: dict[str, Any]) -> Entry:
         d["payload"],
         d["prev_hash"],
         d["hash"],
+        str(d.get("author_id", "")),
     )
 
 

@@ -120,6 +120,7 @@ def entry_row(e: Entry) -> dict[str, object]:
         "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
         "prev_hash": e.prev_hash,
         "hash": e.hash,
+        "author_id": e.author_id,
     }
 
 
@@ -134,11 +135,68 @@ def _row_to_entry(r: Row[Any]) -> Entry:
         payload=json.loads(r.payload),
         prev_hash=r.prev_hash,
         hash=r.hash,
+        author_id=r.author_id,
     )
 
 
 def _row_to_fix(r: Row[Any]) -> tuple[int, PositionFix]:
     return int(r.id), PositionFix(r.call_sign, from_iso(r.ts), r.lon, r.lat, r.heading, r.speed)
+
+
+# The database itself refuses to edit or delete an entry, whoever asks (a script, a console
+# of an older version, someone at the SQL prompt): the code never does, these make sure.
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS journal_entries_no_update BEFORE UPDATE ON journal_entries"
+    " BEGIN SELECT RAISE(ABORT, 'main courante : une entrée ne se modifie pas'); END",
+    "CREATE TRIGGER IF NOT EXISTS journal_entries_no_delete BEFORE DELETE ON journal_entries"
+    " BEGIN SELECT RAISE(ABORT, 'main courante : une entrée ne se supprime pas'); END",
+)
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION scop_journal_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'main courante : une entrée ne se modifie ni ne se supprime (%%)', TG_OP;
+END $$
+"""
+_PG_TRIGGER = (
+    "CREATE TRIGGER journal_entries_append_only BEFORE UPDATE OR DELETE OR TRUNCATE"
+    " ON journal_entries FOR EACH STATEMENT EXECUTE FUNCTION scop_journal_append_only()"
+)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Bring an existing room's database up to this version: the author id column, and the
+    triggers that make entries append-only."""
+    with engine.begin() as conn:
+        backend = engine.url.get_backend_name()
+        if backend == "sqlite":
+            cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(journal_entries)")}
+            if "author_id" not in cols:
+                conn.exec_driver_sql(
+                    "ALTER TABLE journal_entries ADD COLUMN author_id VARCHAR(120)"
+                    " NOT NULL DEFAULT ''"
+                )
+            for sql in _SQLITE_TRIGGERS:
+                conn.exec_driver_sql(sql)
+        elif backend == "postgresql":
+            # Checked first: a console's login role may not ALTER (scop room grant), even
+            # with IF NOT EXISTS.
+            has_column = conn.exec_driver_sql(
+                "SELECT 1 FROM information_schema.columns WHERE table_name = 'journal_entries'"
+                " AND column_name = 'author_id' AND table_schema = current_schema()"
+            ).first()
+            if has_column is None:
+                conn.exec_driver_sql(
+                    "ALTER TABLE journal_entries ADD COLUMN author_id VARCHAR(120)"
+                    " NOT NULL DEFAULT ''"
+                )
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'journal_entries_append_only'"
+                " AND tgrelid = 'journal_entries'::regclass"
+            ).first()
+            if exists is None:
+                conn.exec_driver_sql(_PG_FUNCTION)
+                conn.exec_driver_sql(_PG_TRIGGER)
 
 
 class WriteTxn:
@@ -175,6 +233,7 @@ class JournalStore:
         engine = make_engine(url, readonly=readonly)
         if not readonly:
             metadata.create_all(engine)
+            ensure_schema(engine)
         return cls(engine, clock, readonly=readonly)
 
     @property

@@ -21,11 +21,13 @@ _HANDLERS: dict[str, Handler] = {}
 
 FOLD_MODULES = (
     "scop.models.fold_core",
+    "scop.models.fold_accounts",
     "scop.models.fold_messages",
     "scop.models.fold_operations",
     "scop.models.fold_procedures",
     "scop.models.fold_map",
     "scop.models.fold_exercise",
+    "scop.models.fold_duty",
 )
 
 

@@ -89,7 +89,7 @@ def fork_into(
         prev = sealed[0].hash
         for e in engine.entries[1:p]:
             d = Draft(e.kind, e.payload, e.source)
-            s = seal(e.position, e.ts, Operator(e.author, e.role), d, prev)
+            s = seal(e.position, e.ts, Operator(e.author, e.role, e.author_id), d, prev)
             sealed.append(s)
             prev = s.hash
         store.set_meta("mode", "exercise")

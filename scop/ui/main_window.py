@@ -331,6 +331,12 @@ class MainWindow(QMainWindow):
         s.setValue(self._key("state"), self.saveState())
         screen = self.screen()
         s.setValue(self._key("screen"), screen.name() if screen else "")
+        for dock_id, dock in self.docks.items():  # a floating dock may sit on another screen
+            dock_screen = dock.screen() if dock.isFloating() else None
+            if dock_screen is not None:
+                s.setValue(self._key(f"dock_screen/{dock_id}"), dock_screen.name())
+            else:
+                s.remove(self._key(f"dock_screen/{dock_id}"))
         s.setValue(self._key("layout"), getattr(self, "_layout_key", ""))
         s.sync()
 
@@ -349,8 +355,12 @@ class MainWindow(QMainWindow):
             names = {sc.name() for sc in QGuiApplication.screens()}
             if saved_screen not in names or not self._on_some_screen(self):
                 self._move_to_primary(self)
-            for dock in self.docks.values():
-                if dock.isFloating() and not self._on_some_screen(dock):
+            for dock_id, dock in self.docks.items():
+                # Qt keeps a floating dock on some screen, but not on the one it was left on.
+                dock_screen = str(s.value(self._key(f"dock_screen/{dock_id}"), saved_screen))
+                if dock.isFloating() and (
+                    dock_screen not in names or not self._on_some_screen(dock)
+                ):
                     self._move_to_primary(dock)
 
     @staticmethod

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import websockets
+from scoptest.tasks import stop_tasks
 
 from scop import operations as ops
 from scop.protocols.crew_feed import CrewFeedClient, parse_message, resource_id
@@ -93,8 +94,7 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
             assert demo_room.state.crews["V01-1"].lat < 48.95  # Lyon never reached the room
 
             # The server goes away and comes back: the client reconnects by itself.
-            sim_task.cancel()
-            await asyncio.gather(sim_task, return_exceptions=True)
+            await stop_tasks(sim_task)
             await _until(lambda: client.state == "down")
             server2 = FeedSimulatorServer(
                 demo_room,
@@ -107,11 +107,9 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
             sim2 = asyncio.create_task(server2.run())
             await _until(lambda: client.stats.connects == 2 and client.state == "ok")
             await _until(lambda: client.stats.fixes_recorded > s.fixes_received - 48)
-            sim2.cancel()
-            await asyncio.gather(sim2, return_exceptions=True)
+            await stop_tasks(sim2)
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await stop_tasks(task)
         # Nothing received was lost: every accepted fix is in the journal's position table.
         assert client.stats.fixes_recorded == client.stats.fixes_received
         assert len(demo_room.store.read_positions()) == client.stats.fixes_recorded

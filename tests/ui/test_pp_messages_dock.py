@@ -14,6 +14,7 @@ import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from scoptest.tasks import stop_tasks
 
 from scop.clock import SystemClock
 from scop.demo import DEMO_CHIEF, DEMO_OPERATOR, demo_drafts
@@ -118,8 +119,7 @@ def test_chief_validates_umip_request_and_pp_accepts(
         out = os.environ.get("SCOP_PP_SHOT")
         if out:
             shot.save(out)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop_tasks(task)
         await sim.stop()
 
     qloop.run_until_complete(scenario())
@@ -195,8 +195,7 @@ def test_sim_alert_shows_as_a_pp_thread(
         )
         heads = [dock.tree.topLevelItem(i).text(2) for i in range(dock.tree.topLevelItemCount())]
         assert "PP-2611-0042 — Fuite de gaz" in heads
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop_tasks(task)
         await sim.stop()
 
     qloop.run_until_complete(scenario())
