@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from scop.clock import Clock, from_iso, to_iso
 from scop.journal.tables import crew_positions, journal_entries, journal_head, metadata, room_meta
 from scop.journal.verify import VerifyReport, verify_chain
+from scop.journal.watch import CHANNEL, ChangeWatch, watch
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Entry, Operator, seal
 
@@ -41,6 +42,7 @@ _SELECT_HEAD_FOR_UPDATE = (
     .with_for_update()
 )
 _INSERT_HEAD = insert(journal_head).values(id=1)
+_NOTIFY = f"NOTIFY {CHANNEL}"
 _INSERT_ENTRY = insert(journal_entries)
 _UPDATE_HEAD = (
     update(journal_head)
@@ -205,6 +207,7 @@ class JournalStore:
         self.clock = clock
         self.readonly = readonly
         self._write_engine = engine.execution_options(scop_write=True)
+        self._postgres = engine.url.get_backend_name() == "postgresql"
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, readonly: bool = False) -> JournalStore:
@@ -224,6 +227,10 @@ class JournalStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def watch(self) -> ChangeWatch:
+        """A cheap way to hear that another connection committed (see scop.journal.watch)."""
+        return watch(self.engine.url.render_as_string(hide_password=False))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -273,7 +280,13 @@ class JournalStore:
                 prev = e.hash
             conn.execute(_INSERT_ENTRY, [entry_row(e) for e in sealed])
             conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
+            self._notify(conn)
         return sealed
+
+    def _notify(self, conn: Connection) -> None:
+        """Tell listening consoles to read (delivered at commit, dropped on rollback)."""
+        if self._postgres:
+            conn.exec_driver_sql(_NOTIFY)
 
     def append_positions(self, fixes: Sequence[PositionFix]) -> None:
         if self.readonly:
@@ -295,6 +308,7 @@ class JournalStore:
                     for f in fixes
                 ],
             )
+            self._notify(conn)
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write_engine.begin() as conn:

@@ -67,6 +67,16 @@ class Crew:
     event_id: str | None = None
     status_since: datetime | None = None
     status_by: str = ""  # who gave the current status (a refusal names who was first)
+    # Prise de service: what the roster or the chief said about this crew's duty.
+    kind: str = ""  # scop.models.nomenclatures.CrewKind value
+    names: tuple[str, ...] = ()  # agents' names where known
+    radio: str = ""  # radio channel or TPH number
+    duty_start: datetime | None = None
+    duty_end: datetime | None = None  # planned end of duty
+
+    def duty_overdue(self, now: datetime) -> bool:
+        """Still on duty after its planned end: the chief has a crew to relieve or extend."""
+        return self.duty_end is not None and now >= self.duty_end
 
     @property
     def status_label(self) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from scop.clock import from_iso
+from scop.clock import from_iso, local
 from scop.models.describe import describes
 from scop.models.entities import CREW_MODES, CREW_STATUSES, EVENT_STATUSES, Crew, Event
 from scop.models.entries import Entry
+from scop.models.nomenclatures import CREW_KINDS, KIND_OF_MODE, CrewKind, crew_kind_label
 from scop.models.projection import handles
 from scop.models.state import RoomState
 
@@ -23,6 +24,8 @@ CREW_ENGAGED = "crew.engaged"
 CREW_RELEASED = "crew.released"
 EVENT_CREATED = "event.created"
 EVENT_STATUS = "event.status_changed"
+
+KINDS = frozenset(k.value for k in CrewKind)
 
 MODE_LABELS = {"live": "réel", "demo": "DÉMO", "exercise": "EXERCICE"}
 
@@ -80,15 +83,21 @@ def _d_logout(e: Entry) -> str:
 
 @handles(CREW_REGISTERED)
 def _crew_registered(st: RoomState, e: Entry) -> None:
+    """Prise de service. A call sign already on duty stays as it is (two workstations
+    raced: the first stands; the command layer refuses the second)."""
     p = _p(e)
     status = p.get("status", "disponible")
-    if status not in CREW_STATUSES or p.get("mode") not in CREW_MODES:
+    kind = str(p.get("kind") or "")
+    mode = p.get("mode") or (CREW_KINDS[CrewKind(kind)].mode if kind in KINDS else None)
+    if status not in CREW_STATUSES or mode not in CREW_MODES or p["call_sign"] in st.crews:
         return
+    if not kind:
+        kind = KIND_OF_MODE[str(mode)].value
     lon, lat = p.get("lon"), p.get("lat")
     st.crews[p["call_sign"]] = Crew(
         call_sign=p["call_sign"],
         division=p.get("division", ""),
-        mode=p["mode"],
+        mode=str(mode),
         status=status,
         agents=int(p.get("agents", 2)),
         lon=lon,
@@ -96,15 +105,26 @@ def _crew_registered(st: RoomState, e: Entry) -> None:
         heading=p.get("heading"),
         position_ts=e.ts if lon is not None else None,
         status_since=e.ts,
+        kind=kind,
+        names=tuple(str(n) for n in p.get("names") or ()),
+        radio=str(p.get("radio") or ""),
+        duty_start=from_iso(p["duty_start"]) if p.get("duty_start") else e.ts,
+        duty_end=from_iso(p["duty_end"]) if p.get("duty_end") else None,
     )
 
 
 @describes(CREW_REGISTERED, "Prise de service d'équipage")
 def _d_crew_registered(e: Entry) -> str:
     p = e.payload
+    kind = (
+        crew_kind_label(str(p["kind"])) if p.get("kind") else CREW_MODES.get(p.get("mode", ""), "?")
+    )
+    end = ""
+    if p.get("duty_end"):
+        end = f", fin prévue {local(from_iso(p['duty_end'])):%d/%m %H:%M}"
     return (
-        f"Équipage {p.get('call_sign')} en service ({CREW_MODES.get(p.get('mode', ''), '?')},"
-        f" {p.get('division', '')}, {p.get('agents', 2)} agents)"
+        f"Équipage {p.get('call_sign')} en service ({kind},"
+        f" {p.get('division', '')}, {p.get('agents', 2)} agents{end})"
     )
 
 

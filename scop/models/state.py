@@ -28,6 +28,8 @@ class RoomState:
     # map drawings (scop.models.fold_map.Perimeter / MeansPoint, frozen) by id
     perimeters: dict[str, Any] = field(default_factory=dict)
     means: dict[str, Any] = field(default_factory=dict)
+    # relèves between chiefs (scop.models.fold_duty.Handover, frozen) by id
+    handovers: dict[str, Any] = field(default_factory=dict)
 
     def copy(self) -> RoomState:
         """A snapshot. Entities are frozen, so copying the containers is enough."""

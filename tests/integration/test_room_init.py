@@ -144,3 +144,42 @@ def test_empty_name_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["room", "init", "--db", f"sqlite:///{path}", "--mode", "live", "--name", " "]) == 1
     assert "nom de la salle est obligatoire" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_crews_import_cli(new_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from scop.resources import resource_path
+
+    example = str(resource_path("exemples", "equipages_exemple.csv"))
+    broken = str(
+        Path(__file__).parent.parent / "data" / "rosters_broken" / "02_indicatif_en_double.csv"
+    )
+    assert main(["crews", "import", example, "--db", new_url]) == 2  # no room yet
+    assert "aucune salle" in capsys.readouterr().err
+    assert main(["room", "init", "--db", new_url, "--mode", "live", "--name", "SCOP"]) == 0
+    capsys.readouterr()
+
+    assert main(["crews", "import", example, "--db", new_url, "--check"]) == 0
+    assert "12 prise(s) de service" in capsys.readouterr().out
+    assert main(["crews", "import", broken, "--db", new_url]) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert f"{broken}:4: indicatif V11-1 en double (déjà ligne 2)" in err
+    assert "rien n'a été importé" in err
+    store = JournalStore.open(new_url, ManualClock(), readonly=True)
+    try:
+        assert store.head()[0] == 1  # neither --check nor the refused roster wrote anything
+    finally:
+        store.close()
+
+    argv = ["crews", "import", example, "--db", new_url, "--operator", "Cdt. Morel"]
+    assert main(argv) == 0
+    assert main(argv) == 0
+    assert "12 inchangé(s)" in capsys.readouterr().out
+    assert main(["room", "info", "--db", new_url]) == 0
+    assert "équipages en service : 12" in capsys.readouterr().out
+    store = JournalStore.open(new_url, ManualClock(), readonly=True)
+    try:
+        registered = [e for e in store.read() if e.kind == "crew.registered"]
+        assert len(registered) == 12
+        assert {(e.author, e.role) for e in registered} == {("Cdt. Morel", "chief")}
+    finally:
+        store.close()
