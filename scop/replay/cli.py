@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scop.clock import ManualClock, SystemClock
 from scop.config import Config, add_console_options, default_db_url
-from scop.errors import Exit, InputError, UsageError
+from scop.errors import Exit, InputError, ScopError, UsageError, cannot_write
 from scop.replay.scenario import ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -140,6 +140,19 @@ def register(sub: Any) -> None:
     d.add_argument("--out", "-o", type=Path, required=True, help="fichier .pdf ou .html")
     d.set_defaults(func=_debrief)
 
+    rl = sub.add_parser("releve", help="relève entre chefs de salle : réimprimer")
+    rlsub = rl.add_subparsers(dest="releve_command", required=True, metavar="ACTION")
+    rp = rlsub.add_parser(
+        "print",
+        help="écrire en PDF une relève de la main courante (la dernière par défaut)",
+        description="Relit la relève dans la main courante seule (base ou fichier d'export) "
+        "et l'écrit en PDF, identique à l'original. Codes de sortie : 0, 2 erreur.",
+    )
+    rp.add_argument("source", help="fichier d'export ou URL de base")
+    rp.add_argument("--id", metavar="RL-…", help="relève à imprimer (défaut : la dernière)")
+    rp.add_argument("--out", "-o", type=Path, required=True, help="fichier .pdf")
+    rp.set_defaults(func=_releve_print)
+
 
 def _replay(args: argparse.Namespace) -> int:
     from scop.replay.source import open_source
@@ -235,6 +248,27 @@ def _operator_placeholder() -> Any:
     from scop.models.entries import Operator
 
     return Operator("Formateur", "trainer")
+
+
+def _releve_print(args: argparse.Namespace) -> int:
+    from scop.replay.handover import sheet_from_journal, write_pdf
+    from scop.replay.source import open_source
+    from scop.room import CommandRefused
+
+    if args.out.suffix.lower() != ".pdf":
+        raise UsageError(f"{args.out} : extension .pdf attendue", "Exemple : --out releve.pdf.")
+    src = open_source(args.source, ManualClock(SystemClock().now()))
+    try:
+        sheet = sheet_from_journal(src.store.read(), args.id)
+        write_pdf(sheet, args.out)
+    except CommandRefused as exc:
+        raise ScopError(f"{args.source} : {exc}", code=Exit.REFUSED) from exc
+    except OSError as exc:
+        raise cannot_write(args.out, exc) from exc
+    finally:
+        src.close()
+    print(f"Relève {sheet.handover.id} écrite : {args.out}")
+    return 0
 
 
 def _debrief(args: argparse.Namespace) -> int:
