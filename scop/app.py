@@ -41,12 +41,21 @@ def start_crew_feed(
     --screenshot mode, where crews stay where the journal placed them."""
     if config.headless or host.room.store.readonly:  # a replay records nothing
         return []
+    if room_has_gateway(host):
+        return []  # the gateway records the positions; RoomStatus shows its feed's state
     url = config.feed_url or ""
     simulate = host.room.mode == "demo" and not url and not config.no_sim
     if not url and not simulate:
         window.set_link_state("feed", "Flux équipages non configuré", "off")
         return []
     return [asyncio.get_event_loop().create_task(_crew_feed(host, window, url, simulate))]
+
+
+def room_has_gateway(host: ServiceHost) -> bool:
+    """A room with a gateway (alive or not) gets its links from it only: a console opening
+    its own would send the PP the same message twice and record every position twice."""
+    status = host.services.get("room_status")
+    return bool(getattr(status, "has_gateway", False))
 
 
 async def _crew_feed(host: ServiceHost, window: LinkStatus, url: str, simulate: bool) -> None:

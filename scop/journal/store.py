@@ -21,7 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from scop.clock import Clock, from_iso, to_iso
 from scop.journal.tables import crew_positions, journal_entries, journal_head, metadata, room_meta
@@ -33,6 +33,25 @@ from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Entry, Operator, se
 
 class JournalError(Exception):
     pass
+
+
+class DatabaseUnavailable(JournalError):
+    """The database cannot be reached (or lost its primary): nothing was written, the caller
+    may try again. Its text is for the operator."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("Base indisponible — réessayez.")
+        self.detail = detail
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A lost or refused connection, a server shutting down, a read-only standby: an outage,
+    not a bug. (A unique-key race is an IntegrityError and is not one of these.)"""
+    if isinstance(exc, DatabaseUnavailable):
+        return True
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 # Built once: an append is on every operator keystroke's path, statement building is not free.
@@ -78,7 +97,10 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    engine = create_engine(u, pool_pre_ping=True)
+    # A dead server is seen at once (pre-ping); a silent host does not freeze a console for
+    # long; with several hosts in the URL, psycopg tries each one in turn.
+    connect_args = {} if "connect_timeout" in u.query else {"connect_timeout": 3}
+    engine = create_engine(u, pool_pre_ping=True, connect_args=connect_args)
     if readonly:
 
         @event.listens_for(engine, "begin")
@@ -222,6 +244,11 @@ class JournalStore:
         return self.engine.url.render_as_string(hide_password=True)
 
     @property
+    def write_engine(self) -> Engine:
+        """Transactions that must not race (the journal head, the gateway lease)."""
+        return self._write_engine
+
+    @property
     def backend(self) -> str:
         return self.engine.url.get_backend_name()
 
@@ -249,18 +276,37 @@ class JournalStore:
         overtaken by another workstation. An exception from ``decide`` rolls back and
         propagates; nothing is written. ``decide`` may run more than once when the
         transaction is retried (a first append racing to create the head row).
+
+        A database that cannot be reached raises :class:`DatabaseUnavailable`: nothing was
+        written. A connection lost after COMMIT is checked before trying again, so that a
+        transaction that did go through is not written twice.
         """
         if self.readonly:
             raise JournalError("journal ouvert en lecture seule")
-        for attempt in range(5):
+        attempt: list[Entry] = []
+        for n in range(5):
             try:
-                return self._append_once(decide, author)
-            except (IntegrityError, OperationalError):
-                if attempt == 4:
+                if attempt and self._committed(attempt[-1]):
+                    return attempt  # the connection died after COMMIT: it did go through
+                attempt = []
+                return self._append_once(decide, author, attempt)
+            except (IntegrityError, OperationalError, InterfaceError) as exc:
+                if n == 4:
+                    if is_unavailable(exc):
+                        raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
                     raise
         raise AssertionError("unreachable")
 
-    def _append_once(self, decide: Decision, author: Operator) -> list[Entry]:
+    def _committed(self, last: Entry) -> bool:
+        """Whether an append whose COMMIT got no answer was written: the entry's hash seals its
+        position and predecessor, so finding it means the whole transaction is there."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(journal_entries.c.hash).where(journal_entries.c.position == last.position)
+            ).scalar()
+        return found == last.hash
+
+    def _append_once(self, decide: Decision, author: Operator, sealed: list[Entry]) -> list[Entry]:
         with self._write_engine.begin() as conn:
             head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
             if head is None:
@@ -272,7 +318,6 @@ class JournalStore:
             if not drafts:
                 return []
             now = self.clock.now()
-            sealed: list[Entry] = []
             for d in drafts:
                 position += 1
                 e = seal(position, now, d.author or author, d, prev)
@@ -293,6 +338,12 @@ class JournalStore:
             raise JournalError("journal ouvert en lecture seule")
         if not fixes:
             return
+        try:
+            self._append_positions(fixes)
+        except (OperationalError, InterfaceError) as exc:
+            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+
+    def _append_positions(self, fixes: Sequence[PositionFix]) -> None:
         with self._write_engine.begin() as conn:
             conn.execute(
                 insert(crew_positions),
