@@ -64,18 +64,18 @@ def own_postgres() -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    run = {"check": True, "capture_output": True, "timeout": 120}
-    subprocess.run(
-        _as_postgres([str(bin_ / "initdb"), "-D", str(d / "data"), "-U", "postgres", "-A",
-                      "trust", "-E", "UTF8", "--locale=C.UTF-8"]), **run)  # fmt: skip
+
+    def run(cmd: list[str]) -> None:
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+
+    run(_as_postgres([str(bin_ / "initdb"), "-D", str(d / "data"), "-U", "postgres", "-A",
+                      "trust", "-E", "UTF8", "--locale=C.UTF-8"]))  # fmt: skip
     opts = f"-p {port} -k {d} -c listen_addresses=127.0.0.1 -c max_connections=200"
-    subprocess.run(
-        _as_postgres([str(bin_ / "pg_ctl"), "-D", str(d / "data"), "-l", str(d / "log"),
-                      "-w", "-o", opts, "start"]), **run)  # fmt: skip
+    run(_as_postgres([str(bin_ / "pg_ctl"), "-D", str(d / "data"), "-l", str(d / "log"),
+                      "-w", "-o", opts, "start"]))  # fmt: skip
     try:
-        subprocess.run(
-            [str(bin_ / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-             "scop_bench"], **run)  # fmt: skip
+        run([str(bin_ / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+             "scop_bench"])  # fmt: skip
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/scop_bench"
     finally:
         subprocess.run(
