@@ -139,6 +139,19 @@ def register(sub: Any) -> None:
     d.add_argument("--out", "-o", type=Path, required=True, help="fichier .pdf ou .html")
     d.set_defaults(func=_debrief)
 
+    rl = sub.add_parser("releve", help="relève entre chefs de salle : réimprimer")
+    rlsub = rl.add_subparsers(dest="releve_command", required=True, metavar="ACTION")
+    rp = rlsub.add_parser(
+        "print",
+        help="écrire en PDF une relève de la main courante (la dernière par défaut)",
+        description="Relit la relève dans la main courante seule (base ou fichier d'export) "
+        "et l'écrit en PDF, identique à l'original. Codes de sortie : 0, 2 erreur.",
+    )
+    rp.add_argument("source", help="fichier d'export ou URL de base")
+    rp.add_argument("--id", metavar="RL-…", help="relève à imprimer (défaut : la dernière)")
+    rp.add_argument("--out", "-o", type=Path, required=True, help="fichier .pdf")
+    rp.set_defaults(func=_releve_print)
+
 
 def _err(cmd: str, text: str) -> int:
     print(f"scop {cmd} : {text}", file=sys.stderr)
@@ -243,6 +256,28 @@ def _operator_placeholder() -> Any:
     from scop.models.entries import Operator
 
     return Operator("Formateur", "trainer")
+
+
+def _releve_print(args: argparse.Namespace) -> int:
+    from scop.replay.handover import sheet_from_journal, write_pdf
+    from scop.replay.source import SourceError, open_source
+    from scop.room import CommandRefused
+
+    if args.out.suffix.lower() != ".pdf":
+        return _err("releve print", f"{args.out} : extension .pdf attendue")
+    try:
+        src = open_source(args.source, ManualClock(SystemClock().now()))
+    except SourceError as exc:
+        return _err("releve print", str(exc))
+    try:
+        sheet = sheet_from_journal(src.store.read(), args.id)
+        write_pdf(sheet, args.out)
+    except CommandRefused as exc:
+        return _err("releve print", f"{args.source} : {exc}")
+    finally:
+        src.close()
+    print(f"Relève {sheet.handover.id} écrite : {args.out}")
+    return 0
 
 
 def _debrief(args: argparse.Namespace) -> int:
