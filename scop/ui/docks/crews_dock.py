@@ -36,7 +36,7 @@ STATUS_COLOURS = {
     "hors_service": "#757575",
 }
 
-HEADERS = ("Indicatif", "Division", "Mode", "Statut", "Événement", "Position")
+HEADERS = ("Indicatif", "Division", "Mode", "Statut", "Événement", "Âge position")
 
 
 def position_age(crew: Crew, now: datetime) -> float | None:
