@@ -512,3 +512,25 @@ def write_pdf(sheet: Sheet, path: Path) -> None:
         story.append(kit.p(heading, "h2"))
         story.append(kit.table(table) if table is not None else kit.p(empty, "base"))
     kit.build(path, sheet.title, story, exercise=sheet.exercise)
+
+
+def to_html(summary: Mapping[str, Any]) -> str:
+    """The summary as the relève dialog shows it: the same tables as the PDF."""
+    import html
+
+    from scop.replay.debrief import _html_table
+
+    period = summary.get("period") or {}
+    out = [
+        "<style>table{border-collapse:collapse;margin-bottom:6px}"
+        "th{background:#1f3a60;color:#fff;padding:2px 6px;text-align:left}"
+        "td{border:1px solid #ccc;padding:2px 6px}h3{color:#1f3a60;margin:8px 0 2px}</style>",
+        f"<p>Période du <b>{html.escape(_hm(period.get('start')))}</b> au "
+        f"<b>{html.escape(_hm(period.get('end')))}</b></p>",
+    ]
+    for heading, table, empty in tables(summary):
+        out.append(f"<h3>{html.escape(heading)}</h3>")
+        out.append(
+            _html_table(table) if table is not None else f"<p><i>{html.escape(empty)}</i></p>"
+        )
+    return "".join(out)
