@@ -6,106 +6,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
-import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from scoptest.gateways import open_live_room, start_gateway, stop, wait_for
+from scoptest.minimal_pp import MinimalPP
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 
-from scop.clock import SystemClock
 from scop.journal import lease
 from scop.journal.store import JournalStore
-from scop.models import fold_core as k
 from scop.models import fold_messages as fm
 from scop.models.entities import PositionFix
-from scop.models.entries import Operator
 from scop.protocols import outbox
 from scop.protocols.crew_feed import encode_positions
-from scop.protocols.edxl import SUBPROTOCOL, EventInfo, Identity, build_ack, build_pp_emsi, dumps
-from scop.room import Room, open_room
-
-CHIEF = Operator("Cdt. Test", "chief")
-PP = Identity().swapped()
-
-
-async def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> float:
-    """Generous waits on conditions (a loaded 2-core machine), never fixed sleeps; returns
-    how long it took."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not cond():
-        if loop.time() - start > timeout:
-            raise AssertionError(f"délai dépassé en attendant : {what}")
-        await asyncio.sleep(0.05)
-    return loop.time() - start
-
-
-def open_live_room(url: str, crews: int = 3, events: int = 2) -> Room:
-    clock = SystemClock()
-    store = JournalStore.open(url, clock)
-    room = open_room(store, clock, CHIEF, mode="live", label="Salle de test passerelle")
-    for i in range(crews):
-        room.record(
-            k.CREW_REGISTERED,
-            {
-                "call_sign": f"PM-{i:02d}",
-                "division": "Centre",
-                "mode": "vehicule",
-                "lon": 2.35,
-                "lat": 48.86,
-            },
-            "equipage",
-        )
-    for i in range(events):
-        room.record(
-            k.EVENT_CREATED,
-            {
-                "id": f"EV-{i:04d}",
-                "category": "FIR",
-                "title": f"Feu n° {i}",
-                "gravity": 3,
-                "address": f"{i + 1} Rue Oberkampf, 75011 Paris",
-                "lon": 2.37,
-                "lat": 48.86,
-            },
-        )
-    return room
-
-
-LOGS = Path(os.environ.get("SCOP_TEST_LOG_DIR", "/tmp"))
-
-
-async def start_gateway(url: str, name: str, *links: str) -> asyncio.subprocess.Process:
-    """Its log goes to a file (``SCOP_TEST_LOG_DIR``) to read when a test fails."""
-    log = (LOGS / f"scop-test-{name}-{os.getpid()}.log").open("w")
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "scop.cli",
-        "gateway",
-        "--db",
-        url,
-        "--name",
-        name,
-        *links,
-        stderr=log,
-        stdout=log,
-    )
-
-
-async def stop(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
-        proc.kill()
-    await proc.wait()
+from scop.protocols.edxl import SUBPROTOCOL
+from scop.room import Room
 
 
 def holder(store: JournalStore) -> lease.Lease | None:
@@ -161,72 +83,6 @@ def test_console_reads_positions_written_by_the_gateway_feed(tmp_path: Path) -> 
 
 
 # -- the PP link: takeover after SIGKILL -----------------------------------------------------
-
-
-class MinimalPP:
-    """The Préfecture de Police's side reduced to its bookkeeping: every frame received is
-    counted by distribution id and acknowledged (RECU); its own messages are sent again on each
-    connection and every 2 s until the room acknowledges them. Nothing of scop's link code."""
-
-    def __init__(self) -> None:
-        self.frames: Counter[str] = Counter()  # deliveries of the room's messages
-        self.first_seen: dict[str, float] = {}
-        self.outgoing: dict[str, str] = {}  # our messages: id -> frame
-        self.acked_by_room: set[str] = set()
-        self.connections = 0
-        self.ws: ServerConnection | None = None
-        self.port = 0
-
-    async def handler(self, ws: ServerConnection) -> None:
-        self.connections += 1
-        self.ws = ws
-        try:
-            await self._resend(ws)
-            async for raw in ws:
-                obj = json.loads(raw)
-                did = obj["distributionID"]
-                body = obj["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]
-                if obj["distributionKind"] == "Ack":
-                    self.acked_by_room.add(body["reference"]["distributionID"])
-                    continue
-                if obj["distributionKind"] == "Error":
-                    continue
-                self.frames[did] += 1
-                self.first_seen.setdefault(did, time.monotonic())
-                ack = build_ack(PP, did, "RECU", now=datetime.now(UTC), exercise=False)
-                await ws.send(dumps(ack))
-        except Exception:
-            pass
-        finally:
-            if self.ws is ws:
-                self.ws = None
-
-    async def _resend(self, ws: ServerConnection) -> None:
-        for did, frame in list(self.outgoing.items()):
-            if did not in self.acked_by_room:
-                await ws.send(frame)
-
-    def new_message(self, n: int) -> str:
-        did = f"fr.police.pp_{uuid.uuid4()}"
-        msg = build_pp_emsi(
-            "alerte",
-            EventInfo(f"PP-{n:04d}", "FIR", f"Alerte PP n° {n}"),
-            identity=PP,
-            now=datetime.now(UTC),
-            exercise=False,
-            text=f"alerte {n}",
-            distribution_id=did,
-        )
-        self.outgoing[did] = dumps(msg)
-        return did
-
-    async def resender(self) -> None:
-        while True:
-            await asyncio.sleep(2)
-            ws = self.ws
-            if ws is not None:
-                with contextlib.suppress(Exception):
-                    await self._resend(ws)
 
 
 def _send(room: Room, n: int) -> str:
