@@ -17,6 +17,8 @@ from pathlib import Path
 
 import platformdirs
 
+from scop.models.vocabulary import PERSON_ROLES, Role
+
 # The environment variables read by scop, and why (the README repeats this list).
 ENVIRONMENT: dict[str, str] = {
     "SCOP_FEED_URL": "flux des positions des équipages (wss://…; ws:// en boucle locale)",
@@ -28,7 +30,6 @@ ENVIRONMENT: dict[str, str] = {
     "SCOP_FICHES_DIR": "dossier des fiches réflexes, de l'annuaire et des modèles de messages",
 }
 
-ROLES = ("operator", "chief", "trainer")
 LAYOUTS = ("operateur", "chef", "formateur")
 DEFAULT_SIZE = (1920, 1080)
 
@@ -74,7 +75,7 @@ class Config:
     db_url: str | None = None  # None: the local DÉMO room
     demo: bool = False
     operator: str | None = None
-    role: str = "operator"
+    role: Role = Role.OPERATOR
     workstation: str = field(default_factory=socket.gethostname)
     layout: str | None = None
     screenshot: Path | None = None
@@ -118,7 +119,7 @@ class Config:
             db_url=opts.get("db"),
             demo=bool(opts.get("demo", False)),
             operator=opts.get("operator"),
-            role=opts.get("role") or "operator",
+            role=Role(opts.get("role") or Role.OPERATOR),
             workstation=opts.get("workstation") or socket.gethostname(),
             layout=opts.get("layout"),
             screenshot=opts.get("screenshot"),
@@ -145,7 +146,7 @@ def add_console_options(p: argparse.ArgumentParser, *, after_command: bool = Fal
     )
     p.add_argument(
         "--role",
-        choices=list(ROLES),
+        choices=[str(r) for r in PERSON_ROLES],
         default=s if after_command else "operator",
         help="rôle : operator (opérateur), chief (chef de salle), trainer (formateur)",
     )
