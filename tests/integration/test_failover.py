@@ -14,16 +14,14 @@ from datetime import UTC, datetime
 
 import pytest
 from scoptest.gateways import open_live_room, start_gateway, stop, wait_for
-from scoptest.minimal_pp import MinimalPP
 from scoptest.pgcluster import HAPair, ha_pair
-from websockets.asyncio.server import serve as ws_serve
+from scoptest.pp_peer import MinimalPP
 
 from scop.clock import SystemClock
 from scop.journal import lease
 from scop.journal.store import JournalStore
 from scop.models.entries import Entry, Operator
 from scop.protocols import outbox
-from scop.protocols.edxl import SUBPROTOCOL
 from scop.room import CommandRefused, Room, open_room
 
 
@@ -70,44 +68,45 @@ def test_primary_killed_standby_promoted_nothing_committed_is_lost(pair: HAPair)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        async with ws_serve(pp.handler, "127.0.0.1", 0, subprotocols=[SUBPROTOCOL]) as server:
-            port = server.sockets[0].getsockname()[1]
-            gw = await start_gateway(url, "gw-ha", "--pp", f"ws://127.0.0.1:{port}")
-            try:
-                await wait_for(lambda: pp.connections >= 1, 60, "passerelle connectée à la PP")
-                await traffic(30)
-                before = [_send(chief, 0)]
-                await wait_for(lambda: before[0] in pp.frames, 30, "message parti avant panne")
+        await pp.start()
+        gw = await start_gateway(url, "gw-ha", "--pp", pp.url)
+        try:
+            await wait_for(lambda: pp.connections >= 1, 60, "passerelle connectée à la PP")
+            await traffic(30)
+            before = [_send(chief, 0)]
+            await wait_for(lambda: before[0] in pp.copies, 30, "message parti avant panne")
 
-                killed = time.monotonic()
-                pair.primary.kill()
-                await traffic(5)  # refused: no writable database
-                await loop.run_in_executor(None, pair.standby.promote)
-                ok = [False]
+            killed = time.monotonic()
+            pair.primary.kill()
+            await traffic(5)  # refused: no writable database
+            await loop.run_in_executor(None, pair.standby.promote)
+            ok = [False]
 
-                async def until_written() -> None:
-                    while not ok[0]:
-                        ok[0] = all(c.write(-1) for c in consoles)
-                        await asyncio.sleep(0.05)
+            async def until_written() -> None:
+                while not ok[0]:
+                    ok[0] = all(c.write(-1) for c in consoles)
+                    await asyncio.sleep(0.05)
 
-                await asyncio.wait_for(until_written(), 60)
-                figures["unavailable_s"] = time.monotonic() - killed
-                await traffic(30)
+            await asyncio.wait_for(until_written(), 60)
+            figures["unavailable_s"] = time.monotonic() - killed
+            await traffic(30)
 
-                # The gateway goes on by itself: its lease is renewed on the new primary and a
-                # message validated now reaches the PP.
-                after = _retry(lambda: _send(chief, 1))
-                await wait_for(lambda: after in pp.frames, 60, "message parti après bascule")
-                promoted = datetime.now(UTC)
-                await wait_for(
-                    lambda: _lease_renewed_since(chief.store, promoted), 30, "bail renouvelé"
-                )
-                assert gw.returncode is None
-            finally:
-                await stop(gw)
+            # The gateway goes on by itself: its lease is renewed on the new primary and a
+            # message validated now reaches the PP.
+            after = _retry(lambda: _send(chief, 1))
+            await wait_for(lambda: after in pp.copies, 60, "message parti après bascule")
+            promoted = datetime.now(UTC)
+            await wait_for(
+                lambda: _lease_renewed_since(chief.store, promoted), 30, "bail renouvelé"
+            )
+            assert gw.returncode is None
+        finally:
+            await stop(gw)
+            await pp.stop()
 
     asyncio.run(main())
 
+    assert len(pp.applied) == len(set(pp.applied))  # the PP applied nothing twice
     assert all(c.refused > 0 for c in consoles)  # the outage was real, and said so
     assert all(c.last_refusal == "Base indisponible — réessayez." for c in consoles)
     on_new_primary = {e.position: e.hash for e in chief.store.iter_entries()}

@@ -5,7 +5,6 @@ SIGKILLed, with nothing lost or applied twice, counted by a minimal PP of the te
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scoptest.gateways import open_live_room, start_gateway, stop, wait_for
-from scoptest.minimal_pp import MinimalPP
+from scoptest.pp_peer import MinimalPP
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 
@@ -26,7 +25,7 @@ from scop.models import fold_messages as fm
 from scop.models.entities import PositionFix
 from scop.protocols import outbox
 from scop.protocols.crew_feed import encode_positions
-from scop.protocols.edxl import SUBPROTOCOL
+from scop.protocols.edxl import EventInfo
 from scop.room import Room
 
 
@@ -96,13 +95,15 @@ def _state(room: Room, did: str) -> str:
     return "" if m is None else m.state
 
 
+PP_EVENT = EventInfo("PP-0001", "FIR", "Feu signalé par la PP")
+
+
 def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
     pg_room_url: str,
 ) -> None:
     console = open_live_room(pg_room_url, crews=0)
     pp = MinimalPP()
     sent: list[str] = []
-    pp_sent: list[str] = []
     figures: dict[str, Any] = {}
 
     async def traffic(stop_at: Callable[[], bool]) -> None:
@@ -111,68 +112,62 @@ def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
         while not stop_at():
             sent.append(_send(console, len(sent)))
             if n % 3 == 0:
-                pp_sent.append(pp.new_message(len(pp_sent)))
-                if pp.ws is not None:
-                    with contextlib.suppress(Exception):
-                        await pp.ws.send(pp.outgoing[pp_sent[-1]])
+                await pp.send(PP_EVENT, f"alerte {n}")
             n += 1
             await asyncio.sleep(0.2)
 
     async def main() -> None:
-        async with ws_serve(pp.handler, "127.0.0.1", 0, subprotocols=[SUBPROTOCOL]) as server:
-            port = server.sockets[0].getsockname()[1]
-            link = ("--pp", f"ws://127.0.0.1:{port}", "--ack-timeout", "3")
-            resender = asyncio.create_task(pp.resender())
+        await pp.start()
+        link = ("--pp", pp.url, "--ack-timeout", "3")
+        procs: list[asyncio.subprocess.Process] = []
+        try:
             gw_a = await start_gateway(pg_room_url, "gw-a", *link)
+            procs.append(gw_a)
             await wait_for(
                 lambda: (h := holder(console.store)) is not None and h.holder == "gw-a",
                 60,
                 "passerelle A active",
             )
-            gw_b = await start_gateway(pg_room_url, "gw-b", *link)
-            try:
-                await wait_for(lambda: pp.connections >= 1, 60, "A connectée à la PP")
-                # Let B start up and wait on the lease: it must not connect while A lives.
-                await asyncio.sleep(0)
-                phase1 = asyncio.create_task(traffic(lambda: len(sent) >= 25))
-                await wait_for(
-                    lambda: sum(1 for d in sent if d in pp.frames) >= 15, 60, "trafic par A"
-                )
-                assert pp.connections == 1, "la passerelle en attente ne doit pas se connecter"
-                os.kill(gw_a.pid, signal.SIGKILL)
-                killed_at = time.monotonic()
-                await gw_a.wait()
-                await phase1
-                # What the journal held when A died: a message acknowledged there must never
-                # reach the PP again.
+            procs.append(await start_gateway(pg_room_url, "gw-b", *link))
+            await wait_for(lambda: pp.connections >= 1, 60, "A connectée à la PP")
+            # Let B start up and wait on the lease: it must not connect while A lives.
+            await asyncio.sleep(0)
+            phase1 = asyncio.create_task(traffic(lambda: len(sent) >= 25))
+            await wait_for(lambda: sum(1 for d in sent if d in pp.copies) >= 15, 60, "trafic par A")
+            assert pp.connections == 1, "la passerelle en attente ne doit pas se connecter"
+            os.kill(gw_a.pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            await gw_a.wait()
+            await phase1
+            # What the journal held when A died: a message acknowledged there must never
+            # reach the PP again.
+            console.sync()
+            unacked_at_kill = {d for d in sent if _state(console, d) in fm.AWAITING}
+            await wait_for(
+                lambda: (h := holder(console.store)) is not None and h.holder == "gw-b",
+                30,
+                "relève par B",
+            )
+            figures["takeover_s"] = time.monotonic() - killed_at
+            await wait_for(lambda: pp.connections >= 2, 30, "B connectée à la PP")
+            figures["pp_back_s"] = time.monotonic() - killed_at
+            await traffic(lambda: len(sent) >= 40)
+
+            def settled() -> bool:
                 console.sync()
-                unacked_at_kill = {d for d in sent if _state(console, d) in fm.AWAITING}
-                await wait_for(
-                    lambda: (h := holder(console.store)) is not None and h.holder == "gw-b",
-                    30,
-                    "relève par B",
-                )
-                figures["takeover_s"] = time.monotonic() - killed_at
-                await wait_for(lambda: pp.connections >= 2, 30, "B connectée à la PP")
-                figures["pp_back_s"] = time.monotonic() - killed_at
-                await traffic(lambda: len(sent) >= 40)
+                return all(_state(console, d) not in fm.AWAITING for d in sent) and not (pp.outbox)
 
-                def settled() -> bool:
-                    console.sync()
-                    return all(_state(console, d) not in fm.AWAITING for d in sent) and all(
-                        d in pp.acked_by_room for d in pp_sent
-                    )
-
-                await wait_for(settled, 90, "tout acquitté des deux côtés")
-            finally:
-                resender.cancel()
-                await stop(gw_a)
-                await stop(gw_b)
+            await wait_for(settled, 90, "tout acquitté des deux côtés")
+        finally:
+            for proc in procs:
+                await stop(proc)
+            await pp.stop()
 
         # Counted on the PP's side: every validated message arrived, and only a message that
         # was in flight when A died (not yet acknowledged in the journal) came twice.
-        assert set(pp.frames) == set(sent)
-        doubled = {d for d, n in pp.frames.items() if n > 1}
+        assert set(pp.copies) == set(sent)
+        assert sorted(pp.applied) == sorted(sent)  # each applied once
+        doubled = {d for d, n in pp.copies.items() if n > 1}
         assert doubled <= unacked_at_kill, doubled - unacked_at_kill
         # Counted in the journal: every PP message recorded once, none lost.
         received = Counter(
@@ -180,9 +175,9 @@ def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
             for e in console.store.iter_entries()
             if e.kind == fm.RECEIVED
         )
-        assert set(received) == set(pp_sent)
+        assert set(received) == set(pp.sent)
         assert max(received.values()) == 1
-        assert all(_state(console, d) == "recu" for d in sent)
+        assert all(_state(console, d) == "integre" for d in sent)
         assert figures["takeover_s"] <= 10, figures
         assert console.store.verify().ok
         print("figures", figures, "doublons en vol", len(doubled), "sur", len(unacked_at_kill))
