@@ -44,6 +44,14 @@ COMMAND_ROLES: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"chief"}),
         "Seul le chef de salle peut valider un message pour la PP.",
     ),
+    "handover.draft": (
+        frozenset({"chief"}),
+        "Seul le chef de salle sortant rédige la relève.",
+    ),
+    "handover.acknowledge": (
+        frozenset({"chief"}),
+        "Seul le chef de salle entrant prend la relève.",
+    ),
 }
 
 
