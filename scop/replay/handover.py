@@ -185,7 +185,7 @@ def procedure_steps(library: Any) -> FicheSteps:
     from scop.procedures.runner import run_view
 
     def steps(state: RoomState, now: datetime) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         for run in state.procedures.values():
             if run.is_closed:
                 continue
