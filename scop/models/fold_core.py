@@ -12,6 +12,7 @@ from scop.models.entries import Entry
 from scop.models.nomenclatures import CREW_KINDS, KIND_OF_MODE, CrewKind, crew_kind_label
 from scop.models.projection import handles
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus, EventStatus
 
 ROOM_OPENED = "room.opened"
 NOTE = "log.note"
@@ -86,7 +87,7 @@ def _crew_registered(st: RoomState, e: Entry) -> None:
     """Prise de service. A call sign already on duty stays as it is (two workstations
     raced: the first stands; the command layer refuses the second)."""
     p = _p(e)
-    status = p.get("status", "disponible")
+    status = p.get("status", CrewStatus.DISPONIBLE)
     kind = str(p.get("kind") or "")
     mode = p.get("mode") or (CREW_KINDS[CrewKind(kind)].mode if kind in KINDS else None)
     if status not in CREW_STATUSES or mode not in CREW_MODES or p["call_sign"] in st.crews:
@@ -98,7 +99,7 @@ def _crew_registered(st: RoomState, e: Entry) -> None:
         call_sign=p["call_sign"],
         division=p.get("division", ""),
         mode=str(mode),
-        status=status,
+        status=CrewStatus(status),
         agents=int(p.get("agents", 2)),
         lon=lon,
         lat=lat,
@@ -134,9 +135,13 @@ def _crew_status(st: RoomState, e: Entry) -> None:
     status = str(e.payload.get("status"))
     if crew is None or status not in CREW_STATUSES:
         return
-    event_id = crew.event_id if status in ("engage", "sur_les_lieux") else None
+    event_id = crew.event_id if status in (CrewStatus.ENGAGE, CrewStatus.SUR_LES_LIEUX) else None
     st.crews[crew.call_sign] = replace(
-        crew, status=status, status_since=e.ts, event_id=event_id, status_by=e.author
+        crew,
+        status=CrewStatus(status),
+        status_since=e.ts,
+        event_id=event_id,
+        status_by=e.author,
     )
     if event_id is None and crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
@@ -165,10 +170,10 @@ def _crew_engaged(st: RoomState, e: Entry) -> None:
     if crew.event_id and crew.event_id != ev.id and crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
     st.crews[crew.call_sign] = replace(
-        crew, status="engage", event_id=ev.id, status_since=e.ts, status_by=e.author
+        crew, status=CrewStatus.ENGAGE, event_id=ev.id, status_since=e.ts, status_by=e.author
     )
     crews = ev.crews if crew.call_sign in ev.crews else (*ev.crews, crew.call_sign)
-    status = "pris_en_compte" if ev.status == "nouveau" else ev.status
+    status = EventStatus.PRIS_EN_COMPTE if ev.status == EventStatus.NOUVEAU else ev.status
     st.events[ev.id] = replace(ev, crews=crews, status=status, updated_at=e.ts)
 
 
@@ -186,7 +191,7 @@ def _crew_released(st: RoomState, e: Entry) -> None:
     if crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
     st.crews[crew.call_sign] = replace(
-        crew, status="disponible", event_id=None, status_since=e.ts, status_by=e.author
+        crew, status=CrewStatus.DISPONIBLE, event_id=None, status_since=e.ts, status_by=e.author
     )
 
 
@@ -206,7 +211,7 @@ def _event_created(st: RoomState, e: Entry) -> None:
         category=p.get("category", ""),
         title=p.get("title", ""),
         gravity=int(p.get("gravity", 2)),
-        status="nouveau",
+        status=EventStatus.NOUVEAU,
         source=p.get("source", e.source),
         created_at=created,
         address=p.get("address", ""),
@@ -233,8 +238,10 @@ def _event_status(st: RoomState, e: Entry) -> None:
     status = str(e.payload.get("status"))
     if ev is None or status not in EVENT_STATUSES:
         return
-    reason = e.payload.get("reason") if status == "clos" else None
-    st.events[ev.id] = replace(ev, status=status, closing_reason=reason, updated_at=e.ts)
+    reason = e.payload.get("reason") if status == EventStatus.CLOS else None
+    st.events[ev.id] = replace(
+        ev, status=EventStatus(status), closing_reason=reason, updated_at=e.ts
+    )
 
 
 @describes(EVENT_STATUS, "Statut d'événement")

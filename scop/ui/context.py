@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from scop.config import Config
+from scop.journal.store import is_unavailable
 from scop.journal.watch import CHECK_INTERVAL_S, ChangeWatch
 from scop.room import Change, Room
 
@@ -23,6 +24,7 @@ class RoomBridge(QObject):
 
     changed = Signal(object)  # Change
     reset = Signal()  # the whole state was replaced (replay seek, exercise fork)
+    database_changed = Signal(bool)  # reachable or not, emitted when it changes
 
     def __init__(
         self, room: Room, poll_ms: int = int(CHECK_INTERVAL_S * 1000), parent: QObject | None = None
@@ -30,6 +32,7 @@ class RoomBridge(QObject):
         super().__init__(parent)
         self.room = room
         self._unsubscribe = room.subscribe(self._on_change)
+        self.database_up = True
         self._watch: ChangeWatch | None = None
         if poll_ms > 0 and not room.store.readonly:
             self._watch = room.store.watch()
@@ -51,8 +54,20 @@ class RoomBridge(QObject):
             return
         try:
             self.room.sync()
-        except Exception:  # a database hiccup must not kill the console; it retries next tick
-            log.exception("synchronisation de la main courante impossible")
+        except Exception as exc:  # a database hiccup must not kill the console; next tick retries
+            if not is_unavailable(exc):
+                log.exception("synchronisation de la main courante impossible")
+                return
+            if self.database_up:
+                log.warning("base indisponible : %s", str(exc).splitlines()[0])
+            self._set_database(False)
+            return
+        self._set_database(True)  # and caught up: sync read everything since the outage
+
+    def _set_database(self, up: bool) -> None:
+        if up != self.database_up:
+            self.database_up = up
+            self.database_changed.emit(up)
 
     def stop(self) -> None:
         self._timer.stop()

@@ -27,6 +27,7 @@ from scop.models.entries import ROLES
 from scop.ui.context import UiContext
 from scop.ui.docks import DOCK_CLASSES
 from scop.ui.docks.base import ScopDock
+from scop.ui.room_status import RoomStatus
 
 Area = Qt.DockWidgetArea
 
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
             dock.wire(self.docks)
 
         self._build_status_bar()
+        self.room_status = RoomStatus(ctx, self)
         self._build_menus()
         ctx.notices.posted.connect(self._on_notice)
         self._tick = QTimer(self)
@@ -156,8 +158,9 @@ class MainWindow(QMainWindow):
         self.clock_label.setStyleSheet("font-weight:bold; font-size:14px; padding:0 8px;")
         op = room.operator
         self.operator_label = QLabel(f"{op.name} — {ROLES[op.role]} — {room.workstation}")
-        self.db_label = QLabel(f"Base : {room.store.backend} ({_short_url(room.store.url)})")
+        self.db_label = QLabel()
         self.db_label.setToolTip(room.store.url)
+        self.set_database_state(True)
         self.link_labels: dict[str, QLabel] = {}
         for w in (self.clock_label, self.operator_label, self.db_label):
             sb.addPermanentWidget(w)
@@ -178,7 +181,21 @@ class MainWindow(QMainWindow):
             self.link_labels[key] = label
             self.statusBar().insertPermanentWidget(2, label)
         label.setText(f"● {text}")
+        label.setToolTip(text)
         label.setStyleSheet(f"color:{LINK_COLOURS.get(state, '#000')}; padding:0 6px;")
+
+    def set_database_state(self, up: bool) -> None:
+        """Connected, or lost (the console keeps reconnecting and catches up by itself)."""
+        store = self.ctx.room.store
+        where = f"{store.backend} ({_short_url(store.url)})"
+        if up:
+            self.db_label.setText(f"Base : {where}")
+            self.db_label.setStyleSheet("padding:0 6px;")
+        else:
+            self.db_label.setText(f"● ALARME : base indisponible, reconnexion… — {where}")
+            self.db_label.setStyleSheet(
+                f"color:white; background:{LINK_COLOURS['down']}; font-weight:bold; padding:0 6px;"
+            )
 
     def _update_clock(self) -> None:
         self.clock_label.setText(local(self.ctx.room.clock.now()).strftime("%d/%m/%Y %H:%M:%S"))
@@ -210,6 +227,16 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             for act in getattr(dock, "menu_actions", ()):
                 operations.addAction(act)
+        operations.addSeparator()
+        self.handover_action = QAction("&Relève…", self)
+        self.handover_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.handover_action.setToolTip(
+            "Relève entre chefs de salle : rédiger ou prendre la relève"
+        )
+        self.handover_action.triggered.connect(self.open_handover)
+        self.handover_action.setEnabled(not self.ctx.room.store.readonly)
+        operations.addAction(self.handover_action)
+        self.addAction(self.handover_action)
 
         view = mb.addMenu("&Affichage")
         for dock in self.docks.values():
@@ -229,6 +256,17 @@ class MainWindow(QMainWindow):
         save.triggered.connect(self.save_layout)
         layouts.addAction(save)
         self.view_menu = view
+
+    def open_handover(self) -> Any:
+        """« Relève »: the outgoing chief drafts it, the incoming chief takes it."""
+        from scop.ui.handover import HandoverDialog
+
+        procedures = self.docks.get("procedures")
+        library = getattr(procedures, "library", None) or self.ctx.services.get("fiches")
+        dialog = HandoverDialog(self.ctx.room, library, self)
+        self.handover_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- layouts ---------------------------------------------------------------------------
 
@@ -394,4 +432,4 @@ class MainWindow(QMainWindow):
 
 
 def _short_url(url: str) -> str:
-    return url if len(url) <= 48 else "…" + url[-47:]
+    return url if len(url) <= 32 else "…" + url[-31:]
