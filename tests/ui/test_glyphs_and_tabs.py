@@ -57,6 +57,7 @@ def _top_ink(bar: QTabBar, index: int) -> int:
 
 def test_a_tab_behind_keeps_the_accent_of_its_capital(window: Any, qtbot: Any) -> None:
     window.apply_layout("chef")  # « Équipages » behind « Messages PP »
+
     def tab_bar() -> QTabBar | None:
         return next(
             (
