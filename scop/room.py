@@ -236,11 +236,21 @@ class Room:
 
     # -- commands of the main courante ------------------------------------------------------
 
-    def note(self, text: str, source: str = "operateur") -> Entry:
+    def note(self, text: str, source: str = "operateur", event_id: str | None = None) -> Entry:
+        """A free entry; with ``event_id`` it also shows in that event's history."""
         text = text.strip()
         if not text:
             raise CommandRefused("Une entrée de main courante ne peut pas être vide.")
-        return self.execute("note", lambda _st: [Draft(k.NOTE, {"text": text}, source)])[0]
+        payload: dict[str, Any] = {"text": text}
+        if event_id:
+            payload["event_id"] = event_id
+
+        def decide(st: RoomState) -> list[Draft]:
+            if event_id and event_id not in st.events:
+                raise CommandRefused(f"Événement inconnu : {event_id}.")
+            return [Draft(k.NOTE, payload, source)]
+
+        return self.execute("note", decide)[0]
 
     def correct(self, position: int, text: str) -> Entry:
         """Corrections are new entries pointing at the corrected one: nothing is ever edited."""

@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         self.room_status = RoomStatus(ctx, self)
         self._build_menus()
         ctx.notices.posted.connect(self._on_notice)
+        ctx.notices.cleared.connect(self.statusBar().clearMessage)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._update_clock)
         self._tick.start(1000)
