@@ -1,0 +1,63 @@
+"""Paper cuts of the keyboard paths: correcting the last entry, attaching a note to the
+selected event, one Enter in the category completer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+
+def test_ctrl_r_without_selection_offers_the_last_entry_prefilled(
+    window: Any, qtbot: Any, demo_room: Any
+) -> None:
+    journal = window.docks["journal"]
+    demo_room.note("Appel de la BSPP : deux véhicules en route")
+    mine = demo_room.state.position
+    journal.view.clearSelection()
+    window.statusBar().showMessage("⚠ Sélectionnez d'abord l'entrée à corriger.")
+    journal.correct_action.trigger()
+    assert journal.entry_label.text() == f"Correction de n° {mine} :"
+    assert journal.entry.text() == "Appel de la BSPP : deux véhicules en route"
+    assert journal.selected_position() == mine  # the row is shown selected
+    journal.entry.setText("Appel de la BSPP : trois véhicules en route")
+    qtbot.keyClick(journal.entry, Qt.Key.Key_Return)
+    last = demo_room.store.read(after=mine)[-1]
+    assert last.kind == "log.correction"
+    assert last.payload == {"corrects": mine, "text": "Appel de la BSPP : trois véhicules en route"}
+    assert window.statusBar().currentMessage() == ""  # the stale warning is gone
+    assert journal.entry_label.text() == "Nouvelle entrée :"
+
+
+def test_a_note_is_offered_to_the_selected_event(window: Any, qtbot: Any, demo_room: Any) -> None:
+    journal = window.docks["journal"]
+    card = window.docks["event_card"]
+    window.ctx.selection.select_event("EV-0002")
+    assert journal.attach_box.isVisible()
+    assert journal.attach_box.isChecked()
+    assert "EV-0002" in journal.attach_box.text()
+    journal.entry.setText("Témoin rappelé, confirme deux individus")
+    qtbot.keyClick(journal.entry, Qt.Key.Key_Return)
+    note = demo_room.store.read(after=demo_room.state.position - 1)[-1]
+    assert note.payload == {"text": "Témoin rappelé, confirme deux individus", "event_id": "EV-0002"}
+    assert note.position in [e.position for e in card.history_entries("EV-0002")]
+    # unticked, the next note stays free
+    journal.attach_box.setChecked(False)
+    journal.entry.setText("Relève de 14 h annoncée")
+    qtbot.keyClick(journal.entry, Qt.Key.Key_Return)
+    free = demo_room.store.read(after=demo_room.state.position - 1)[-1]
+    assert free.payload == {"text": "Relève de 14 h annoncée"}
+
+
+def test_one_enter_takes_the_category_completion(window: Any, qtbot: Any) -> None:
+    dlg = window.docks["events"].open_intake()
+    qtbot.waitUntil(lambda: dlg.focusWidget() is dlg.source)
+    dlg.category.setFocus()
+    qtbot.keyClicks(dlg.category, "rixe")
+    popup = dlg.category.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)  # one Enter, nothing highlighted
+    assert dlg.category.text() == "Comportement antisocial (ASB)"
+    assert dlg.category_code() == "ASB"
+    assert dlg.focusWidget() is dlg.gravity
+    dlg.reject()
