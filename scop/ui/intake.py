@@ -202,7 +202,9 @@ class IntakeDialog(QDialog):
         for w in self._order[:-1]:
             w.installEventFilter(self)
         # After the completer's own filter, so this one sees the popup's keys first.
-        self._cat_completer.popup().installEventFilter(self)
+        self._cat_popup = self._cat_completer.popup()
+        assert self._cat_popup is not None
+        self._cat_popup.installEventFilter(self)
         self.address.textEdited.connect(self._address_edited)
         self._addr_timer = QTimer(self, singleShot=True, interval=120)
         self._addr_timer.timeout.connect(self._update_address_choices)
@@ -216,7 +218,7 @@ class IntakeDialog(QDialog):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key, mods = event.key(), event.modifiers()
-            if watched is self._cat_completer.popup() and key in (
+            if watched is self._cat_popup and key in (
                 Qt.Key.Key_Return,
                 Qt.Key.Key_Enter,
             ):
@@ -271,7 +273,8 @@ class IntakeDialog(QDialog):
     def _take_category_completion(self, *, submit: bool) -> None:
         """One Enter in the category popup takes the highlighted completion (or the first
         shown) and moves on: the popup closing alone left « rixe » and cost a second Enter."""
-        popup = self._cat_completer.popup()
+        popup = self._cat_popup
+        assert popup is not None
         index = popup.currentIndex()
         text = str(index.data(Qt.ItemDataRole.DisplayRole)) if index.isValid() else ""
         popup.hide()

@@ -39,7 +39,10 @@ def test_a_note_is_offered_to_the_selected_event(window: Any, qtbot: Any, demo_r
     journal.entry.setText("Témoin rappelé, confirme deux individus")
     qtbot.keyClick(journal.entry, Qt.Key.Key_Return)
     note = demo_room.store.read(after=demo_room.state.position - 1)[-1]
-    assert note.payload == {"text": "Témoin rappelé, confirme deux individus", "event_id": "EV-0002"}
+    assert note.payload == {
+        "text": "Témoin rappelé, confirme deux individus",
+        "event_id": "EV-0002",
+    }
     assert note.position in [e.position for e in card.history_entries("EV-0002")]
     # unticked, the next note stays free
     journal.attach_box.setChecked(False)
@@ -61,3 +64,35 @@ def test_one_enter_takes_the_category_completion(window: Any, qtbot: Any) -> Non
     assert dlg.category_code() == "ASB"
     assert dlg.focusWidget() is dlg.gravity
     dlg.reject()
+
+
+def test_buttons_that_cannot_act_are_disabled_and_say_why(window: Any, qtbot: Any) -> None:
+    procedures = window.docks["procedures"]
+    procedures.tree.setCurrentItem(None)
+    procedures._show_run()
+    done = procedures.done_button
+    assert not done.isEnabled()
+    assert "Aucune fiche sélectionnée" in done.toolTip()
+    assert procedures.launch_button.isEnabled()
+    # disabled, it no longer looks like the green button to press
+    image = done.grab().toImage()
+    centre = image.pixelColor(image.width() // 2, 4)
+    assert centre.green() - centre.red() < 40
+
+
+def test_replay_disables_launching_and_ticking(
+    qtbot: Any, demo_room: Any, db_url: str, clock: Any, make_ctx: Any, settings: Any
+) -> None:
+    from scop.journal.store import JournalStore
+    from scop.room import Room
+    from scop.ui.main_window import MainWindow
+
+    store = JournalStore.open(db_url, clock, readonly=True)
+    room = Room(store, clock, demo_room.operator, "relecture")
+    room.load()
+    w = MainWindow(make_ctx(room), settings)
+    qtbot.addWidget(w)
+    procedures = w.docks["procedures"]
+    for button in (procedures.launch_button, procedures.done_button):
+        assert not button.isEnabled()
+        assert "Relecture" in button.toolTip()

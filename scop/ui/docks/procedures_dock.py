@@ -71,6 +71,17 @@ def _highlight(view: QWidget, overdue: bool) -> None:
         view.setPalette(palette)
 
 
+def _enable(widget: QWidget, enabled: bool, why: str) -> None:
+    """A disabled control says why in its tooltip; an enabled one keeps its own."""
+    widget.setEnabled(enabled)
+    if not enabled:
+        if widget.property("scop_tip") is None:
+            widget.setProperty("scop_tip", widget.toolTip())
+        widget.setToolTip(why)
+    elif widget.property("scop_tip") is not None:
+        widget.setToolTip(str(widget.property("scop_tip")))
+
+
 class LaunchDialog(QDialog):
     """Suggested fiches for the event's category first, then all fiches; type to filter."""
 
@@ -352,7 +363,11 @@ class ProceduresDock(ScopDock):
         ):
             b.setStyleSheet(BIG)
             buttons.addWidget(b, r, c, 1, span)
-        self.done_button.setStyleSheet(BIG + "background:#2e7d32; color:white;")
+        # Styled for both states: a green disabled button still looked like one to press.
+        self.done_button.setStyleSheet(
+            f"QPushButton {{ {BIG} background:#2e7d32; color:white; }}"
+            "QPushButton:disabled { background:#d6d6d6; color:#8a8a8a; }"
+        )
         actions.addLayout(buttons)
         self.close_button = QPushButton(
             "Clore la fiche (motif ci-dessus si elle n'est pas terminée)"
@@ -709,14 +724,23 @@ class ProceduresDock(ScopDock):
                 self.contacts,
             ):
                 box.setVisible(False)
+            why = (
+                "Relecture : lecture seule, aucune étape ne se coche."
+                if self.readonly
+                else "Aucune fiche sélectionnée : choisissez une fiche en cours à gauche, "
+                "ou lancez-en une (Ctrl+Maj+F)."
+            )
             for b in (
                 self.start_button,
                 self.done_button,
                 self.skip_button,
                 self.skip_reason,
                 self.close_button,
+                self.back_button,
+                self.next_button,
             ):
-                b.setEnabled(False)
+                _enable(b, False, why)
+            self._explain_launch()
             return
         step = sv.step
         idx = v.fiche.index(step.id) + 1
@@ -822,18 +846,40 @@ class ProceduresDock(ScopDock):
             self.preview.setVisible(True)
         else:
             self.preview.setVisible(False)
-        self.start_button.setEnabled(open_ and sv.status == "a_faire")
-        self.done_button.setEnabled(open_ and step.kind != "decision")
+        why = (
+            "Relecture : lecture seule, aucune étape ne se coche."
+            if self.readonly
+            else "Fiche close."
+            if v.run.is_closed
+            else f"Étape déjà {sv.status_label.lower()}."
+            if not sv.is_open
+            else ""
+        )
+        _enable(self.start_button, open_ and sv.status == "a_faire", why or "Étape déjà commencée.")
+        _enable(
+            self.done_button,
+            open_ and step.kind != "decision",
+            why or "Étape de décision : choisissez une branche (Alt+1, Alt+2…).",
+        )
         self.done_button.setText(
             {
                 "message": "✔ Préparer le message\nCtrl+Entrée",
                 "carte": "✔ Placer sur la carte\nCtrl+Entrée",
             }.get(step.kind, "✔ Fait\nCtrl+Entrée")
         )
-        self.skip_button.setEnabled(open_)
-        self.skip_reason.setEnabled(open_)
-        self.close_button.setEnabled(not v.run.is_closed and not self.readonly)
-        self.launch_button.setEnabled(not self.readonly)
+        _enable(self.skip_button, open_, why)
+        _enable(self.skip_reason, open_, why)
+        _enable(self.close_button, not v.run.is_closed and not self.readonly, why)
+        for b in (self.back_button, self.next_button):
+            _enable(b, True, "")
+        self._explain_launch()
+
+    def _explain_launch(self) -> None:
+        _enable(
+            self.launch_button,
+            not self.readonly,
+            "Relecture : lecture seule, aucune fiche ne se lance.",
+        )
 
     def _draft_states(self, run_id: str, step_id: str) -> list[str]:
         """The PP link's view of the drafts of this step, when the room folds messages."""
