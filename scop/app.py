@@ -228,6 +228,7 @@ def run_window(
     asyncio.set_event_loop(loop)
     ctx = UiContext(room, RoomBridge(room), Notices(), Selection(), config=config)
     window = MainWindow(ctx)
+    window.ask_before_quit = not config.headless
     if configure is not None:
         configure(ctx, window)
     if config.layout:

@@ -125,6 +125,7 @@ class Room:
     projection: Projection = field(default_factory=Projection)
     _listeners: list[Listener] = field(default_factory=list)
     _caught_up: list[Entry] = field(default_factory=list)
+    in_session: bool = False  # between login() and logout(): the logout is journaled once
 
     @property
     def state(self) -> RoomState:
@@ -267,11 +268,19 @@ class Room:
 
     def login(self) -> Entry:
         ws = self.workstation
-        return self.execute("login", lambda _st: [Draft(k.LOGIN, {"workstation": ws})])[0]
+        entry = self.execute("login", lambda _st: [Draft(k.LOGIN, {"workstation": ws})])[0]
+        self.in_session = True
+        return entry
 
-    def logout(self) -> Entry:
+    def logout(self) -> Entry | None:
+        """Journal the end of the session, once (the window's close and the launcher's
+        clean-up both call it)."""
+        if not self.in_session:
+            return None
         ws = self.workstation
-        return self.execute("logout", lambda _st: [Draft(k.LOGOUT, {"workstation": ws})])[0]
+        entry = self.execute("logout", lambda _st: [Draft(k.LOGOUT, {"workstation": ws})])[0]
+        self.in_session = False
+        return entry
 
 
 @entry_check(k.CORRECTION)

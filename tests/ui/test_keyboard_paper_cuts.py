@@ -96,3 +96,36 @@ def test_replay_disables_launching_and_ticking(
     for button in (procedures.launch_button, procedures.done_button):
         assert not button.isEnabled()
         assert "Relecture" in button.toolTip()
+
+
+def test_quitting_with_work_under_way_asks_and_journals_the_logout(
+    window: Any, qtbot: Any, demo_room: Any
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    demo_room.login()
+    window.ask_before_quit = True
+    seen: list[str] = []
+
+    def answer(label: str) -> None:
+        box = window.quit_box
+        if box is None:
+            QTimer.singleShot(20, lambda: answer(label))
+            return
+        seen.append(box.informativeText())
+        next(b for b in box.buttons() if b.text() == label).click()
+
+    try:
+        QTimer.singleShot(20, lambda: answer("Rester"))
+        window.quit_action.trigger()  # Ctrl+Q
+        assert window.isVisible()
+        assert "2 message(s) PP en attente de validation" in seen[0]
+        assert demo_room.store.read(after=demo_room.state.position - 1)[-1].kind == "session.login"
+        QTimer.singleShot(20, lambda: answer("Quitter"))
+        window.quit_action.trigger()
+    finally:
+        window.ask_before_quit = False  # the fixture's own close must not ask
+    assert not window.isVisible()
+    last = demo_room.store.read(after=demo_room.state.position - 1)[-1]
+    assert last.kind == "session.logout"
+    assert last.author == demo_room.operator.name
