@@ -89,6 +89,16 @@ MODE_BANNERS = {
     ),
 }
 
+TAB_STYLE = """
+QTabBar::tab {
+    padding: 5px 10px 4px 10px; margin-right: 1px; border: 1px solid #b9b9b9;
+    border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;
+    background: #e2e2e2;
+}
+QTabBar::tab:selected { background: #ffffff; border-color: #8c8c8c; }
+QTabBar::tab:hover:!selected { background: #ececec; }
+"""
+
 LINK_COLOURS = {"ok": "#2e7d32", "degraded": "#ef6c00", "down": "#c62828", "off": "#757575"}
 
 
@@ -111,6 +121,8 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AnimatedDocks
         )
         self.setTabPosition(Area.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        # Fusion lowers and clips the tabs behind the front one: the accent of « É » went.
+        self.setStyleSheet(TAB_STYLE)
 
         self.banner: QLabel | None = None
         if mode in MODE_BANNERS:
@@ -227,6 +239,16 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             for act in getattr(dock, "menu_actions", ()):
                 operations.addAction(act)
+        operations.addSeparator()
+        self.handover_action = QAction("&Relève…", self)
+        self.handover_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.handover_action.setToolTip(
+            "Relève entre chefs de salle : rédiger ou prendre la relève"
+        )
+        self.handover_action.triggered.connect(self.open_handover)
+        self.handover_action.setEnabled(not self.ctx.room.store.readonly)
+        operations.addAction(self.handover_action)
+        self.addAction(self.handover_action)
 
         view = mb.addMenu("&Affichage")
         for dock in self.docks.values():
@@ -246,6 +268,17 @@ class MainWindow(QMainWindow):
         save.triggered.connect(self.save_layout)
         layouts.addAction(save)
         self.view_menu = view
+
+    def open_handover(self) -> Any:
+        """« Relève »: the outgoing chief drafts it, the incoming chief takes it."""
+        from scop.ui.handover import HandoverDialog
+
+        procedures = self.docks.get("procedures")
+        library = getattr(procedures, "library", None) or self.ctx.services.get("fiches")
+        dialog = HandoverDialog(self.ctx.room, library, self)
+        self.handover_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- layouts ---------------------------------------------------------------------------
 

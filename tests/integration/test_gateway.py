@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from scoptest.gateways import open_live_room, start_gateway, stop, wait_for
 from scoptest.pp_peer import MinimalPP
 from websockets.asyncio.server import ServerConnection
@@ -98,6 +99,7 @@ def _state(room: Room, did: str) -> str:
 PP_EVENT = EventInfo("PP-0001", "FIR", "Feu signalé par la PP")
 
 
+@pytest.mark.postgres
 def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
     pg_room_url: str,
 ) -> None:

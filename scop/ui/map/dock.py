@@ -77,6 +77,8 @@ def crew_item(c: Crew) -> dict[str, Any] | None:
         "h": c.heading,
         "m": c.mode,
         "e": c.event_id,
+        # planned end of duty (ms): the page flags the crew once its clock passes it
+        "end": int(c.duty_end.timestamp() * 1000) if c.duty_end is not None else None,
     }
 
 
@@ -400,8 +402,9 @@ class MapDock(ScopDock):
             self.last_page_ms = float(ms)
 
     def _refresh_clock(self) -> None:
-        # the time filter moves with the room's clock even when nothing else changes
-        if self._page_ready and self.time_filter.currentData():
+        # the time filter and the crews' planned ends move with the room's clock even when
+        # nothing else changes
+        if self._page_ready:
             self._js(f"ScopMap.apply({{now:{self._now_ms()}}})")
 
     # -- controls ----------------------------------------------------------------------------
