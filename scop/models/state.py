@@ -28,6 +28,14 @@ class RoomState:
     # map drawings (scop.models.fold_map.Perimeter / MeansPoint, frozen) by id
     perimeters: dict[str, Any] = field(default_factory=dict)
     means: dict[str, Any] = field(default_factory=dict)
+    # agent safety (scop.models.fold_safety, all frozen): watch per crew, crews ever engaged
+    # per event, « agent en danger » alerts, hazard flags, lookouts, the room's thresholds
+    crew_watch: dict[str, Any] = field(default_factory=dict)
+    event_crews: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    danger_alerts: dict[str, Any] = field(default_factory=dict)
+    hazards: dict[str, Any] = field(default_factory=dict)
+    lookouts: dict[str, Any] = field(default_factory=dict)
+    safety_settings: Any = None  # SafetySettings once changed; None = the defaults
 
     def copy(self) -> RoomState:
         """A snapshot. Entities are frozen, so copying the containers is enough."""

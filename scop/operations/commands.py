@@ -8,6 +8,7 @@ closes…) is in the main courante with the act that caused it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from scop.clock import local
@@ -17,7 +18,8 @@ from scop.models import fold_operations as ko
 from scop.models.entities import CREW_STATUSES, GRAVITIES, VERIFICATION_STATES, Crew, Event
 from scop.models.entries import SOURCES, Draft
 from scop.models.nomenclatures import categories, category_label
-from scop.operations.ranking import rank_crews
+from scop.models.state import RoomState
+from scop.operations.ranking import estimate, rank_crews
 from scop.room import CommandRefused, Room
 
 # Where an event can come from, in the order the intake offers them.
@@ -61,10 +63,15 @@ def _crew(room: Room, call_sign: str) -> Crew:
 
 def next_event_id(room: Room) -> str:
     """``EV-<date in Paris>-<n>``: readable on the radio, unique in the room's journal."""
-    prefix = f"EV-{local(room.clock.now()):%Y%m%d}-"
+    return next_event_id_in(room.state, room.clock.now())
+
+
+def next_event_id_in(state: RoomState, now: datetime) -> str:
+    """:func:`next_event_id` for commands written as functions of state."""
+    prefix = f"EV-{local(now):%Y%m%d}-"
     taken = [
         int(i[len(prefix) :])
-        for i in room.state.events
+        for i in state.events
         if i.startswith(prefix) and i[len(prefix) :].isdigit()
     ]
     return f"{prefix}{max(taken, default=0) + 1:04d}"
@@ -262,10 +269,23 @@ def engage(room: Room, call_sign: str, event_id: str) -> None:
         raise CommandRefused(
             f"{crew.call_sign} est {crew.status_label.lower()} : il ne peut pas être engagé."
         )
-    drafts = [Draft(k.CREW_ENGAGED, {"call_sign": crew.call_sign, "event_id": ev.id})]
+    drafts = [
+        Draft(
+            k.CREW_ENGAGED, {"call_sign": crew.call_sign, "event_id": ev.id, **_eta(room, crew, ev)}
+        )
+    ]
     if ev.status == "nouveau":
         drafts.append(_set_status(ev, "pris_en_compte"))
     room.record_all(drafts)
+
+
+def _eta(room: Room, crew: Crew, ev: Event) -> dict[str, Any]:
+    """The estimated arrival, journaled with the engagement: the safety watch checks on a
+    crew that has not arrived some minutes after it (scop.safety.watch)."""
+    if ev.lon is None or ev.lat is None:
+        return {}
+    s = estimate(crew, ev.lon, ev.lat, room.clock.now())
+    return {"eta_s": round(s.eta_s)} if s is not None else {}
 
 
 def engage_first_suggested(room: Room, event_id: str) -> str:
@@ -297,6 +317,7 @@ def reroute(room: Room, call_sign: str, to_event_id: str, reason: str = "") -> N
         "to_event_id": target.id,
         "from_gravity": previous.gravity if previous else None,
         "to_gravity": target.gravity,
+        **_eta(room, crew, target),
     }
     if reason.strip():
         payload["reason"] = reason.strip()
