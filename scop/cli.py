@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "scop.protocols.feed_sim",
     "scop.procedures.cli",
     "scop.replay.cli",
+    "scop.safety.cli",
 )
 
 

@@ -399,3 +399,48 @@ def test_bad_signals_are_refused_with_a_reason(scene: Room, raw: str, problem: s
     assert problem in " ".join(result.problems)
     assert sc.open_alerts(scene.state) == []
     assert client.stats.refused == 1
+
+
+# -- scop hazards list|export ------------------------------------------------------------------
+
+
+def test_hazards_cli_lists_and_exports_for_review(
+    room: Room, clock: ManualClock, db_url: str, tmp_path, capsys
+) -> None:
+    import csv
+    from datetime import UTC, datetime
+
+    from scop.cli import main
+    from scop.safety.cli import load_hazards
+
+    clock.set(datetime.now(UTC))  # the CLI reads the journal at the real time
+    sc.run_as(
+        room, CHIEF, sc.record_hazard, category="squat", text="accès par la cour, chiens",
+        address="12 rue de Lappe, 75011 Paris", lon=2.3716, lat=48.8535,
+    )  # fmt: skip
+    sc.run_as(
+        room, CHIEF, sc.record_hazard, category="batiment_dangereux", text="balcon instable",
+        lon=BASTILLE[0], lat=BASTILLE[1], days=1,
+    )  # fmt: skip
+    room.store.close()
+
+    assert main(["hazards", "list", "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "Squat — 12 rue de Lappe" in out
+    assert "balcon" in out  # still in force today
+    active, now = load_hazards(db_url, now=clock.now() + timedelta(days=2))
+    assert [h.category for h in active] == ["squat"]  # the other one expired
+    everything, _ = load_hazards(db_url, everything=True, now=now)
+    assert len(everything) == 2
+
+    out_file = tmp_path / "revue.csv"
+    assert main(["hazards", "export", "--db", db_url, "--out", str(out_file)]) == 0
+    with out_file.open(encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    assert table[0][:2] == ["n°", "catégorie"]
+    assert [r[1] for r in table[1:]] == ["Squat", "Bâtiment dangereux"]
+
+    missing = tmp_path / "absente.sqlite"
+    assert main(["hazards", "list", "--db", f"sqlite:///{missing}"]) == 2
+    assert "base introuvable" in capsys.readouterr().err
+    assert not missing.exists()  # a command that only reads never creates a file
