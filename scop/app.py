@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from scop.config import Config
 from scop.protocols.pp_service import start_pp_services
+from scop.protocols.services import LinkStatus, ServiceHost, ServiceStarter
 
 log = logging.getLogger("scop")
 
-# A service starter gets (ctx, window, args) once the window exists and returns the asyncio
-# tasks it started (feeds, PP link, simulators); they are cancelled when the console closes.
-# Each starter decides from ctx.room.mode and args whether it runs (e.g. simulators: DÉMO).
-ServiceStarter = Callable[[Any, Any, argparse.Namespace], list["asyncio.Task[Any]"]]
-
 
 def prepare_environment(headless: bool) -> None:
-    """Must run before Qt is imported."""
+    """Qt's and Chromium's own variables (not scop's configuration: that is ``Config``).
+    Must run before Qt is imported."""
     if headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -36,27 +33,29 @@ def prepare_environment(headless: bool) -> None:
     )
 
 
-def start_crew_feed(ctx: Any, window: Any, args: argparse.Namespace) -> list[asyncio.Task[Any]]:
-    """The crew position feed: the URL in ``SCOP_FEED_URL`` if set; in DÉMO without one, the
-    crew simulator on a loopback port and the real feed client reading it. Not in
+def start_crew_feed(
+    host: ServiceHost, window: LinkStatus, config: Config
+) -> list[asyncio.Task[None]]:
+    """The crew position feed: ``config.feed_url`` (``SCOP_FEED_URL``) if set; in DÉMO without
+    one, the crew simulator on a loopback port and the real feed client reading it. Not in
     --screenshot mode, where crews stay where the journal placed them."""
-    if args.screenshot or ctx.room.store.readonly:  # a replay records nothing
+    if config.headless or host.room.store.readonly:  # a replay records nothing
         return []
-    url = os.environ.get("SCOP_FEED_URL", "").strip()
-    simulate = ctx.room.mode == "demo" and not url and not getattr(args, "no_sim", False)
+    url = config.feed_url or ""
+    simulate = host.room.mode == "demo" and not url and not config.no_sim
     if not url and not simulate:
         window.set_link_state("feed", "Flux équipages non configuré", "off")
         return []
-    return [asyncio.get_event_loop().create_task(_crew_feed(ctx, window, url, simulate))]
+    return [asyncio.get_event_loop().create_task(_crew_feed(host, window, url, simulate))]
 
 
-async def _crew_feed(ctx: Any, window: Any, url: str, simulate: bool) -> None:
-    from scop.protocols.crew_feed import CrewFeedClient
+async def _crew_feed(host: ServiceHost, window: LinkStatus, url: str, simulate: bool) -> None:
+    from scop.protocols.crew_feed import CrewFeedClient, FeedStats
 
-    def show(state: str, text: str, _stats: Any) -> None:
+    def show(state: str, text: str, _stats: FeedStats) -> None:
         window.set_link_state("feed", text, state)
 
-    tasks = []
+    tasks: list[asyncio.Future[None]] = []
     try:
         if simulate:
             from scop.geo.streets import default_network
@@ -65,19 +64,19 @@ async def _crew_feed(ctx: Any, window: Any, url: str, simulate: bool) -> None:
             streets = await asyncio.get_running_loop().run_in_executor(
                 None, lambda: default_network().prepare()
             )
-            server = FeedSimulatorServer(ctx.room, simulator=CrewSimulator(streets))
+            server = FeedSimulatorServer(host.room, simulator=CrewSimulator(streets))
             url = await server.start()
-            ctx.services["feed_sim"] = server
+            host.services["feed_sim"] = server
             tasks.append(asyncio.ensure_future(server.run()))
-        client = CrewFeedClient(ctx.room, url, on_state=show)
-        ctx.services["crew_feed"] = client
+        client = CrewFeedClient(host.room, url, on_state=show)
+        host.services["crew_feed"] = client
         show("degraded", "Flux équipages : connexion…", client.stats)
         tasks.append(asyncio.ensure_future(client.run()))
         await asyncio.gather(*tasks)
     except ValueError as exc:  # a refused URL (plain ws:// off loopback…)
         log.error("%s", exc)
         window.set_link_state("feed", "Flux équipages : URL refusée", "down")
-        ctx.notices.error(str(exc))
+        host.notices.error(str(exc))
     finally:
         for t in tasks:
             t.cancel()
@@ -134,7 +133,7 @@ def qt_application(headless: bool) -> Any:
     return app
 
 
-def identify(args: argparse.Namespace, mode: str, headless: bool) -> Any:
+def identify(config: Config, mode: str) -> Any:
     """The operator of this session, from the command line or the login dialog."""
     from PySide6.QtWidgets import QDialog
 
@@ -142,11 +141,11 @@ def identify(args: argparse.Namespace, mode: str, headless: bool) -> Any:
     from scop.models.entries import Operator
     from scop.ui.login import LoginDialog
 
-    if args.operator:
-        return Operator(args.operator, args.role)
-    if headless:
+    if config.operator:
+        return Operator(config.operator, config.role)
+    if config.headless:
         return DEMO_OPERATOR
-    dialog = LoginDialog(args.workstation, mode)
+    dialog = LoginDialog(config.workstation, mode)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.operator()
@@ -155,37 +154,38 @@ def identify(args: argparse.Namespace, mode: str, headless: bool) -> Any:
 def run_window(
     app: Any,
     room: Any,
-    args: argparse.Namespace,
+    config: Config,
     configure: Callable[[Any, Any], None] | None = None,
+    starters: Sequence[ServiceStarter] | None = None,
 ) -> int:
     """Show the console over ``room`` until it is closed (or, with --screenshot, until every
     dock has painted and the PNG is written). ``configure(ctx, window)`` lets a launcher
-    (replay, exercise) add its own docks or controls before the window shows."""
+    (replay, exercise) add its own docks or controls before the window shows; ``starters``
+    replace ``SERVICE_STARTERS`` (a replay starts none)."""
     import qasync
 
     from scop.ui.context import Notices, RoomBridge, Selection, UiContext
     from scop.ui.main_window import MainWindow
 
-    headless = args.screenshot is not None
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    ctx = UiContext(room, RoomBridge(room), Notices(), Selection())
+    ctx = UiContext(room, RoomBridge(room), Notices(), Selection(), config=config)
     window = MainWindow(ctx)
     if configure is not None:
         configure(ctx, window)
-    if getattr(args, "layout", None):
-        window.apply_layout(args.layout)
+    if config.layout:
+        window.apply_layout(config.layout)
 
-    tasks: list[asyncio.Task[Any]] = []
-    for starter in SERVICE_STARTERS:
-        tasks += starter(ctx, window, args)
+    tasks: list[asyncio.Task[None]] = []
+    for starter in SERVICE_STARTERS if starters is None else starters:
+        tasks += starter(ctx, window, config)
 
     code = 0
     try:
-        if headless:
-            window.resize(*args.size)
+        if config.screenshot is not None:
+            window.resize(*config.size)
             window.show()
-            code = loop.run_until_complete(_wait_ready_and_grab(window, args.screenshot))
+            code = loop.run_until_complete(_wait_ready_and_grab(window, config.screenshot))
         else:
             window.show()
             closed = loop.create_future()
@@ -210,40 +210,36 @@ def run_window(
     return code
 
 
-def run_console(args: argparse.Namespace) -> int:
-    headless = args.screenshot is not None
-    app = qt_application(headless)
+def run_console(config: Config) -> int:
+    app = qt_application(config.headless)
 
-    from scop.cli import default_db_url
     from scop.clock import SystemClock
     from scop.demo import seed_demo
     from scop.journal.store import JournalStore
     from scop.room import open_room
 
-    url = args.db or default_db_url()
-    demo = args.demo or args.db is None
     clock = SystemClock()
-    store = JournalStore.open(url, clock)
+    store = JournalStore.open(config.database, clock)
     try:
-        mode = store.meta("mode") or ("demo" if demo else "live")
+        mode = store.meta("mode") or ("demo" if config.wants_demo else "live")
         if mode == "exercise":
             print(
                 "Cette base est une base d'exercice : ouvrez-la avec « scop exercise ».",
                 file=sys.stderr,
             )
             return 2
-        operator = identify(args, mode, headless)
+        operator = identify(config, mode)
         if operator is None:
             return 1
         label = "Salle de démonstration" if mode == "demo" else "Salle de commandement"
         room = open_room(
-            store, clock, operator, mode=mode, label=label, workstation=args.workstation
+            store, clock, operator, mode=mode, label=label, workstation=config.workstation
         )
         if mode == "demo" and not room.state.crews:
-            seed_demo(room)
+            seed_demo(room, config.fiches_dir)
         room.login()
         try:
-            return run_window(app, room, args)
+            return run_window(app, room, config)
         finally:
             with contextlib.suppress(Exception):
                 room.logout()

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import socket
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import platformdirs
+from scop.config import Config, add_console_options
+
+if TYPE_CHECKING:
+    from scop.replay.cli import ReplayOptions
+    from scop.replay.exercise import ExerciseRunner
+    from scop.replay.source import OpenedSource
 
 # Each module registers its subcommands: register(subparsers) setting ``func`` to a callable
 # taking the parsed arguments and returning an exit code.
@@ -23,28 +27,9 @@ COMMAND_MODULES = (
     "scop.protocols.feed_sim",
     "scop.procedures.cli",
     "scop.replay.cli",
+    "scop.room_cli",
     "scop.safety.cli",
 )
-
-
-def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir("scop", "VilleDeParis")) / "demo.sqlite"
-
-
-def default_db_url() -> str:
-    return f"sqlite:///{default_db_path()}"
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(x) for x in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"taille attendue sous la forme 1920x1080, pas {text!r}"
-        ) from None
-    if not (320 <= w <= 10000 and 240 <= h <= 10000):
-        raise argparse.ArgumentTypeError(f"taille hors limites : {text}")
-    return w, h
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,39 +48,29 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ouvrir en mode DÉMO (implicite avec la base par défaut)",
     )
-    p.add_argument("--operator", metavar="NOM", help="nom de l'opérateur (sinon demandé)")
-    p.add_argument(
-        "--role",
-        choices=["operator", "chief", "trainer"],
-        default="operator",
-        help="rôle : operator (opérateur), chief (chef de salle), trainer (formateur)",
-    )
-    p.add_argument("--workstation", default=socket.gethostname(), help="nom du poste")
-    p.add_argument(
-        "--layout",
-        choices=["operateur", "chef", "formateur"],
-        help="disposition nommée à appliquer au démarrage",
-    )
-    p.add_argument(
-        "--screenshot",
-        metavar="PNG",
-        type=Path,
-        help="démarrer sans écran, enregistrer une capture de la console et quitter",
-    )
-    p.add_argument(
-        "--size",
-        type=parse_size,
-        default=(1920, 1080),
-        metavar="LxH",
-        help="taille de la fenêtre pour --screenshot (défaut 1920x1080)",
-    )
-    p.add_argument(
-        "--no-sim", action="store_true", help="ne pas lancer les simulateurs de démonstration"
-    )
+    add_console_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMANDE")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    # The replay and exercise commands open a console window: they get its launchers here,
+    # so that they never import the UI (nor this module) themselves.
+    p.set_defaults(windows=ConsoleWindows())
     return p
+
+
+class ConsoleWindows:
+    """The Qt windows a subcommand may open (``scop.replay.cli.Windows``), imported only when
+    one is asked for: ``scop debrief`` runs on a server with no display."""
+
+    def replay(self, config: Config, src: OpenedSource, options: ReplayOptions) -> int:
+        from scop.ui.replay.launch import run_replay
+
+        return run_replay(config, src, options)
+
+    def exercise(self, config: Config, runner: ExerciseRunner, start: bool) -> int:
+        from scop.ui.replay.launch import run_exercise
+
+        return run_exercise(config, runner, start)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from scop.app import run_console
 
-        return run_console(args)
+        return run_console(Config.load(args))
     code: int = args.func(args)
     return code
 

@@ -7,6 +7,7 @@ the tests see the same room.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scop.models import fold_core as k
@@ -247,7 +248,7 @@ def demo_drafts() -> list[Draft]:
     return drafts + demo_pp_drafts()
 
 
-def seed_demo(room: Room) -> None:
+def seed_demo(room: Room, fiches_dir: Path | None = None) -> None:
     """Open the demo shift: its entries, and the chief's fire fiche under way on EV-0001 with
     its first step done, so that every dock shows a room at work."""
     from dataclasses import replace
@@ -256,7 +257,7 @@ def seed_demo(room: Room) -> None:
     from scop.procedures.runner import ProcedureRunner
 
     room.record_all(demo_drafts())
-    library = load_library()
+    library = load_library(fiches_dir)
     if "incendie" not in library.fiches:
         return  # a broken shipped fiche is reported by the procedures dock, not here
     # The chief launches fiches: the same room (same journal and projection) under his name.

@@ -8,12 +8,13 @@ anything is journaled.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from scop.models import fold_map as km
-from scop.models.entries import Entry
+from scop.models.entries import Draft, Entry
 from scop.models.state import RoomState
-from scop.room import CommandRefused, Room
+from scop.room import CommandRefused, Room, entry_check
 
 # Paris with a margin around the périphérique and the two woods (lon, lat).
 LON_MIN, LON_MAX = 2.215, 2.475
@@ -28,22 +29,29 @@ def _check_point(lon: float, lat: float) -> None:
         )
 
 
-def _check_writable(room: Room) -> None:
-    if room.store.readonly:
-        raise CommandRefused("Main courante en lecture seule : aucune action n'est possible ici.")
-
-
-def _event_id(room: Room, event_id: str | None) -> str | None:
-    if event_id is None:
-        return None
-    if event_id not in room.state.events:
-        raise CommandRefused(f"Événement inconnu : {event_id}.")
-    return event_id
-
-
-def next_perimeter_id(room: Room) -> str:
-    taken = [int(i[4:]) for i in room.state.perimeters if i.startswith("PER-") and i[4:].isdigit()]
+def next_perimeter_id(st: RoomState) -> str:
+    taken = [int(i[4:]) for i in st.perimeters if i.startswith("PER-") and i[4:].isdigit()]
     return f"PER-{max(taken, default=0) + 1:04d}"
+
+
+def _draw(room: Room, payload: dict[str, object]) -> Entry:
+    """The id is taken at the journal's head: two workstations drawing at once get two ids."""
+
+    def decide(st: RoomState) -> list[Draft]:
+        p = {"id": next_perimeter_id(st), **payload}
+        check_drawn(st, p)
+        return [Draft(km.PERIMETER_DRAWN, p)]
+
+    return room.execute("perimeter.draw", decide)[0]
+
+
+@entry_check(km.PERIMETER_DRAWN)
+def check_drawn(st: RoomState, p: Mapping[str, Any]) -> None:
+    if p.get("id") in st.perimeters:
+        raise CommandRefused(f"Le périmètre {p.get('id')} existe déjà.")
+    event_id = p.get("event_id")
+    if event_id is not None and event_id not in st.events:
+        raise CommandRefused(f"Événement inconnu : {event_id}.")
 
 
 def draw_circle(
@@ -55,22 +63,22 @@ def draw_circle(
     event_id: str | None = None,
     label: str = "",
 ) -> Entry:
-    _check_writable(room)
     _check_point(lon, lat)
     if not 5.0 <= radius_m <= MAX_RADIUS_M:
         raise CommandRefused(
             f"Rayon de {radius_m:g} m refusé : un périmètre fait entre 5 m et {MAX_RADIUS_M:g} m."
         )
-    payload: dict[str, object] = {
-        "id": next_perimeter_id(room),
-        "shape": "circle",
-        "lon": round(lon, 6),
-        "lat": round(lat, 6),
-        "radius_m": round(float(radius_m), 1),
-        "event_id": _event_id(room, event_id),
-        "label": label.strip(),
-    }
-    return room.record(km.PERIMETER_DRAWN, payload)
+    return _draw(
+        room,
+        {
+            "shape": "circle",
+            "lon": round(lon, 6),
+            "lat": round(lat, 6),
+            "radius_m": round(float(radius_m), 1),
+            "event_id": event_id,
+            "label": label.strip(),
+        },
+    )
 
 
 def draw_polygon(
@@ -80,7 +88,6 @@ def draw_polygon(
     event_id: str | None = None,
     label: str = "",
 ) -> Entry:
-    _check_writable(room)
     pts = [(float(x), float(y)) for x, y in points]
     if len(pts) > 2 and pts[0] == pts[-1]:
         pts.pop()
@@ -88,21 +95,31 @@ def draw_polygon(
         raise CommandRefused("Un périmètre polygonal doit avoir au moins trois sommets distincts.")
     for x, y in pts:
         _check_point(x, y)
-    payload: dict[str, object] = {
-        "id": next_perimeter_id(room),
-        "shape": "polygon",
-        "points": [[round(x, 6), round(y, 6)] for x, y in pts],
-        "event_id": _event_id(room, event_id),
-        "label": label.strip(),
-    }
-    return room.record(km.PERIMETER_DRAWN, payload)
+    return _draw(
+        room,
+        {
+            "shape": "polygon",
+            "points": [[round(x, 6), round(y, 6)] for x, y in pts],
+            "event_id": event_id,
+            "label": label.strip(),
+        },
+    )
 
 
 def lift_perimeter(room: Room, perimeter_id: str) -> Entry:
-    _check_writable(room)
-    if perimeter_id not in room.state.perimeters:
-        raise CommandRefused(f"Périmètre inconnu : {perimeter_id}.")
-    return room.record(km.PERIMETER_REMOVED, {"id": perimeter_id})
+    payload = {"id": perimeter_id}
+
+    def decide(st: RoomState) -> list[Draft]:
+        check_removed(st, payload)
+        return [Draft(km.PERIMETER_REMOVED, payload)]
+
+    return room.execute("perimeter.lift", decide)[0]
+
+
+@entry_check(km.PERIMETER_REMOVED)
+def check_removed(st: RoomState, p: Mapping[str, Any]) -> None:
+    if p.get("id") not in st.perimeters:
+        raise CommandRefused(f"Périmètre inconnu : {p.get('id')}.")
 
 
 def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

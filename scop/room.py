@@ -8,11 +8,12 @@ wrote it. Listeners (the UI bridge, the PP link, the procedures runner) hear abo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from scop.clock import Clock
-from scop.journal.store import JournalStore
+from scop.journal.store import JournalStore, WriteTxn
 from scop.models import fold_core as k
 from scop.models.entities import PositionFix
 from scop.models.entries import SYSTEM, Draft, Entry, Operator
@@ -22,6 +23,74 @@ from scop.models.state import RoomState
 
 class CommandRefused(Exception):
     """A command that current state does not allow; its message is for the operator."""
+
+
+# A command's decision: current state in, the drafts to append out (or CommandRefused).
+# It runs inside the journal's write transaction (see Room.execute): pure, no I/O, no clock
+# read (take ``now`` before), no state of its own; it may run twice if the write is retried.
+Decide = Callable[[RoomState], Sequence[Draft]]
+
+READ_ONLY_REFUSAL = "Main courante en lecture seule : aucune action n'est possible ici."
+
+# Commands that only make sense in some room modes (``live``, ``demo``, ``exercise``).
+COMMAND_MODES: dict[str, frozenset[str]] = {}
+
+# Commands reserved to some roles, and what the others are told.
+COMMAND_ROLES: dict[str, tuple[frozenset[str], str]] = {
+    "message.validate": (
+        frozenset({"chief"}),
+        "Seul le chef de salle peut valider un message pour la PP.",
+    ),
+}
+
+
+def guard(room: Room, command: str, operator: Operator) -> None:
+    """The one gate every command passes before its decision runs: may ``operator`` issue
+    ``command`` in this room now? Checks about the *room* (read-only replay, mode, and the
+    operator's role) live here and only here; checks about the *state* live in the
+    command's decision."""
+    if room.store.readonly:
+        raise CommandRefused(READ_ONLY_REFUSAL)
+    modes = COMMAND_MODES.get(command)
+    if modes is not None and room.mode not in modes:
+        raise CommandRefused(f"Action impossible dans une salle en mode « {room.mode} ».")
+    roles = COMMAND_ROLES.get(command)
+    if roles is not None and operator.role not in roles[0]:
+        raise CommandRefused(roles[1])
+
+
+# -- checks of entries, re-run on a fresh fold --------------------------------------------
+
+# kind -> the check a command makes before appending an entry of that kind: raises
+# CommandRefused when ``payload`` does not hold against ``state``. Registered with
+# @entry_check in the command modules; :func:`invalid_entries` re-runs them on a fresh fold.
+EntryCheck = Callable[[RoomState, Mapping[str, Any]], None]
+ENTRY_CHECKS: dict[str, EntryCheck] = {}
+
+
+def entry_check(kind: str) -> Callable[[EntryCheck], EntryCheck]:
+    def register(fn: EntryCheck) -> EntryCheck:
+        ENTRY_CHECKS[kind] = fn
+        return fn
+
+    return register
+
+
+def invalid_entries(entries: Iterable[Entry]) -> list[tuple[Entry, str]]:
+    """Fold ``entries`` from nothing and re-run, before each one, the check of its kind:
+    what the journal holds that its command should have refused (nothing, if every check
+    ran where it was written)."""
+    projection = Projection()
+    bad: list[tuple[Entry, str]] = []
+    for e in entries:
+        check = ENTRY_CHECKS.get(e.kind)
+        if check is not None:
+            try:
+                check(projection.state, e.payload)
+            except CommandRefused as refusal:
+                bad.append((e, str(refusal)))
+        projection.apply(e)
+    return bad
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +113,7 @@ class Room:
     workstation: str = "poste-1"
     projection: Projection = field(default_factory=Projection)
     _listeners: list[Listener] = field(default_factory=list)
+    _caught_up: list[Entry] = field(default_factory=list)
 
     @property
     def state(self) -> RoomState:
@@ -67,6 +137,30 @@ class Room:
 
     # -- writing -------------------------------------------------------------------------
 
+    def execute(
+        self, command: str, decide: Decide, *, author: Operator | None = None
+    ) -> list[Entry]:
+        """Run a command: the guard, then ``decide`` inside the journal's write transaction,
+        against this workstation's state brought up to the journal's head (what others
+        appended is folded first). Appends what ``decide`` returns; a refusal appends nothing.
+        Returns the entries appended (none if ``decide`` returned none)."""
+        who = author or self.operator
+        guard(self, command, who)
+
+        def in_transaction(txn: WriteTxn) -> Sequence[Draft]:
+            for e in txn.read(after=self.state.position):
+                self.projection.apply(e)
+                self._caught_up.append(e)
+            return decide(self.state)
+
+        try:
+            entries = self.store.append_decided(in_transaction, who)
+        except BaseException:
+            self._notify(Change(self._take_caught_up()))
+            raise
+        self.sync()
+        return entries
+
     def record(
         self,
         kind: str,
@@ -77,9 +171,14 @@ class Room:
         return self.record_all([Draft(kind, payload or {}, source, author)])[0]
 
     def record_all(self, drafts: Sequence[Draft]) -> list[Entry]:
-        entries = self.store.append(drafts, self.operator)
-        self.sync()
-        return entries
+        """Append ``drafts`` as they are (no check of state): for services replaying what
+        already happened elsewhere (the PP's messages, a scenario's injects, the generator).
+        A command that decides something writes a decision and calls :meth:`execute`."""
+        if not drafts:
+            return []
+        authors = {d.author for d in drafts if d.author is not None}
+        author = authors.pop() if len(authors) == 1 else None
+        return self.execute(drafts[0].kind, lambda _st: drafts, author=author)
 
     def record_positions(self, fixes: Sequence[PositionFix]) -> None:
         self.store.append_positions(fixes)
@@ -96,11 +195,19 @@ class Room:
         for fix_id, fix in rows:
             if self.projection.apply_fix(fix, fix_id):
                 fixes.append(fix)
-        change = Change(entries, fixes)
+        change = Change([*self._take_caught_up(), *entries], fixes)
+        self._notify(change)
+        return change
+
+    def _take_caught_up(self) -> list[Entry]:
+        """Entries folded inside a command's transaction, not yet told to listeners."""
+        caught, self._caught_up = self._caught_up, []
+        return caught
+
+    def _notify(self, change: Change) -> None:
         if change:
             for listener in list(self._listeners):
                 listener(change)
-        return change
 
     # -- commands of the main courante ------------------------------------------------------
 
@@ -108,22 +215,35 @@ class Room:
         text = text.strip()
         if not text:
             raise CommandRefused("Une entrée de main courante ne peut pas être vide.")
-        return self.record(k.NOTE, {"text": text}, source)
+        return self.execute("note", lambda _st: [Draft(k.NOTE, {"text": text}, source)])[0]
 
     def correct(self, position: int, text: str) -> Entry:
         """Corrections are new entries pointing at the corrected one: nothing is ever edited."""
         text = text.strip()
         if not text:
             raise CommandRefused("Une correction doit dire ce qui est corrigé.")
-        if not 1 <= position <= self.state.position:
-            raise CommandRefused(f"L'entrée n° {position} n'existe pas.")
-        return self.record(k.CORRECTION, {"corrects": position, "text": text})
+        payload = {"corrects": position, "text": text}
+
+        def decide(st: RoomState) -> list[Draft]:
+            check_correction(st, payload)
+            return [Draft(k.CORRECTION, payload)]
+
+        return self.execute("correct", decide)[0]
 
     def login(self) -> Entry:
-        return self.record(k.LOGIN, {"workstation": self.workstation})
+        ws = self.workstation
+        return self.execute("login", lambda _st: [Draft(k.LOGIN, {"workstation": ws})])[0]
 
     def logout(self) -> Entry:
-        return self.record(k.LOGOUT, {"workstation": self.workstation})
+        ws = self.workstation
+        return self.execute("logout", lambda _st: [Draft(k.LOGOUT, {"workstation": ws})])[0]
+
+
+@entry_check(k.CORRECTION)
+def check_correction(st: RoomState, p: Mapping[str, Any]) -> None:
+    position = p.get("corrects")
+    if not isinstance(position, int) or not 1 <= position <= st.position:
+        raise CommandRefused(f"L'entrée n° {position} n'existe pas.")
 
 
 def open_room(

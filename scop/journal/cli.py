@@ -9,14 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from scop.clock import SystemClock
+from scop.config import default_db_url
 from scop.journal.export import ExportError, export_journal, verify_export
 from scop.journal.store import JournalStore
-
-
-def _db_default() -> str:
-    from scop.cli import default_db_url
-
-    return default_db_url()
 
 
 def _when(text: str) -> datetime:
@@ -49,7 +44,7 @@ def _verify(args: argparse.Namespace) -> int:
         if args.source is not None:
             report = verify_export(args.source)
         else:
-            store = JournalStore.open(args.db or _db_default(), SystemClock(), readonly=True)
+            store = JournalStore.open(args.db or default_db_url(), SystemClock(), readonly=True)
             try:
                 report = store.verify()
             finally:
@@ -62,7 +57,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    store = JournalStore.open(args.db or _db_default(), SystemClock(), readonly=True)
+    store = JournalStore.open(args.db or default_db_url(), SystemClock(), readonly=True)
     try:
         n = export_journal(
             store,

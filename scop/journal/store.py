@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,28 @@ def _row_to_fix(r: Row[Any]) -> tuple[int, PositionFix]:
     return int(r.id), PositionFix(r.call_sign, from_iso(r.ts), r.lon, r.lat, r.heading, r.speed)
 
 
+class WriteTxn:
+    """What a decision sees inside the journal's write transaction."""
+
+    def __init__(self, conn: Connection, head_position: int) -> None:
+        self._conn = conn
+        self.head_position = head_position
+
+    def read(self, after: int) -> list[Entry]:
+        """The entries beyond ``after``: what other workstations appended since."""
+        if after >= self.head_position:
+            return []
+        q = (
+            select(journal_entries)
+            .where(journal_entries.c.position > after)
+            .order_by(journal_entries.c.position)
+        )
+        return [_row_to_entry(r) for r in self._conn.execute(q)]
+
+
+Decision = Callable[[WriteTxn], Sequence[Draft]]
+
+
 class JournalStore:
     def __init__(self, engine: Engine, clock: Clock, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -148,19 +170,31 @@ class JournalStore:
 
     def append(self, drafts: Sequence[Draft], author: Operator = SYSTEM) -> list[Entry]:
         """Seal and insert ``drafts`` in one transaction; returns them with positions."""
-        if self.readonly:
-            raise JournalError("journal ouvert en lecture seule")
         if not drafts:
             return []
+        return self.append_decided(lambda _txn: drafts, author)
+
+    def append_decided(self, decide: Decision, author: Operator = SYSTEM) -> list[Entry]:
+        """Run ``decide`` inside the write transaction, then seal and insert what it returns.
+
+        Writers are serialised (``BEGIN IMMEDIATE`` on SQLite, ``journal_head`` locked on
+        PostgreSQL) before ``decide`` runs, so what it reads through the :class:`WriteTxn`
+        is the whole journal and stays so until commit: a check made there cannot be
+        overtaken by another workstation. An exception from ``decide`` rolls back and
+        propagates; nothing is written. ``decide`` may run more than once when the
+        transaction is retried (a first append racing to create the head row).
+        """
+        if self.readonly:
+            raise JournalError("journal ouvert en lecture seule")
         for attempt in range(5):
             try:
-                return self._append_once(drafts, author)
+                return self._append_once(decide, author)
             except (IntegrityError, OperationalError):
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
 
-    def _append_once(self, drafts: Sequence[Draft], author: Operator) -> list[Entry]:
+    def _append_once(self, decide: Decision, author: Operator) -> list[Entry]:
         with self._write_engine.begin() as conn:
             head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
             if head is None:
@@ -168,6 +202,9 @@ class JournalStore:
                 conn.execute(_INSERT_HEAD, {"position": 0, "hash": GENESIS_HASH})
             else:
                 position, prev = int(head.position), head.hash
+            drafts = decide(WriteTxn(conn, position))
+            if not drafts:
+                return []
             now = self.clock.now()
             sealed: list[Entry] = []
             for d in drafts:

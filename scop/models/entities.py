@@ -66,6 +66,7 @@ class Crew:
     position_ts: datetime | None = None
     event_id: str | None = None
     status_since: datetime | None = None
+    status_by: str = ""  # who gave the current status (a refusal names who was first)
 
     @property
     def status_label(self) -> str:

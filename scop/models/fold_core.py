@@ -115,7 +115,9 @@ def _crew_status(st: RoomState, e: Entry) -> None:
     if crew is None or status not in CREW_STATUSES:
         return
     event_id = crew.event_id if status in ("engage", "sur_les_lieux") else None
-    st.crews[crew.call_sign] = replace(crew, status=status, status_since=e.ts, event_id=event_id)
+    st.crews[crew.call_sign] = replace(
+        crew, status=status, status_since=e.ts, event_id=event_id, status_by=e.author
+    )
     if event_id is None and crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
 
@@ -142,7 +144,9 @@ def _crew_engaged(st: RoomState, e: Entry) -> None:
         return
     if crew.event_id and crew.event_id != ev.id and crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
-    st.crews[crew.call_sign] = replace(crew, status="engage", event_id=ev.id, status_since=e.ts)
+    st.crews[crew.call_sign] = replace(
+        crew, status="engage", event_id=ev.id, status_since=e.ts, status_by=e.author
+    )
     crews = ev.crews if crew.call_sign in ev.crews else (*ev.crews, crew.call_sign)
     status = "pris_en_compte" if ev.status == "nouveau" else ev.status
     st.events[ev.id] = replace(ev, crews=crews, status=status, updated_at=e.ts)
@@ -161,7 +165,9 @@ def _crew_released(st: RoomState, e: Entry) -> None:
         return
     if crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
-    st.crews[crew.call_sign] = replace(crew, status="disponible", event_id=None, status_since=e.ts)
+    st.crews[crew.call_sign] = replace(
+        crew, status="disponible", event_id=None, status_since=e.ts, status_by=e.author
+    )
 
 
 @describes(CREW_RELEASED, "Désengagement d'équipage")

@@ -104,7 +104,9 @@ def _crew_rerouted(st: RoomState, e: Entry) -> None:
         st.events[previous.id] = replace(
             previous, crews=tuple(c for c in previous.crews if c != crew.call_sign), updated_at=e.ts
         )
-    st.crews[crew.call_sign] = replace(crew, status="engage", event_id=target.id, status_since=e.ts)
+    st.crews[crew.call_sign] = replace(
+        crew, status="engage", event_id=target.id, status_since=e.ts, status_by=e.author
+    )
     crews = target.crews if crew.call_sign in target.crews else (*target.crews, crew.call_sign)
     status = "pris_en_compte" if target.status == "nouveau" else target.status
     st.events[target.id] = replace(target, crews=crews, status=status, updated_at=e.ts)

@@ -1,13 +1,15 @@
 """Commands of live operations: events, information items, engagement, déroulement.
 
-Each command checks current state, refuses with a French message the operator can act on
-(:class:`CommandRefused`), and appends its entries in one transaction, so that what follows
-automatically (the crew engagé and the event pris en compte, crews released when an event
-closes…) is in the main courante with the act that caused it.
+Each command is a decision (state in, drafts out, or :class:`CommandRefused` with a French
+message the operator can act on) that :meth:`Room.execute` runs inside the journal's write
+transaction, so that what follows automatically (the crew engagé and the event pris en
+compte, crews released when an event closes…) is in the main courante with the act that
+caused it, and was checked against what every workstation had written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +22,7 @@ from scop.models.entries import SOURCES, Draft
 from scop.models.nomenclatures import categories, category_label
 from scop.models.state import RoomState
 from scop.operations.ranking import estimate, rank_crews
-from scop.room import CommandRefused, Room
+from scop.room import CommandRefused, Room, entry_check
 
 # Where an event can come from, in the order the intake offers them.
 INTAKE_SOURCES: tuple[str, ...] = (
@@ -32,46 +34,44 @@ INTAKE_SOURCES: tuple[str, ...] = (
     "reseaux_sociaux",
 )
 
-ID_RETRIES = 5
 
-
-def _writable(room: Room) -> None:
-    if room.store.readonly:
-        raise CommandRefused("Main courante en lecture seule : aucune action n'est possible ici.")
-
-
-def _event(room: Room, event_id: str) -> Event:
-    ev = room.state.events.get(event_id)
+def _event(st: RoomState, event_id: str) -> Event:
+    ev = st.events.get(event_id)
     if ev is None:
         raise CommandRefused(f"Événement inconnu : {event_id}.")
     return ev
 
 
-def _open_event(room: Room, event_id: str) -> Event:
-    ev = _event(room, event_id)
+def _open_event(st: RoomState, event_id: str) -> Event:
+    ev = _event(st, event_id)
     if ev.status == "clos":
         raise CommandRefused(f"L'événement {ev.id} est clos.")
     return ev
 
 
-def _crew(room: Room, call_sign: str) -> Crew:
-    crew = room.state.crews.get(call_sign)
+def _crew(st: RoomState, call_sign: str) -> Crew:
+    crew = st.crews.get(call_sign)
     if crew is None:
         raise CommandRefused(f"Équipage inconnu : {call_sign}.")
     return crew
 
 
-def next_event_id(room: Room) -> str:
-    """``EV-<date in Paris>-<n>``: readable on the radio, unique in the room's journal."""
-    return next_event_id_in(room.state, room.clock.now())
+def _by(crew: Crew) -> str:
+    """Who gave the crew its status, and when: of two operators engaging one crew at once,
+    the one refused learns who was first."""
+    if not crew.status_by:
+        return ""
+    when = f" à {local(crew.status_since):%H:%M:%S}" if crew.status_since else ""
+    return f" (par {crew.status_by}{when})"
 
 
-def next_event_id_in(state: RoomState, now: datetime) -> str:
-    """:func:`next_event_id` for commands written as functions of state."""
+def next_event_id(st: RoomState, now: datetime) -> str:
+    """``EV-<date in Paris>-<n>``: readable on the radio, unique in the room's journal
+    (computed inside the write transaction, so two workstations never pick the same)."""
     prefix = f"EV-{local(now):%Y%m%d}-"
     taken = [
         int(i[len(prefix) :])
-        for i in state.events
+        for i in st.events
         if i.startswith(prefix) and i[len(prefix) :].isdigit()
     ]
     return f"{prefix}{max(taken, default=0) + 1:04d}"
@@ -91,13 +91,7 @@ def create_event(
     description: str = "",
     parent_id: str | None = None,
 ) -> str:
-    """Create an event; returns its id.
-
-    The id is derived from the journal, so two workstations creating at the same instant
-    may pick the same one. The fold keeps the first creation; if ours came second, it is
-    corrected in the main courante and recreated under the next free id.
-    """
-    _writable(room)
+    """Create an event; returns its id, chosen against the journal's head."""
     if source not in INTAKE_SOURCES:
         raise CommandRefused(f"Source inconnue : {source}.")
     if category not in categories():
@@ -111,9 +105,6 @@ def create_event(
     address = address.strip()
     if not address and lon is None:
         raise CommandRefused("Indiquez une adresse ou un point sur la carte.")
-    room.sync()
-    if parent_id:
-        _open_event(room, parent_id)
     payload: dict[str, Any] = {
         "category": category,
         "title": title.strip() or category_label(category),
@@ -126,21 +117,23 @@ def create_event(
         "description": description.strip(),
         "parent_id": parent_id or None,
     }
-    for _ in range(ID_RETRIES):
-        ev_id = next_event_id(room)
-        entry = room.record(k.EVENT_CREATED, {"id": ev_id, **payload}, source)
-        created = room.state.events.get(ev_id)
-        if created is not None and created.created_position == entry.position:
-            return ev_id
-        room.record(
-            k.CORRECTION,
-            {
-                "corrects": entry.position,
-                "text": f"Identifiant {ev_id} déjà attribué par un autre poste au même instant : "
-                "cette création est reprise sous un nouvel identifiant.",
-            },
-        )
-    raise CommandRefused("Impossible d'attribuer un identifiant d'événement : réessayez.")
+    now = room.clock.now()
+
+    def decide(st: RoomState) -> list[Draft]:
+        p = {"id": next_event_id(st, now), **payload}
+        check_event_created(st, p)
+        return [Draft(k.EVENT_CREATED, p, source)]
+
+    entries = room.execute("event.create", decide)
+    return str(entries[0].payload["id"])
+
+
+@entry_check(k.EVENT_CREATED)
+def check_event_created(st: RoomState, p: Mapping[str, Any]) -> None:
+    if p.get("id") in st.events:
+        raise CommandRefused(f"L'identifiant {p.get('id')} est déjà attribué.")
+    if p.get("parent_id"):
+        _open_event(st, str(p["parent_id"]))
 
 
 def _set_status(ev: Event, status: str, reason: str | None = None) -> Draft:
@@ -150,58 +143,91 @@ def _set_status(ev: Event, status: str, reason: str | None = None) -> Draft:
     return Draft(k.EVENT_STATUS, payload)
 
 
+@entry_check(k.EVENT_STATUS)
+def check_event_status(st: RoomState, p: Mapping[str, Any]) -> None:
+    _open_event(st, str(p.get("id")))
+
+
 def take_in_hand(room: Room, event_id: str) -> None:
-    _writable(room)
-    ev = _open_event(room, event_id)
-    if ev.status != "nouveau":
-        raise CommandRefused(f"L'événement {ev.id} est déjà {ev.status_label.lower()}.")
-    room.record_all([_set_status(ev, "pris_en_compte")])
+    def decide(st: RoomState) -> list[Draft]:
+        ev = _open_event(st, event_id)
+        if ev.status != "nouveau":
+            raise CommandRefused(f"L'événement {ev.id} est déjà {ev.status_label.lower()}.")
+        return [_set_status(ev, "pris_en_compte")]
+
+    room.execute("event.take_in_hand", decide)
 
 
 def start_event(room: Room, event_id: str) -> None:
-    _writable(room)
-    ev = _open_event(room, event_id)
-    if ev.status == "en_cours":
-        raise CommandRefused(f"L'événement {ev.id} est déjà en cours.")
-    room.record_all([_set_status(ev, "en_cours")])
+    def decide(st: RoomState) -> list[Draft]:
+        ev = _open_event(st, event_id)
+        if ev.status == "en_cours":
+            raise CommandRefused(f"L'événement {ev.id} est déjà en cours.")
+        return [_set_status(ev, "en_cours")]
+
+    room.execute("event.start", decide)
 
 
 def close_event(room: Room, event_id: str, reason: str) -> None:
     """Closing releases the crews still on the event: they become available again."""
-    _writable(room)
-    ev = _open_event(room, event_id)
     reason = reason.strip()
     if not reason:
         raise CommandRefused("Indiquez le motif de clôture.")
-    drafts = [
-        Draft(k.CREW_RELEASED, {"call_sign": c, "event_id": ev.id, "reason": f"clôture de {ev.id}"})
-        for c in ev.crews
-    ]
-    room.record_all([*drafts, _set_status(ev, "clos", reason)])
+
+    def decide(st: RoomState) -> list[Draft]:
+        ev = _open_event(st, event_id)
+        drafts = [
+            Draft(
+                k.CREW_RELEASED,
+                {"call_sign": c, "event_id": ev.id, "reason": f"clôture de {ev.id}"},
+            )
+            for c in ev.crews
+        ]
+        return [*drafts, _set_status(ev, "clos", reason)]
+
+    room.execute("event.close", decide)
 
 
 def change_gravity(room: Room, event_id: str, gravity: int) -> None:
-    _writable(room)
-    ev = _open_event(room, event_id)
     if gravity not in GRAVITIES:
         raise CommandRefused("La gravité va de 1 (faible) à 4 (critique).")
-    if gravity == ev.gravity:
-        return
-    room.record(ko.EVENT_GRAVITY, {"id": ev.id, "gravity": gravity, "was": ev.gravity})
+
+    def decide(st: RoomState) -> list[Draft]:
+        ev = _open_event(st, event_id)
+        if gravity == ev.gravity:
+            return []
+        return [Draft(ko.EVENT_GRAVITY, {"id": ev.id, "gravity": gravity, "was": ev.gravity})]
+
+    room.execute("event.gravity", decide)
+
+
+@entry_check(ko.EVENT_GRAVITY)
+def check_gravity(st: RoomState, p: Mapping[str, Any]) -> None:
+    _open_event(st, str(p.get("id")))
 
 
 def link_event(room: Room, event_id: str, parent_id: str | None) -> None:
     """Attach an event to a parent (the evacuation to its fire), or detach it (``None``)."""
-    _writable(room)
-    ev = _event(room, event_id)
+
+    def decide(st: RoomState) -> list[Draft]:
+        payload = {"id": event_id, "parent_id": parent_id}
+        check_link(st, payload)
+        return [Draft(ko.EVENT_LINKED, payload)]
+
+    room.execute("event.link", decide)
+
+
+@entry_check(ko.EVENT_LINKED)
+def check_link(st: RoomState, p: Mapping[str, Any]) -> None:
+    ev = _event(st, str(p.get("id")))
+    parent_id = p.get("parent_id")
     if parent_id is not None:
-        _event(room, parent_id)
-        walk: str | None = parent_id
+        _event(st, str(parent_id))
+        walk: str | None = str(parent_id)
         while walk is not None:
             if walk == ev.id:
                 raise CommandRefused("Un événement ne peut pas dépendre de lui-même.")
-            walk = room.state.events[walk].parent_id if walk in room.state.events else None
-    room.record(ko.EVENT_LINKED, {"id": ev.id, "parent_id": parent_id})
+            walk = st.events[walk].parent_id if walk in st.events else None
 
 
 def children(room: Room, event_id: str) -> list[Event]:
@@ -218,8 +244,6 @@ def add_info(
     room: Room, event_id: str, text: str, source: str, verification: str = "a_verifier"
 ) -> int:
     """Returns the item's id (the journal position of its entry)."""
-    _writable(room)
-    ev = _open_event(room, event_id)
     text = text.strip()
     if not text:
         raise CommandRefused("Une information ne peut pas être vide.")
@@ -227,70 +251,94 @@ def add_info(
         raise CommandRefused(f"Source inconnue : {source}.")
     if verification not in VERIFICATION_STATES:
         raise CommandRefused(f"État de vérification inconnu : {verification}.")
-    entry = room.record(
-        ko.EVENT_INFO_ADDED,
-        {"event_id": ev.id, "text": text, "source": source, "verification": verification},
-    )
-    return entry.position
+    payload = {"event_id": event_id, "text": text, "source": source, "verification": verification}
+
+    def decide(st: RoomState) -> list[Draft]:
+        check_info_added(st, payload)
+        return [Draft(ko.EVENT_INFO_ADDED, payload)]
+
+    return room.execute("event.add_info", decide)[0].position
+
+
+@entry_check(ko.EVENT_INFO_ADDED)
+def check_info_added(st: RoomState, p: Mapping[str, Any]) -> None:
+    _open_event(st, str(p.get("event_id")))
 
 
 def set_verification(room: Room, event_id: str, info_id: int, verification: str) -> None:
-    _writable(room)
-    ev = _event(room, event_id)
-    item = next((i for i in ev.infos if i.id == info_id), None)
-    if item is None:
-        raise CommandRefused(f"Information n° {info_id} inconnue sur {ev.id}.")
     if verification not in VERIFICATION_STATES:
         raise CommandRefused(f"État de vérification inconnu : {verification}.")
-    if verification == item.verification:
-        return
-    room.record(
-        ko.EVENT_INFO_VERIFICATION,
-        {"event_id": ev.id, "info_id": info_id, "verification": verification},
-    )
+
+    def decide(st: RoomState) -> list[Draft]:
+        ev = _event(st, event_id)
+        item = next((i for i in ev.infos if i.id == info_id), None)
+        if item is None:
+            raise CommandRefused(f"Information n° {info_id} inconnue sur {ev.id}.")
+        if verification == item.verification:
+            return []
+        return [
+            Draft(
+                ko.EVENT_INFO_VERIFICATION,
+                {"event_id": ev.id, "info_id": info_id, "verification": verification},
+            )
+        ]
+
+    room.execute("event.verify_info", decide)
 
 
 # -- crews ------------------------------------------------------------------------------------
 
 
 def engage(room: Room, call_sign: str, event_id: str) -> None:
-    """The crew goes engagé, the event is pris en compte (if it was new): one transaction."""
-    _writable(room)
-    ev = _open_event(room, event_id)
-    crew = _crew(room, call_sign)
+    """The crew goes engagé, the event is pris en compte (if it was new): one transaction.
+    Checked at the journal's head: of two workstations engaging one crew at once, the
+    second is refused with the name of the first."""
+
+    now = room.clock.now()
+
+    def decide(st: RoomState) -> list[Draft]:
+        payload = {"call_sign": call_sign, "event_id": event_id}
+        check_engaged(st, payload)
+        payload.update(_eta(st, call_sign, event_id, now))
+        ev = st.events[event_id]
+        drafts = [Draft(k.CREW_ENGAGED, payload)]
+        if ev.status == "nouveau":
+            drafts.append(_set_status(ev, "pris_en_compte"))
+        return drafts
+
+    room.execute("crew.engage", decide)
+
+
+def _eta(st: RoomState, call_sign: str, event_id: str, now: datetime) -> dict[str, Any]:
+    """The estimated arrival, journaled with the engagement: the safety watch checks on a
+    crew that has not arrived some minutes after it (scop.safety.watch)."""
+    crew, ev = st.crews.get(call_sign), st.events.get(event_id)
+    if crew is None or ev is None or ev.lon is None or ev.lat is None:
+        return {}
+    s = estimate(crew, ev.lon, ev.lat, now)
+    return {"eta_s": round(s.eta_s)} if s is not None else {}
+
+
+@entry_check(k.CREW_ENGAGED)
+def check_engaged(st: RoomState, p: Mapping[str, Any]) -> None:
+    ev = _open_event(st, str(p.get("event_id")))
+    crew = _crew(st, str(p.get("call_sign")))
     if crew.status in ("engage", "sur_les_lieux"):
         if crew.event_id == ev.id:
-            raise CommandRefused(f"{crew.call_sign} est déjà engagé sur {ev.id}.")
+            raise CommandRefused(f"{crew.call_sign} est déjà engagé sur {ev.id}{_by(crew)}.")
         raise CommandRefused(
             f"{crew.call_sign} est déjà engagé sur {crew.event_id} : "
-            "utilisez le déroulement pour le réorienter."
+            f"utilisez le déroulement pour le réorienter{_by(crew)}."
         )
     if crew.status != "disponible":
         raise CommandRefused(
             f"{crew.call_sign} est {crew.status_label.lower()} : il ne peut pas être engagé."
         )
-    drafts = [
-        Draft(
-            k.CREW_ENGAGED, {"call_sign": crew.call_sign, "event_id": ev.id, **_eta(room, crew, ev)}
-        )
-    ]
-    if ev.status == "nouveau":
-        drafts.append(_set_status(ev, "pris_en_compte"))
-    room.record_all(drafts)
-
-
-def _eta(room: Room, crew: Crew, ev: Event) -> dict[str, Any]:
-    """The estimated arrival, journaled with the engagement: the safety watch checks on a
-    crew that has not arrived some minutes after it (scop.safety.watch)."""
-    if ev.lon is None or ev.lat is None:
-        return {}
-    s = estimate(crew, ev.lon, ev.lat, room.clock.now())
-    return {"eta_s": round(s.eta_s)} if s is not None else {}
 
 
 def engage_first_suggested(room: Room, event_id: str) -> str:
     """The single action of the event card: engage the available crew that arrives first."""
-    ev = _open_event(room, event_id)
+    ev = _open_event(room.state, event_id)
     ranked = rank_crews(room.state, ev, room.clock.now(), limit=1)
     if not ranked:
         raise CommandRefused(f"Aucun équipage disponible et localisé pour {ev.id}.")
@@ -301,60 +349,98 @@ def engage_first_suggested(room: Room, event_id: str) -> str:
 def reroute(room: Room, call_sign: str, to_event_id: str, reason: str = "") -> None:
     """Déroulement: an engaged crew leaves its event for a more urgent one. The entry names
     both events, so each one's history shows it."""
-    _writable(room)
-    target = _open_event(room, to_event_id)
-    crew = _crew(room, call_sign)
+
+    now = room.clock.now()
+
+    def decide(st: RoomState) -> list[Draft]:
+        target = _open_event(st, to_event_id)
+        crew = _crew(st, call_sign)
+        previous = st.events.get(crew.event_id) if crew.event_id else None
+        payload: dict[str, Any] = {
+            "call_sign": crew.call_sign,
+            "from_event_id": crew.event_id,
+            "to_event_id": target.id,
+            "from_gravity": previous.gravity if previous else None,
+            "to_gravity": target.gravity,
+        }
+        if reason.strip():
+            payload["reason"] = reason.strip()
+        check_rerouted(st, payload)
+        payload.update(_eta(st, call_sign, target.id, now))
+        drafts = [Draft(ko.CREW_REROUTED, payload)]
+        if target.status == "nouveau":
+            drafts.append(_set_status(target, "pris_en_compte"))
+        return drafts
+
+    room.execute("crew.reroute", decide)
+
+
+@entry_check(ko.CREW_REROUTED)
+def check_rerouted(st: RoomState, p: Mapping[str, Any]) -> None:
+    target = _open_event(st, str(p.get("to_event_id")))
+    crew = _crew(st, str(p.get("call_sign")))
     if crew.status not in ("engage", "sur_les_lieux") or crew.event_id is None:
         raise CommandRefused(
             f"{crew.call_sign} n'est engagé sur aucun événement : engagez-le directement."
         )
     if crew.event_id == target.id:
-        raise CommandRefused(f"{crew.call_sign} est déjà engagé sur {target.id}.")
-    previous = room.state.events.get(crew.event_id)
-    payload: dict[str, Any] = {
-        "call_sign": crew.call_sign,
-        "from_event_id": crew.event_id,
-        "to_event_id": target.id,
-        "from_gravity": previous.gravity if previous else None,
-        "to_gravity": target.gravity,
-        **_eta(room, crew, target),
-    }
-    if reason.strip():
-        payload["reason"] = reason.strip()
-    drafts = [Draft(ko.CREW_REROUTED, payload)]
-    if target.status == "nouveau":
-        drafts.append(_set_status(target, "pris_en_compte"))
-    room.record_all(drafts)
+        raise CommandRefused(f"{crew.call_sign} est déjà engagé sur {target.id}{_by(crew)}.")
+    if crew.event_id != p.get("from_event_id"):
+        raise CommandRefused(f"{crew.call_sign} a été réorienté sur {crew.event_id}{_by(crew)}.")
 
 
 def release(room: Room, call_sign: str, reason: str = "", source: str = "operateur") -> None:
-    _writable(room)
-    crew = _crew(room, call_sign)
+    def decide(st: RoomState) -> list[Draft]:
+        crew = _crew(st, call_sign)
+        payload: dict[str, Any] = {"call_sign": crew.call_sign, "event_id": crew.event_id}
+        if reason.strip():
+            payload["reason"] = reason.strip()
+        check_released(st, payload)
+        return [Draft(k.CREW_RELEASED, payload, source)]
+
+    room.execute("crew.release", decide)
+
+
+@entry_check(k.CREW_RELEASED)
+def check_released(st: RoomState, p: Mapping[str, Any]) -> None:
+    crew = _crew(st, str(p.get("call_sign")))
     if crew.status not in ("engage", "sur_les_lieux"):
         raise CommandRefused(f"{crew.call_sign} n'est pas engagé.")
-    payload: dict[str, Any] = {"call_sign": crew.call_sign, "event_id": crew.event_id}
-    if reason.strip():
-        payload["reason"] = reason.strip()
-    room.record_all([Draft(k.CREW_RELEASED, payload, source)])
 
 
 def crew_on_scene(room: Room, call_sign: str, source: str = "operateur") -> None:
     """The crew reports on scene: it goes sur les lieux and its event en cours."""
-    _writable(room)
-    crew = _crew(room, call_sign)
-    if crew.status != "engage" or crew.event_id is None:
-        raise CommandRefused(f"{crew.call_sign} n'est pas en route vers un événement.")
-    drafts = [
-        Draft(
-            k.CREW_STATUS,
-            {"call_sign": crew.call_sign, "status": "sur_les_lieux", "event_id": crew.event_id},
-            source,
-        )
-    ]
-    ev = room.state.events.get(crew.event_id)
-    if ev is not None and ev.status in ("nouveau", "pris_en_compte"):
-        drafts.append(Draft(k.EVENT_STATUS, {"id": ev.id, "status": "en_cours"}, source))
-    room.record_all(drafts)
+
+    def decide(st: RoomState) -> list[Draft]:
+        crew = _crew(st, call_sign)
+        payload = {
+            "call_sign": crew.call_sign,
+            "status": "sur_les_lieux",
+            "event_id": crew.event_id,
+        }
+        check_crew_status(st, payload)
+        drafts = [Draft(k.CREW_STATUS, payload, source)]
+        ev = st.events.get(crew.event_id) if crew.event_id else None
+        if ev is not None and ev.status in ("nouveau", "pris_en_compte"):
+            drafts.append(Draft(k.EVENT_STATUS, {"id": ev.id, "status": "en_cours"}, source))
+        return drafts
+
+    room.execute("crew.on_scene", decide)
+
+
+@entry_check(k.CREW_STATUS)
+def check_crew_status(st: RoomState, p: Mapping[str, Any]) -> None:
+    crew = _crew(st, str(p.get("call_sign")))
+    status = str(p.get("status"))
+    if status not in CREW_STATUSES:
+        raise CommandRefused(f"Statut inconnu : {status}.")
+    if status == "engage":
+        raise CommandRefused("Pour engager un équipage, choisissez l'événement.")
+    if status == "sur_les_lieux":
+        if crew.status != "engage" or crew.event_id is None:
+            raise CommandRefused(f"{crew.call_sign} n'est pas en route vers un événement.")
+    elif status == "disponible" and crew.status in ("engage", "sur_les_lieux"):
+        raise CommandRefused(f"{crew.call_sign} est engagé : dégagez-le de son événement.")
 
 
 def set_crew_status(
@@ -362,8 +448,6 @@ def set_crew_status(
 ) -> None:
     """Statuses other than engagement: back available (released if it was engaged),
     unavailable, out of service; on scene goes through :func:`crew_on_scene`."""
-    _writable(room)
-    crew = _crew(room, call_sign)
     if status not in CREW_STATUSES:
         raise CommandRefused(f"Statut inconnu : {status}.")
     if status == "engage":
@@ -371,15 +455,24 @@ def set_crew_status(
     if status == "sur_les_lieux":
         crew_on_scene(room, call_sign, source)
         return
-    if status == crew.status:
-        return
-    if status == "disponible" and crew.status in ("engage", "sur_les_lieux"):
-        release(room, call_sign, reason, source)
-        return
-    payload: dict[str, Any] = {"call_sign": crew.call_sign, "status": status}
-    if reason.strip():
-        payload["reason"] = reason.strip()
-    room.record_all([Draft(k.CREW_STATUS, payload, source)])
+
+    def decide(st: RoomState) -> list[Draft]:
+        crew = _crew(st, call_sign)
+        if status == crew.status:
+            return []
+        payload: dict[str, Any] = {"call_sign": crew.call_sign}
+        if status == "disponible" and crew.status in ("engage", "sur_les_lieux"):
+            payload["event_id"] = crew.event_id
+            if reason.strip():
+                payload["reason"] = reason.strip()
+            return [Draft(k.CREW_RELEASED, payload, source)]
+        payload["status"] = status
+        if reason.strip():
+            payload["reason"] = reason.strip()
+        check_crew_status(st, payload)
+        return [Draft(k.CREW_STATUS, payload, source)]
+
+    room.execute("crew.status", decide)
 
 
 # -- reading ---------------------------------------------------------------------------------

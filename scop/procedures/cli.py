@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scop.procedures.loader import DATA_FILES, default_fiches_dir, fiche_files, load_library
+from scop.config import Config
+from scop.procedures.loader import DATA_FILES, fiche_files, load_library
 
 
 def register(sub: Any) -> None:
@@ -33,9 +34,10 @@ def register(sub: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    fiches_dir = Config.load(args).fiches_dir
     base = args.annuaire
     files: list[Path] = []
-    for p in args.paths or [default_fiches_dir()]:
+    for p in args.paths or [fiches_dir]:
         if p.is_dir():
             files += fiche_files(p)
             base = base or (p if (p / DATA_FILES[0]).exists() else None)
@@ -45,7 +47,7 @@ def _check(args: argparse.Namespace) -> int:
         else:
             print(f"{p}:1:1: fichier introuvable", file=sys.stderr)
             return 2
-    directory = base or default_fiches_dir()
+    directory = base or fiches_dir
     library = load_library(directory, files)
     problems = library.problems
     for problem in problems:

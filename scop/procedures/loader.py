@@ -10,7 +10,6 @@ at once, and one broken file never stops the others from loading.
 from __future__ import annotations
 
 import json
-import os
 import re
 import string
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ import jsonschema_rs
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from scop.config import shipped_fiches_dir
 from scop.procedures.model import (
     END,
     EVENT_MAIRIE,
@@ -76,10 +76,9 @@ _TYPE_NAMES = {
 
 
 def default_fiches_dir() -> Path:
-    env = os.environ.get("SCOP_FICHES_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "fiches_reflexes"
+    """The shipped fiches; another directory (``SCOP_FICHES_DIR``) comes in through
+    ``Config.fiches_dir``."""
+    return shipped_fiches_dir()
 
 
 # -- YAML with marks -----------------------------------------------------------------------
@@ -163,9 +162,7 @@ def read_yaml(path: Path) -> tuple[Any, Located]:
 
 @cache
 def _validator(schema_name: str) -> Any:
-    path = default_fiches_dir() / schema_name
-    if not path.exists():  # a custom SCOP_FICHES_DIR still uses the shipped schemas
-        path = Path(__file__).resolve().parent.parent.parent / "fiches_reflexes" / schema_name
+    path = shipped_fiches_dir() / schema_name  # a custom directory uses the shipped schemas
     return jsonschema_rs.validator_for(json.loads(path.read_text(encoding="utf-8")))
 
 

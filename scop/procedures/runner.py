@@ -20,9 +20,10 @@ from scop.models.entities import GRAVITIES, Event
 from scop.models.entries import Draft
 from scop.models.fold_procedures import ProcedureRun, StepRecord
 from scop.models.nomenclatures import category_label
+from scop.models.state import RoomState
 from scop.procedures.directory import OnCall, mairie_for, on_call, resolve_contact
 from scop.procedures.model import END, LAUNCH, Contact, Fiche, InputSpec, Library, Mairie, Step
-from scop.room import CommandRefused, Room
+from scop.room import CommandRefused, Room, entry_check
 
 MESSAGE_DRAFTED = "pp.message_drafted"
 MEANS_PLACED = "map.means_placed"
@@ -214,7 +215,7 @@ class ProcedureRunner:
         return sorted(out, key=lambda r: r.launched_at)
 
     def view(self, run_id: str) -> RunView:
-        run, fiche = self._run(run_id)
+        run, fiche = self._run(self.room.state, run_id)
         return run_view(fiche, run, self.room.clock.now())
 
     def event(self, event_id: str) -> Event | None:
@@ -238,34 +239,33 @@ class ProcedureRunner:
     # -- commands ---------------------------------------------------------------------------
 
     def launch(self, fiche_id: str, event_id: str) -> str:
-        self._writable()
         fiche = self.library.fiches.get(fiche_id)
         if fiche is None:
             raise CommandRefused(f"Fiche réflexe inconnue ou en erreur : « {fiche_id} ».")
-        event = self.event(event_id)
-        if event is None:
-            raise CommandRefused(f"L'événement {event_id} n'existe pas.")
-        if event.status == "clos":
-            raise CommandRefused(f"L'événement {event_id} est clos : rouvrez-le d'abord.")
         run_id = f"{fiche.id}-{uuid.uuid4().hex[:8]}"
-        self.room.record(
-            fp.LAUNCHED,
-            {
-                "run_id": run_id,
+
+        def decide(st: RoomState) -> list[Draft]:
+            payload: dict[str, Any] = {"run_id": run_id, "event_id": event_id}
+            check_launched(st, payload)
+            payload |= {
                 "fiche_id": fiche.id,
                 "fiche_title": fiche.title,
                 "fiche_version": fiche.version,
-                "event_id": event_id,
-                "event_category": event.category,
-            },
-        )
+                "event_category": st.events[event_id].category,
+            }
+            return [Draft(fp.LAUNCHED, payload)]
+
+        self.room.execute("procedure.launch", decide)
         return run_id
 
     def start(self, run_id: str, step_id: str) -> None:
-        v, sv = self._open_step(run_id, step_id)
-        if sv.status != "a_faire":
-            raise CommandRefused(f"L'étape « {sv.step.title} » est déjà commencée.")
-        self.room.record(fp.STEP_STARTED, self._payload(v, sv.step))
+        def decide(st: RoomState) -> list[Draft]:
+            v, sv = self._open_step(st, run_id, step_id)
+            if sv.status != "a_faire":
+                raise CommandRefused(f"L'étape « {sv.step.title} » est déjà commencée.")
+            return [Draft(fp.STEP_STARTED, self._payload(v, sv.step))]
+
+        self.room.execute("procedure.start_step", decide)
 
     def complete(
         self,
@@ -277,40 +277,54 @@ class ProcedureRunner:
     ) -> None:
         """Mark a step done. A message step drafts its message for the chief, a map step
         places its means, in the same transaction."""
-        v, sv = self._open_step(run_id, step_id)
-        step = sv.step
-        if step.kind == "decision":
-            raise CommandRefused("Une décision se prend en choisissant une des branches.")
-        values = check_inputs(step, inputs or {})
-        drafts: list[Draft] = []
-        if step.kind == "message":
-            drafts.append(self._message_draft(v, step, values))
-        elif step.kind == "carte":
-            placement, extra = self._placement(v, step, mairie)
-            values.update(extra)
-            drafts.append(placement)
-        drafts.insert(0, Draft(fp.STEP_DONE, {**self._payload(v, step), "inputs": values}))
-        self.room.record_all(drafts)
+
+        def decide(st: RoomState) -> list[Draft]:
+            v, sv = self._open_step(st, run_id, step_id)
+            step = sv.step
+            if step.kind == "decision":
+                raise CommandRefused("Une décision se prend en choisissant une des branches.")
+            values = check_inputs(step, inputs or {})
+            drafts: list[Draft] = []
+            if step.kind == "message":
+                drafts.append(self._message_draft(v, step, values))
+            elif step.kind == "carte":
+                placement, extra = self._placement(v, step, mairie)
+                values.update(extra)
+                drafts.append(placement)
+            drafts.insert(0, Draft(fp.STEP_DONE, {**self._payload(v, step), "inputs": values}))
+            return drafts
+
+        self.room.execute("procedure.complete_step", decide)
 
     def skip(self, run_id: str, step_id: str, reason: str) -> None:
-        v, sv = self._open_step(run_id, step_id)
         reason = reason.strip()
         if not reason:
             raise CommandRefused("Sauter une étape demande un motif : il figure en main courante.")
-        self.room.record(fp.STEP_SKIPPED, {**self._payload(v, sv.step), "reason": reason})
+
+        def decide(st: RoomState) -> list[Draft]:
+            v, sv = self._open_step(st, run_id, step_id)
+            return [Draft(fp.STEP_SKIPPED, {**self._payload(v, sv.step), "reason": reason})]
+
+        self.room.execute("procedure.skip_step", decide)
 
     def choose(self, run_id: str, step_id: str, branch: int) -> None:
-        v, sv = self._open_step(run_id, step_id)
-        step = sv.step
-        if step.kind != "decision":
-            raise CommandRefused(f"L'étape « {step.title} » n'est pas une décision.")
-        if not 0 <= branch < len(step.branches):
-            raise CommandRefused("Cette branche n'existe pas.")
-        b = step.branches[branch]
-        self.room.record(
-            fp.BRANCH_CHOSEN,
-            {**self._payload(v, step), "branch": branch, "label": b.label, "target": b.target},
-        )
+        def decide(st: RoomState) -> list[Draft]:
+            v, sv = self._open_step(st, run_id, step_id)
+            step = sv.step
+            if step.kind != "decision":
+                raise CommandRefused(f"L'étape « {step.title} » n'est pas une décision.")
+            if not 0 <= branch < len(step.branches):
+                raise CommandRefused("Cette branche n'existe pas.")
+            b = step.branches[branch]
+            payload = {
+                **self._payload(v, step),
+                "branch": branch,
+                "label": b.label,
+                "target": b.target,
+            }
+            return [Draft(fp.BRANCH_CHOSEN, payload)]
+
+        self.room.execute("procedure.choose_branch", decide)
 
     def log_call(
         self,
@@ -322,16 +336,33 @@ class ProcedureRunner:
         *,
         done: bool = False,
     ) -> None:
-        v, sv = self._open_step(run_id, step_id, allow_done=not done)
-        step = sv.step
-        if contact_id not in step.contacts:
-            raise CommandRefused("Ce contact n'est pas prévu à cette étape.")
         if outcome not in fp.CALL_OUTCOMES:
             raise CommandRefused(f"Issue d'appel inconnue : « {outcome} ».")
+        now = self.room.clock.now()
+
+        def decide(st: RoomState) -> list[Draft]:
+            v, sv = self._open_step(st, run_id, step_id, allow_done=not done)
+            return self._call_drafts(v, sv.step, contact_id, outcome, note, now, done=done)
+
+        self.room.execute("procedure.log_call", decide)
+
+    def _call_drafts(  # noqa: PLR0917  (the call as the operator described it)
+        self,
+        v: RunView,
+        step: Step,
+        contact_id: str,
+        outcome: str,
+        note: str,
+        now: datetime,
+        *,
+        done: bool,
+    ) -> list[Draft]:
+        if contact_id not in step.contacts:
+            raise CommandRefused("Ce contact n'est pas prévu à cette étape.")
         contact = resolve_contact(self.library, contact_id, self.event(v.run.event_id))
         if contact is None:
             raise CommandRefused("Aucune astreinte connue pour ce contact.")
-        who = on_call(contact, self.room.clock.now(), self.library.rotation_start)
+        who = on_call(contact, now, self.library.rotation_start)
         drafts = [
             Draft(
                 fp.CALL_LOGGED,
@@ -350,26 +381,27 @@ class ProcedureRunner:
         if done:
             values = check_inputs(step, {})
             drafts.append(Draft(fp.STEP_DONE, {**self._payload(v, step), "inputs": values}))
-        self.room.record_all(drafts)
+        return drafts
 
     def close(self, run_id: str, reason: str = "") -> None:
-        self._writable()
-        run, _fiche = self._run(run_id)
-        if run.is_closed:
-            raise CommandRefused("Cette fiche est déjà close.")
-        view = self.view(run_id)
-        if not view.finished and not reason.strip():
-            raise CommandRefused("La fiche n'est pas terminée : indiquez le motif de clôture.")
-        self.room.record(
-            fp.CLOSED,
-            {
+        now = self.room.clock.now()
+
+        def decide(st: RoomState) -> list[Draft]:
+            run, fiche = self._run(st, run_id)
+            if run.is_closed:
+                raise CommandRefused("Cette fiche est déjà close.")
+            if not run_view(fiche, run, now).finished and not reason.strip():
+                raise CommandRefused("La fiche n'est pas terminée : indiquez le motif de clôture.")
+            payload = {
                 "run_id": run_id,
                 "fiche_id": run.fiche_id,
                 "fiche_title": run.fiche_title,
                 "event_id": run.event_id,
                 "reason": reason.strip(),
-            },
-        )
+            }
+            return [Draft(fp.CLOSED, payload)]
+
+        self.room.execute("procedure.close", decide)
 
     # -- messages and map --------------------------------------------------------------------
 
@@ -478,12 +510,8 @@ class ProcedureRunner:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _writable(self) -> None:
-        if self.room.store.readonly:
-            raise CommandRefused("Main courante en lecture seule (relecture) : aucune action.")
-
-    def _run(self, run_id: str) -> tuple[ProcedureRun, Fiche]:
-        run = fp.runs(self.room.state).get(run_id)
+    def _run(self, st: RoomState, run_id: str) -> tuple[ProcedureRun, Fiche]:
+        run = fp.runs(st).get(run_id)
         if run is None:
             raise CommandRefused(f"Fiche en cours inconnue : {run_id}.")
         fiche = self.library.fiches.get(run.fiche_id)
@@ -494,10 +522,9 @@ class ProcedureRunner:
         return run, fiche
 
     def _open_step(
-        self, run_id: str, step_id: str, allow_done: bool = False
+        self, st: RoomState, run_id: str, step_id: str, allow_done: bool = False
     ) -> tuple[RunView, StepView]:
-        self._writable()
-        run, fiche = self._run(run_id)
+        run, fiche = self._run(st, run_id)
         if run.is_closed:
             raise CommandRefused(f"La fiche « {run.fiche_title} » est close.")
         if fiche.step(step_id) is None:
@@ -523,6 +550,18 @@ class ProcedureRunner:
             "fiche_title": v.fiche.title,
             "event_id": v.run.event_id,
         }
+
+
+@entry_check(fp.LAUNCHED)
+def check_launched(st: RoomState, p: Mapping[str, Any]) -> None:
+    event_id = str(p.get("event_id"))
+    event = st.events.get(event_id)
+    if event is None:
+        raise CommandRefused(f"L'événement {event_id} n'existe pas.")
+    if event.status == "clos":
+        raise CommandRefused(f"L'événement {event_id} est clos : rouvrez-le d'abord.")
+    if p.get("run_id") in st.procedures:
+        raise CommandRefused(f"Fiche en cours déjà lancée : {p.get('run_id')}.")
 
 
 class _Defaulting(dict[str, Any]):

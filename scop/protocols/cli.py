@@ -144,7 +144,11 @@ def run_gateway(args: argparse.Namespace) -> int:
     try:
         mode = store.meta("mode")
         if mode is None:
-            print("scop gateway : cette base n'a pas encore de main courante", file=sys.stderr)
+            print(
+                "scop gateway : cette base n'a pas encore de salle : créez-la avec "
+                "« scop room init --db URL --mode live --name … »",
+                file=sys.stderr,
+            )
             return 2
         if (mode == "exercise") != args.exercise:
             print(

@@ -298,8 +298,8 @@ def register(sub: Any) -> None:
 
 
 def _cmd_feed_sim(args: argparse.Namespace) -> int:
-    from scop.cli import default_db_url
     from scop.clock import SystemClock
+    from scop.config import default_db_url
     from scop.geo.streets import default_network
     from scop.journal.store import JournalStore
     from scop.models.entries import Operator

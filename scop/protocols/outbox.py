@@ -14,7 +14,7 @@ from typing import Any
 
 from scop.clock import to_iso
 from scop.models import fold_messages as fm
-from scop.models.entries import Entry
+from scop.models.entries import Draft, Entry
 from scop.models.state import RoomState
 from scop.protocols.edxl import (
     DEFAULT_TTL,
@@ -26,11 +26,11 @@ from scop.protocols.edxl import (
     new_distribution_id,
     summarize,
 )
-from scop.room import CommandRefused, Room
+from scop.room import CommandRefused, Room, entry_check
 
 
-def event_info(room: Room, event_id: str) -> EventInfo:
-    ev = room.state.events.get(event_id)
+def event_info(st: RoomState, event_id: str) -> EventInfo:
+    ev = st.events.get(event_id)
     if ev is None:
         raise CommandRefused(f"L'événement {event_id} n'existe pas.")
     return EventInfo(
@@ -54,36 +54,48 @@ def draft_message(
     fields: Mapping[str, Any] | None = None,
     origin: Mapping[str, str] | None = None,
 ) -> Entry:
-    if room.store.readonly:
-        raise CommandRefused("Main courante en lecture seule : aucun message ne peut être rédigé.")
     if template not in TEMPLATES:
         raise CommandRefused(f"Modèle de message inconnu : {template}.")
-    event_info(room, event_id)
-    return room.record(
-        fm.DRAFTED,
-        {
-            "draft_id": f"PP-{uuid.uuid4().hex[:12]}",
-            "event_id": event_id,
-            "template": template,
-            "fields": dict(fields or {}),
-            "origin": dict(origin) if origin else None,
-        },
-    )
+    payload = {
+        "draft_id": f"PP-{uuid.uuid4().hex[:12]}",
+        "event_id": event_id,
+        "template": template,
+        "fields": dict(fields or {}),
+        "origin": dict(origin) if origin else None,
+    }
+
+    def decide(st: RoomState) -> list[Draft]:
+        check_drafted(st, payload)
+        return [Draft(fm.DRAFTED, payload)]
+
+    return room.execute("message.draft", decide)[0]
+
+
+@entry_check(fm.DRAFTED)
+def check_drafted(st: RoomState, p: Mapping[str, Any]) -> None:
+    event_info(st, str(p.get("event_id")))
 
 
 def discard_draft(room: Room, draft_id: str, reason: str = "") -> Entry:
-    m = room.state.messages.get(draft_id)
+    def decide(st: RoomState) -> list[Draft]:
+        m = st.messages.get(draft_id)
+        payload = {
+            "draft_id": draft_id,
+            "event_id": m.event_id if m else None,
+            "template": m.template if m else None,
+            "reason": reason.strip(),
+        }
+        check_discarded(st, payload)
+        return [Draft(fm.DISCARDED, payload)]
+
+    return room.execute("message.discard", decide)[0]
+
+
+@entry_check(fm.DISCARDED)
+def check_discarded(st: RoomState, p: Mapping[str, Any]) -> None:
+    m = st.messages.get(str(p.get("draft_id")))
     if m is None or m.state != "brouillon":
         raise CommandRefused("Seul un brouillon peut être abandonné.")
-    return room.record(
-        fm.DISCARDED,
-        {
-            "draft_id": draft_id,
-            "event_id": m.event_id,
-            "template": m.template,
-            "reason": reason.strip(),
-        },
-    )
 
 
 def previous_out(st: RoomState, event_id: str) -> str | None:
@@ -104,38 +116,32 @@ def previous_out(st: RoomState, event_id: str) -> str | None:
 def validate_draft(
     room: Room, draft_id: str, identity: Identity | None = None, ttl: timedelta = DEFAULT_TTL
 ) -> Entry:
-    if room.store.readonly:
-        raise CommandRefused("Main courante en lecture seule : aucun message ne peut partir.")
-    if room.operator.role != "chief":
-        raise CommandRefused("Seul le chef de salle peut valider un message pour la PP.")
-    m = room.state.messages.get(draft_id)
-    if m is None or m.direction != "out":
-        raise CommandRefused(f"Brouillon {draft_id} introuvable.")
-    if m.state != "brouillon":
-        raise CommandRefused(f"Ce message est déjà {m.state_label.lower()}.")
     identity = identity or Identity()
     exercise = room.mode == "exercise"
     now = room.clock.now()
-    did = new_distribution_id(identity.sender_id)
-    try:
-        msg = build_emsi(
-            m.template,
-            event_info(room, m.event_id),
-            m.fields,
-            identity=identity,
-            now=now,
-            exercise=exercise,
-            distribution_id=did,
-            previous_id=previous_out(room.state, m.event_id),
-            author=room.operator.name,
-            ttl=ttl,
-        )
-    except CodecError as e:
-        raise CommandRefused(f"Message impossible à construire : {e}") from None
-    emsi = msg["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]["emsi"]
-    return room.record(
-        fm.VALIDATED,
-        {
+    author = room.operator.name
+
+    def decide(st: RoomState) -> list[Draft]:
+        check_validated(st, {"draft_id": draft_id})
+        m = st.messages[draft_id]
+        did = new_distribution_id(identity.sender_id)
+        try:
+            msg = build_emsi(
+                m.template,
+                event_info(st, m.event_id),
+                m.fields,
+                identity=identity,
+                now=now,
+                exercise=exercise,
+                distribution_id=did,
+                previous_id=previous_out(st, m.event_id),
+                author=author,
+                ttl=ttl,
+            )
+        except CodecError as e:
+            raise CommandRefused(f"Message impossible à construire : {e}") from None
+        emsi = msg["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]["emsi"]
+        payload = {
             "draft_id": draft_id,
             "event_id": m.event_id,
             "template": m.template,
@@ -144,8 +150,20 @@ def validate_draft(
             "expires_at": to_iso(now + ttl),
             "text": summarize(emsi).text,
             "message": msg,
-        },
-    )
+        }
+        return [Draft(fm.VALIDATED, payload)]
+
+    return room.execute("message.validate", decide)[0]
+
+
+@entry_check(fm.VALIDATED)
+def check_validated(st: RoomState, p: Mapping[str, Any]) -> None:
+    draft_id = str(p.get("draft_id"))
+    m = st.messages.get(draft_id)
+    if m is None or m.direction != "out":
+        raise CommandRefused(f"Brouillon {draft_id} introuvable.")
+    if m.state != "brouillon":
+        raise CommandRefused(f"Ce message est déjà {m.state_label.lower()}.")
 
 
 def consult(room: Room, key: str) -> Entry | None:
@@ -153,7 +171,21 @@ def consult(room: Room, key: str) -> Entry | None:
     m = room.state.messages.get(key)
     if m is None or m.direction != "in" or m.consulted_by or room.store.readonly:
         return None
-    return room.record(
-        fm.CONSULTED,
-        {"distribution_id": m.distribution_id, "event_id": m.event_id, "template": m.template},
-    )
+
+    def decide(st: RoomState) -> list[Draft]:
+        m = st.messages.get(key)
+        if m is None or m.consulted_by:
+            return []  # another workstation opened it first: one CONSULTE is enough
+        return [
+            Draft(
+                fm.CONSULTED,
+                {
+                    "distribution_id": m.distribution_id,
+                    "event_id": m.event_id,
+                    "template": m.template,
+                },
+            )
+        ]
+
+    entries = room.execute("message.consult", decide)
+    return entries[0] if entries else None

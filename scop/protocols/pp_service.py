@@ -3,23 +3,24 @@
 In DÉMO the console starts the PP simulator in-process on a loopback port, with a short script
 (the PP asks for a point de situation, activates the CUMP, alerts on an event of its own), and
 links to it. In a real room the link is configured by environment (``SCOP_PP_URL``,
-``SCOP_PP_CA``, ``SCOP_PP_CERT``, ``SCOP_PP_KEY``) or, for a room of many workstations, held by
-``scop gateway``: then the console only shows what the journal holds.
+``SCOP_PP_CA``, ``SCOP_PP_CERT``, ``SCOP_PP_KEY``, read into ``Config.pp``) or, for a room of
+many workstations, held by ``scop gateway``: then the console only shows what the journal
+holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
-from typing import Any
 
+from scop.config import Config
 from scop.models.entries import Draft
 from scop.models.fold_messages import DRAFTED
 from scop.protocols.edxl import EventInfo
 from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink
 from scop.protocols.pp_sim import PPSimulator, Script, Step
+from scop.protocols.services import LinkStatus, ServiceHost
 
 log = logging.getLogger(__name__)
 
@@ -61,48 +62,50 @@ DEMO_SCRIPT = Script(
 )
 
 
-def start_pp_services(ctx: Any, window: Any, args: Any) -> list[asyncio.Task[Any]]:
+def start_pp_services(
+    host: ServiceHost, window: LinkStatus, config: Config
+) -> list[asyncio.Task[None]]:
     """A ``scop.app.SERVICE_STARTERS`` entry."""
-    room = ctx.room
-    if getattr(args, "screenshot", None):
+    room = host.room
+    if config.headless:
         return []  # the screenshot shows what the journal holds
-    url = os.environ.get("SCOP_PP_URL")
-    demo = room.mode == "demo" and not url
-    if demo and getattr(args, "no_sim", False):
+    endpoint = config.pp
+    demo = room.mode == "demo" and endpoint is None
+    if demo and config.no_sim:
         return []
-    if not demo and not url:
-        return []  # held by the room's gateway
     show: Callable[[str, str], None] = lambda state, text: window.set_link_state(  # noqa: E731
         "pp", text, STATUS_BAR_STATES.get(state, "off")
     )
     loop = asyncio.get_event_loop()
     if demo:
-        return [loop.create_task(_demo(ctx, show))]
-    config = LinkConfig(
-        url or "",
+        return [loop.create_task(_demo(host, show))]
+    if endpoint is None:
+        return []  # held by the room's gateway
+    link_config = LinkConfig(
+        endpoint.url,
         exercise=room.mode == "exercise",
-        cafile=os.environ.get("SCOP_PP_CA"),
-        certfile=os.environ.get("SCOP_PP_CERT"),
-        keyfile=os.environ.get("SCOP_PP_KEY"),
+        cafile=endpoint.cafile,
+        certfile=endpoint.certfile,
+        keyfile=endpoint.keyfile,
     )
     try:
-        link = PPLink(room, config, listener=show)
+        link = PPLink(room, link_config, listener=show)
     except LinkConfigError as e:
         show("error", f"Lien PP : {e}")
-        ctx.notices.error(str(e))
+        host.notices.error(str(e))
         return []
-    ctx.services["pp_link"] = link
+    host.services["pp_link"] = link
     return [loop.create_task(link.run())]
 
 
-async def _demo(ctx: Any, show: Callable[[str, str], None]) -> None:
+async def _demo(host: ServiceHost, show: Callable[[str, str], None]) -> None:
     sim = PPSimulator(answer_delay=DEMO_SCRIPT.answer_delay or 8.0)
     port = await sim.start()
-    ctx.services["pp_sim"] = sim
+    host.services["pp_sim"] = sim
     link = PPLink(
-        ctx.room, LinkConfig(f"ws://127.0.0.1:{port}", label="simulateur DÉMO"), listener=show
+        host.room, LinkConfig(f"ws://127.0.0.1:{port}", label="simulateur DÉMO"), listener=show
     )
-    ctx.services["pp_link"] = link
+    host.services["pp_link"] = link
     try:
         await asyncio.gather(link.run(), sim.run_script(DEMO_SCRIPT))
     finally:

@@ -1,20 +1,42 @@
 """``scop replay``, ``scop exercise`` and ``scop debrief``.
 
-No Qt here: the console launchers are imported from :mod:`scop.ui.replay` only when a window
-is asked for, so ``scop debrief`` and ``scop exercise --batch`` run on a machine with no
-display.
+No Qt here: the console windows are handed in by :mod:`scop.cli` (``args.windows``) and
+import the UI only when a window is asked for, so ``scop debrief`` and ``scop exercise
+--batch`` run on a machine with no display.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scop.clock import ManualClock, SystemClock
+from scop.config import Config, add_console_options, default_db_url
 from scop.replay.scenario import ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from scop.replay.exercise import ExerciseRunner
+    from scop.replay.source import OpenedSource
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    at: datetime | None = None
+    speed: float | None = 10.0  # None: as fast as possible
+    play: bool = False
+
+
+class Windows(Protocol):
+    """The console windows, handed in by ``scop.cli`` (``args.windows``): this module stays
+    below the UI and runs where there is no display."""
+
+    def replay(self, config: Config, src: OpenedSource, options: ReplayOptions) -> int: ...
+
+    def exercise(self, config: Config, runner: ExerciseRunner, start: bool) -> int: ...
 
 
 def _when(text: str) -> datetime:
@@ -43,33 +65,6 @@ def _speed(text: str) -> float | None:
     return value
 
 
-def _console_options(p: argparse.ArgumentParser) -> None:
-    """The console's own options, accepted after the subcommand too. SUPPRESS keeps a value
-    given before the subcommand from being overwritten by the subparser's default."""
-    from scop.cli import parse_size
-
-    s = argparse.SUPPRESS
-    p.add_argument(
-        "--screenshot",
-        metavar="PNG",
-        type=Path,
-        default=s,
-        help="sans écran : enregistrer une capture et quitter",
-    )
-    p.add_argument(
-        "--size",
-        type=parse_size,
-        metavar="LxH",
-        default=s,
-        help="taille de la fenêtre pour --screenshot",
-    )
-    p.add_argument("--operator", metavar="NOM", default=s, help="nom de l'opérateur")
-    p.add_argument("--role", choices=["operator", "chief", "trainer"], default=s)
-    p.add_argument("--workstation", default=s, help="nom du poste")
-    p.add_argument("--layout", choices=["operateur", "chef", "formateur"], default=s)
-    p.add_argument("--no-sim", action="store_true", default=s)
-
-
 def register(sub: Any) -> None:
     r = sub.add_parser(
         "replay",
@@ -84,7 +79,7 @@ def register(sub: Any) -> None:
         help="vitesse de lecture au démarrage (1, 2, 5, 10, 30, 60, max)",
     )
     r.add_argument("--play", action="store_true", help="lancer la lecture au démarrage")
-    _console_options(r)
+    add_console_options(r, after_command=True)
     r.set_defaults(func=_replay)
 
     e = sub.add_parser("exercise", help="conduire un exercice sur une base d'exercice séparée")
@@ -136,7 +131,7 @@ def register(sub: Any) -> None:
         metavar="FICHIER",
         help="avec --batch : écrire le RETEX (.pdf ou .html) à la fin",
     )
-    _console_options(e)
+    add_console_options(e, after_command=True)
     e.set_defaults(func=_exercise)
 
     d = sub.add_parser("debrief", help="RETEX d'une vacation ou d'un exercice en PDF ou HTML")
@@ -160,10 +155,9 @@ def _replay(args: argparse.Namespace) -> int:
     try:
         if src.store.head()[0] == 0:
             return _err("replay", f"{args.source} : main courante vide")
-        from scop.ui.replay.launch import run_replay
-
-        code: int = run_replay(args, src)
-        return code
+        windows: Windows = args.windows
+        options = ReplayOptions(args.at, args.speed, args.play)
+        return windows.replay(Config.load(args), src, options)
     finally:
         src.close()
 
@@ -181,7 +175,6 @@ def _load(path: Path) -> Any:
 
 
 def _exercise(args: argparse.Namespace) -> int:
-    from scop.cli import default_db_url
     from scop.replay.exercise import ExerciseError, open_exercise
     from scop.replay.source import SourceError
 
@@ -238,10 +231,8 @@ def _exercise(args: argparse.Namespace) -> int:
                 write(build_debrief(store.read(), source=store.url), args.debrief)
                 print(f"RETEX écrit : {args.debrief}")
             return 0
-        from scop.ui.replay.launch import run_exercise
-
-        code: int = run_exercise(args, runner)
-        return code
+        windows: Windows = args.windows
+        return windows.exercise(Config.load(args), runner, args.start)
     finally:
         store.close()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scop.clock import SystemClock, local
+from scop.config import default_db_url
 from scop.journal.store import JournalStore
 from scop.models.fold_safety import Hazard
 from scop.models.projection import Projection
@@ -98,11 +99,7 @@ def load_hazards(
 
 
 def _db(args: argparse.Namespace) -> str:
-    if args.db:
-        return str(args.db)
-    from scop.cli import default_db_url
-
-    return default_db_url()
+    return str(args.db) if args.db else default_db_url()
 
 
 def _missing_sqlite(url: str) -> bool:

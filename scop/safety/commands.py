@@ -1,9 +1,11 @@
-"""Commands of agent safety, written as functions of state returning drafts.
+"""Commands of agent safety, in the room's one command shape.
 
-Each takes the folded state, the time and who acts, checks, and returns the journal drafts
-(or raises :class:`CommandRefused` with a French message). :func:`run` folds what other
-workstations appended, calls the command and appends its drafts in one transaction, so the
-check is made against the journal's latest state, not a stale copy.
+Each is a decision: a pure function of the folded state, the time and who acts, returning
+the journal drafts (or raising :class:`CommandRefused` with a French message). :func:`run`
+hands it to ``room.execute``, which runs it inside the journal's write transaction against
+the journal's head, so two consoles never ask the same check twice nor raise one alert twice.
+Who may issue each command (the chief alone closes an alert…) is the guard's business:
+:data:`ROLES` is merged into ``scop.room.COMMAND_ROLES``.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from scop.models.entities import Crew
 from scop.models.entries import Draft, Entry, Operator
 from scop.models.fold_safety import DangerAlert, settings_of
 from scop.models.state import RoomState
-from scop.operations.commands import next_event_id_in
-from scop.room import CommandRefused, Room
+from scop.operations.commands import next_event_id
+from scop.room import COMMAND_ROLES, CommandRefused, Room
 from scop.safety.watch import crew_point, due_reason, nearest_available, watch_of
 
 P = ParamSpec("P")
@@ -31,10 +33,28 @@ Command = Callable[Concatenate[RoomState, datetime, Operator, P], list[Draft]]
 DANGER_CATEGORY = "PSW/ALM"  # EMSI « Alarme »: the event an agent-in-danger alert opens
 MAX_TEXT = 300
 
-
 # Services acting on their own: every entry names who really acted.
 SAFETY_WATCH = Operator("Veille sécurité", "system")
 FEED = Operator("Flux équipages", "system")
+
+_PEOPLE = frozenset({"operator", "chief", "trainer"})
+_CHIEF = frozenset({"chief"})
+ROLES: dict[str, tuple[frozenset[str], str]] = {
+    "safety.check_outcome": (_PEOPLE, "Seul un opérateur nommé enregistre un point de situation."),
+    "safety.take_danger": (_PEOPLE, "Seul un opérateur nommé peut prendre l'alerte."),
+    "safety.close_danger": (_CHIEF, "Seul le chef de salle peut clore une alerte agent en danger."),
+    "safety.change_settings": (
+        _CHIEF,
+        "Seul le chef de salle peut changer les seuils de sécurité de la salle.",
+    ),
+    "safety.record_hazard": (_CHIEF, "Seul le chef de salle peut signaler un danger sur un lieu."),
+    "safety.lift_hazard": (_CHIEF, "Seul le chef de salle peut lever un signalement de danger."),
+    "safety.issue_lookout": (_PEOPLE, "Seul un opérateur nommé émet un avis de recherche."),
+    "safety.read_lookout": (_PEOPLE, "Seul un opérateur nommé diffuse un avis de recherche."),
+    "safety.attach_lookout": (_PEOPLE, "Seul un opérateur nommé rattache un avis de recherche."),
+    "safety.close_lookout": (_PEOPLE, "Seul un opérateur nommé clôt un avis de recherche."),
+}
+COMMAND_ROLES.update(ROLES)
 
 
 def run(room: Room, command: Command[P], *args: P.args, **kwargs: P.kwargs) -> list[Entry]:
@@ -45,12 +65,14 @@ def run(room: Room, command: Command[P], *args: P.args, **kwargs: P.kwargs) -> l
 def run_as(
     room: Room, actor: Operator, command: Command[P], *args: P.args, **kwargs: P.kwargs
 ) -> list[Entry]:
-    """Run a command against the journal's latest state and append its drafts."""
-    if room.store.readonly:
-        raise CommandRefused("Main courante en lecture seule : aucune action n'est possible ici.")
-    room.sync()
-    drafts = command(room.state, room.clock.now(), actor, *args, **kwargs)
-    return room.record_all(drafts) if drafts else []
+    """Run a command under ``actor`` (a service names itself): the guard, then the decision
+    in the write transaction. The time is read once, before: a decision reads no clock."""
+    now = room.clock.now()
+    return room.execute(
+        f"safety.{command.__name__}",
+        lambda st: command(st, now, actor, *args, **kwargs),
+        author=actor,
+    )
 
 
 def _crew(state: RoomState, call_sign: str) -> Crew:
@@ -58,16 +80,6 @@ def _crew(state: RoomState, call_sign: str) -> Crew:
     if crew is None:
         raise CommandRefused(f"Équipage inconnu : {call_sign}.")
     return crew
-
-
-def _named(actor: Operator) -> None:
-    if actor.role == "system":
-        raise CommandRefused("Seul un opérateur nommé peut faire cela.")
-
-
-def _chief(actor: Operator, what: str) -> None:
-    if actor.role != "chief":
-        raise CommandRefused(f"Seul le chef de salle peut {what}.")
 
 
 def _d(kind: str, payload: dict[str, Any], actor: Operator, source: str = "operateur") -> Draft:
@@ -111,7 +123,6 @@ def check_outcome(
     """The operator's answer to a check, one keystroke: contact OK restarts the timer; a
     second « sans réponse » in a row, or a reinforcement request, escalates to the chief
     with the nearest available crews ranked."""
-    _named(actor)
     crew = _crew(state, call_sign)
     if outcome not in ks.CHECK_OUTCOMES:
         raise CommandRefused(f"Issue de point de situation inconnue : {outcome}.")
@@ -174,7 +185,6 @@ def confirm_engagement(
 def change_settings(
     state: RoomState, now: datetime, actor: Operator, values: dict[str, Any]
 ) -> list[Draft]:
-    _chief(actor, "changer les seuils de sécurité de la salle")
     accepted, problems = ks.check_settings(values)
     if problems:
         raise CommandRefused("Réglages refusés : " + " ; ".join(problems) + ".")
@@ -221,7 +231,7 @@ def raise_danger(
     if lon is None or lat is None or not in_paris(lon, lat):
         lon, lat = crew_point(state, crew)
     source = "equipage" if via == "flux" else "operateur"
-    event_id = next_event_id_in(state, now)
+    event_id = next_event_id(state, now)
     alert_id = f"AED-{len(state.danger_alerts) + 1:03d}"
     ranked = nearest_available(state, lon, lat, now, exclude=call_sign)
     event = {
@@ -270,7 +280,6 @@ def _open(state: RoomState, alert_id: str) -> DangerAlert:
 def take_danger(state: RoomState, now: datetime, actor: Operator, alert_id: str) -> list[Draft]:
     """A named operator takes the alert: the alarm stops on every console, the banner says
     who took it and when. Silencing is taking: there is no mute."""
-    _named(actor)
     a = _open(state, alert_id)
     if a.taken_by is not None:
         raise CommandRefused(f"Alerte déjà prise par {a.taken_by}.")
@@ -306,7 +315,6 @@ def close_danger(
     *,
     false_alarm: bool = False,
 ) -> list[Draft]:
-    _chief(actor, "clore une alerte agent en danger")
     a = _open(state, alert_id)
     outcome = outcome.strip()
     if not outcome:
@@ -355,7 +363,6 @@ def record_hazard(
     lat: float | None = None,
     days: float | None = None,
 ) -> list[Draft]:
-    _chief(actor, "signaler un danger sur un lieu")
     if category not in ks.HAZARD_CATEGORIES:
         raise CommandRefused(f"Catégorie de danger inconnue : {category or '(vide)'}.")
     text = " ".join(text.split())
@@ -397,7 +404,6 @@ def record_hazard(
 def lift_hazard(
     state: RoomState, now: datetime, actor: Operator, hazard_id: str, reason: str
 ) -> list[Draft]:
-    _chief(actor, "lever un signalement de danger")
     h = state.hazards.get(hazard_id)
     if not isinstance(h, ks.Hazard) or not h.active(now):
         raise CommandRefused(f"Signalement inconnu ou déjà expiré : {hazard_id}.")
@@ -422,7 +428,6 @@ def issue_lookout(
     photo: str = "",
     days: float | None = None,
 ) -> list[Draft]:
-    _named(actor)
     if kind not in ks.LOOKOUT_TYPES:
         raise CommandRefused(f"Type d'avis de recherche inconnu : {kind or '(vide)'}.")
     if priority not in ks.LOOKOUT_PRIORITIES:
@@ -459,7 +464,6 @@ def _active_lookout(state: RoomState, now: datetime, lookout_id: str) -> ks.Look
 
 
 def read_lookout(state: RoomState, now: datetime, actor: Operator, lookout_id: str) -> list[Draft]:
-    _named(actor)
     _active_lookout(state, now, lookout_id)
     return [_d(ks.LOOKOUT_READ, {"id": lookout_id}, actor)]
 
@@ -467,7 +471,6 @@ def read_lookout(state: RoomState, now: datetime, actor: Operator, lookout_id: s
 def attach_lookout(
     state: RoomState, now: datetime, actor: Operator, lookout_id: str, event_id: str
 ) -> list[Draft]:
-    _named(actor)
     lo = _active_lookout(state, now, lookout_id)
     if event_id not in state.events:
         raise CommandRefused(f"Événement inconnu : {event_id}.")
@@ -479,7 +482,6 @@ def attach_lookout(
 def close_lookout(
     state: RoomState, now: datetime, actor: Operator, lookout_id: str, reason: str
 ) -> list[Draft]:
-    _named(actor)
     _active_lookout(state, now, lookout_id)
     if not reason.strip():
         raise CommandRefused("Indiquez pourquoi l'avis est clos (retrouvé, annulé…).")

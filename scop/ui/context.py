@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from scop.config import Config
 from scop.room import Change, Room
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class UiContext:
     notices: Notices
     selection: Selection
     services: dict[str, Any] = field(default_factory=dict)  # PP link, feeds… by name
+    config: Config = field(default_factory=Config)
 
     @property
     def mode(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from scoptest.map_page import page_state, wait_page
 
+from scop.config import Config
 from scop.models.entities import PositionFix
 from scop.ui.map import MapDock
 
@@ -175,10 +176,10 @@ def test_mbtiles_base_layer_served_through_scheme(
 
 
 def test_bad_tile_url_is_refused_with_a_message(
-    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any, monkeypatch: Any
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any
 ) -> None:
-    monkeypatch.setenv("SCOP_TILE_URL", "ftp://tuiles.example/{z}/{x}.png")
     ctx = make_ctx(demo_room)
+    ctx.config = Config.load(environ={"SCOP_TILE_URL": "ftp://tuiles.example/{z}/{x}.png"})
     notices: list[tuple[str, str]] = []
     ctx.notices.posted.connect(lambda level, text: notices.append((level, text)))
     dock = make_map(ctx)
@@ -228,10 +229,13 @@ def test_points_of_means_are_drawn(
 
 
 def test_configured_tile_url_is_offered_not_fetched(
-    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any, monkeypatch: Any
+    qtbot: Any, demo_room: Any, make_ctx: Any, make_map: Any
 ) -> None:
-    monkeypatch.setenv("SCOP_TILE_URL", "https://tuiles.paris.local/{z}/{x}/{y}.png")
-    dock = make_map(make_ctx(demo_room))
+    ctx = make_ctx(demo_room)
+    ctx.config = Config.load(
+        environ={"SCOP_TILE_URL": "https://tuiles.paris.local/{z}/{x}/{y}.png"}
+    )
+    dock = make_map(ctx)
     names = js_value(
         qtbot, dock, "document.querySelector('.leaflet-control-layers-base').textContent"
     )

@@ -3,14 +3,15 @@ feed client, on the console's qasync loop; the status bar shows the link."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import qasync
 from PySide6.QtWidgets import QApplication
 
 from scop.app import start_crew_feed
+from scop.config import Config
 
 
 def test_demo_feed_moves_crews_and_shows_its_state(window: Any) -> None:
@@ -20,8 +21,7 @@ def test_demo_feed_moves_crews_and_shows_its_state(window: Any) -> None:
     asyncio.set_event_loop(loop)
     tasks: list[Any] = []
     try:
-        args = argparse.Namespace(screenshot=None, no_sim=False)
-        tasks = start_crew_feed(window.ctx, window, args)
+        tasks = start_crew_feed(window.ctx, window, Config())
         assert len(tasks) == 1
 
         async def until_moved() -> None:
@@ -51,12 +51,7 @@ def test_demo_feed_moves_crews_and_shows_its_state(window: Any) -> None:
         asyncio.set_event_loop(None)
 
 
-def test_no_feed_in_screenshot_mode_nor_without_configuration(
-    window: Any, monkeypatch: Any
-) -> None:
-    monkeypatch.delenv("SCOP_FEED_URL", raising=False)
-    assert start_crew_feed(window.ctx, window, argparse.Namespace(screenshot="x.png")) == []
-    assert (
-        start_crew_feed(window.ctx, window, argparse.Namespace(screenshot=None, no_sim=True)) == []
-    )
+def test_no_feed_in_screenshot_mode_nor_without_configuration(window: Any) -> None:
+    assert start_crew_feed(window.ctx, window, Config(screenshot=Path("x.png"))) == []
+    assert start_crew_feed(window.ctx, window, Config(no_sim=True)) == []
     assert "non configuré" in window.link_labels["feed"].text()

@@ -76,36 +76,41 @@ def test_create_event_refuses_bad_input_and_records_nothing(
     assert demo_room.store.read(after=before) == []
 
 
-def test_concurrent_duplicate_id_is_corrected_and_recreated(
+def test_event_id_taken_by_another_workstation_is_never_reused(
     demo_room: Room, store: JournalStore, clock: Any
 ) -> None:
-    """Another workstation takes the same id between our sync and our append."""
+    """Another workstation creates an event that ours has not folded yet: the id is chosen
+    at the journal's head, so ours takes the next one, with nothing to correct."""
     other = Room(store, clock, Operator("C. Petit"), "poste-2")
     other.load()
-    real_append = store.append
-    raced = []
-
-    def racing_append(drafts: Any, author: Any = None) -> Any:
-        if not raced and drafts[0].kind == "event.created":
-            raced.append(True)
-            other.sync()
-            _new(other, category="ASB", gravity=2)  # takes EV-…-0001 first
-        return real_append(drafts, author) if author else real_append(drafts)
-
-    store.append = racing_append  # type: ignore[method-assign]
     before = demo_room.state.position
+    assert _new(other, category="ASB", gravity=2) == "EV-20261123-0001"
+    assert demo_room.state.position == before  # ours is behind
     ev_id = _new(demo_room)
-    store.append = real_append  # type: ignore[method-assign]
     assert ev_id == "EV-20261123-0002"
     st = demo_room.state
-    assert st.events["EV-20261123-0001"].category == "ASB"  # the first creation stands
+    assert st.events["EV-20261123-0001"].category == "ASB"
     assert st.events["EV-20261123-0002"].category == "FIR"
-    kinds = _kinds(demo_room, before)
-    assert kinds == ["event.created", "event.created", "log.correction", "event.created"]
-    correction = demo_room.store.read(after=before)[2]
-    assert "déjà attribué" in correction.payload["text"]
-    # A fresh fold (replay, another workstation) agrees.
+    assert _kinds(demo_room, before) == ["event.created", "event.created"]
     assert set(fold(store.iter_entries()).events) == set(st.events)
+
+
+def test_stale_workstation_cannot_engage_a_crew_another_just_engaged(
+    demo_room: Room, store: JournalStore, clock: Any
+) -> None:
+    """Both workstations saw V03-1 available; the second to write is refused, told who was
+    first, and the crew stays where the first sent it (no silent déroulement)."""
+    first_ev, second_ev = _new(demo_room), _new(demo_room, category="ASB")
+    other = Room(store, clock, Operator("C. Petit"), "poste-2")
+    other.load()
+    ops.engage(demo_room, "V03-1", first_ev)
+    assert other.state.crews["V03-1"].status == "disponible"  # other is behind
+    before = store.head()[0]
+    with pytest.raises(CommandRefused, match=r"déjà engagé sur .*-0001.*par A\. Martin à 08:00:00"):
+        ops.engage(other, "V03-1", second_ev)
+    assert store.head()[0] == before
+    assert other.state.crews["V03-1"].event_id == first_ev  # the refusal caught it up
+    assert fold(store.iter_entries()).crews["V03-1"].event_id == first_ev
 
 
 def test_lifecycle_and_closing_releases_crews(demo_room: Room) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scop.cli import default_db_path, default_db_url, main
+from scop.cli import main
 from scop.clock import ManualClock
+from scop.config import default_db_path, default_db_url
 from scop.journal.store import JournalStore
 from scop.models.entries import Operator
 from scop.procedures.loader import load_library
@@ -224,6 +225,8 @@ def test_fork_from_a_recorded_shift(fire: Scenario, tmp_path: Path) -> None:
         src, generate_shift(start, hours=1, crews=20, events_per_hour=40, fix_period=30, seed=5)
     )
     at = start + timedelta(minutes=37)
+    src_before = _sha(src)
+    files_before = sorted(p.name for p in tmp_path.iterdir())
     runner = open_exercise(
         fire,
         url=f"sqlite:///{tmp_path / 'fork.sqlite'}",
@@ -256,8 +259,9 @@ def test_fork_from_a_recorded_shift(fire: Scenario, tmp_path: Path) -> None:
         assert "EV-EX-0001" in room.state.events
     finally:
         runner.room.store.close()
-    src_before = _sha(src)
-    assert _sha(src) == src_before
+    assert _sha(src) == src_before  # the recording is untouched by a fork
+    files_after = sorted(p.name for p in tmp_path.iterdir() if p.name != "fork.sqlite")
+    assert files_after == files_before  # no journal or WAL left beside the recording
 
 
 def test_fork_needs_an_instant(fire: Scenario, tmp_path: Path) -> None:

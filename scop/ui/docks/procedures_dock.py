@@ -196,7 +196,9 @@ class ProceduresDock(ScopDock):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         library = ctx.services.get("fiches")
-        self.library: Library = library if isinstance(library, Library) else load_library()
+        self.library: Library = (
+            library if isinstance(library, Library) else load_library(ctx.config.fiches_dir)
+        )
         self.runner = ProcedureRunner(ctx.room, self.library)
         self.run_id: str | None = None
         self.step_id: str | None = None

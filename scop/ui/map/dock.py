@@ -261,7 +261,7 @@ class MapDock(ScopDock):
 
     def _page_options(self) -> dict[str, Any]:
         settings = QSettings("VilleDeParis", "SCOP")
-        url, mb_path, problems = configured_sources(settings)
+        url, mb_path, problems = configured_sources(settings, self.ctx.config.tile_url)
         opts: dict[str, Any] = {}
         if url:
             opts["tile_url"] = url

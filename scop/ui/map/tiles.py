@@ -9,7 +9,6 @@ offline. Either is offered as a base layer in the map's layer control.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -146,11 +145,14 @@ def tiles_handler(profile: QWebEngineProfile) -> MbTilesHandler | None:
     return _HANDLER
 
 
-def configured_sources(settings: QSettings) -> tuple[str | None, Path | None, list[str]]:
-    """(tile URL template, MBTiles path, problems in French). The environment wins over the
-    settings so a workstation can be pointed at a test server without touching its profile."""
+def configured_sources(
+    settings: QSettings, tile_url: str | None = None
+) -> tuple[str | None, Path | None, list[str]]:
+    """(tile URL template, MBTiles path, problems in French). ``tile_url`` (``SCOP_TILE_URL``,
+    from ``Config``) wins over the settings so a workstation can be pointed at a test server
+    without touching its profile."""
     problems: list[str] = []
-    url = os.environ.get("SCOP_TILE_URL") or str(settings.value("map/tile_url", "") or "")
+    url = tile_url or str(settings.value("map/tile_url", "") or "")
     url = url.strip()
     if url and not (_TEMPLATE_RE.match(url) and all(f"{{{k}}}" in url for k in ("z", "x", "y"))):
         problems.append(

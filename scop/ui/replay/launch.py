@@ -7,17 +7,17 @@ is the runner's.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import socket
-from collections.abc import Iterator
+import dataclasses
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QToolBar
 
 from scop.clock import ManualClock
+from scop.config import Config
 from scop.models.entries import Operator
+from scop.replay.cli import ReplayOptions
 from scop.replay.engine import ReplayEngine
 from scop.replay.exercise import ExerciseRunner
 from scop.replay.source import MemoryJournal, OpenedSource
@@ -30,38 +30,6 @@ from scop.ui.replay.exercise_dock import ExerciseDock
 from scop.ui.replay.timeline_dock import TimelineDock
 
 REPLAY_COLOUR = "#1565c0"
-
-_DEFAULTS: dict[str, Any] = {
-    "screenshot": None,
-    "size": (1920, 1080),
-    "operator": None,
-    "role": "trainer",
-    "layout": None,
-    "no_sim": True,
-}
-
-
-def _complete(args: argparse.Namespace) -> argparse.Namespace:
-    for key, value in _DEFAULTS.items():
-        if not hasattr(args, key):
-            setattr(args, key, value)
-    if not hasattr(args, "workstation"):
-        args.workstation = socket.gethostname()
-    return args
-
-
-@contextlib.contextmanager
-def _no_services() -> Iterator[None]:
-    """A replay starts no service: no crew feed, no PP link, no simulator. The journal is
-    read-only and nothing may leave the room because a past shift is being watched."""
-    from scop import app
-
-    saved = list(app.SERVICE_STARTERS)
-    app.SERVICE_STARTERS.clear()
-    try:
-        yield
-    finally:
-        app.SERVICE_STARTERS[:] = saved
 
 
 def add_dock(window: Any, dock: ScopDock) -> None:
@@ -130,51 +98,47 @@ def replay_room(src: OpenedSource, engine: ReplayEngine, operator: Operator, at:
     return room
 
 
-def run_replay(args: argparse.Namespace, src: OpenedSource) -> int:
+def run_replay(config: Config, src: OpenedSource, options: ReplayOptions) -> int:
+    """A replay starts no service: no crew feed, no PP link, no simulator. The journal is
+    read-only and nothing may leave the room because a past shift is being watched."""
     from scop.app import qt_application, run_window
 
-    args = _complete(args)
-    args.no_sim = True
-    app = qt_application(args.screenshot is not None)
+    config = dataclasses.replace(config, no_sim=True)
+    app = qt_application(config.headless)
     engine = ReplayEngine.from_store(src.store)
-    room = replay_room(src, engine, Operator(args.operator or "Relecture", "trainer"), args.at)
+    room = replay_room(src, engine, Operator(config.operator or "Relecture", "trainer"), options.at)
     clock = room.clock
     assert isinstance(clock, ManualClock)
 
     def configure(ctx: UiContext, window: Any) -> None:
         controller = ReplayController(ctx, engine, clock, window)
-        controller.set_speed(getattr(args, "speed", 10.0))
+        controller.set_speed(options.speed)
         install_replay(ctx, window, controller, src.name)
-        if getattr(args, "play", False) and args.screenshot is None:
+        if options.play and not config.headless:
             controller.play()
 
-    with _no_services():
-        code: int = run_window(app, room, args, configure)
-    return code
+    return run_window(app, room, config, configure, starters=())
 
 
-def run_exercise(args: argparse.Namespace, runner: ExerciseRunner) -> int:
+def run_exercise(config: Config, runner: ExerciseRunner, start: bool) -> int:
     from scop.app import identify, qt_application, run_window
 
-    args = _complete(args)
-    headless = args.screenshot is not None
-    app = qt_application(headless)
-    operator = identify(args, "exercise", headless)
+    app = qt_application(config.headless)
+    operator = identify(config, "exercise")
     if operator is None:
         return 1
     room = runner.room
     room.operator = operator
-    room.workstation = args.workstation
+    room.workstation = config.workstation
     room.login()
 
     def configure(ctx: UiContext, window: Any) -> None:
         install_exercise(ctx, window, runner)
-        if getattr(args, "start", False):
+        if start:
             runner.start()
 
     try:
-        code: int = run_window(app, room, args, configure)
+        return run_window(app, room, config, configure)
     finally:
         with contextlib.suppress(Exception):
             room.logout()
-    return code

@@ -315,7 +315,10 @@ class SafetyDock(ScopDock):
     def tick(self) -> None:
         """Ask for the checks the clock has made due, then redraw the timers."""
         room = self.ctx.room
-        if not room.store.readonly:
+        now = room.clock.now()
+        # the write lock only when this console's state says something is due; the decision
+        # then runs again at the journal's head, where another console may have asked first
+        if not room.store.readonly and sc.due_checks(room.state, now, sc.SAFETY_WATCH):
             try:
                 sc.run_as(room, sc.SAFETY_WATCH, sc.due_checks)
             except CommandRefused:

@@ -1,0 +1,182 @@
+"""One configuration for a run of ``scop``: built once from the environment and the options,
+frozen, and passed down.
+
+Nothing below this module reads ``os.environ`` or parses an option: a service, a dock or a
+loader gets the value it needs from :class:`Config`. The README lists every variable and option
+read here (section « Configuration »), from :data:`ENVIRONMENT` and :func:`add_console_options`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+# The environment variables read by scop, and why (the README repeats this list).
+ENVIRONMENT: dict[str, str] = {
+    "SCOP_FEED_URL": "flux des positions des équipages (wss://…; ws:// en boucle locale)",
+    "SCOP_PP_URL": "lien direct avec la Préfecture de Police (poste seul, sans passerelle)",
+    "SCOP_PP_CA": "autorité de certification de la PP (fichier PEM)",
+    "SCOP_PP_CERT": "certificat client de la console pour le lien PP",
+    "SCOP_PP_KEY": "clé du certificat client",
+    "SCOP_TILE_URL": "modèle d'URL de tuiles de fond de carte (l'emporte sur les réglages)",
+    "SCOP_FICHES_DIR": "dossier des fiches réflexes, de l'annuaire et des modèles de messages",
+}
+
+ROLES = ("operator", "chief", "trainer")
+LAYOUTS = ("operateur", "chef", "formateur")
+DEFAULT_SIZE = (1920, 1080)
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("scop", "VilleDeParis")) / "demo.sqlite"
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{default_db_path()}"
+
+
+def shipped_fiches_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "fiches_reflexes"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"taille attendue sous la forme 1920x1080, pas {text!r}"
+        ) from None
+    if not (320 <= w <= 10000 and 240 <= h <= 10000):
+        raise argparse.ArgumentTypeError(f"taille hors limites : {text}")
+    return w, h
+
+
+@dataclass(frozen=True)
+class PPEndpoint:
+    """A direct PP link for a workstation alone (a room of many holds it in ``scop gateway``)."""
+
+    url: str
+    cafile: str | None = None
+    certfile: str | None = None
+    keyfile: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run of the console reads from outside: its options and its environment."""
+
+    db_url: str | None = None  # None: the local DÉMO room
+    demo: bool = False
+    operator: str | None = None
+    role: str = "operator"
+    workstation: str = field(default_factory=socket.gethostname)
+    layout: str | None = None
+    screenshot: Path | None = None
+    size: tuple[int, int] = DEFAULT_SIZE
+    no_sim: bool = False
+    feed_url: str | None = None
+    pp: PPEndpoint | None = None
+    tile_url: str | None = None
+    fiches_dir: Path = field(default_factory=shipped_fiches_dir)
+
+    @property
+    def headless(self) -> bool:
+        return self.screenshot is not None
+
+    @property
+    def database(self) -> str:
+        return self.db_url or default_db_url()
+
+    @property
+    def wants_demo(self) -> bool:
+        """The default database is the demo room's; ``--demo`` asks for it on another."""
+        return self.demo or self.db_url is None
+
+    @classmethod
+    def load(
+        cls, args: argparse.Namespace | None = None, environ: Mapping[str, str] | None = None
+    ) -> Config:
+        """The configuration from parsed options (missing ones take their defaults) and the
+        environment (``os.environ`` unless given). A launcher that must change a value (a
+        replay starts no simulator) uses ``dataclasses.replace`` on the result."""
+        env = os.environ if environ is None else environ
+        opts = vars(args) if args is not None else {}
+
+        def env_value(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        pp_url = env_value("SCOP_PP_URL")
+        fiches = env_value("SCOP_FICHES_DIR")
+        return cls(
+            db_url=opts.get("db"),
+            demo=bool(opts.get("demo", False)),
+            operator=opts.get("operator"),
+            role=opts.get("role") or "operator",
+            workstation=opts.get("workstation") or socket.gethostname(),
+            layout=opts.get("layout"),
+            screenshot=opts.get("screenshot"),
+            size=opts.get("size") or DEFAULT_SIZE,
+            no_sim=bool(opts.get("no_sim", False)),
+            feed_url=env_value("SCOP_FEED_URL"),
+            pp=PPEndpoint(
+                pp_url, env_value("SCOP_PP_CA"), env_value("SCOP_PP_CERT"), env_value("SCOP_PP_KEY")
+            )
+            if pp_url
+            else None,
+            tile_url=env_value("SCOP_TILE_URL"),
+            fiches_dir=Path(fiches) if fiches else shipped_fiches_dir(),
+        )
+
+
+def add_console_options(p: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    """The console's options. ``after_command``: the same options accepted after a subcommand
+    (``scop replay X --screenshot y.png``); SUPPRESS keeps a value given before the subcommand
+    from being overwritten by the subparser's default."""
+    s = argparse.SUPPRESS
+    p.add_argument(
+        "--operator", metavar="NOM", default=s if after_command else None, help="nom de l'opérateur"
+    )
+    p.add_argument(
+        "--role",
+        choices=list(ROLES),
+        default=s if after_command else "operator",
+        help="rôle : operator (opérateur), chief (chef de salle), trainer (formateur)",
+    )
+    p.add_argument(
+        "--workstation",
+        default=s if after_command else socket.gethostname(),
+        help="nom du poste",
+    )
+    p.add_argument(
+        "--layout",
+        choices=list(LAYOUTS),
+        default=s if after_command else None,
+        help="disposition nommée à appliquer au démarrage",
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        type=Path,
+        default=s if after_command else None,
+        help="démarrer sans écran, enregistrer une capture de la console et quitter",
+    )
+    p.add_argument(
+        "--size",
+        type=parse_size,
+        default=s if after_command else DEFAULT_SIZE,
+        metavar="LxH",
+        help="taille de la fenêtre pour --screenshot (défaut 1920x1080)",
+    )
+    p.add_argument(
+        "--no-sim",
+        action="store_true",
+        default=s if after_command else False,
+        help="ne pas lancer les simulateurs de démonstration",
+    )

@@ -1,0 +1,229 @@
+"""Putting a room in service, headless: ``scop room init`` and ``scop room info``.
+
+A room is born once, by a person at a terminal, before any console, gateway or feed opens
+it; these functions are what ``scop room init``/``info`` run, kept apart from the argument
+parsing so that other steps of the creation (the first administrator account…) extend
+:func:`init_room` with more drafts in the same first transaction.
+
+Every failure is a :class:`RoomAdminError` carrying a French message and the exit code the
+command documents; the database driver's own text goes to the log, never to the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from scop.clock import Clock
+from scop.journal.store import JournalStore
+from scop.models import fold_core as k
+from scop.models.entries import SYSTEM, Draft
+from scop.models.projection import Projection
+
+log = logging.getLogger("scop.room")
+
+ROOM_MODES: dict[str, str] = {"live": "réel", "exercise": "exercice"}
+MODE_NAMES: dict[str, str] = {"live": "réel", "demo": "DÉMO", "exercise": "EXERCICE"}
+
+# Exit codes of ``scop room`` (documented in the README).
+EXIT_OK = 0
+EXIT_REFUSED = 1  # the room exists already (init) or there is no room there (info)
+EXIT_DATABASE = 2  # unusable URL, or the database cannot be reached
+
+
+class RoomAdminError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class RoomInfo:
+    url: str
+    mode: str
+    name: str
+    head: int
+    first_ts: datetime | None
+    last_ts: datetime | None
+    crews_on_duty: int
+    accounts: int | None = None  # None while the room has no accounts table
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def lines(self) -> list[str]:
+        def when(t: datetime | None) -> str:
+            from scop.clock import local
+
+            return "—" if t is None else f"{local(t):%d/%m/%Y %H:%M:%S} (heure de Paris)"
+
+        out = [
+            f"base : {self.url}",
+            f"mode : {MODE_NAMES.get(self.mode, self.mode)}",
+            f"nom : {self.name or '—'}",
+            f"position de tête : {self.head}",
+            f"première entrée : {when(self.first_ts)}",
+            f"dernière entrée : {when(self.last_ts)}",
+        ]
+        if self.accounts is not None:
+            out.append(f"comptes : {self.accounts}")
+        out += [f"{label} : {value}" for label, value in self.extra]
+        out.append(f"équipages en service : {self.crews_on_duty}")
+        return out
+
+
+def _check_url(url: str) -> str:
+    try:
+        u = make_url(url)
+        u.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        log.info("URL refusée %r: %s", url, exc)
+        raise RoomAdminError(
+            f"adresse de base invalide : {url!r} (attendu : sqlite:///chemin.sqlite ou "
+            "postgresql+psycopg://utilisateur@serveur/base)",
+            EXIT_DATABASE,
+        ) from None
+    return u.get_backend_name()
+
+
+def _sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _unreachable(url: str, exc: BaseException) -> RoomAdminError:
+    log.warning("base %s inaccessible", url, exc_info=exc)
+    shown = make_url(url).render_as_string(hide_password=True)
+    return RoomAdminError(
+        f"base inaccessible : {shown} ({type(exc).__name__}); vérifiez l'adresse, le serveur "
+        "et les droits d'accès",
+        EXIT_DATABASE,
+    )
+
+
+def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:
+    """The store at ``url``, connected once to surface an unreachable server here."""
+    _check_url(url)
+    path = _sqlite_path(url)
+    if readonly and path is not None and not path.exists():
+        raise RoomAdminError(f"aucune salle à cette adresse : {path} n'existe pas", EXIT_REFUSED)
+    if path is not None and not readonly and not path.parent.is_dir():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unreachable(url, exc) from None
+    store: JournalStore | None = None
+    try:
+        store = JournalStore.open(url, clock, readonly=readonly)
+        store.head()  # one round trip: the server answers, the tables are readable
+    except (SQLAlchemyError, OSError) as exc:
+        if store is not None:
+            store.close()
+        if readonly and isinstance(exc, DBAPIError) and _missing_table(exc):
+            raise RoomAdminError(
+                "aucune salle dans cette base (pas de main courante) : créez-la avec "
+                "« scop room init »",
+                EXIT_REFUSED,
+            ) from None
+        raise _unreachable(url, exc) from None
+    return store
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "no such table" in text or "does not exist" in text or "undefinedtable" in text
+
+
+def existing_mode(store: JournalStore) -> str | None:
+    """The mode of the room ``store`` holds, or None if it holds none yet."""
+    mode = store.meta("mode")
+    if mode is None and store.head()[0] > 0:
+        first = store.read(limit=1)
+        mode = str(first[0].payload.get("mode", "live")) if first else "live"
+    return mode
+
+
+def opening_drafts(mode: str, name: str) -> list[Draft]:
+    """The first entries of a room. Extended by the caller (accounts…), never reordered:
+    ``room.opened`` is entry n° 1 of every journal."""
+    return [Draft(k.ROOM_OPENED, {"mode": mode, "label": name}, "systeme", SYSTEM)]
+
+
+def init_room(
+    url: str,
+    mode: str,
+    name: str,
+    clock: Clock,
+    *,
+    extra_drafts: Sequence[Draft] = (),
+) -> RoomInfo:
+    """Create the room held by the database at ``url``: its mode and name, and its first
+    entries in one transaction. Refuses a database that already holds a room."""
+    if mode not in ROOM_MODES:
+        raise RoomAdminError(
+            f"mode inconnu : {mode!r} (attendu : {', '.join(ROOM_MODES)})", EXIT_REFUSED
+        )
+    name = name.strip()
+    if not name:
+        raise RoomAdminError("le nom de la salle est obligatoire (--name « … »)", EXIT_REFUSED)
+    store = open_store(url, clock, readonly=False)
+    try:
+        held = existing_mode(store)
+        if held is not None:
+            label = store.meta("label") or ""
+            raise RoomAdminError(
+                f"refusé : cette base tient déjà une salle en mode {MODE_NAMES.get(held, held)}"
+                + (f" (« {label} »)" if label else "")
+                + " ; rien n'a été modifié",
+                EXIT_REFUSED,
+            )
+        try:
+            store.set_meta("mode", mode)
+            store.set_meta("label", name)
+            store.append([*opening_drafts(mode, name), *extra_drafts])
+        except SQLAlchemyError as exc:
+            raise _unreachable(url, exc) from None
+        return _info(store)
+    finally:
+        store.close()
+
+
+def room_info(url: str, clock: Clock) -> RoomInfo:
+    """What the room at ``url`` holds. Reads only: never creates a file or a table."""
+    store = open_store(url, clock, readonly=True)
+    try:
+        if existing_mode(store) is None:
+            raise RoomAdminError(
+                "aucune salle dans cette base : créez-la avec « scop room init »", EXIT_REFUSED
+            )
+        return _info(store)
+    except SQLAlchemyError as exc:
+        raise _unreachable(url, exc) from None
+    finally:
+        store.close()
+
+
+def _info(store: JournalStore) -> RoomInfo:
+    projection = Projection()
+    first_ts = last_ts = None
+    for e in store.iter_entries():
+        if first_ts is None:
+            first_ts = e.ts
+        last_ts = e.ts
+        projection.apply(e)
+    st = projection.state
+    return RoomInfo(
+        url=store.url,
+        mode=store.meta("mode") or st.mode,
+        name=store.meta("label") or st.label,
+        head=store.head()[0],
+        first_ts=first_ts,
+        last_ts=last_ts,
+        crews_on_duty=len(st.crews),
+    )

@@ -1,0 +1,170 @@
+"""``scop room init`` / ``scop room info`` on real SQLite and PostgreSQL, as a person runs them:
+the exit code, what is printed, what the database holds afterwards, and no traceback ever."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from scop.cli import main
+from scop.clock import ManualClock
+from scop.journal.store import JournalStore
+from scop.room import open_room
+from scop.room_admin import EXIT_DATABASE, EXIT_REFUSED
+
+
+@pytest.fixture
+def pg_room_url(pg_url: str) -> Iterator[str]:
+    """A fresh, empty schema on the test server, as a URL a person would pass to --db."""
+    schema = f"r_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in pg_url else "?"
+    yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def new_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'salle' / 'salle.sqlite'}"
+    url: str = request.getfixturevalue("pg_room_url")
+    return url
+
+
+def test_init_then_info_then_refuse_a_second_init(
+    new_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["room", "init", "--db", new_url, "--mode", "live", "--name", "SCOP Paris"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Salle créée : « SCOP Paris » (réel)" in out
+    assert "équipages en service : 0" in out
+
+    store = JournalStore.open(new_url, ManualClock(), readonly=True)
+    try:
+        entries = store.read()
+        assert [e.kind for e in entries] == ["room.opened"]
+        assert entries[0].payload == {"mode": "live", "label": "SCOP Paris"}
+        assert entries[0].author == "SCOP"
+        assert store.meta("mode") == "live"
+        assert store.verify().ok
+    finally:
+        store.close()
+
+    assert main(["room", "info", "--db", new_url]) == 0
+    out, _ = capsys.readouterr()
+    assert "mode : réel" in out
+    assert "nom : SCOP Paris" in out
+    assert "position de tête : 1" in out
+    assert out.strip().splitlines()[-1] == "équipages en service : 0"
+
+    code = main(["room", "init", "--db", new_url, "--mode", "exercise", "--name", "Autre"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_REFUSED
+    assert "déjà une salle en mode réel (« SCOP Paris »)" in err
+    assert "Traceback" not in err + out
+    store = JournalStore.open(new_url, ManualClock(), readonly=True)
+    try:
+        assert store.head()[0] == 1  # nothing added by the refused init
+        assert store.meta("label") == "SCOP Paris"
+    finally:
+        store.close()
+
+
+def test_exercise_room_says_so_and_a_console_room_counts_its_crews(
+    new_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["room", "init", "--db", new_url, "--mode", "exercise", "--name", "Crue"]) == 0
+    capsys.readouterr()
+    assert main(["room", "init", "--db", new_url, "--mode", "live", "--name", "x"]) == 1
+    assert "déjà une salle en mode EXERCICE" in capsys.readouterr().err
+
+
+def test_a_room_opened_by_a_console_before_room_init_existed_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    store = JournalStore.open(url, ManualClock())
+    from scop.models.entries import Operator
+
+    open_room(store, store.clock, Operator("A. Martin"), mode="demo", label="Démo")
+    store.close()
+    assert main(["room", "init", "--db", url, "--mode", "live", "--name", "x"]) == EXIT_REFUSED
+    assert "déjà une salle en mode DÉMO" in capsys.readouterr().err
+
+
+def test_info_never_creates_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "absente" / "salle.sqlite"
+    code = main(["room", "info", "--db", f"sqlite:///{path}"])
+    err = capsys.readouterr().err
+    assert code == EXIT_REFUSED
+    assert "aucune salle à cette adresse" in err
+    assert not path.exists()
+    assert not path.parent.exists()
+
+
+@pytest.mark.postgres
+def test_info_on_a_database_without_a_room(
+    pg_room_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["room", "info", "--db", pg_room_url]) == EXIT_REFUSED
+    assert "aucune salle dans cette base" in capsys.readouterr().err
+    engine = create_engine(pg_room_url)
+    try:
+        with engine.connect() as conn:
+            tables = conn.execute(
+                text(
+                    "SELECT count(*) FROM information_schema.tables"
+                    " WHERE table_schema = current_schema()"
+                )
+            ).scalar_one()
+        assert tables == 0  # info created no table either
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql+psycopg://scop@127.0.0.1:1/salle", "base inaccessible"),
+        ("pas une url", "adresse de base invalide"),
+        ("oracle+nope://x/y", "adresse de base invalide"),
+    ],
+)
+@pytest.mark.parametrize("action", ["init", "info"])
+def test_unreachable_or_invalid_database_is_a_french_message(
+    url: str, expected: str, action: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["room", action, "--db", url]
+    if action == "init":
+        argv += ["--mode", "live", "--name", "SCOP"]
+    assert main(argv) == EXIT_DATABASE
+    out, err = capsys.readouterr()
+    assert err.startswith(f"scop room {action} : {expected}")
+    assert "Traceback" not in out + err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_sqlite_in_a_directory_that_cannot_be_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "fichier"
+    blocker.write_text("x")
+    url = f"sqlite:///{blocker / 'salle.sqlite'}"
+    assert main(["room", "init", "--db", url, "--mode", "live", "--name", "S"]) == EXIT_DATABASE
+    assert "base inaccessible" in capsys.readouterr().err
+
+
+def test_empty_name_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.sqlite"
+    assert main(["room", "init", "--db", f"sqlite:///{path}", "--mode", "live", "--name", " "]) == 1
+    assert "nom de la salle est obligatoire" in capsys.readouterr().err
+    assert not path.exists()
