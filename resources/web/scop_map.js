@@ -442,6 +442,24 @@
           ctx.strokeStyle = c.w === 'red' ? '#b71c1c' : '#ef6c00';
           ctx.stroke();
         }
+        if (overdue(c) && !many) {
+          // planned end of duty passed: a red clock badge at the top left of the symbol (the
+          // call sign is written at its top right)
+          var bx = pt.x - r0 - 1;
+          var by = pt.y - r0 - 1;
+          ctx.beginPath();
+          ctx.arc(bx, by, 4.5, 0, Math.PI * 2);
+          ctx.fillStyle = '#c62828';
+          ctx.fill();
+          ctx.lineWidth = 1.2;
+          ctx.strokeStyle = '#fff';
+          ctx.stroke();
+          ctx.beginPath();
+          ctx.moveTo(bx, by - 2.8);
+          ctx.lineTo(bx, by);
+          ctx.lineTo(bx + 2.2, by);
+          ctx.stroke();
+        }
         if (sel.crew === c.id) {
           ctx.beginPath();
           ctx.arc(pt.x, pt.y, r0 + 6, 0, Math.PI * 2);
@@ -456,6 +474,17 @@
       });
     }
   }
+
+  function overdue(c) {
+    return c.end !== null && c.end !== undefined && nowMs >= c.end;
+  }
+  S.overdueCrews = function () {
+    var out = [];
+    crews.forEach(function (c) {
+      if (overdue(c)) out.push(c.id);
+    });
+    return out.sort();
+  };
 
   function hit(point) {
     var best = null;
@@ -990,7 +1019,7 @@
       var at;
       if (h.kind === 'crew') {
         var c = crews.get(h.id);
-        html = '<b>' + esc(c.id) + '</b> — ' + esc((STATUS[c.s] || { label: c.s }).label) + (c.e ? ' (' + esc(c.e) + ')' : '');
+        html = '<b>' + esc(c.id) + '</b> — ' + esc((STATUS[c.s] || { label: c.s }).label) + (c.e ? ' (' + esc(c.e) + ')' : '') + (overdue(c) ? '<br><b style="color:#c62828">fin de service prévue dépassée</b>' : '');
         if (c.tm) html += '<br>depuis ' + esc(c.tm) + (c.w === 'red' ? ' — <b style="color:#b71c1c">point de situation en retard</b>' : c.w === 'check' ? ' — <b style="color:#ef6c00">point de situation à faire</b>' : '');
         at = [c.lat, c.lon];
       } else {

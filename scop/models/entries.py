@@ -10,47 +10,35 @@ from datetime import datetime
 from typing import Any
 
 from scop.clock import to_iso
+from scop.models.vocabulary import ROLES as ROLES
+from scop.models.vocabulary import SOURCES as SOURCES
+from scop.models.vocabulary import Role, Source
 
 GENESIS_HASH = "0" * 64
-
-# Who an entry comes from, as operators name it on screen.
-SOURCES: dict[str, str] = {
-    "operateur": "Opérateur",
-    "appel_3975": "Appel 3975",
-    "dansmarue": "DansMaRue",
-    "equipage": "Équipage",
-    "partenaire": "Partenaire",
-    "pp": "Préfecture de Police",
-    "reseaux_sociaux": "Veille réseaux sociaux",
-    "systeme": "Système",
-    "formateur": "Formateur",
-}
-
-ROLES: dict[str, str] = {
-    "operator": "opérateur",
-    "chief": "chef de salle",
-    "trainer": "formateur",
-    "system": "système",
-}
 
 
 @dataclass(frozen=True, slots=True)
 class Operator:
+    """Who writes an entry. ``id`` is the account's login for a person and ``service:…`` for
+    a service: a display name alone could be typed by anyone, the id is what was checked."""
+
     name: str
-    role: str = "operator"
+    role: str = Role.OPERATOR  # a Role; a plain string is accepted and made one
+    id: str = ""
 
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise ValueError("an operator has a name")
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r}")
+        object.__setattr__(self, "role", Role(self.role))  # a string from a form or a file
 
     @property
     def role_label(self) -> str:
         return ROLES[self.role]
 
 
-SYSTEM = Operator("SCOP", "system")
+SYSTEM = Operator("SCOP", "system", "service:scop")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +47,13 @@ class Draft:
 
     kind: str
     payload: Mapping[str, Any] = field(default_factory=dict)
-    source: str = "operateur"
+    source: str = Source.OPERATEUR  # a Source; a plain string is accepted and made one
     author: Operator | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
             raise ValueError(f"unknown source {self.source!r}")
+        object.__setattr__(self, "source", Source(self.source))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +67,7 @@ class Entry:
     payload: Mapping[str, Any]
     prev_hash: str
     hash: str
+    author_id: str = ""
 
     @property
     def ts_iso(self) -> str:
@@ -100,8 +90,12 @@ def entry_hash(  # noqa: PLR0917  (the hashed fields, in their canonical order)
     kind: str,
     payload: Mapping[str, Any],
     prev_hash: str,
+    author_id: str = "",
 ) -> str:
-    body = canonical_json([position, ts_iso, author, role, source, kind, payload, prev_hash])
+    fields: list[Any] = [position, ts_iso, author, role, source, kind, payload, prev_hash]
+    if author_id:  # entries written before accounts existed keep their hash
+        fields.append(author_id)
+    body = canonical_json(fields)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -109,14 +103,39 @@ def seal(position: int, ts: datetime, author: Operator, draft: Draft, prev_hash:
     payload = json.loads(canonical_json(draft.payload))  # freeze to JSON types now, not later
     ts_iso = to_iso(ts)
     h = entry_hash(
-        position, ts_iso, author.name, author.role, draft.source, draft.kind, payload, prev_hash
+        position,
+        ts_iso,
+        author.name,
+        author.role,
+        draft.source,
+        draft.kind,
+        payload,
+        prev_hash,
+        author.id,
     )
     return Entry(
-        position, ts, author.name, author.role, draft.source, draft.kind, payload, prev_hash, h
+        position,
+        ts,
+        author.name,
+        author.role,
+        draft.source,
+        draft.kind,
+        payload,
+        prev_hash,
+        h,
+        author.id,
     )
 
 
 def expected_hash(e: Entry) -> str:
     return entry_hash(
-        e.position, e.ts_iso, e.author, e.role, e.source, e.kind, e.payload, e.prev_hash
+        e.position,
+        e.ts_iso,
+        e.author,
+        e.role,
+        e.source,
+        e.kind,
+        e.payload,
+        e.prev_hash,
+        e.author_id,
     )

@@ -24,11 +24,13 @@ _OBSERVERS: dict[str, list[Handler]] = {}
 
 FOLD_MODULES = (
     "scop.models.fold_core",
+    "scop.models.fold_accounts",
     "scop.models.fold_messages",
     "scop.models.fold_operations",
     "scop.models.fold_procedures",
     "scop.models.fold_map",
     "scop.models.fold_exercise",
+    "scop.models.fold_duty",
     "scop.models.fold_safety",
 )
 

@@ -347,13 +347,13 @@ def load_entries(store: JournalStore, batch: int = 20_000) -> list[Entry]:
     try:
         cur = raw.cursor()
         cur.execute(
-            "SELECT position, ts, author, role, source, kind, payload, prev_hash, hash"
-            " FROM journal_entries ORDER BY position"
+            "SELECT position, ts, author, role, source, kind, payload, prev_hash, hash,"
+            " author_id FROM journal_entries ORDER BY position"
         )
         while rows := cur.fetchmany(batch):
             out.extend(
-                Entry(int(p), parse(ts), a, r, src, k, loads(pl), prev, h)
-                for p, ts, a, r, src, k, pl, prev, h in rows
+                Entry(int(p), parse(ts), a, r, src, k, loads(pl), prev, h, aid)
+                for p, ts, a, r, src, k, pl, prev, h, aid in rows
             )
         cur.close()
     finally:

@@ -384,7 +384,7 @@ def write_sqlite(path: Path, items: Iterator[Item], *, mode: str = "live") -> tu
     def flush() -> None:
         conn.executemany(
             "INSERT INTO journal_entries (position, ts, author, role, source, kind, payload,"
-            " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+            " prev_hash, hash, author_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
             entries,
         )
         conn.executemany(
@@ -417,6 +417,7 @@ def write_sqlite(path: Path, items: Iterator[Item], *, mode: str = "live") -> tu
                         json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
                         e.prev_hash,
                         e.hash,
+                        e.author_id,
                     )
                 )
             if len(fixes) >= 100_000:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from scop.clock import ManualClock
 from scop.journal.export import export_journal, read_export, verify_export
@@ -29,6 +29,18 @@ def any_store(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[Jo
         yield request.getfixturevalue("store")
     else:
         yield request.getfixturevalue("pg_store")
+
+
+def drop_append_only_triggers(conn: Connection) -> None:
+    """What someone with the owner's rights can do before tampering: the triggers refuse
+    edits (tests/integration/test_journal_append_only.py), the hash chain still tells."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("DROP TRIGGER journal_entries_no_update"))
+        conn.execute(text("DROP TRIGGER journal_entries_no_delete"))
+    else:
+        conn.execute(
+            text("ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_append_only")
+        )
 
 
 def notes(n: int, start: int = 0) -> list[Draft]:
@@ -74,6 +86,7 @@ def test_tampering_in_the_database_is_named(
 ) -> None:
     any_store.append(notes(6), OP)
     with any_store.engine.begin() as conn:
+        drop_append_only_triggers(conn)
         conn.execute(text(sql))
     report = any_store.verify()
     assert not report.ok
@@ -84,6 +97,7 @@ def test_tampering_in_the_database_is_named(
 def test_swapped_rows_are_detected(any_store: JournalStore) -> None:
     any_store.append(notes(5), OP)
     with any_store.engine.begin() as conn:
+        drop_append_only_triggers(conn)
         rows = {r.position: r for r in conn.execute(text("SELECT * FROM journal_entries"))}
         for a, b in ((2, 4), (4, 2)):
             conn.execute(
@@ -191,6 +205,7 @@ def test_export_refuses_an_altered_journal(store: JournalStore, tmp_path: Path) 
 
     store.append(notes(3), OP)
     with store.engine.begin() as conn:
+        drop_append_only_triggers(conn)
         conn.execute(text("UPDATE journal_entries SET author = 'Y' WHERE position = 2"))
     with pytest.raises(ExportError, match="n° 2"):
         export_journal(store, tmp_path / "x.jsonl")
@@ -216,6 +231,7 @@ def test_cli_verify_and_export(store: JournalStore, db_url: str, tmp_path: Path)
     assert exp.returncode == 0, exp.stderr
     assert _scop("journal", "verify", str(out)).returncode == 0
     with store.engine.begin() as conn:
+        drop_append_only_triggers(conn)
         conn.execute(text("DELETE FROM journal_entries WHERE position = 2"))
     bad = _scop("journal", "verify", "--db", db_url)
     assert bad.returncode == 1

@@ -21,6 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from scoptest.pp_peer import MinimalPP
+from scoptest.tasks import stop_tasks
 from websockets.asyncio.client import connect as ws_connect
 from websockets.asyncio.server import serve as ws_serve
 from websockets.exceptions import InvalidHandshake, InvalidStatus
@@ -246,12 +248,6 @@ def _kinds(room: Room, kind: str) -> list[Entry]:
     return [e for e in room.store.iter_entries() if e.kind == kind]
 
 
-async def _stop(*tasks: asyncio.Task[object]) -> None:
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
 def test_request_for_means_answered_and_acknowledged(tmp_path: Path) -> None:
     room = make_room(tmp_path / "room.sqlite")
 
@@ -273,6 +269,9 @@ def test_request_for_means_answered_and_acknowledged(tmp_path: Path) -> None:
         assert sim.endpoint.inbox[did].template == "demande_umip"
         answer = next(x for x in room.state.messages.values() if x.direction == "in")
         assert answer.state == "integre"
+        await wait_for(
+            lambda: len(sim.endpoint.acks.get(answer.key, [])) >= 2, 5, "RECU et INTEGRE à la PP"
+        )
         assert sim.endpoint.acks[answer.key] == ["RECU", "INTEGRE"]
         outbox.consult(room, answer.key)
         await wait_for(
@@ -286,7 +285,7 @@ def test_request_for_means_answered_and_acknowledged(tmp_path: Path) -> None:
         assert room.state.messages[answer.key].state == "consulte"
         kinds = [e.kind for e in room.store.iter_entries() if e.kind.startswith("pp.")]
         assert kinds.index(fm.VALIDATED) < kinds.index(fm.SENT)  # committed before sent
-        await _stop(task)
+        await stop_tasks(task)
         await sim.stop()
 
     asyncio.run(main())
@@ -294,15 +293,16 @@ def test_request_for_means_answered_and_acknowledged(tmp_path: Path) -> None:
 
 def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
     """None lost, none applied twice, per-event order kept, while a proxy cuts the connection at
-    random moments."""
+    random moments. The PP here is the tests' own (scoptest.pp_peer), not the simulator: the
+    simulator shares the console's endpoint, and a duplicate bug would cancel itself out."""
     n, events = 2000, 10
     room = make_room(tmp_path / "room.sqlite", events=events)
     rng = random.Random(5)
 
     async def main() -> None:
-        sim = PPSimulator(ack_timeout=1.0)
-        await sim.start()
-        proxy = CuttingProxy(sim.port)
+        pp = MinimalPP(resend_after=1.0)
+        await pp.start()
+        proxy = CuttingProxy(pp.port)
         await proxy.start()
         link = _link(room, f"ws://127.0.0.1:{proxy.port}")
         task = asyncio.create_task(link.run())
@@ -333,7 +333,7 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
 
         async def pp_side() -> None:
             for i in range(n):
-                sim.send_pp("point_de_situation", pp_events[i % events], f"seq {i}")
+                await pp.send(pp_events[i % events], f"seq {i}")
                 if i % 25 == 0:
                     await asyncio.sleep(0.01)
 
@@ -357,18 +357,24 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
             return (
                 all(m.state in ("recu", "integre") for m in outs)
                 and incoming == n
-                and not sim.endpoint.outbox
+                and not pp.outbox
             )
 
         await wait_for(finished, 120, "tous les messages acquittés")
         assert proxy.cuts >= 50
         assert link.connections > 25  # some cuts land during the handshake
-        # the PP applied every console message once, each event in order
-        assert len(sim.endpoint.applied) == n == len(set(sim.endpoint.applied))
-        assert set(sim.endpoint.applied) == set(sent)
-        for dids in sim.endpoint.applied_by_event.values():
-            seqs = [_seq(sim.endpoint.inbox[d].text) for d in dids]
+        # the PP applied every console message once, each event in order, by its own books
+        assert len(pp.applied) == n == len(set(pp.applied))
+        assert set(pp.applied) == set(sent)
+        assert set(pp.copies) == set(sent)
+        assert sum(pp.copies.values()) > n  # cuts made the console send copies: dedup was tried
+        by_pp_event = pp.applied_by_event()
+        assert len(by_pp_event) == events
+        for dids in by_pp_event.values():
+            seqs = [_seq(pp.text[d]) for d in dids]
             assert seqs == sorted(seqs)
+        assert not pp.errors  # the console refused none of the PP's messages
+        assert all(pp.acks[d].count("RECU") >= 1 for d in pp.sent)
         # the console journaled every PP message once, each event in order
         received = _kinds(room, fm.RECEIVED)
         assert len(received) == n
@@ -380,9 +386,9 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
         for seqs in by_event.values():
             assert seqs == sorted(seqs)
         assert len(_kinds(room, fm.SENT)) == n  # resends are not journaled twice
-        await _stop(task)
+        await stop_tasks(task)
         await proxy.stop()
-        await sim.stop()
+        await pp.stop()
 
     asyncio.run(main())
 
@@ -520,7 +526,7 @@ def test_ten_thousand_malformed_inputs_get_errors_and_link_stays_up(tmp_path: Pa
         # and it still works
         did = sim.send_pp("alerte", EventInfo("PP-OK", "FIR", "Feu de parking"))
         await wait_for(lambda: did in room.state.message_ids, 5, "message valide après")
-        await _stop(task)
+        await stop_tasks(task)
         await sim.stop()
 
     asyncio.run(main())
@@ -540,7 +546,7 @@ def test_oversized_frame_closes_with_1009_and_link_comes_back(tmp_path: Path) ->
         await wait_for(lambda: sim.connections == 2 and link.connected, 5, "reconnexion")
         did = _send(room, "EV-0001", "alerte", victimes=2)
         await wait_for(lambda: did in sim.endpoint.inbox, 5, "message après reconnexion")
-        await _stop(task)
+        await stop_tasks(task)
         await sim.stop()
 
     asyncio.run(main())
@@ -570,7 +576,7 @@ def test_mutual_tls(tmp_path: Path) -> None:
         task = asyncio.create_task(link.run())
         did = _send(room, "EV-0000", "alerte")
         await wait_for(lambda: did in sim.endpoint.inbox, 10, "message en TLS mutuel")
-        await _stop(task)
+        await stop_tasks(task)
 
         # a client whose certificate the PP does not trust is refused, and stops retrying
         before = sim.connections
@@ -677,7 +683,7 @@ def test_exercise_and_live_traffic_never_mix(tmp_path: Path) -> None:
         )
         assert did not in sim.endpoint.inbox
         assert "réel" in fm.by_distribution_id(live.state, did).error  # type: ignore[union-attr]
-        await _stop(task)
+        await stop_tasks(task)
 
         # an exercise room on an exercise link: everything carries the marking
         ex = make_room(tmp_path / "ex.sqlite", mode="exercise")
@@ -692,7 +698,7 @@ def test_exercise_and_live_traffic_never_mix(tmp_path: Path) -> None:
         assert inner["emsi"]["CONTEXT"]["MODE"] == "EXERCS"
         assert "EXERCICE" in inner["emsi"]["CONTEXT"]["FREETEXT"]
         # the exercise PP's messages are refused by a live link with an RS-ERROR
-        await _stop(task)
+        await stop_tasks(task)
         await wait_for(lambda: sim.endpoint.ws is None, 5, "déconnexion")
         link = _link(live, sim.url, exercise=False)
         task = asyncio.create_task(link.run())
@@ -701,7 +707,7 @@ def test_exercise_and_live_traffic_never_mix(tmp_path: Path) -> None:
         await wait_for(lambda: bool(sim.endpoint.errors), 5, "RS-ERROR")
         assert "exercice" in sim.endpoint.errors[-1]["cause"]
         assert not _kinds(live, fm.RECEIVED)
-        await _stop(task)
+        await stop_tasks(task)
         await sim.stop()
 
     asyncio.run(main())
@@ -724,7 +730,7 @@ def test_unacknowledged_message_expires_with_an_alarm(tmp_path: Path) -> None:
         )
         assert len(_kinds(room, fm.EXPIRED)) == 1
         assert link.state[0] == "warning"  # still retrying: a refused connection is not fatal
-        await _stop(task)
+        await stop_tasks(task)
 
     asyncio.run(main())
 
@@ -781,7 +787,7 @@ def test_dead_link_is_seen_within_10_seconds(tmp_path: Path) -> None:
         await wait_for(lambda: not link.connected, 12, "lien mort détecté")
         assert asyncio.get_running_loop().time() - started <= 10
         assert link.state[0] == "warning"
-        await _stop(task)
+        await stop_tasks(task)
         proxy.frozen = False
         await proxy.stop()
         await sim.stop()

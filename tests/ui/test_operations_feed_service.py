@@ -9,6 +9,7 @@ from typing import Any
 
 import qasync
 from PySide6.QtWidgets import QApplication
+from scoptest.tasks import stop_tasks
 
 from scop.app import start_crew_feed
 from scop.config import Config
@@ -39,14 +40,10 @@ def test_demo_feed_moves_crews_and_shows_its_state(window: Any) -> None:
         assert len(moved) >= 40
         server = window.ctx.services["feed_sim"]
         assert server.url.startswith("ws://127.0.0.1:")
-        for t in tasks:
-            t.cancel()
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(stop_tasks(*tasks))
         assert "Flux équipages arrêté" in window.link_labels["feed"].text()
     finally:
-        for t in tasks:
-            t.cancel()
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(stop_tasks(*tasks))
         loop.close()
         asyncio.set_event_loop(None)
 

@@ -14,6 +14,7 @@ import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from scoptest.tasks import stop_tasks
 
 from scop.clock import SystemClock
 from scop.demo import DEMO_CHIEF, DEMO_OPERATOR, demo_drafts
@@ -118,8 +119,7 @@ def test_chief_validates_umip_request_and_pp_accepts(
         out = os.environ.get("SCOP_PP_SHOT")
         if out:
             shot.save(out)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop_tasks(task)
         await sim.stop()
 
     qloop.run_until_complete(scenario())
@@ -195,9 +195,29 @@ def test_sim_alert_shows_as_a_pp_thread(
         )
         heads = [dock.tree.topLevelItem(i).text(2) for i in range(dock.tree.topLevelItemCount())]
         assert "PP-2611-0042 — Fuite de gaz" in heads
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop_tasks(task)
         await sim.stop()
 
     qloop.run_until_complete(scenario())
+    dock.teardown()
+
+
+def test_drafting_a_message_preselects_the_selected_event(
+    qtbot: Any, operator_room: Room, make_ctx: Any
+) -> None:
+    """The operator picked an event on the map, then opens the messages dock to write about
+    it: the draft is about that event, not the first one of the list."""
+    ctx = make_ctx(operator_room)
+    open_ids = sorted(
+        (e for e in operator_room.state.events.values() if e.status != "clos"),
+        key=lambda e: (-e.gravity, e.id),
+    )
+    chosen = open_ids[-1].id  # the last of the list: never the default
+    ctx.selection.select_event(chosen)
+    dock = MessagesDock(ctx)
+    qtbot.addWidget(dock)
+    assert dock.event_combo.currentData() == chosen
+    key = dock.compose()
+    assert key is not None
+    assert operator_room.state.messages[key].event_id == chosen
     dock.teardown()

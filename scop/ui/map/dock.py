@@ -81,6 +81,8 @@ def crew_item(c: Crew, timer: CrewTimer | None = None) -> dict[str, Any] | None:
         "h": c.heading,
         "m": c.mode,
         "e": c.event_id,
+        # planned end of duty (ms): the page flags the crew once its clock passes it
+        "end": int(c.duty_end.timestamp() * 1000) if c.duty_end is not None else None,
     }
     if timer is not None:  # time in status for the tooltip; a due check makes the marker pulse
         item["tm"] = timer.label
@@ -145,7 +147,13 @@ class MapPage(QWebEnginePage):
 
     message = Signal(dict)
 
-    def javaScriptConsoleMessage(self, level, message, line, source):
+    def javaScriptConsoleMessage(
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
+    ) -> None:
         if message.startswith("scop:"):
             try:
                 data = json.loads(message[5:])
@@ -158,9 +166,12 @@ class MapPage(QWebEnginePage):
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
             log.warning("carte (JS) %s:%s %s", source, line, message)
 
-    def acceptNavigationRequest(self, url, nav_type, is_main_frame):
+    def acceptNavigationRequest(
+        self, url: QUrl | str, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
         # Only our own page: a link in the attribution must not take the view (or the
         # network) elsewhere.
+        url = QUrl(url) if isinstance(url, str) else url
         return bool(
             nav_type != QWebEnginePage.NavigationType.NavigationTypeLinkClicked
             and (url.isLocalFile() or url.scheme() in ("data", "about"))
@@ -423,8 +434,9 @@ class MapDock(ScopDock):
         # crews' timers and hazards' expiry move with the clock even when nothing else changes
         self._dirty_all = True
         self.schedule()
-        # the time filter moves with the room's clock even when nothing else changes
-        if self._page_ready and self.time_filter.currentData():
+        # the time filter and the crews' planned ends move with the room's clock even when
+        # nothing else changes
+        if self._page_ready:
             self._js(f"ScopMap.apply({{now:{self._now_ms()}}})")
 
     # -- controls ----------------------------------------------------------------------------

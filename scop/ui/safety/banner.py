@@ -140,7 +140,13 @@ class DangerBanner(QToolBar):
         self.refresh()
 
     def _first_toolbar(self, window: QMainWindow) -> Any:
-        bars = [b for b in window.findChildren(QToolBar) if b is not self]
+        bars = [  # the window's own bars (a dock may hold a toolbar of its own)
+            b
+            for b in window.findChildren(
+                QToolBar, options=Qt.FindChildOption.FindDirectChildrenOnly
+            )
+            if b is not self and window.toolBarArea(b) == Qt.ToolBarArea.TopToolBarArea
+        ]
         return bars[0] if bars else None
 
     # -- state -----------------------------------------------------------------------------
@@ -170,6 +176,7 @@ class DangerBanner(QToolBar):
         self.setVisible(bool(alerts))
         waiting = [a for a in alerts if a.sounding]
         self.take_button.setEnabled(bool(waiting) and not self.ctx.room.store.readonly)
+        self.take_button.setVisible(bool(waiting))  # its white style hides the disabled look
         self.close_button.setEnabled(bool(alerts) and not self.ctx.room.store.readonly)
         # a replay shows the alert as it was, silently: nobody is to be called
         self.sound.set_playing(bool(waiting) and not self.ctx.room.store.readonly)

@@ -1,0 +1,429 @@
+"""Accounts in the room's database: create, disable, change a role, and log in.
+
+Every change to an account is journaled, by whoever made it; a login that fails is journaled
+too, with the login typed and never the password. The failure count and the lock live in the
+``accounts`` table, so a second workstation sees an account locked on the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+
+from scop.accounts.passwords import Hasher, check_policy
+from scop.accounts.roles import ACCOUNT_ROLES
+from scop.clock import from_iso, local, to_iso
+from scop.journal.store import JournalStore
+from scop.journal.tables import accounts
+from scop.models import fold_accounts as ka
+from scop.models.entries import ROLES, SYSTEM, Draft, Operator
+
+MAX_FAILURES = 5
+LOCK_DURATION = timedelta(minutes=15)
+LOGIN_MAX = 80
+
+WRONG_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+DISABLED = "Ce compte est désactivé : adressez-vous à l'administrateur de la salle."
+
+
+class AccountError(Exception):
+    """A refused account operation; the message is for the person at the keyboard."""
+
+
+class LoginRefused(Exception):
+    """A refused login. ``reason`` is for the journal (password, unknown, disabled, locked,
+    directory); the message never tells a wrong name from a wrong password."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    login: str
+    name: str
+    role: str
+    enabled: bool
+    failures: int
+    locked_until: datetime | None
+    directory: bool  # authenticated by the city's directory (no local password)
+
+    def operator(self) -> Operator:
+        """The identity every entry of this person's session carries."""
+        return Operator(self.name, self.role, self.login)
+
+    def locked_at(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    @property
+    def state_label(self) -> str:
+        return "actif" if self.enabled else "désactivé"
+
+
+def canonical_login(text: str) -> str:
+    """Logins are compared case-folded: « BLefevre » and « blefevre » are one account."""
+    return text.strip().casefold()
+
+
+def check_login(login: str) -> str:
+    key = canonical_login(login)
+    if not key or len(key) > LOGIN_MAX or not all(c.isprintable() and not c.isspace() for c in key):
+        raise AccountError(
+            f"Identifiant invalide « {login} » : 1 à {LOGIN_MAX} caractères, sans espace."
+        )
+    return key
+
+
+def _account(r: Row[Any]) -> Account:
+    return Account(
+        id=int(r.id),
+        login=r.login,
+        name=r.name,
+        role=r.role,
+        enabled=bool(r.enabled),
+        failures=int(r.failures),
+        locked_until=from_iso(r.locked_until) if r.locked_until else None,
+        directory=r.password_hash is None,
+    )
+
+
+def _shown_login(text: str) -> str:
+    """The login as typed, for the journal: bounded, one line (a password pasted into the
+    name field is a risk every directory runs; we keep no more than a login's length)."""
+    printable = "".join(c if c.isprintable() else "?" for c in text)
+    return " ".join(printable.split())[:LOGIN_MAX]
+
+
+def _lookup_key(text: str) -> str | None:
+    """The key to look up, or None for what cannot be a login (PostgreSQL refuses a NUL in a
+    string: such input is an unknown account, not a crash)."""
+    key = canonical_login(text)
+    if not key or len(key) > LOGIN_MAX or not key.isprintable():
+        return None
+    return key
+
+
+# Authenticates a login against the city's directory: (display name, role) or raises
+# LoginRefused (reason "password" or "directory").
+DirectoryCheck = Callable[[str, str], tuple[str, str]]
+
+
+class Accounts:
+    def __init__(
+        self,
+        store: JournalStore,
+        hasher: Hasher | None = None,
+        *,
+        directory: DirectoryCheck | None = None,
+    ) -> None:
+        self.store = store
+        self.hasher = hasher or Hasher()
+        self.directory = directory
+        self._write = store.engine.execution_options(scop_write=True)
+
+    @property
+    def clock(self) -> Any:
+        return self.store.clock
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, login: str) -> Account | None:
+        with self.store.engine.connect() as conn:
+            r = conn.execute(
+                select(accounts).where(accounts.c.login == canonical_login(login))
+            ).first()
+        return None if r is None else _account(r)
+
+    def list(self) -> list[Account]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(accounts).order_by(accounts.c.login)).all()
+        return [_account(r) for r in rows]
+
+    def count(self) -> int:
+        return len(self.list())
+
+    # -- administration ------------------------------------------------------------------
+
+    def add(self, login: str, name: str, role: str, password: str | None, by: Operator) -> Account:
+        key = check_login(login)
+        name = " ".join(name.split())
+        if not name:
+            raise AccountError("Le nom affiché est obligatoire (il signe les entrées).")
+        if role not in ACCOUNT_ROLES:
+            raise AccountError(f"Rôle inconnu : {role}.")
+        hashed = None
+        if password is not None:
+            check_policy(password)
+            hashed = self.hasher.hash(password)
+        if self.get(key) is not None:
+            raise AccountError(f"Le compte « {key} » existe déjà.")
+        self._insert(key, name, role, hashed)
+        self.store.append(
+            [Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme")],
+            by,
+        )
+        account = self.get(key)
+        assert account is not None
+        return account
+
+    def _insert(self, key: str, name: str, role: str, hashed: str | None) -> None:
+        with self._write.begin() as conn:
+            conn.execute(
+                insert(accounts).values(
+                    login=key,
+                    name=name,
+                    role=role,
+                    password_hash=hashed,
+                    enabled=True,
+                    failures=0,
+                    locked_until=None,
+                    created_at=to_iso(self.clock.now()),
+                )
+            )
+
+    def _existing(self, login: str) -> Account:
+        account = self.get(login)
+        if account is None:
+            raise AccountError(f"Compte inconnu : « {canonical_login(login)} ».")
+        return account
+
+    def _update(self, account: Account, **values: Any) -> None:
+        with self._write.begin() as conn:
+            conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+
+    def set_enabled(self, login: str, enabled: bool, by: Operator) -> Account:
+        account = self._existing(login)
+        if account.enabled == enabled:
+            return account
+        if not enabled and account.role == "admin" and self._last_admin(account):
+            raise AccountError(
+                "C'est le dernier administrateur actif : créez-en un autre avant de le désactiver."
+            )
+        self._update(account, enabled=enabled, failures=0, locked_until=None)
+        kind = ka.ACCOUNT_ENABLED if enabled else ka.ACCOUNT_DISABLED
+        self.store.append([Draft(kind, {"login": account.login}, "systeme")], by)
+        return self._existing(login)
+
+    def _last_admin(self, account: Account) -> bool:
+        others = [a for a in self.list() if a.role == "admin" and a.enabled and a.id != account.id]
+        return not others
+
+    def set_role(self, login: str, role: str, by: Operator) -> Account:
+        account = self._existing(login)
+        if role not in ACCOUNT_ROLES:
+            raise AccountError(f"Rôle inconnu : {role}.")
+        if account.role == role:
+            return account
+        if account.role == "admin" and account.enabled and self._last_admin(account):
+            raise AccountError(
+                "C'est le dernier administrateur actif : nommez-en un autre"
+                " avant de changer son rôle."
+            )
+        self._update(account, role=role)
+        self.store.append(
+            [
+                Draft(
+                    ka.ACCOUNT_ROLE,
+                    {"login": account.login, "from": account.role, "role": role},
+                    "systeme",
+                )
+            ],
+            by,
+        )
+        return self._existing(login)
+
+    def reset_password(self, login: str, password: str, by: Operator) -> Account:
+        account = self._existing(login)
+        check_policy(password)
+        self._update(
+            account, password_hash=self.hasher.hash(password), failures=0, locked_until=None
+        )
+        self.store.append([Draft(ka.ACCOUNT_PASSWORD, {"login": account.login}, "systeme")], by)
+        return self._existing(login)
+
+    # -- logging in ----------------------------------------------------------------------
+
+    def authenticate(self, login: str, password: str, workstation: str) -> Operator:
+        """The account's identity if ``password`` is its own; else :class:`LoginRefused`,
+        with the failure (and the lock it may cause) journaled."""
+        shown = _shown_login(login)
+        key = _lookup_key(login)
+        account = None if key is None else self.get(key)
+        now = self.clock.now()
+        if account is not None and account.locked_at(now):
+            self._refuse(shown, workstation, "locked", account)
+        if self.directory is not None:
+            if key is None:
+                self._fail(shown, workstation, None)
+            assert key is not None
+            return self._authenticate_directory(key, shown, password, workstation, account)
+        hashed = self._hash_of(account)
+        ok = self.hasher.verify(hashed, password)  # also for an unknown login: same time
+        if account is None or not ok:
+            self._fail(shown, workstation, account)
+        assert account is not None
+        if not account.enabled:
+            self._refuse(shown, workstation, "disabled", account)
+        self._succeed(account, password if hashed and self.hasher.needs_rehash(hashed) else None)
+        return account.operator()
+
+    def _authenticate_directory(
+        self,
+        key: str,
+        shown: str,
+        password: str,
+        workstation: str,
+        account: Account | None,
+    ) -> Operator:
+        assert self.directory is not None
+        try:
+            name, role = self.directory(key, password)
+        except LoginRefused as refused:
+            if refused.reason == "directory":
+                self._journal_failure(shown, workstation, "directory")
+                raise
+            self._fail(shown, workstation, account)
+        if account is None:
+            self._insert(key, name, role, None)
+            self.store.append(
+                [
+                    Draft(
+                        ka.ACCOUNT_CREATED,
+                        {"login": key, "name": name, "role": role, "directory": True},
+                        "systeme",
+                    )
+                ],
+                SYSTEM,
+            )
+            account = self._existing(key)
+        elif not account.enabled:
+            self._refuse(shown, workstation, "disabled", account)
+        elif account.role != role or account.name != name:
+            self._update(account, role=role, name=name)
+            if account.role != role:
+                self.store.append(
+                    [
+                        Draft(
+                            ka.ACCOUNT_ROLE,
+                            {"login": key, "from": account.role, "role": role, "directory": True},
+                            "systeme",
+                        )
+                    ],
+                    SYSTEM,
+                )
+            account = self._existing(key)
+        self._succeed(account, None)
+        return account.operator()
+
+    def _hash_of(self, account: Account | None) -> str | None:
+        if account is None:
+            return None
+        with self.store.engine.connect() as conn:
+            hashed: str | None = conn.execute(
+                select(accounts.c.password_hash).where(accounts.c.id == account.id)
+            ).scalar()
+        return hashed
+
+    def _succeed(self, account: Account, rehash_with: str | None) -> None:
+        values: dict[str, Any] = {"failures": 0, "locked_until": None}
+        if rehash_with is not None:  # the room's cost went up since this hash was made
+            values["password_hash"] = self.hasher.hash(rehash_with)
+        if account.failures or account.locked_until or rehash_with is not None:
+            self._update(account, **values)
+
+    def _journal_failure(self, shown: str, workstation: str, reason: str) -> None:
+        self.store.append(
+            [
+                Draft(
+                    ka.LOGIN_FAILED,
+                    {"login": shown, "workstation": workstation, "reason": reason},
+                    "systeme",
+                )
+            ],
+            SYSTEM,
+        )
+
+    def _refuse(self, shown: str, workstation: str, reason: str, account: Account) -> None:
+        self._journal_failure(shown, workstation, reason)
+        if reason == "locked" and account.locked_until is not None:
+            until = local(account.locked_until)
+            raise LoginRefused(
+                f"Compte verrouillé après {MAX_FAILURES} échecs de connexion : "
+                f"nouvel essai possible à {until:%H:%M}.",
+                reason,
+            )
+        raise LoginRefused(DISABLED, reason)
+
+    def _fail(self, shown: str, workstation: str, account: Account | None) -> None:
+        """Count the failure in the database (atomically: two workstations failing at once
+        both count) and lock the account at the fifth."""
+        if account is None:
+            self._journal_failure(shown, workstation, "unknown")
+            raise LoginRefused(WRONG_CREDENTIALS, "unknown")
+        now = self.clock.now()
+        locked_until: datetime | None = None
+        failures = 0
+        with self._write.begin() as conn:
+            row = conn.execute(
+                select(accounts.c.failures, accounts.c.locked_until)
+                .where(accounts.c.id == account.id)
+                .with_for_update()
+            ).one()
+            if row.locked_until and from_iso(row.locked_until) > now:
+                locked_until = from_iso(row.locked_until)  # locked meanwhile, elsewhere
+                reason = "locked"
+            else:
+                reason = "password"
+                failures = int(row.failures) + 1
+                values: dict[str, Any] = {"failures": failures}
+                if failures >= MAX_FAILURES:
+                    locked_until = now + LOCK_DURATION
+                    values = {"failures": 0, "locked_until": to_iso(locked_until)}
+                conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+        drafts = [
+            Draft(
+                ka.LOGIN_FAILED,
+                {"login": shown, "workstation": workstation, "reason": reason},
+                "systeme",
+            )
+        ]
+        if reason == "password" and locked_until is not None:
+            drafts.append(
+                Draft(
+                    ka.ACCOUNT_LOCKED,
+                    {
+                        "login": account.login,
+                        "failures": failures,
+                        "until": f"{local(locked_until):%H:%M}",
+                        "workstation": workstation,
+                    },
+                    "systeme",
+                )
+            )
+        self.store.append(drafts, SYSTEM)
+        if locked_until is not None:
+            raise LoginRefused(
+                f"Compte verrouillé après {MAX_FAILURES} échecs de connexion : "
+                f"nouvel essai possible à {local(locked_until):%H:%M}.",
+                "locked",
+            )
+        raise LoginRefused(WRONG_CREDENTIALS, "password")
+
+
+def role_label(role: str) -> str:
+    return ROLES.get(role, role)
+
+
+__all__ = [
+    "Account",
+    "AccountError",
+    "Accounts",
+    "LoginRefused",
+    "canonical_login",
+]

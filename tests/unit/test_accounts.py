@@ -1,0 +1,196 @@
+"""Accounts: storage, passwords, lockout, the journal of what happens to them (SQLite)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from scop.accounts.passwords import TEST_COST, Hasher, PasswordTooShort
+from scop.accounts.store import (
+    DISABLED,
+    LOCK_DURATION,
+    MAX_FAILURES,
+    WRONG_CREDENTIALS,
+    AccountError,
+    Accounts,
+    LoginRefused,
+)
+from scop.clock import ManualClock
+from scop.journal.store import JournalStore
+from scop.models import fold_accounts as ka
+from scop.models.entries import Operator
+
+ADMIN = Operator("Adm. Roux", "admin", "aroux")
+PASSWORD = "correct horse battery"
+
+# Cheap argon2 parameters: these tests hash and verify hundreds of times; the cost is a
+# parameter of the same code path (the console uses ROOM_COST, measured by bench/login.py).
+HASHER = Hasher(TEST_COST)
+
+
+@pytest.fixture
+def accounts(store: JournalStore) -> Accounts:
+    return Accounts(store, HASHER)
+
+
+def kinds(store: JournalStore) -> list[str]:
+    return [e.kind for e in store.read()]
+
+
+def test_add_list_and_journal_carry_no_secret(accounts: Accounts, store: JournalStore) -> None:
+    a = accounts.add("BLefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
+    assert (a.login, a.name, a.role, a.enabled) == ("blefevre", "B. Lefèvre", "operator", True)
+    assert [x.login for x in accounts.list()] == ["blefevre"]
+    [created] = store.read()
+    assert created.kind == ka.ACCOUNT_CREATED
+    assert (created.author, created.role, created.author_id) == ("Adm. Roux", "admin", "aroux")
+    assert created.payload == {"login": "blefevre", "name": "B. Lefèvre", "role": "operator"}
+    assert PASSWORD not in repr(created)
+    assert "argon2" not in repr(created)
+    with pytest.raises(AccountError, match="existe déjà"):
+        accounts.add("blefevre", "Autre", "chief", PASSWORD, ADMIN)
+
+
+def test_short_password_and_bad_login_refused(accounts: Accounts, store: JournalStore) -> None:
+    with pytest.raises(PasswordTooShort, match="12 caractères"):
+        accounts.add("x", "X", "operator", "onze-carac", ADMIN)
+    with pytest.raises(AccountError, match="Identifiant invalide"):
+        accounts.add("deux mots", "X", "operator", PASSWORD, ADMIN)
+    assert accounts.list() == []
+    assert kinds(store) == []
+
+
+def test_login_wrong_case_name_and_identity(accounts: Accounts) -> None:
+    accounts.add("blefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
+    op = accounts.authenticate("  BLEFEVRE ", PASSWORD, "poste-1")
+    assert op == Operator("B. Lefèvre", "operator", "blefevre")
+
+
+def test_wrong_password_and_unknown_name_read_the_same(
+    accounts: Accounts, store: JournalStore
+) -> None:
+    accounts.add("blefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
+    with pytest.raises(LoginRefused) as wrong:
+        accounts.authenticate("blefevre", "not the password", "poste-1")
+    with pytest.raises(LoginRefused) as unknown:
+        accounts.authenticate("personne", PASSWORD, "poste-1")
+    assert str(wrong.value) == str(unknown.value) == WRONG_CREDENTIALS
+    failures = [e for e in store.read() if e.kind == ka.LOGIN_FAILED]
+    assert [(e.payload["login"], e.payload["reason"]) for e in failures] == [
+        ("blefevre", "password"),
+        ("personne", "unknown"),
+    ]
+    assert all("not the password" not in str(e.payload) for e in failures)
+
+
+def test_disabled_account_refused_then_enabled(accounts: Accounts, store: JournalStore) -> None:
+    accounts.add("blefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
+    accounts.add("aroux", "Adm. Roux", "admin", PASSWORD, ADMIN)
+    accounts.set_enabled("blefevre", False, ADMIN)
+    with pytest.raises(LoginRefused, match="désactivé") as refused:
+        accounts.authenticate("blefevre", PASSWORD, "poste-1")
+    assert str(refused.value) == DISABLED
+    accounts.set_enabled("blefevre", True, ADMIN)
+    assert accounts.authenticate("blefevre", PASSWORD, "poste-1").id == "blefevre"
+    assert ka.ACCOUNT_DISABLED in kinds(store)
+    assert ka.ACCOUNT_ENABLED in kinds(store)
+    with pytest.raises(AccountError, match="dernier administrateur"):
+        accounts.set_enabled("aroux", False, ADMIN)
+
+
+def test_role_change_and_password_reset_are_journaled(
+    accounts: Accounts, store: JournalStore
+) -> None:
+    accounts.add("blefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
+    accounts.set_role("blefevre", "chief", ADMIN)
+    assert accounts.authenticate("blefevre", PASSWORD, "p").role == "chief"
+    accounts.reset_password("blefevre", "another long secret", ADMIN)
+    with pytest.raises(LoginRefused):
+        accounts.authenticate("blefevre", PASSWORD, "p")
+    assert accounts.authenticate("blefevre", "another long secret", "p").id == "blefevre"
+    role = next(e for e in store.read() if e.kind == ka.ACCOUNT_ROLE)
+    assert role.payload == {"login": "blefevre", "from": "operator", "role": "chief"}
+    assert ka.ACCOUNT_PASSWORD in kinds(store)
+
+
+def test_lockout_seen_by_a_second_workstation_and_lifted_after_15_min(
+    db_url: str, clock: ManualClock
+) -> None:
+    s1, s2 = JournalStore.open(db_url, clock), JournalStore.open(db_url, clock)
+    try:
+        one, two = Accounts(s1, HASHER), Accounts(s2, HASHER)
+        one.add("blefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
+        for i in range(MAX_FAILURES):
+            ws = (one, two)[i % 2]
+            with pytest.raises(LoginRefused) as refused:
+                ws.authenticate("blefevre", f"wrong guess {i}", f"poste-{i % 2 + 1}")
+        assert refused.value.reason == "locked"
+        assert "verrouillé" in str(refused.value)
+        # the right password does not open a locked account, on either workstation
+        for ws in (one, two):
+            with pytest.raises(LoginRefused, match="verrouillé"):
+                ws.authenticate("blefevre", PASSWORD, "poste-2")
+        clock.advance((LOCK_DURATION - timedelta(seconds=1)).total_seconds())
+        with pytest.raises(LoginRefused, match="verrouillé"):
+            two.authenticate("blefevre", PASSWORD, "poste-2")
+        clock.advance(2)
+        assert two.authenticate("blefevre", PASSWORD, "poste-2").id == "blefevre"
+        entries = s1.read()
+        assert sum(e.kind == ka.ACCOUNT_LOCKED for e in entries) == 1
+        assert sum(e.kind == ka.LOGIN_FAILED for e in entries) == MAX_FAILURES + 3
+    finally:
+        s1.close()
+        s2.close()
+
+
+def test_room_cost_hash_verifies_and_is_argon2id() -> None:
+    h = Hasher()
+    hashed = h.hash(PASSWORD)
+    assert hashed.startswith("$argon2id$")
+    assert h.verify(hashed, PASSWORD)
+    assert not h.verify(hashed, PASSWORD + "x")
+    assert not h.verify(None, PASSWORD)
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def run_cli(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    from scop.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    monkeypatch.setattr("scop.accounts.store.Hasher", lambda: HASHER)
+    return main(argv)
+
+
+def test_cli_add_list_disable_set_role(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["users", "add", "blefevre", "--name", "B. Lefèvre", "--role", "chef"]
+    assert run_cli([*add, "--password-stdin", "--db", db_url], PASSWORD + "\n", monkeypatch) == 0
+    assert run_cli(["users", "list", "--db", db_url], "", monkeypatch) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "blefevre\tB. Lefèvre\tchef\tactif"
+    assert run_cli(["users", "disable", "blefevre", "--db", db_url], "", monkeypatch) == 0
+    assert (
+        run_cli(["users", "set-role", "blefevre", "operateur", "--db", db_url], "", monkeypatch)
+        == 0
+    )
+    run_cli(["users", "list", "--db", db_url], "", monkeypatch)
+    assert capsys.readouterr().out.splitlines()[-1] == "blefevre\tB. Lefèvre\toperateur\tdésactivé"
+
+
+def test_cli_refuses_short_password_and_no_terminal(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["users", "add", "x", "--name", "X", "--role", "operateur", "--db", db_url]
+    assert run_cli([*add, "--password-stdin"], "short\n", monkeypatch) == 1
+    assert "12 caractères" in capsys.readouterr().err
+    assert run_cli(add, PASSWORD + "\n", monkeypatch) == 1  # stdin is no terminal
+    assert "--password-stdin" in capsys.readouterr().err
+    assert run_cli(["users", "disable", "nobody", "--db", db_url], "", monkeypatch) == 1
+    assert "Compte inconnu" in capsys.readouterr().err
+    assert not Path(db_url.removeprefix("sqlite:///")).read_bytes().count(b"short")
