@@ -28,6 +28,10 @@ ENVIRONMENT: dict[str, str] = {
     "SCOP_PP_KEY": "clé du certificat client",
     "SCOP_TILE_URL": "modèle d'URL de tuiles de fond de carte (l'emporte sur les réglages)",
     "SCOP_FICHES_DIR": "dossier des fiches réflexes, de l'annuaire et des modèles de messages",
+    "SCOP_LOG_DIR": "dossier du fichier journal technique scop.log (défaut : "
+    "~/.local/state/scop/log)",
+    "SCOP_ERROR_DIALOG": "1 : montrer une erreur de démarrage dans une fenêtre, 0 : jamais "
+    "(défaut : seulement sans terminal)",
 }
 
 LAYOUTS = ("operateur", "chef", "formateur")
@@ -40,6 +44,19 @@ def default_db_path() -> Path:
 
 def default_db_url() -> str:
     return f"sqlite:///{default_db_path()}"
+
+
+def log_file(environ: Mapping[str, str]) -> Path:
+    """Where tracebacks go (the terminal never shows one)."""
+    folder = environ.get("SCOP_LOG_DIR", "").strip() or platformdirs.user_log_dir(
+        "scop", "VilleDeParis"
+    )
+    return Path(folder) / "scop.log"
+
+
+def error_dialog_choice(environ: Mapping[str, str]) -> bool | None:
+    value = environ.get("SCOP_ERROR_DIALOG", "").strip()
+    return {"1": True, "0": False}.get(value)
 
 
 def shipped_fiches_dir() -> Path:
@@ -85,6 +102,8 @@ class Config:
     pp: PPEndpoint | None = None
     tile_url: str | None = None
     fiches_dir: Path = field(default_factory=shipped_fiches_dir)
+    log_path: Path = field(default_factory=lambda: log_file({}))
+    error_dialog: bool | None = None  # None: a dialog only when there is no terminal
 
     @property
     def headless(self) -> bool:
@@ -133,6 +152,8 @@ class Config:
             else None,
             tile_url=env_value("SCOP_TILE_URL"),
             fiches_dir=Path(fiches) if fiches else shipped_fiches_dir(),
+            log_path=log_file(env),
+            error_dialog=error_dialog_choice(env),
         )
 
 

@@ -12,7 +12,9 @@ from typing import Any
 from scop.clock import SystemClock, local
 from scop.room_admin import (
     EXIT_DATABASE,
+    EXIT_NO_ROOM,
     EXIT_REFUSED,
+    EXIT_URL,
     ROOM_MODES,
     RoomAdminError,
     existing_mode,
@@ -32,7 +34,8 @@ def register(sub: Any) -> None:
         help="mettre une salle en service sur une base neuve",
         description="Crée la salle (mode, nom, première entrée de la main courante) ; les "
         "consoles, la passerelle et le flux l'ouvrent ensuite. Refuse une base qui tient "
-        "déjà une salle. Codes de sortie : 0 créée, 1 refusée, 2 base inaccessible.",
+        "déjà une salle. Codes de sortie : 0 créée, 1 refusée, 2 adresse invalide, 3 base "
+        "inaccessible (tableau complet dans le README).",
     )
     i.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     i.add_argument("--mode", required=True, choices=list(ROOM_MODES), help="live ou exercise")
@@ -55,7 +58,8 @@ def register(sub: Any) -> None:
         "info",
         help="mode, nom, tête de la main courante, équipages en service",
         description="Lecture seule : ne crée ni fichier ni table. Codes de sortie : 0, "
-        "1 pas de salle à cette adresse, 2 base inaccessible.",
+        "2 adresse invalide, 3 base inaccessible, 4 pas de salle à cette adresse, 5 pas une "
+        "base SCOP (tableau complet dans le README).",
     )
     n.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     n.set_defaults(func=run_info)
@@ -172,21 +176,21 @@ def run_crews_import(args: argparse.Namespace) -> int:
     if args.db is None:
         if not args.check:
             print(f"{name} : --db URL est obligatoire pour importer", file=sys.stderr)
-            return EXIT_DATABASE
+            return EXIT_URL
         report = read_roster_file(args.roster, None, today)
         return _report(name, report, checked=True)
     try:
         store = open_store(args.db, clock, readonly=args.check)
     except RoomAdminError as exc:
         print(f"{name} : {exc}", file=sys.stderr)
-        return EXIT_DATABASE
+        return exc.code
     try:
         if existing_mode(store) is None:
             print(
                 f"{name} : aucune salle dans cette base : créez-la avec « scop room init »",
                 file=sys.stderr,
             )
-            return EXIT_DATABASE
+            return EXIT_NO_ROOM
         operator = Operator(args.operator or "inconnu", args.role)
         room = open_room(store, clock, operator, workstation="scop-crews-import")
         report = read_roster_file(args.roster, room.state, today)

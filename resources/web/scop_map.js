@@ -433,6 +433,24 @@
           ctx.strokeStyle = '#fff';
           ctx.stroke();
         }
+        if (overdue(c) && !many) {
+          // planned end of duty passed: a red clock badge at the top left of the symbol (the
+          // call sign is written at its top right)
+          var bx = pt.x - r0 - 1;
+          var by = pt.y - r0 - 1;
+          ctx.beginPath();
+          ctx.arc(bx, by, 4.5, 0, Math.PI * 2);
+          ctx.fillStyle = '#c62828';
+          ctx.fill();
+          ctx.lineWidth = 1.2;
+          ctx.strokeStyle = '#fff';
+          ctx.stroke();
+          ctx.beginPath();
+          ctx.moveTo(bx, by - 2.8);
+          ctx.lineTo(bx, by);
+          ctx.lineTo(bx + 2.2, by);
+          ctx.stroke();
+        }
         if (sel.crew === c.id) {
           ctx.beginPath();
           ctx.arc(pt.x, pt.y, r0 + 6, 0, Math.PI * 2);
@@ -447,6 +465,17 @@
       });
     }
   }
+
+  function overdue(c) {
+    return c.end !== null && c.end !== undefined && nowMs >= c.end;
+  }
+  S.overdueCrews = function () {
+    var out = [];
+    crews.forEach(function (c) {
+      if (overdue(c)) out.push(c.id);
+    });
+    return out.sort();
+  };
 
   function hit(point) {
     var best = null;
@@ -923,7 +952,7 @@
       var at;
       if (h.kind === 'crew') {
         var c = crews.get(h.id);
-        html = '<b>' + esc(c.id) + '</b> — ' + esc((STATUS[c.s] || { label: c.s }).label) + (c.e ? ' (' + esc(c.e) + ')' : '');
+        html = '<b>' + esc(c.id) + '</b> — ' + esc((STATUS[c.s] || { label: c.s }).label) + (c.e ? ' (' + esc(c.e) + ')' : '') + (overdue(c) ? '<br><b style="color:#c62828">fin de service prévue dépassée</b>' : '');
         at = [c.lat, c.lon];
       } else {
         var ev = events.get(h.id);

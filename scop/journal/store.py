@@ -20,6 +20,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     update,
 )
@@ -27,6 +28,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from scop.clock import Clock, from_iso, to_iso
+from scop.errors import (
+    DatabaseMissing,
+    NotScopDatabase,
+    ScopError,
+    damaged,
+    database_error,
+    safe_url,
+    sqlite_path,
+)
 from scop.journal.tables import crew_positions, journal_entries, journal_head, metadata, room_meta
 from scop.journal.verify import VerifyReport, verify_chain
 from scop.journal.watch import CHANNEL, ChangeWatch, watch
@@ -76,7 +86,7 @@ _UPDATE_HEAD = (
 def make_engine(url: str, *, readonly: bool = False) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
+        if u.database and u.database != ":memory:" and not readonly:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(u, connect_args={"timeout": 30})
 
@@ -116,6 +126,52 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
     return engine
+
+
+def _check_schema(url: str, tables: set[str], *, readonly: bool, is_file: bool) -> None:
+    """A foreign database is named as such, and never gets SCOP's tables added to it; a SCOP
+    base missing part of its journal is damaged, which is a different message."""
+    shown = safe_url(url)
+    if "journal_entries" not in tables:
+        if readonly and not tables:
+            raise DatabaseMissing(
+                f"Aucune salle dans cette base : {shown} est vide",
+                "Vérifier l'adresse donnée à --db, ou créer la salle avec « scop room init ».",
+            )
+        if tables and (readonly or is_file):
+            raise NotScopDatabase(
+                f"Ce fichier n'est pas une base SCOP : {shown} contient les tables "
+                f"d'une autre application ({_some(tables)})",
+                "Vérifier le chemin donné à --db.",
+            )
+        return
+    if readonly and not {"journal_head", "room_meta"} <= tables:
+        raise damaged(url)
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """A SQLite database by its header, whatever its name (replay and verify take both
+    databases and exports)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _sqlite_tables(path: str) -> set[str]:
+    # Not mode=ro: on a WAL base that leaves -wal and -shm files behind; a plain connection
+    # that writes nothing changes nothing and, closing last, removes them.
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+
+
+def _some(names: set[str]) -> str:
+    first = sorted(names)[:3]
+    return ", ".join(first) + (", …" if len(names) > 3 else "")
 
 
 def entry_row(e: Entry) -> dict[str, object]:
@@ -282,10 +338,34 @@ class JournalStore:
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, readonly: bool = False) -> JournalStore:
-        engine = make_engine(url, readonly=readonly)
-        if not readonly:
-            metadata.create_all(engine)
-            ensure_schema(engine)
+        """Open the room's journal. Read-only, a missing database is refused (a command that
+        only reads never creates a file); either way a file that is not a SCOP base is
+        refused before anything is written to it. Failures are :class:`scop.errors.ScopError`
+        with a French message for the person who gave ``url``."""
+        path = sqlite_path(url)
+        if readonly and path is not None and not Path(path).is_file():
+            raise DatabaseMissing(
+                f"La base {path} n'existe pas",
+                "Vérifier le chemin donné à --db (une commande de lecture ne crée jamais de base).",
+            )
+        engine = None
+        try:
+            if path is not None and Path(path).is_file():
+                # Looked at read-only first: the writer's connection turns WAL on, which
+                # rewrites the header of whatever file it was given.
+                _check_schema(url, _sqlite_tables(path), readonly=readonly, is_file=True)
+            engine = make_engine(url, readonly=readonly)
+            tables = set(inspect(engine).get_table_names())
+            _check_schema(url, tables, readonly=readonly, is_file=path is not None)
+            if not readonly:
+                metadata.create_all(engine)
+                ensure_schema(engine)
+        except Exception as exc:
+            if engine is not None:
+                engine.dispose()
+            if isinstance(exc, ScopError):
+                raise
+            raise database_error(exc, url) from exc
         return cls(engine, clock, readonly=readonly)
 
     @property

@@ -105,7 +105,13 @@ class SqliteWatch:
 
 class PostgresWatch:
     def __init__(self, url: str) -> None:
-        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+        # The connection arguments as SQLAlchemy's own psycopg dialect builds them: a
+        # multi-host URL (primary and standby, target_session_attrs=read-write) becomes
+        # host="a,b" port="1,2", which a libpq URI written back from the URL would not be.
+        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+        dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]
+        _args, self._kwargs = dialect.create_connect_args(make_url(url))  # type: ignore[no-untyped-call]
         self._conn: Any = None
         self._net = _SafetyNet()
         self._retry_at = 0.0  # after a failure, leave the server alone for a while
@@ -114,7 +120,8 @@ class PostgresWatch:
         if self._conn is None or self._conn.closed:
             import psycopg
 
-            self._conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=2)
+            kwargs = {"connect_timeout": 2, **self._kwargs}
+            self._conn = psycopg.connect(autocommit=True, **kwargs)
             self._conn.execute(f"LISTEN {CHANNEL}")
         return self._conn
 

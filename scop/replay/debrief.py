@@ -8,7 +8,9 @@ actions met or missed.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scop.clock import local
+from scop.errors import OutputError, cannot_write
 from scop.models import fold_exercise as x
 from scop.models.describe import describe, kind_label
 from scop.models.entries import ROLES, SOURCES, Entry
@@ -586,6 +589,7 @@ class PdfKit:
             [[self.p(h, "head") for h in t.headers], *rows],
             colWidths=[w * mm for w in t.widths],
             repeatRows=1,
+            hAlign="LEFT",
         )
         lt.setStyle(
             [
@@ -746,12 +750,22 @@ def write_pdf(d: Debrief, path: Path) -> None:
 
 
 def write(d: Debrief, path: Path) -> None:
-    """HTML or PDF, from the file's extension."""
+    """HTML or PDF, from the file's extension; a file that cannot be written is an
+    :class:`OutputError` (French, exit code) and no partial file is left behind."""
     suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        write_pdf(d, path)
-    elif suffix in (".html", ".htm"):
+    if suffix not in (".pdf", ".html", ".htm"):
+        raise OutputError(
+            f"Format inconnu « {path.suffix} » pour {path}", "Donner un fichier .pdf ou .html."
+        )
+    part = path.with_name(path.name + ".partiel")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(to_html(d), encoding="utf-8")
-    else:
-        raise ValueError(f"format inconnu « {path.suffix} » : .pdf ou .html attendu")
+        if suffix == ".pdf":
+            write_pdf(d, part)
+        else:
+            part.write_text(to_html(d), encoding="utf-8")
+        os.replace(part, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        raise cannot_write(path, exc) from exc

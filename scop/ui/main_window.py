@@ -227,6 +227,16 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             for act in getattr(dock, "menu_actions", ()):
                 operations.addAction(act)
+        operations.addSeparator()
+        self.handover_action = QAction("&Relève…", self)
+        self.handover_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.handover_action.setToolTip(
+            "Relève entre chefs de salle : rédiger ou prendre la relève"
+        )
+        self.handover_action.triggered.connect(self.open_handover)
+        self.handover_action.setEnabled(not self.ctx.room.store.readonly)
+        operations.addAction(self.handover_action)
+        self.addAction(self.handover_action)
 
         view = mb.addMenu("&Affichage")
         for dock in self.docks.values():
@@ -246,6 +256,17 @@ class MainWindow(QMainWindow):
         save.triggered.connect(self.save_layout)
         layouts.addAction(save)
         self.view_menu = view
+
+    def open_handover(self) -> Any:
+        """« Relève »: the outgoing chief drafts it, the incoming chief takes it."""
+        from scop.ui.handover import HandoverDialog
+
+        procedures = self.docks.get("procedures")
+        library = getattr(procedures, "library", None) or self.ctx.services.get("fiches")
+        dialog = HandoverDialog(self.ctx.room, library, self)
+        self.handover_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- layouts ---------------------------------------------------------------------------
 

@@ -5,107 +5,29 @@ SIGKILLed, with nothing lost or applied twice, counted by a minimal PP of the te
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import os
 import signal
-import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+from scoptest.gateways import open_live_room, start_gateway, stop, wait_for
+from scoptest.pp_peer import MinimalPP
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 
-from scop.clock import SystemClock
 from scop.journal import lease
 from scop.journal.store import JournalStore
-from scop.models import fold_core as k
 from scop.models import fold_messages as fm
 from scop.models.entities import PositionFix
-from scop.models.entries import Operator
 from scop.protocols import outbox
 from scop.protocols.crew_feed import encode_positions
-from scop.protocols.edxl import SUBPROTOCOL, EventInfo, Identity, build_ack, build_pp_emsi, dumps
-from scop.room import Room, open_room
-
-CHIEF = Operator("Cdt. Test", "chief")
-PP = Identity().swapped()
-
-
-async def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> float:
-    """Generous waits on conditions (a loaded 2-core machine), never fixed sleeps; returns
-    how long it took."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not cond():
-        if loop.time() - start > timeout:
-            raise AssertionError(f"délai dépassé en attendant : {what}")
-        await asyncio.sleep(0.05)
-    return loop.time() - start
-
-
-def open_live_room(url: str, crews: int = 3, events: int = 2) -> Room:
-    clock = SystemClock()
-    store = JournalStore.open(url, clock)
-    room = open_room(store, clock, CHIEF, mode="live", label="Salle de test passerelle")
-    for i in range(crews):
-        room.record(
-            k.CREW_REGISTERED,
-            {
-                "call_sign": f"PM-{i:02d}",
-                "division": "Centre",
-                "mode": "vehicule",
-                "lon": 2.35,
-                "lat": 48.86,
-            },
-            "equipage",
-        )
-    for i in range(events):
-        room.record(
-            k.EVENT_CREATED,
-            {
-                "id": f"EV-{i:04d}",
-                "category": "FIR",
-                "title": f"Feu n° {i}",
-                "gravity": 3,
-                "address": f"{i + 1} Rue Oberkampf, 75011 Paris",
-                "lon": 2.37,
-                "lat": 48.86,
-            },
-        )
-    return room
-
-
-LOGS = Path(os.environ.get("SCOP_TEST_LOG_DIR", "/tmp"))
-
-
-async def start_gateway(url: str, name: str, *links: str) -> asyncio.subprocess.Process:
-    """Its log goes to a file (``SCOP_TEST_LOG_DIR``) to read when a test fails."""
-    log = (LOGS / f"scop-test-{name}-{os.getpid()}.log").open("w")
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "scop.cli",
-        "gateway",
-        "--db",
-        url,
-        "--name",
-        name,
-        *links,
-        stderr=log,
-        stdout=log,
-    )
-
-
-async def stop(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
-        proc.kill()
-    await proc.wait()
+from scop.protocols.edxl import EventInfo
+from scop.room import Room
 
 
 def holder(store: JournalStore) -> lease.Lease | None:
@@ -163,72 +85,6 @@ def test_console_reads_positions_written_by_the_gateway_feed(tmp_path: Path) -> 
 # -- the PP link: takeover after SIGKILL -----------------------------------------------------
 
 
-class MinimalPP:
-    """The Préfecture de Police's side reduced to its bookkeeping: every frame received is
-    counted by distribution id and acknowledged (RECU); its own messages are sent again on each
-    connection and every 2 s until the room acknowledges them. Nothing of scop's link code."""
-
-    def __init__(self) -> None:
-        self.frames: Counter[str] = Counter()  # deliveries of the room's messages
-        self.first_seen: dict[str, float] = {}
-        self.outgoing: dict[str, str] = {}  # our messages: id -> frame
-        self.acked_by_room: set[str] = set()
-        self.connections = 0
-        self.ws: ServerConnection | None = None
-        self.port = 0
-
-    async def handler(self, ws: ServerConnection) -> None:
-        self.connections += 1
-        self.ws = ws
-        try:
-            await self._resend(ws)
-            async for raw in ws:
-                obj = json.loads(raw)
-                did = obj["distributionID"]
-                body = obj["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]
-                if obj["distributionKind"] == "Ack":
-                    self.acked_by_room.add(body["reference"]["distributionID"])
-                    continue
-                if obj["distributionKind"] == "Error":
-                    continue
-                self.frames[did] += 1
-                self.first_seen.setdefault(did, time.monotonic())
-                ack = build_ack(PP, did, "RECU", now=datetime.now(UTC), exercise=False)
-                await ws.send(dumps(ack))
-        except Exception:
-            pass
-        finally:
-            if self.ws is ws:
-                self.ws = None
-
-    async def _resend(self, ws: ServerConnection) -> None:
-        for did, frame in list(self.outgoing.items()):
-            if did not in self.acked_by_room:
-                await ws.send(frame)
-
-    def new_message(self, n: int) -> str:
-        did = f"fr.police.pp_{uuid.uuid4()}"
-        msg = build_pp_emsi(
-            "alerte",
-            EventInfo(f"PP-{n:04d}", "FIR", f"Alerte PP n° {n}"),
-            identity=PP,
-            now=datetime.now(UTC),
-            exercise=False,
-            text=f"alerte {n}",
-            distribution_id=did,
-        )
-        self.outgoing[did] = dumps(msg)
-        return did
-
-    async def resender(self) -> None:
-        while True:
-            await asyncio.sleep(2)
-            ws = self.ws
-            if ws is not None:
-                with contextlib.suppress(Exception):
-                    await self._resend(ws)
-
-
 def _send(room: Room, n: int) -> str:
     draft = outbox.draft_message(room, f"EV-{n % 2:04d}", "alerte", {"texte": f"message {n}"})
     entry = outbox.validate_draft(room, draft.payload["draft_id"])
@@ -240,13 +96,16 @@ def _state(room: Room, did: str) -> str:
     return "" if m is None else m.state
 
 
+PP_EVENT = EventInfo("PP-0001", "FIR", "Feu signalé par la PP")
+
+
+@pytest.mark.postgres
 def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
     pg_room_url: str,
 ) -> None:
     console = open_live_room(pg_room_url, crews=0)
     pp = MinimalPP()
     sent: list[str] = []
-    pp_sent: list[str] = []
     figures: dict[str, Any] = {}
 
     async def traffic(stop_at: Callable[[], bool]) -> None:
@@ -255,68 +114,62 @@ def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
         while not stop_at():
             sent.append(_send(console, len(sent)))
             if n % 3 == 0:
-                pp_sent.append(pp.new_message(len(pp_sent)))
-                if pp.ws is not None:
-                    with contextlib.suppress(Exception):
-                        await pp.ws.send(pp.outgoing[pp_sent[-1]])
+                await pp.send(PP_EVENT, f"alerte {n}")
             n += 1
             await asyncio.sleep(0.2)
 
     async def main() -> None:
-        async with ws_serve(pp.handler, "127.0.0.1", 0, subprotocols=[SUBPROTOCOL]) as server:
-            port = server.sockets[0].getsockname()[1]
-            link = ("--pp", f"ws://127.0.0.1:{port}", "--ack-timeout", "3")
-            resender = asyncio.create_task(pp.resender())
+        await pp.start()
+        link = ("--pp", pp.url, "--ack-timeout", "3")
+        procs: list[asyncio.subprocess.Process] = []
+        try:
             gw_a = await start_gateway(pg_room_url, "gw-a", *link)
+            procs.append(gw_a)
             await wait_for(
                 lambda: (h := holder(console.store)) is not None and h.holder == "gw-a",
                 60,
                 "passerelle A active",
             )
-            gw_b = await start_gateway(pg_room_url, "gw-b", *link)
-            try:
-                await wait_for(lambda: pp.connections >= 1, 60, "A connectée à la PP")
-                # Let B start up and wait on the lease: it must not connect while A lives.
-                await asyncio.sleep(0)
-                phase1 = asyncio.create_task(traffic(lambda: len(sent) >= 25))
-                await wait_for(
-                    lambda: sum(1 for d in sent if d in pp.frames) >= 15, 60, "trafic par A"
-                )
-                assert pp.connections == 1, "la passerelle en attente ne doit pas se connecter"
-                os.kill(gw_a.pid, signal.SIGKILL)
-                killed_at = time.monotonic()
-                await gw_a.wait()
-                await phase1
-                # What the journal held when A died: a message acknowledged there must never
-                # reach the PP again.
+            procs.append(await start_gateway(pg_room_url, "gw-b", *link))
+            await wait_for(lambda: pp.connections >= 1, 60, "A connectée à la PP")
+            # Let B start up and wait on the lease: it must not connect while A lives.
+            await asyncio.sleep(0)
+            phase1 = asyncio.create_task(traffic(lambda: len(sent) >= 25))
+            await wait_for(lambda: sum(1 for d in sent if d in pp.copies) >= 15, 60, "trafic par A")
+            assert pp.connections == 1, "la passerelle en attente ne doit pas se connecter"
+            os.kill(gw_a.pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            await gw_a.wait()
+            await phase1
+            # What the journal held when A died: a message acknowledged there must never
+            # reach the PP again.
+            console.sync()
+            unacked_at_kill = {d for d in sent if _state(console, d) in fm.AWAITING}
+            await wait_for(
+                lambda: (h := holder(console.store)) is not None and h.holder == "gw-b",
+                30,
+                "relève par B",
+            )
+            figures["takeover_s"] = time.monotonic() - killed_at
+            await wait_for(lambda: pp.connections >= 2, 30, "B connectée à la PP")
+            figures["pp_back_s"] = time.monotonic() - killed_at
+            await traffic(lambda: len(sent) >= 40)
+
+            def settled() -> bool:
                 console.sync()
-                unacked_at_kill = {d for d in sent if _state(console, d) in fm.AWAITING}
-                await wait_for(
-                    lambda: (h := holder(console.store)) is not None and h.holder == "gw-b",
-                    30,
-                    "relève par B",
-                )
-                figures["takeover_s"] = time.monotonic() - killed_at
-                await wait_for(lambda: pp.connections >= 2, 30, "B connectée à la PP")
-                figures["pp_back_s"] = time.monotonic() - killed_at
-                await traffic(lambda: len(sent) >= 40)
+                return all(_state(console, d) not in fm.AWAITING for d in sent) and not (pp.outbox)
 
-                def settled() -> bool:
-                    console.sync()
-                    return all(_state(console, d) not in fm.AWAITING for d in sent) and all(
-                        d in pp.acked_by_room for d in pp_sent
-                    )
-
-                await wait_for(settled, 90, "tout acquitté des deux côtés")
-            finally:
-                resender.cancel()
-                await stop(gw_a)
-                await stop(gw_b)
+            await wait_for(settled, 90, "tout acquitté des deux côtés")
+        finally:
+            for proc in procs:
+                await stop(proc)
+            await pp.stop()
 
         # Counted on the PP's side: every validated message arrived, and only a message that
         # was in flight when A died (not yet acknowledged in the journal) came twice.
-        assert set(pp.frames) == set(sent)
-        doubled = {d for d, n in pp.frames.items() if n > 1}
+        assert set(pp.copies) == set(sent)
+        assert sorted(pp.applied) == sorted(sent)  # each applied once
+        doubled = {d for d, n in pp.copies.items() if n > 1}
         assert doubled <= unacked_at_kill, doubled - unacked_at_kill
         # Counted in the journal: every PP message recorded once, none lost.
         received = Counter(
@@ -324,9 +177,9 @@ def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
             for e in console.store.iter_entries()
             if e.kind == fm.RECEIVED
         )
-        assert set(received) == set(pp_sent)
+        assert set(received) == set(pp.sent)
         assert max(received.values()) == 1
-        assert all(_state(console, d) == "recu" for d in sent)
+        assert all(_state(console, d) == "integre" for d in sent)
         assert figures["takeover_s"] <= 10, figures
         assert console.store.verify().ok
         print("figures", figures, "doublons en vol", len(doubled), "sur", len(unacked_at_kill))

@@ -356,7 +356,7 @@ class MessagesDock(ScopDock):
         )
         for e in events:
             self.event_combo.addItem(f"{e.id} — {e.title}", e.id)
-        idx = self.event_combo.findData(current or self.ctx.selection.event)
+        idx = self.event_combo.findData(current or self.ctx.selection.event_id)
         self.event_combo.setCurrentIndex(max(idx, 0))
         self.event_combo.blockSignals(False)
         if not self.text.text():

@@ -77,6 +77,8 @@ def crew_item(c: Crew) -> dict[str, Any] | None:
         "h": c.heading,
         "m": c.mode,
         "e": c.event_id,
+        # planned end of duty (ms): the page flags the crew once its clock passes it
+        "end": int(c.duty_end.timestamp() * 1000) if c.duty_end is not None else None,
     }
 
 
@@ -124,7 +126,13 @@ class MapPage(QWebEnginePage):
 
     message = Signal(dict)
 
-    def javaScriptConsoleMessage(self, level, message, line, source):
+    def javaScriptConsoleMessage(
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
+    ) -> None:
         if message.startswith("scop:"):
             try:
                 data = json.loads(message[5:])
@@ -137,9 +145,12 @@ class MapPage(QWebEnginePage):
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
             log.warning("carte (JS) %s:%s %s", source, line, message)
 
-    def acceptNavigationRequest(self, url, nav_type, is_main_frame):
+    def acceptNavigationRequest(
+        self, url: QUrl | str, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
         # Only our own page: a link in the attribution must not take the view (or the
         # network) elsewhere.
+        url = QUrl(url) if isinstance(url, str) else url
         return bool(
             nav_type != QWebEnginePage.NavigationType.NavigationTypeLinkClicked
             and (url.isLocalFile() or url.scheme() in ("data", "about"))
@@ -391,8 +402,9 @@ class MapDock(ScopDock):
             self.last_page_ms = float(ms)
 
     def _refresh_clock(self) -> None:
-        # the time filter moves with the room's clock even when nothing else changes
-        if self._page_ready and self.time_filter.currentData():
+        # the time filter and the crews' planned ends move with the room's clock even when
+        # nothing else changes
+        if self._page_ready:
             self._js(f"ScopMap.apply({{now:{self._now_ms()}}})")
 
     # -- controls ----------------------------------------------------------------------------
