@@ -53,7 +53,7 @@ HEADERS = (
     "Statut",
     "Événement",
     "Fin prévue",
-    "Position",
+    "Âge position",
 )
 POSITION_COL = 8
 END_COL = 7
