@@ -346,7 +346,7 @@
     }
 
     if (show.events) {
-      events.forEach(function (ev) {
+      drawOrder().forEach(function (ev) {
         ev.vis = visibleEvent(ev);
         if (!ev.vis) return;
         var pt = m.latLngToContainerPoint([ev.lat, ev.lon]);
@@ -466,6 +466,17 @@
     }
   }
 
+  // Closed events first, then by gravity: a new minor event never hides a critical one.
+  function drawOrder() {
+    var list = Array.from(events.values());
+    list.sort(function (a, b) {
+      var ca = a.st === 'clos' ? 0 : 1;
+      var cb = b.st === 'clos' ? 0 : 1;
+      return ca - cb || (a.g || 2) - (b.g || 2);
+    });
+    return list;
+  }
+
   function overdue(c) {
     return c.end !== null && c.end !== undefined && nowMs >= c.end;
   }
@@ -488,7 +499,7 @@
         best = { kind: kind, id: id };
       }
     };
-    if (show.events) events.forEach(function (e) {
+    if (show.events) drawOrder().forEach(function (e) {
       if (e.vis !== false) consider('event', e.id, e.lat, e.lon);
     });
     if (show.crews) crews.forEach(function (c) {
@@ -667,6 +678,20 @@
     out.layers.events = show.events;
     out.layers.means = show.means;
     if (draft && mode === 'measure') out.measure_m = draft.total;
+    out.draw_order = drawOrder()
+      .filter(function (e) {
+        return e.vis !== false;
+      })
+      .map(function (e) {
+        return e.id;
+      });
+    out.legend_open = legendOpen;
+    out.label_overlaps = S.labelOverlaps();
+    var scale = document.querySelector('.leaflet-control-scale');
+    out.scale_text = scale ? scale.innerText : '';
+    var attr = document.querySelector('.leaflet-control-attribution');
+    out.attribution = attr ? attr.innerText : '';
+    out.attribution_height = attr ? attr.getBoundingClientRect().height : 0;
     return out;
   };
 
@@ -785,6 +810,8 @@
     return total;
   };
 
+  // Folded to one line by a click on its title; a map shorter than 600 px starts folded.
+  var legendOpen = true;
   var Legend = L.Control.extend({
     options: { position: 'bottomleft' },
     onAdd: function () {
@@ -795,13 +822,87 @@
         return '<span style="color:' + st.colour + '">' + sym[st.shape] + '</span> ' + st.label;
       });
       div.innerHTML =
-        '<b>Équipages</b> ' + rows.join(' &nbsp;') +
+        '<a href="#" class="scop-legend-toggle" title="Replier ou déplier la légende">Légende</a>' +
+        '<div class="scop-legend-body"><b>Équipages</b> ' + rows.join(' &nbsp;') +
         '<br><b>Événements</b> losange coloré par famille (F incendie, O ordre public, T transport…),' +
-        ' halo : gravité élevée / <span style="color:#c62828">critique</span>';
+        ' halo : gravité élevée / <span style="color:#c62828">critique</span></div>';
+      var toggle = div.querySelector('.scop-legend-toggle');
+      L.DomEvent.on(toggle, 'click', function (e) {
+        L.DomEvent.preventDefault(e);
+        S.setLegendOpen(!legendOpen);
+      });
       L.DomEvent.disableClickPropagation(div);
+      legendDiv = div;
       return div;
     }
   });
+  var legendDiv = null;
+
+  S.setLegendOpen = function (open) {
+    legendOpen = !!open;
+    if (legendDiv) L.DomUtil[legendOpen ? 'removeClass' : 'addClass'](legendDiv, 'scop-folded');
+    return legendOpen;
+  };
+
+  // -- labels that markers do not hide -------------------------------------------------------
+
+  // The sector labels sit above the live layer (crews, events) with a white halo, and move
+  // below a mairie icon or another label they would overlap.
+
+  function boxOf(el) {
+    var r = el.getBoundingClientRect();
+    return { l: r.left, t: r.top, r: r.right, b: r.bottom };
+  }
+
+  function overlap(a, b) {
+    return a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+  }
+
+  function declutter() {
+    if (!map.hasLayer(groups.labels)) return;
+    var icons = [];
+    if (map.hasLayer(groups.mairies)) {
+      groups.mairies.eachLayer(function (mk) {
+        var el = mk.getElement();
+        if (el) icons.push(boxOf(el));
+      });
+    }
+    // in order: each label keeps clear of the mairies and of the labels placed before it
+    groups.labels.eachLayer(function (mk) {
+      var el = mk.getElement();
+      var span = el && el.firstChild;
+      if (!span) return;
+      span.style.marginTop = '0px';
+      var box = boxOf(span);
+      for (var pass = 0; pass < 4; pass++) {
+        var hit = icons.filter(function (i) {
+          return overlap(box, i);
+        })[0];
+        if (!hit) break;
+        span.style.marginTop = parseFloat(span.style.marginTop) + (hit.b - box.t) + 1 + 'px';
+        box = boxOf(span);
+      }
+      icons.push(box);
+    });
+  }
+
+  S.labelOverlaps = function () {
+    var icons = [];
+    groups.mairies.eachLayer(function (mk) {
+      if (mk.getElement()) icons.push(boxOf(mk.getElement()));
+    });
+    var n = 0;
+    groups.labels.eachLayer(function (mk) {
+      var el = mk.getElement();
+      if (!el || !el.firstChild) return;
+      var box = boxOf(el.firstChild);
+      icons.forEach(function (i) {
+        if (overlap(box, i)) n += 1;
+      });
+      icons.push(box);
+    });
+    return n;
+  };
 
   // -- start ------------------------------------------------------------------------------
 
@@ -813,15 +914,19 @@
   S.init = function (m, opts) {
     map = m;
     opts = opts || {};
-    var z = { scopBase: 380, scopStreets: 390, scopPerimeters: 450, scopMairies: 460, scopLabels: 470, scopLive: 620 };
+    var z = { scopBase: 380, scopStreets: 390, scopPerimeters: 450, scopMairies: 460, scopLive: 620, scopLabels: 630 };
     Object.keys(z).forEach(function (name) {
       var pane = map.createPane(name);
       pane.style.zIndex = z[name];
       if (name === 'scopLabels' || name === 'scopStreets') pane.style.pointerEvents = 'none';
     });
     map.getContainer().style.background = '#e4e0d8';
-    map.attributionControl.setPrefix('Leaflet');
-    if (GEO.meta && GEO.meta.attribution) map.attributionControl.addAttribution(GEO.meta.attribution);
+    // One short line; the full sources are in its tooltip and in resources/geo/LICENCES.md.
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution(
+      '<span title="' + esc((GEO.meta && GEO.meta.attribution) || '') + ' — Leaflet">© Ville de Paris (ODbL) · BAN (LO 2.0)</span>'
+    );
+    L.control.scale({ metric: true, imperial: false, position: 'bottomright' }).addTo(map);
     buildBase();
 
     groups.perimeters = L.layerGroup().addTo(map);
@@ -896,6 +1001,9 @@
     });
     L.control.layers(bases, overlays, { collapsed: true, position: 'topright' }).addTo(map);
     new Legend().addTo(map);
+    S.setLegendOpen(map.getSize().y >= 600);
+    map.on('zoomend moveend resize overlayadd', declutter);
+    setTimeout(declutter, 0);
     var stopAutoFit = function () {
       autoFit = false;
     };

@@ -9,6 +9,7 @@ caused it, and was checked against what every workstation had written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -65,16 +66,16 @@ def _by(crew: Crew) -> str:
     return f" (par {crew.status_by}{when})"
 
 
+_EVENT_ID = re.compile(r"EV-(\d+)")
+
+
 def next_event_id(st: RoomState, now: datetime) -> str:
-    """``EV-<date in Paris>-<n>``: readable on the radio, unique in the room's journal
-    (computed inside the write transaction, so two workstations never pick the same)."""
-    prefix = f"EV-{local(now):%Y%m%d}-"
-    taken = [
-        int(i[len(prefix) :])
-        for i in st.events
-        if i.startswith(prefix) and i[len(prefix) :].isdigit()
-    ]
-    return f"{prefix}{max(taken, default=0) + 1:04d}"
+    """``EV-0042``: one format for every event of the room (the demo's and the operators'),
+    short on the radio, unique in the room's journal (computed inside the write transaction,
+    so two workstations never pick the same). ``now`` is kept for the command's signature."""
+    del now
+    taken = [int(m.group(1)) for i in st.events if (m := _EVENT_ID.fullmatch(i))]
+    return f"EV-{max(taken, default=0) + 1:04d}"
 
 
 def create_event(

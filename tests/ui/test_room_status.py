@@ -77,6 +77,7 @@ def pg_cluster() -> Iterator[Cluster]:
         yield c
 
 
+@pytest.mark.postgres
 def test_console_survives_a_database_outage_and_catches_up(
     qtbot: Any, pg_cluster: Cluster, make_ctx: Any, settings: QSettings
 ) -> None:

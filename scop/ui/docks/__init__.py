@@ -8,7 +8,7 @@ from scop.ui.docks.event_card import EventCardDock
 from scop.ui.docks.events_dock import EventsDock
 from scop.ui.docks.journal_dock import JournalDock
 from scop.ui.docks.messages_dock import MessagesDock
-from scop.ui.docks.procedures_dock import ProceduresDock
+from scop.ui.docks.procedures import ProceduresDock
 from scop.ui.map.dock import MapDock
 
 DOCK_CLASSES: tuple[type[ScopDock], ...] = (

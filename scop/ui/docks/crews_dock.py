@@ -53,7 +53,7 @@ HEADERS = (
     "Statut",
     "Événement",
     "Fin prévue",
-    "Position",
+    "Âge position",
 )
 POSITION_COL = 8
 END_COL = 7
@@ -285,19 +285,13 @@ class CrewsDock(ScopDock):
         # The list keeps Suppr for itself (ShortcutOverride): the dock's action runs from here.
         if (
             watched is self.view
-            and event.type() == QEvent.Type.ShortcutOverride
+            and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
             and event.key() == Qt.Key.Key_Delete
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         ):
             event.accept()
-            return True
-        if (
-            watched is self.view
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() == Qt.Key.Key_Delete
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
-        ):
-            self.end_service()
+            if event.type() == QEvent.Type.KeyPress:
+                self.end_service()
             return True
         return super().eventFilter(watched, event)
 
