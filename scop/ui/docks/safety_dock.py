@@ -172,6 +172,8 @@ class SafetyDock(ScopDock):
         self.settings_table.verticalHeader().setVisible(False)
         self.settings_table.horizontalHeader().setStretchLastSection(True)
         self.settings_table.setWordWrap(True)
+        for col, width in enumerate((300, 80, 80)):
+            self.settings_table.setColumnWidth(col, width)
         sw = QWidget()
         sl = QVBoxLayout(sw)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -287,8 +289,10 @@ class SafetyDock(ScopDock):
             )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.settings_table.setItem(r, c, item)
+        self.settings_table.resizeRowsToContents()
 
     def _on_current(self, current: Any, _previous: Any) -> None:
         if current.isValid():
