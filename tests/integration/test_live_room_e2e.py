@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+from scoptest.tasks import stop_tasks
 
 from scop.cli import main
 from scop.clock import ManualClock, SystemClock, local
@@ -61,8 +62,7 @@ async def _feed_once(room: Room, message: str) -> CrewFeedClient:
                     break
                 await asyncio.sleep(0.02)
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await stop_tasks(task)
     return client
 
 
