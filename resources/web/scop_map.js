@@ -13,6 +13,8 @@
   var events = new Map(); // id -> {id, lat, lon, cat, g, st, t, c (ms), title}
   var means = new Map(); // id -> {id, lat, lon, kind, label, e}
   var perims = new Map(); // id -> {data, layer}
+  var hazards = new Map(); // id -> Leaflet marker
+  var watched = false; // some crew has a check due: its marker pulses
   var show = { crews: true, events: true, means: true };
   var batches = 0;
   var lastBatchMs = 0;
@@ -433,6 +435,13 @@
           ctx.strokeStyle = '#fff';
           ctx.stroke();
         }
+        if ((c.w === 'check' || c.w === 'red') && Math.floor(performance.now() / 500) % 2 === 0) {
+          ctx.beginPath();
+          ctx.arc(pt.x, pt.y, r0 + 10, 0, Math.PI * 2);
+          ctx.lineWidth = 3;
+          ctx.strokeStyle = c.w === 'red' ? '#b71c1c' : '#ef6c00';
+          ctx.stroke();
+        }
         if (overdue(c) && !many) {
           // planned end of duty passed: a red clock badge at the top left of the symbol (the
           // call sign is written at its top right)
@@ -573,6 +582,36 @@
       groups.perimeters.addLayer(layer);
       perims.set(p.id, { data: p, layer: layer });
     });
+    if (b.full) {
+      hazards.clear();
+      groups.hazards.clearLayers();
+    }
+    (b.hazards_removed || []).forEach(function (id) {
+      var h = hazards.get(id);
+      if (h) groups.hazards.removeLayer(h);
+      hazards.delete(id);
+    });
+    (b.hazards || []).forEach(function (h) {
+      var old = hazards.get(h.id);
+      if (old) groups.hazards.removeLayer(old);
+      // a ring around the place: the event or crew drawn there stays visible inside it
+      var mk = L.circleMarker([h.lat, h.lon], {
+        radius: 15,
+        color: '#b71c1c',
+        weight: 3,
+        dashArray: '4 3',
+        fillColor: '#ffeb3b',
+        fillOpacity: 0.45,
+        pane: 'markerPane'
+      });
+      mk.bindTooltip('<b>⚠ Danger signalé</b><br>' + esc(h.label) + "<br><i>jusqu'au " + esc(h.until) + '</i>', { direction: 'top' });
+      groups.hazards.addLayer(mk);
+      hazards.set(h.id, mk);
+    });
+    watched = false;
+    crews.forEach(function (c) {
+      if (c.w === 'check' || c.w === 'red') watched = true;
+    });
     batches += 1;
     if (follow && sel.crew && crews.has(sel.crew)) {
       var c = crews.get(sel.crew);
@@ -581,6 +620,28 @@
     live.redraw();
     lastBatchMs = performance.now() - t0;
     return lastBatchMs;
+  };
+
+  // An agent in danger: centre on the crew, its last positions in red.
+  S.focusDanger = function (id, lat, lon, trail) {
+    groups.danger.clearLayers();
+    if (trail && trail.length > 1) {
+      groups.danger.addLayer(L.polyline(trail, { color: '#b71c1c', weight: 4, dashArray: '6 6' }));
+      trail.forEach(function (p) {
+        groups.danger.addLayer(L.circleMarker(p, { radius: 3, color: '#b71c1c', weight: 1, fillOpacity: 0.8 }));
+      });
+    }
+    groups.danger.addLayer(
+      L.circleMarker([lat, lon], { radius: 22, color: '#b71c1c', weight: 4, fill: false, className: 'scop-danger-ring' }).bindTooltip(
+        'AGENT EN DANGER — ' + esc(id),
+        { permanent: true, direction: 'right', className: 'scop-danger-tip' }
+      )
+    );
+    autoFit = false;
+    sel.crew = id;
+    map.setView([lat, lon], 17, { animate: false });
+    live.redraw();
+    return true;
   };
 
   S.select = function (kind, id, pan) {
@@ -649,7 +710,9 @@
       events: {},
       means: {},
       perimeters: [],
-      layers: {}
+      layers: {},
+      danger_layers: groups.danger ? groups.danger.getLayers().length : 0,
+      hazards: Array.from(hazards.keys())
     };
     crews.forEach(function (c) {
       out.crews[c.id] = { lat: c.lat, lon: c.lon, status: c.s, heading: c.h, event_id: c.e || null };
@@ -930,8 +993,13 @@
     buildBase();
 
     groups.perimeters = L.layerGroup().addTo(map);
+    groups.hazards = L.layerGroup().addTo(map);
+    groups.danger = L.layerGroup().addTo(map);
     live = new Live();
     live.addTo(map);
+    setInterval(function () {
+      if (watched) live.redraw();
+    }, 500);
 
     var bases = { 'Plan hors ligne (Ville de Paris)': L.layerGroup().addTo(map) };
     if (opts.tile_url) {
@@ -963,6 +1031,7 @@
         }
       ),
       'Seine et canaux': groups.water,
+      'Dangers signalés': groups.hazards,
       "Mairies d'arrondissement": groups.mairies,
       'Équipages': new Toggle(
         function () {
@@ -1061,6 +1130,7 @@
       if (h.kind === 'crew') {
         var c = crews.get(h.id);
         html = '<b>' + esc(c.id) + '</b> — ' + esc((STATUS[c.s] || { label: c.s }).label) + (c.e ? ' (' + esc(c.e) + ')' : '') + (overdue(c) ? '<br><b style="color:#c62828">fin de service prévue dépassée</b>' : '');
+        if (c.tm) html += '<br>depuis ' + esc(c.tm) + (c.w === 'red' ? ' — <b style="color:#b71c1c">point de situation en retard</b>' : c.w === 'check' ? ' — <b style="color:#ef6c00">point de situation à faire</b>' : '');
         at = [c.lat, c.lon];
       } else {
         var ev = events.get(h.id);

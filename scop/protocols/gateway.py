@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -141,6 +142,7 @@ class Gateway:
             self.feed = None
 
     async def _hold(self, room: Room, epoch: int, tasks: list[asyncio.Task[Any]]) -> None:
+        renewed = time.monotonic()
         try:
             while True:
                 await asyncio.sleep(self.heartbeat)
@@ -165,7 +167,16 @@ class Gateway:
                     if not is_unavailable(exc):
                         raise
                     log.warning("passerelle %s : base indisponible", self.name)
+                    if time.monotonic() - renewed > 0.8 * self.ttl:
+                        # Fence ourselves before a standby may take the lease over: two
+                        # gateways on the PP link at once is what the lease exists to prevent.
+                        self._say(
+                            f"Passerelle {self.name} : bail non renouvelé (base injoignable), "
+                            "liens arrêtés"
+                        )
+                        return
                     continue
+                renewed = time.monotonic()
                 if not held:
                     self._say(f"Passerelle {self.name} : le bail a été repris, liens arrêtés")
                     return

@@ -39,6 +39,15 @@ DEFAULT_DUTY_HOURS = 8
 _TZ = QTimeZone(b"Europe/Paris")
 
 
+def error_label() -> QLabel:
+    """Where a dialog says why its command was refused, the input left as typed."""
+    label = QLabel()
+    label.setStyleSheet("color:#c62828; font-weight:bold;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
 def _french(buttons: QDialogButtonBox) -> None:
     """Qt's own button texts are English without its translations: the room reads French."""
     for which, text in (
@@ -106,10 +115,7 @@ class DutyDialog(QDialog):
             form.addRow("&Motif", self.reason)
             self._fill(crew)
         lay.addLayout(form)
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#c62828; font-weight:bold;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         lay.addWidget(self.error)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -191,10 +197,7 @@ class EndDutyDialog(QDialog):
         self.reason = QLineEdit(placeholderText="facultatif")
         form.addRow("&Motif", self.reason)
         lay.addLayout(form)
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#c62828; font-weight:bold;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

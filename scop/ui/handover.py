@@ -34,6 +34,7 @@ from scop.replay.handover import (
     write_pdf,
 )
 from scop.room import CommandRefused, Room
+from scop.ui.crew_duty import error_label
 
 
 class HandoverDialog(QDialog):
@@ -71,10 +72,7 @@ class HandoverDialog(QDialog):
         split.addWidget(lower)
         split.setSizes([470, 200])
         lay.addWidget(split, 1)
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#c62828; font-weight:bold;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         lay.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)

@@ -29,6 +29,7 @@ from scop.ui.context import UiContext
 from scop.ui.docks import DOCK_CLASSES
 from scop.ui.docks.base import ScopDock
 from scop.ui.room_status import RoomStatus
+from scop.ui.safety.banner import DangerBanner
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             Area.LeftDockWidgetArea: [(0.66, ["map", "events"]), (0.34, ["journal"])],
             Area.RightDockWidgetArea: [
                 (0.5, ["events", "event_card"]),
-                (0.5, ["crews", "messages", "procedures"]),
+                (0.5, ["crews", "safety", "messages", "procedures", "lookouts"]),
             ],
         },
     ),
@@ -57,8 +58,8 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
         {
             Area.LeftDockWidgetArea: [(0.62, ["map", "events"]), (0.38, ["journal", "event_card"])],
             Area.RightDockWidgetArea: [
-                (0.55, ["procedures", "events"]),
-                (0.45, ["messages", "crews"]),
+                (0.55, ["procedures", "events", "safety"]),
+                (0.45, ["messages", "crews", "lookouts"]),
             ],
         },
     ),
@@ -72,8 +73,8 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
                 (0.28, ["journal", "debrief"]),
             ],
             Area.RightDockWidgetArea: [
-                (0.5, ["exercise", "events", "crews"]),
-                (0.5, ["procedures", "messages", "event_card"]),
+                (0.5, ["exercise", "events", "crews", "safety"]),
+                (0.5, ["procedures", "messages", "event_card", "lookouts"]),
             ],
         },
     ),
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Area.RightDockWidgetArea, dock)
         for dock in self.docks.values():
             dock.wire(self.docks)
+        self.danger_banner = DangerBanner(ctx, self, self.docks)  # over all, on every console
 
         self._build_status_bar()
         self.room_status = RoomStatus(ctx, self)
@@ -503,6 +505,7 @@ class MainWindow(QMainWindow):
         self._tick.stop()
         for dock in self.docks.values():
             dock.teardown()
+        self.danger_banner.teardown()
         self._closed = True
         super().closeEvent(event)
 

@@ -68,9 +68,9 @@ def test_one_enter_takes_the_category_completion(window: Any, qtbot: Any) -> Non
 
 def test_buttons_that_cannot_act_are_disabled_and_say_why(window: Any, qtbot: Any) -> None:
     procedures = window.docks["procedures"]
-    procedures.tree.setCurrentItem(None)
+    procedures.run_id = None
     procedures._show_run()
-    done = procedures.done_button
+    done = procedures.panel.done_button
     assert not done.isEnabled()
     assert "Aucune fiche sélectionnée" in done.toolTip()
     assert procedures.launch_button.isEnabled()
@@ -93,7 +93,7 @@ def test_replay_disables_launching_and_ticking(
     w = MainWindow(make_ctx(room), settings)
     qtbot.addWidget(w)
     procedures = w.docks["procedures"]
-    for button in (procedures.launch_button, procedures.done_button):
+    for button in (procedures.launch_button, procedures.panel.done_button):
         assert not button.isEnabled()
         assert "Relecture" in button.toolTip()
 

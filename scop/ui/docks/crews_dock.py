@@ -30,6 +30,7 @@ from scop.clock import local
 from scop.models.entities import CREW_STATUSES, Crew
 from scop.operations.roster import import_roster, read_roster_file
 from scop.room import Change, CommandRefused
+from scop.safety.watch import crew_timer
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
@@ -54,10 +55,14 @@ HEADERS = (
     "Événement",
     "Fin prévue",
     "Âge position",
+    "Depuis",
 )
 POSITION_COL = 8
 END_COL = 7
 OVERDUE = "#c62828"
+TIMER_COL = 9  # time in status, coloured by the room's thresholds (scop.safety.watch)
+TIMER_COLOURS = {"ok": "#2e7d32", "check": "#ef6c00", "red": "#b71c1c"}
+PULSE_BACKGROUNDS = {"check": "#ffe0b2", "red": "#ffcdd2"}
 
 
 def position_age(crew: Crew, now: datetime) -> float | None:
@@ -138,7 +143,7 @@ class CrewsDock(ScopDock):
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((70, 125, 110, 50, 80, 95, 125, 135)):
+        for col, width in enumerate((70, 125, 110, 50, 80, 95, 125, 135, 80)):
             self.view.setColumnWidth(col, width)
         lay.addWidget(self.view, 1)
         self.set_content(w)
@@ -158,9 +163,40 @@ class CrewsDock(ScopDock):
         self._ages = QTimer(self)
         self._ages.timeout.connect(self.model.refresh_all)
         self._ages.start(5000)
+        self._pulse = False
+        self._watched = False
+        self._ages.timeout.connect(self._check_watched)
+        self._pulser = QTimer(self)
+        self._pulser.timeout.connect(self._toggle_pulse)
+        self._pulser.start(600)
         self._refresh()
 
+    def _toggle_pulse(self) -> None:
+        self._pulse = not self._pulse
+        if self._watched:
+            self.model.refresh_all()
+
+    def _check_watched(self) -> None:
+        """Whether some crew's line pulses: worked out every few seconds, not every pulse."""
+        st, now = self.ctx.room.state, self.ctx.room.clock.now()
+        self._watched = any(crew_timer(st, c, now).level != "ok" for c in st.crews.values())
+
+    def _timer_cell(self, c: Crew, col: int, role: int) -> Any:
+        """Time in status; a crew whose check is due pulses (the whole line)."""
+        t = crew_timer(self.ctx.room.state, c, self.ctx.room.clock.now())
+        if col == TIMER_COL and role == Qt.ItemDataRole.DisplayRole:
+            return t.label + (" — non confirmé" if t.unconfirmed_s is not None else "")
+        if col == TIMER_COL and role == SORT_ROLE:
+            return t.in_status_s
+        if col == TIMER_COL and role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(TIMER_COLOURS[t.level]))
+        if role == Qt.ItemDataRole.BackgroundRole and t.level != "ok" and self._pulse:
+            return QBrush(QColor(PULSE_BACKGROUNDS[t.level]))
+        return None
+
     def _cell(self, c: Crew, col: int, role: int) -> Any:
+        if col == TIMER_COL or role == Qt.ItemDataRole.BackgroundRole:
+            return self._timer_cell(c, col, role)
         now = self.ctx.room.clock.now()
         if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
             if col == POSITION_COL:
@@ -220,6 +256,8 @@ class CrewsDock(ScopDock):
 
     def _on_change(self, change: Change) -> None:
         self._refresh()
+        if change.entries:
+            self._check_watched()
 
     def _on_current(self, current: Any, _previous: Any) -> None:
         if current.isValid() and not self._refreshing:
@@ -285,19 +323,13 @@ class CrewsDock(ScopDock):
         # The list keeps Suppr for itself (ShortcutOverride): the dock's action runs from here.
         if (
             watched is self.view
-            and event.type() == QEvent.Type.ShortcutOverride
+            and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
             and event.key() == Qt.Key.Key_Delete
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         ):
             event.accept()
-            return True
-        if (
-            watched is self.view
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() == Qt.Key.Key_Delete
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
-        ):
-            self.end_service()
+            if event.type() == QEvent.Type.KeyPress:
+                self.end_service()
             return True
         return super().eventFilter(watched, event)
 
@@ -378,5 +410,6 @@ class CrewsDock(ScopDock):
 
     def teardown(self) -> None:
         self._ages.stop()
+        self._pulser.stop()
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self._refresh)
