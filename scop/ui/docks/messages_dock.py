@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 from scop.clock import local
 from scop.models.fold_messages import ANSWER_LABELS, TEMPLATE_LABELS, PPMessage
 from scop.protocols import outbox
-from scop.protocols.pp_service import NOT_CONFIGURED
 from scop.protocols.edxl import TEMPLATES, Identity
+from scop.protocols.pp_service import NOT_CONFIGURED
 from scop.room import Change, CommandRefused
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
