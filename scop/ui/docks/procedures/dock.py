@@ -178,6 +178,7 @@ class ProceduresDock(ScopDock):
 
     def _show_run(self) -> None:
         v = self.current_view()
+        self.launch_button.setEnabled(not self.readonly)  # a replay launches nothing
         for w in (self.steps, self.panel.back_button, self.panel.next_button):
             w.setEnabled(v is not None)
         if v is None:
@@ -208,7 +209,6 @@ class ProceduresDock(ScopDock):
             mairie=mairie,
             preview=self._preview(v, sv),
         )
-        self.launch_button.setEnabled(not self.readonly)
 
     def _preview(self, v: RunView, sv: StepView) -> str | None:
         """The message a « message » step prepares; once done, where its draft stands."""

@@ -150,7 +150,11 @@ class StepPanel(QWidget):
         ):
             b.setStyleSheet(BIG)
             buttons.addWidget(b, r, c, 1, span)
-        self.done_button.setStyleSheet(BIG + "background:#2e7d32; color:white;")
+        # the green must not make a disabled « Fait » look pressable
+        self.done_button.setStyleSheet(
+            f"QPushButton {{ {BIG} background:#2e7d32; color:white; }}"
+            "QPushButton:disabled { background:#e8f5e9; color:#81a784; }"
+        )
         actions.addLayout(buttons)
         self.close_button = QPushButton(
             "Clore la fiche (motif ci-dessus si elle n'est pas terminée)"
