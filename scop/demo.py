@@ -295,6 +295,7 @@ def seed_demo(room: Room, fiches_dir: Path | None = None) -> None:
     from scop.procedures.runner import ProcedureRunner
 
     room.record_all(demo_drafts(room.clock.now()))
+    _seed_safety(room)
     library = load_library(fiches_dir)
     if "incendie" not in library.fiches:
         return  # a broken shipped fiche is reported by the procedures dock, not here
@@ -302,3 +303,30 @@ def seed_demo(room: Room, fiches_dir: Path | None = None) -> None:
     runner = ProcedureRunner(replace(room, operator=DEMO_CHIEF), library)
     run_id = runner.launch("incendie", "EV-0001")
     runner.start(run_id, runner.view(run_id).steps[0].step.id)
+
+
+def _seed_safety(room: Room) -> None:
+    """A hazard flag where the demo's brawl is, and a lookout: the safety docks, the event
+    card and the map's « Dangers signalés » layer show something from the start."""
+    from scop.safety import commands as sc
+
+    sc.run_as(
+        room,
+        DEMO_CHIEF,
+        sc.record_hazard,
+        category="violences_agents",
+        text="agents pris à partie à la sortie de l'établissement lors d'une précédente "
+        "intervention de nuit",
+        address="14 Rue de Lappe, 75011 Paris",
+        lon=2.3733,
+        lat=48.8535,
+    )
+    sc.run_as(
+        room,
+        DEMO_OPERATOR,
+        sc.issue_lookout,
+        kind="personne_vulnerable",
+        priority=1,
+        description="Homme de 82 ans, désorienté, manteau gris et canne, parti de son "
+        "domicile rue de la Roquette vers 6 h",
+    )
