@@ -5,39 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from scoptest.fiches import FIRE
 
 from scop.clock import ManualClock
 from scop.models.projection import fold
 from scop.procedures.directory import mairie_for, on_call
-from scop.procedures.loader import load_library
 from scop.procedures.model import Library
 from scop.procedures.runner import ProcedureRunner, format_remaining, run_view
 from scop.room import CommandRefused, Room
-
-FIRE = {
-    "id": "EV-1",
-    "category": "FIR",
-    "title": "Feu",
-    "gravity": 4,
-    "address": "52 Rue Oberkampf, 75011 Paris",
-    "lon": 2.3748,
-    "lat": 48.8649,
-}
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library()
-
-
-@pytest.fixture
-def runner(room: Room, library: Library) -> ProcedureRunner:
-    room.record("event.created", FIRE)
-    room.record(
-        "event.created",
-        {**FIRE, "id": "EV-2", "category": "FLD", "address": "Quai de la Tournelle, 75005 Paris"},
-    )
-    return ProcedureRunner(room, library)
 
 
 def test_statuses_deadlines_and_overdue_follow_the_clock(

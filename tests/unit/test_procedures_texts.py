@@ -3,35 +3,9 @@ starts at 07:00 UTC, 08:00 in Paris."""
 
 from __future__ import annotations
 
-import pytest
-
 from scop.clock import ManualClock
 from scop.procedures import texts
-from scop.procedures.loader import load_library
-from scop.procedures.model import Library
 from scop.procedures.runner import ProcedureRunner
-from scop.room import Room
-
-FIRE = {
-    "id": "EV-1",
-    "category": "FIR",
-    "title": "Feu",
-    "gravity": 4,
-    "address": "52 Rue Oberkampf, 75011 Paris",
-    "lon": 2.3748,
-    "lat": 48.8649,
-}
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library()
-
-
-@pytest.fixture
-def runner(room: Room, library: Library) -> ProcedureRunner:
-    room.record("event.created", FIRE)
-    return ProcedureRunner(room, library)
 
 
 def test_run_lines_say_progress_deadline_and_alarm(
