@@ -195,3 +195,22 @@ def test_live_console_refuses_an_exercise_database(tmp_path: Path, capsys: Any) 
     runner.room.store.close()
     assert main(["--db", url, "--operator", "A. Martin"]) == Exit.WRONG_MODE
     assert "base d'exercice" in capsys.readouterr().err
+
+
+def test_status_bar_names_the_source_and_the_chart_fits_the_shift(
+    replay_window: Any, qtbot: Any
+) -> None:
+    from scop.ui.replay.timeline_dock import activity_bin
+
+    w = replay_window
+    assert w.db_label.text() == "Relecture : vacation de test"
+    assert "relecture" not in w.db_label.text().lower().split(":", 1)[1]  # no temporary path
+    timeline = w.docks["timeline"]
+    engine = w.replay.engine
+    (x0, x1), _ = timeline.plot.getPlotItem().viewRange()
+    span = (engine.end - engine.start).total_seconds()
+    assert x1 - x0 <= span * 1.05 + 60  # the axis stops with the data
+    heights = timeline.bars.opts["height"]
+    assert len(heights) >= 12  # a two-hour shift is not one grey bar
+    assert activity_bin(5 * 60) == 10  # a five-minute demo: ten-second bars
+    assert activity_bin(24 * 3600) == 1800
