@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
             self.db_label.setText(f"Base : {where}")
             self.db_label.setStyleSheet("padding:0 6px;")
         else:
-            self.db_label.setText(f"● ALARME : base indisponible, reconnexion… — {where}")
+            self.db_label.setText("● ALARME : base indisponible, reconnexion…")  # URL: tooltip
             self.db_label.setStyleSheet(
                 f"color:white; background:{LINK_COLOURS['down']}; font-weight:bold; padding:0 6px;"
             )
