@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scop.models import fold_core as k
-from scop.models.entries import Draft, Operator
+from scop.models.entries import DEMO_SEED, Draft, Operator
 
 if TYPE_CHECKING:
     from scop.room import Room
@@ -50,8 +50,11 @@ DIVISIONS = {
 
 SPEEDS = {"pied": 1.3, "velo": 4.5, "vehicule": 8.0}  # m/s, in town, average
 
-DEMO_CHIEF = Operator("Cdt. Morel", "chief")
-DEMO_OPERATOR = Operator("B. Lefèvre", "operator")
+DEMO_CHIEF = Operator("Cdt. Morel", "chief", "cmorel")
+DEMO_OPERATOR = Operator("B. Lefèvre", "operator", "blefevre")
+# The one-click login of the DÉMO room (no password: a demo base holds nothing real). A chief,
+# so that every action of the console can be tried.
+DEMO_ACCOUNT = Operator("Compte DÉMO", "chief", "demo")
 
 # (id, category, title, gravity, source, address, lon, lat, description, crews)
 DEMO_EVENTS = [
@@ -188,16 +191,17 @@ def demo_crews(seed: int = 75) -> list[dict[str, object]]:
 
 
 def demo_drafts() -> list[Draft]:
-    """The entries that open a demo shift: crews taking service, events under way."""
+    """The entries that open a demo shift: crews taking service, events under way. All under
+    the demo seed's own identity: nobody logged in wrote them."""
     drafts = [
         Draft(
             k.NOTE,
             {"text": "Prise de service de la brigade de jour — 48 équipages."},
             "operateur",
-            DEMO_CHIEF,
+            DEMO_SEED,
         )
     ]
-    drafts += [Draft(k.CREW_REGISTERED, c, "equipage", DEMO_OPERATOR) for c in demo_crews()]
+    drafts += [Draft(k.CREW_REGISTERED, c, "equipage", DEMO_SEED) for c in demo_crews()]
     for ev_id, cat, title, grav, src, addr, lon, lat, desc, crews in DEMO_EVENTS:
         drafts.append(
             Draft(
@@ -214,11 +218,11 @@ def demo_drafts() -> list[Draft]:
                     "description": desc,
                 },
                 src,
-                DEMO_OPERATOR,
+                DEMO_SEED,
             )
         )
         drafts += [
-            Draft(k.CREW_ENGAGED, {"call_sign": c, "event_id": ev_id}, "operateur", DEMO_OPERATOR)
+            Draft(k.CREW_ENGAGED, {"call_sign": c, "event_id": ev_id}, "operateur", DEMO_SEED)
             for c in crews
         ]
     drafts.append(
@@ -226,11 +230,11 @@ def demo_drafts() -> list[Draft]:
             k.CREW_STATUS,
             {"call_sign": "V11-1", "status": "sur_les_lieux"},
             "equipage",
-            DEMO_OPERATOR,
+            DEMO_SEED,
         )
     )
     drafts.append(
-        Draft(k.EVENT_STATUS, {"id": "EV-0001", "status": "en_cours"}, "operateur", DEMO_CHIEF)
+        Draft(k.EVENT_STATUS, {"id": "EV-0001", "status": "en_cours"}, "operateur", DEMO_SEED)
     )
     drafts.append(
         Draft(
@@ -240,7 +244,7 @@ def demo_drafts() -> list[Draft]:
                 "de sécurité mis en place par V11-1."
             },
             "equipage",
-            DEMO_OPERATOR,
+            DEMO_SEED,
         )
     )
     from scop.protocols.pp_service import demo_pp_drafts  # the PP thread of the demo
@@ -260,7 +264,8 @@ def seed_demo(room: Room, fiches_dir: Path | None = None) -> None:
     library = load_library(fiches_dir)
     if "incendie" not in library.fiches:
         return  # a broken shipped fiche is reported by the procedures dock, not here
-    # The chief launches fiches: the same room (same journal and projection) under his name.
-    runner = ProcedureRunner(replace(room, operator=DEMO_CHIEF), library)
+    # The same room (same journal and projection) under the seed's identity, not the person
+    # who happens to open the demo first.
+    runner = ProcedureRunner(replace(room, operator=DEMO_SEED), library)
     run_id = runner.launch("incendie", "EV-0001")
     runner.start(run_id, runner.view(run_id).steps[0].step.id)

@@ -120,7 +120,7 @@ def run_sim(args: argparse.Namespace) -> int:
 def run_gateway(args: argparse.Namespace) -> int:
     from scop.clock import SystemClock
     from scop.journal.store import JournalStore
-    from scop.models.entries import Operator
+    from scop.models.entries import PP_GATEWAY
     from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink
     from scop.room import open_room
 
@@ -160,9 +160,7 @@ def run_gateway(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        room = open_room(
-            store, clock, Operator("Passerelle PP", "system"), workstation="passerelle-pp"
-        )
+        room = open_room(store, clock, PP_GATEWAY, workstation="passerelle-pp")
 
         def show(state: str, text: str) -> None:
             print(f"[{state}] {text}", file=sys.stderr, flush=True)

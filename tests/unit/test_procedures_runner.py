@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scop.clock import ManualClock
+from scop.models.entries import SYSTEM, Operator
 from scop.models.projection import fold
 from scop.procedures.directory import mairie_for, on_call
 from scop.procedures.loader import load_library
@@ -31,9 +32,15 @@ def library() -> Library:
 
 
 @pytest.fixture
+def operator() -> Operator:
+    """The chief: he launches and closes fiches (the role table); operators do steps."""
+    return Operator("Cdt. Morel", "chief", "cmorel")
+
+
+@pytest.fixture
 def runner(room: Room, library: Library) -> ProcedureRunner:
-    room.record("event.created", FIRE)
-    room.record(
+    room.acting_as(SYSTEM).record("event.created", FIRE)
+    room.acting_as(SYSTEM).record(
         "event.created",
         {**FIRE, "id": "EV-2", "category": "FLD", "address": "Quai de la Tournelle, 75005 Paris"},
     )
@@ -210,17 +217,21 @@ def test_wait_step_timer_runs_from_its_start(runner: ProcedureRunner, clock: Man
 
 def test_fold_ignores_entries_that_make_no_sense(runner: ProcedureRunner, room: Room) -> None:
     run = runner.launch("incendie", "EV-1")
-    room.record("procedure.launched", {"run_id": "x", "fiche_id": "incendie", "event_id": "EV-404"})
-    room.record(
+    room.acting_as(SYSTEM).record(
+        "procedure.launched", {"run_id": "x", "fiche_id": "incendie", "event_id": "EV-404"}
+    )
+    room.acting_as(SYSTEM).record(
         "procedure.launched",
         {"run_id": "y", "fiche_id": "incendie", "event_id": "EV-1", "fiche_version": "v2"},
     )
-    room.record("procedure.step_done", {"run_id": "absent", "step_id": "perimetre"})
-    room.record(
+    room.acting_as(SYSTEM).record(
+        "procedure.step_done", {"run_id": "absent", "step_id": "perimetre"}
+    )
+    room.acting_as(SYSTEM).record(
         "procedure.branch_chosen",
         {"run_id": run, "step_id": "besoin_soutien", "branch": "deux", "target": "vpu"},
     )
-    room.record("procedure.step_done", {"run_id": run, "step_id": 12})
+    room.acting_as(SYSTEM).record("procedure.step_done", {"run_id": run, "step_id": 12})
     assert "x" not in room.state.procedures
     assert room.state.procedures["y"].fiche_version == 1
     assert room.state.procedures[run].steps["besoin_soutien"].branch == 0
