@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scop.config import Config
+from scop.errors import Exit, ScopError, WrongMode
 from scop.protocols.pp_service import start_pp_services
 from scop.protocols.services import LinkStatus, ServiceHost, ServiceStarter
 
@@ -41,12 +42,21 @@ def start_crew_feed(
     --screenshot mode, where crews stay where the journal placed them."""
     if config.headless or host.room.store.readonly:  # a replay records nothing
         return []
+    if room_has_gateway(host):
+        return []  # the gateway records the positions; RoomStatus shows its feed's state
     url = config.feed_url or ""
     simulate = host.room.mode == "demo" and not url and not config.no_sim
     if not url and not simulate:
         window.set_link_state("feed", "Flux équipages non configuré", "off")
         return []
     return [asyncio.get_event_loop().create_task(_crew_feed(host, window, url, simulate))]
+
+
+def room_has_gateway(host: ServiceHost) -> bool:
+    """A room with a gateway (alive or not) gets its links from it only: a console opening
+    its own would send the PP the same message twice and record every position twice."""
+    status = host.services.get("room_status")
+    return bool(getattr(status, "has_gateway", False))
 
 
 async def _crew_feed(host: ServiceHost, window: LinkStatus, url: str, simulate: bool) -> None:
@@ -110,10 +120,43 @@ async def _wait_ready_and_grab(window: Any, out: Path, timeout: float = 60.0) ->
     return 0
 
 
+def check_display(headless: bool, env: Any = os.environ) -> None:
+    """Without a display Qt aborts the process with an English line and no exit code that
+    means anything; say it first, in French."""
+    if headless or sys.platform != "linux":
+        return
+    if env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return
+    raise ScopError(
+        "Aucun écran : la console a besoin d'une session graphique",
+        "Lancer « scop » depuis le bureau, ou « scop --screenshot capture.png » sans écran.",
+        code=Exit.NO_DISPLAY,
+    )
+
+
+def load_translations(app: Any) -> list[Any]:
+    """Qt's own dialogs (Annuler, Oui, Non…) in French: the catalogues PySide6 ships."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    kept = []
+    for name in ("qtbase_fr", "qt_fr"):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            kept.append(translator)
+    if not kept:
+        log.warning("traductions françaises de Qt introuvables dans %s", folder)
+    app.setProperty("scop_translators", len(kept))
+    return kept
+
+
 def qt_application(headless: bool) -> Any:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    check_display(headless)
     prepare_environment(headless)
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
@@ -130,7 +173,21 @@ def qt_application(headless: bool) -> Any:
     app.setApplicationName("SCOP")
     app.setOrganizationName("VilleDeParis")
     app.setApplicationDisplayName("SCOP")
+    if not app.property("scop_translators"):
+        load_translations(app)
     return app
+
+
+def show_error_dialog(err: ScopError) -> None:
+    """The start-up failure in a dialog, for a console launched with no terminal."""
+    try:
+        app = qt_application(headless=False)
+        from scop.ui.error_dialog import error_dialog
+
+        error_dialog(err).exec()
+        del app
+    except Exception:  # no display after all: the message is already on stderr and in the log
+        log.exception("dialogue d'erreur impossible")
 
 
 def identify(config: Config, mode: str) -> Any:
@@ -211,7 +268,9 @@ def run_window(
 
 
 def run_console(config: Config) -> int:
-    app = qt_application(config.headless)
+    """The console over the room's database. The database is opened before Qt starts: a
+    wrong ``--db`` fails fast, with its French message (see :mod:`scop.errors`)."""
+    check_display(config.headless)
 
     from scop.clock import SystemClock
     from scop.demo import seed_demo
@@ -223,14 +282,16 @@ def run_console(config: Config) -> int:
     try:
         mode = store.meta("mode") or ("demo" if config.wants_demo else "live")
         if mode == "exercise":
-            print(
-                "Cette base est une base d'exercice : ouvrez-la avec « scop exercise ».",
-                file=sys.stderr,
+            raise WrongMode(
+                "Cette base est une base d'exercice",
+                "L'ouvrir avec « scop exercise SCENARIO --db URL » ; la console réelle ne "
+                "l'ouvre pas.",
             )
-            return 2
+        app = qt_application(config.headless)
         operator = identify(config, mode)
         if operator is None:
-            return 1
+            print("scop : identification annulée.", file=sys.stderr)
+            return Exit.CANCELLED
         label = "Salle de démonstration" if mode == "demo" else "Salle de commandement"
         room = open_room(
             store, clock, operator, mode=mode, label=label, workstation=config.workstation

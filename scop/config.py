@@ -17,6 +17,8 @@ from pathlib import Path
 
 import platformdirs
 
+from scop.models.vocabulary import PERSON_ROLES, Role
+
 # The environment variables read by scop, and why (the README repeats this list).
 ENVIRONMENT: dict[str, str] = {
     "SCOP_FEED_URL": "flux des positions des équipages (wss://…; ws:// en boucle locale)",
@@ -26,9 +28,12 @@ ENVIRONMENT: dict[str, str] = {
     "SCOP_PP_KEY": "clé du certificat client",
     "SCOP_TILE_URL": "modèle d'URL de tuiles de fond de carte (l'emporte sur les réglages)",
     "SCOP_FICHES_DIR": "dossier des fiches réflexes, de l'annuaire et des modèles de messages",
+    "SCOP_LOG_DIR": "dossier du fichier journal technique scop.log (défaut : "
+    "~/.local/state/scop/log)",
+    "SCOP_ERROR_DIALOG": "1 : montrer une erreur de démarrage dans une fenêtre, 0 : jamais "
+    "(défaut : seulement sans terminal)",
 }
 
-ROLES = ("operator", "chief", "trainer")
 LAYOUTS = ("operateur", "chef", "formateur")
 DEFAULT_SIZE = (1920, 1080)
 
@@ -39,6 +44,19 @@ def default_db_path() -> Path:
 
 def default_db_url() -> str:
     return f"sqlite:///{default_db_path()}"
+
+
+def log_file(environ: Mapping[str, str]) -> Path:
+    """Where tracebacks go (the terminal never shows one)."""
+    folder = environ.get("SCOP_LOG_DIR", "").strip() or platformdirs.user_log_dir(
+        "scop", "VilleDeParis"
+    )
+    return Path(folder) / "scop.log"
+
+
+def error_dialog_choice(environ: Mapping[str, str]) -> bool | None:
+    value = environ.get("SCOP_ERROR_DIALOG", "").strip()
+    return {"1": True, "0": False}.get(value)
 
 
 def shipped_fiches_dir() -> Path:
@@ -74,7 +92,7 @@ class Config:
     db_url: str | None = None  # None: the local DÉMO room
     demo: bool = False
     operator: str | None = None
-    role: str = "operator"
+    role: Role = Role.OPERATOR
     workstation: str = field(default_factory=socket.gethostname)
     layout: str | None = None
     screenshot: Path | None = None
@@ -84,6 +102,8 @@ class Config:
     pp: PPEndpoint | None = None
     tile_url: str | None = None
     fiches_dir: Path = field(default_factory=shipped_fiches_dir)
+    log_path: Path = field(default_factory=lambda: log_file({}))
+    error_dialog: bool | None = None  # None: a dialog only when there is no terminal
 
     @property
     def headless(self) -> bool:
@@ -118,7 +138,7 @@ class Config:
             db_url=opts.get("db"),
             demo=bool(opts.get("demo", False)),
             operator=opts.get("operator"),
-            role=opts.get("role") or "operator",
+            role=Role(opts.get("role") or Role.OPERATOR),
             workstation=opts.get("workstation") or socket.gethostname(),
             layout=opts.get("layout"),
             screenshot=opts.get("screenshot"),
@@ -132,6 +152,8 @@ class Config:
             else None,
             tile_url=env_value("SCOP_TILE_URL"),
             fiches_dir=Path(fiches) if fiches else shipped_fiches_dir(),
+            log_path=log_file(env),
+            error_dialog=error_dialog_choice(env),
         )
 
 
@@ -145,7 +167,7 @@ def add_console_options(p: argparse.ArgumentParser, *, after_command: bool = Fal
     )
     p.add_argument(
         "--role",
-        choices=list(ROLES),
+        choices=[str(r) for r in PERSON_ROLES],
         default=s if after_command else "operator",
         help="rôle : operator (opérateur), chief (chef de salle), trainer (formateur)",
     )

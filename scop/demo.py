@@ -7,11 +7,15 @@ the tests see the same room.
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scop.models import fold_core as k
 from scop.models.entries import DEMO_SEED, Draft, Operator
+from scop.models.nomenclatures import KIND_OF_MODE
+from scop.models.state import RoomState
+from scop.operations.duty import CrewDuty, service_drafts
 
 if TYPE_CHECKING:
     from scop.room import Room
@@ -49,6 +53,8 @@ DIVISIONS = {
 }
 
 SPEEDS = {"pied": 1.3, "velo": 4.5, "vehicule": 8.0}  # m/s, in town, average
+
+DEMO_REFERENCE = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # the test clock's start
 
 DEMO_CHIEF = Operator("Cdt. Morel", "chief", "cmorel")
 DEMO_OPERATOR = Operator("B. Lefèvre", "operator", "blefevre")
@@ -190,9 +196,31 @@ def demo_crews(seed: int = 75) -> list[dict[str, object]]:
     return crews
 
 
-def demo_drafts() -> list[Draft]:
-    """The entries that open a demo shift: crews taking service, events under way. All under
-    the demo seed's own identity: nobody logged in wrote them."""
+def demo_duties(now: datetime | None = None, seed: int = 75) -> list[CrewDuty]:
+    """The demo crews as a prise de service sees them: a twelve-hour duty begun at the last
+    full hour before ``now`` (by default the test clock's start)."""
+    start = (now or DEMO_REFERENCE).replace(minute=0, second=0, microsecond=0)
+    return [
+        CrewDuty(
+            call_sign=str(c["call_sign"]),
+            kind=KIND_OF_MODE[str(c["mode"])],
+            division=str(c["division"]),
+            agents=int(str(c["agents"])),
+            duty_start=start,
+            duty_end=start + timedelta(hours=12),
+            radio=f"Canal {list(DIVISIONS).index(str(c['division'])) + 1}",
+            lon=float(str(c["lon"])),
+            lat=float(str(c["lat"])),
+            heading=float(str(c["heading"])),
+        )
+        for c in demo_crews(seed)
+    ]
+
+
+def demo_drafts(now: datetime | None = None) -> list[Draft]:
+    """The entries that open a demo shift: crews taking service (through the same
+    prise-de-service command as a live room), events under way. All under the demo seed's
+    own identity: nobody logged in wrote them."""
     drafts = [
         Draft(
             k.NOTE,
@@ -201,7 +229,17 @@ def demo_drafts() -> list[Draft]:
             DEMO_SEED,
         )
     ]
-    drafts += [Draft(k.CREW_REGISTERED, c, "equipage", DEMO_SEED) for c in demo_crews()]
+    drafts += service_drafts(RoomState(), demo_duties(now), DEMO_SEED)
+    drafts += [
+        Draft(
+            k.CREW_STATUS,
+            {"call_sign": c["call_sign"], "status": c["status"]},
+            "equipage",
+            DEMO_SEED,
+        )
+        for c in demo_crews()
+        if c["status"] != "disponible"
+    ]
     for ev_id, cat, title, grav, src, addr, lon, lat, desc, crews in DEMO_EVENTS:
         drafts.append(
             Draft(
@@ -260,7 +298,7 @@ def seed_demo(room: Room, fiches_dir: Path | None = None) -> None:
     from scop.procedures.loader import load_library
     from scop.procedures.runner import ProcedureRunner
 
-    room.record_all(demo_drafts())
+    room.record_all(demo_drafts(room.clock.now()))
     library = load_library(fiches_dir)
     if "incendie" not in library.fiches:
         return  # a broken shipped fiche is reported by the procedures dock, not here

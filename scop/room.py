@@ -8,12 +8,13 @@ wrote it. Listeners (the UI bridge, the PP link, the procedures runner) hear abo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scop.clock import Clock
-from scop.journal.store import JournalStore, WriteTxn
+from scop.journal.store import DatabaseUnavailable, JournalStore, WriteTxn, is_unavailable
 from scop.models import fold_accounts as ka
 from scop.models import fold_core as k
 from scop.models.entities import PositionFix
@@ -21,6 +22,8 @@ from scop.models.entries import SYSTEM, Draft, Entry, Operator
 from scop.models.permissions import COMMAND_MODES, allowed, refusal
 from scop.models.projection import Projection
 from scop.models.state import RoomState
+
+log = logging.getLogger(__name__)
 
 
 class CommandRefused(Exception):
@@ -150,10 +153,14 @@ class Room:
 
         try:
             entries = self.store.append_decided(in_transaction, who)
+        except DatabaseUnavailable as exc:
+            # One transaction: nothing of the command was written, the operator tries again.
+            self._notify(Change(self._take_caught_up()))
+            raise CommandRefused(str(exc)) from exc
         except BaseException:
             self._notify(Change(self._take_caught_up()))
             raise
-        self.sync()
+        self._sync_after_write()
         return entries
 
     def record(
@@ -177,9 +184,19 @@ class Room:
             guard(self, command, who or self.operator)
         return self.execute(command, lambda _st: signed, author=signed[0].author)
 
+    def _sync_after_write(self) -> None:
+        """The write is committed; if the database fails right after, the next poll catches
+        up, and the command must not be reported as failed."""
+        try:
+            self.sync()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("relecture après écriture impossible ; la prochaine y pourvoira")
+
     def record_positions(self, fixes: Sequence[PositionFix]) -> None:
         self.store.append_positions(fixes)
-        self.sync()
+        self._sync_after_write()
 
     def sync(self) -> Change:
         """Fold what the journal holds beyond what we have seen (ours and other workstations')."""

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from scop.clock import Clock
+from scop.errors import Exit, ScopError
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM, Draft
@@ -31,15 +32,17 @@ log = logging.getLogger("scop.room")
 ROOM_MODES: dict[str, str] = {"live": "réel", "exercise": "exercice"}
 MODE_NAMES: dict[str, str] = {"live": "réel", "demo": "DÉMO", "exercise": "EXERCICE"}
 
-# Exit codes of ``scop room`` (documented in the README).
-EXIT_OK = 0
-EXIT_REFUSED = 1  # the room exists already (init) or there is no room there (info)
-EXIT_DATABASE = 2  # unusable URL, or the database cannot be reached
+# Exit codes of ``scop room``: those of every scop command (scop.errors.Exit, README table).
+EXIT_OK = Exit.OK
+EXIT_REFUSED = Exit.REFUSED  # the room exists already (init)
+EXIT_NO_ROOM = Exit.DB_MISSING  # there is no room there (info)
+EXIT_URL = Exit.USAGE  # unusable URL
+EXIT_DATABASE = Exit.DB_UNREACHABLE  # the database cannot be reached
 
 
-class RoomAdminError(Exception):
+class RoomAdminError(ScopError):
     def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
+        super().__init__(message, code=Exit(code))
         self.code = code
 
 
@@ -85,7 +88,7 @@ def _check_url(url: str) -> str:
         raise RoomAdminError(
             f"adresse de base invalide : {url!r} (attendu : sqlite:///chemin.sqlite ou "
             "postgresql+psycopg://utilisateur@serveur/base)",
-            EXIT_DATABASE,
+            EXIT_URL,
         ) from None
     return u.get_backend_name()
 
@@ -112,7 +115,7 @@ def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:
     _check_url(url)
     path = _sqlite_path(url)
     if readonly and path is not None and not path.exists():
-        raise RoomAdminError(f"aucune salle à cette adresse : {path} n'existe pas", EXIT_REFUSED)
+        raise RoomAdminError(f"aucune salle à cette adresse : {path} n'existe pas", EXIT_NO_ROOM)
     if path is not None and not readonly and not path.parent.is_dir():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +132,7 @@ def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:
             raise RoomAdminError(
                 "aucune salle dans cette base (pas de main courante) : créez-la avec "
                 "« scop room init »",
-                EXIT_REFUSED,
+                EXIT_NO_ROOM,
             ) from None
         raise _unreachable(url, exc) from None
     return store
@@ -200,7 +203,7 @@ def room_info(url: str, clock: Clock) -> RoomInfo:
     try:
         if existing_mode(store) is None:
             raise RoomAdminError(
-                "aucune salle dans cette base : créez-la avec « scop room init »", EXIT_REFUSED
+                "aucune salle dans cette base : créez-la avec « scop room init »", EXIT_NO_ROOM
             )
         return _info(store)
     except SQLAlchemyError as exc:

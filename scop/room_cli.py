@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
-from scop.clock import SystemClock
+from scop.clock import SystemClock, local
 from scop.room_admin import (
     EXIT_DATABASE,
+    EXIT_NO_ROOM,
     EXIT_REFUSED,
+    EXIT_URL,
     ROOM_MODES,
     RoomAdminError,
+    existing_mode,
     init_room,
     open_store,
     room_info,
@@ -29,7 +34,8 @@ def register(sub: Any) -> None:
         help="mettre une salle en service sur une base neuve",
         description="Crée la salle (mode, nom, première entrée de la main courante) ; les "
         "consoles, la passerelle et le flux l'ouvrent ensuite. Refuse une base qui tient "
-        "déjà une salle. Codes de sortie : 0 créée, 1 refusée, 2 base inaccessible.",
+        "déjà une salle. Codes de sortie : 0 créée, 1 refusée, 2 adresse invalide, 3 base "
+        "inaccessible (tableau complet dans le README).",
     )
     i.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     i.add_argument("--mode", required=True, choices=list(ROOM_MODES), help="live ou exercise")
@@ -52,7 +58,8 @@ def register(sub: Any) -> None:
         "info",
         help="mode, nom, tête de la main courante, équipages en service",
         description="Lecture seule : ne crée ni fichier ni table. Codes de sortie : 0, "
-        "1 pas de salle à cette adresse, 2 base inaccessible.",
+        "2 adresse invalide, 3 base inaccessible, 4 pas de salle à cette adresse, 5 pas une "
+        "base SCOP (tableau complet dans le README).",
     )
     n.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     n.set_defaults(func=run_info)
@@ -68,6 +75,34 @@ def register(sub: Any) -> None:
     g.add_argument("--role", required=True, metavar="NOM", help="rôle PostgreSQL des consoles")
     g.add_argument("--password-stdin", action="store_true")
     g.set_defaults(func=run_grant)
+
+    c = sub.add_parser("crews", help="équipages : tableau de service")
+    csub = c.add_subparsers(dest="crews_command", required=True, metavar="ACTION")
+    imp = csub.add_parser(
+        "import",
+        help="mettre en service les équipages d'un tableau CSV",
+        description="Tableau exporté d'un tableur : UTF-8 ou Windows-1252, séparateur ; ou ,, "
+        "en-tête « indicatif;type;division;agents;noms;radio;début;fin ». Chaque problème est "
+        "signalé « fichier:ligne: problème » et rien n'est importé tant qu'il en reste un. Un "
+        "indicatif déjà en service est mis à jour, pas doublé. Codes de sortie : 0 importé "
+        "(ou vérifié), 1 tableau refusé, 2 base inaccessible ou sans salle.",
+    )
+    imp.add_argument("roster", type=Path, metavar="TABLEAU.csv")
+    imp.add_argument("--db", metavar="URL", help="base de la salle (facultative avec --check)")
+    imp.add_argument("--check", action="store_true", help="vérifier seulement, rien n'est écrit")
+    imp.add_argument(
+        "--operator",
+        metavar="NOM",
+        default=getpass.getuser(),
+        help="qui importe (inscrit en main courante ; défaut : l'utilisateur du système)",
+    )
+    imp.add_argument(
+        "--role",
+        choices=["operator", "chief"],
+        default="chief",
+        help="rôle de qui importe : chief (chef de salle, défaut) ou operator",
+    )
+    imp.set_defaults(func=run_crews_import)
 
 
 def init_from_args(args: argparse.Namespace) -> list[str]:
@@ -130,6 +165,54 @@ def run_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_crews_import(args: argparse.Namespace) -> int:
+    from scop.models.entries import Operator
+    from scop.operations.roster import import_roster, read_roster_file
+    from scop.room import CommandRefused, open_room
+
+    name = "scop crews import"
+    clock = SystemClock()
+    today = local(clock.now()).date()
+    if args.db is None:
+        if not args.check:
+            print(f"{name} : --db URL est obligatoire pour importer", file=sys.stderr)
+            return EXIT_URL
+        report = read_roster_file(args.roster, None, today)
+        return _report(name, report, checked=True)
+    try:
+        store = open_store(args.db, clock, readonly=args.check)
+    except RoomAdminError as exc:
+        print(f"{name} : {exc}", file=sys.stderr)
+        return exc.code
+    try:
+        if existing_mode(store) is None:
+            print(
+                f"{name} : aucune salle dans cette base : créez-la avec « scop room init »",
+                file=sys.stderr,
+            )
+            return EXIT_NO_ROOM
+        operator = Operator(args.operator or "inconnu", args.role)
+        room = open_room(store, clock, operator, workstation="scop-crews-import")
+        report = read_roster_file(args.roster, room.state, today)
+        if args.check or not report.ok:
+            return _report(name, report, checked=args.check)
+        try:
+            import_roster(room, report)
+        except CommandRefused as exc:
+            print(f"{name} : {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"Tableau importé : {report.summary()}")
+        return 0
+    except Exception:  # a database that fails mid-way: logged, said in French
+        log.exception("import du tableau %s", args.roster)
+        print(
+            f"{name} : base inaccessible pendant l'import ; rien n'a été importé", file=sys.stderr
+        )
+        return EXIT_DATABASE
+    finally:
+        store.close()
+
+
 def run_grant(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -165,3 +248,15 @@ def run_grant(args: argparse.Namespace) -> int:
         return EXIT_DATABASE
     finally:
         store.close()
+
+
+def _report(name: str, report: Any, *, checked: bool) -> int:
+    if report.problems:
+        print("\n".join(report.problems), file=sys.stderr)
+        print(
+            f"{name} : tableau refusé, {len(report.problems)} problème(s) ; rien n'a été importé",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    print(f"Tableau valide : {report.summary()}" + (" (vérification seule)" if checked else ""))
+    return 0

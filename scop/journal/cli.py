@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scop.clock import SystemClock
 from scop.config import default_db_url
-from scop.journal.export import ExportError, export_journal, verify_export
-from scop.journal.store import JournalStore
+from scop.errors import Exit, InputError, OutputError, ScopError, database_error
+from scop.journal.export import export_journal, verify_export
+from scop.journal.store import JournalStore, is_sqlite_file
+from scop.journal.verify import VerifyReport
 
 
 def _when(text: str) -> datetime:
-    t = datetime.fromisoformat(text)
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"heure illisible {text!r} : attendu 2026-11-23T07:00+01:00"
+        ) from None
     if t.tzinfo is None:
         raise argparse.ArgumentTypeError(
             "heure attendue avec son décalage, ex. 2026-11-23T07:00+01:00"
@@ -40,25 +49,50 @@ def register(sub: Any) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    try:
-        if args.source is not None:
-            report = verify_export(args.source)
+    """A chain altered is exit code 1 with the first entry altered; anything that keeps the
+    check from running (missing, foreign, unreadable) is a ScopError, reported by scop.cli."""
+    if args.source is not None:
+        if is_sqlite_file(args.source):
+            report = _verify_db(f"sqlite:///{args.source.resolve()}")
+        elif not args.source.exists():
+            raise InputError(
+                f"Fichier introuvable : {args.source}",
+                "Donner un export (scop journal export) ou une base avec --db.",
+                code=Exit.DB_MISSING,
+            )
         else:
-            store = JournalStore.open(args.db or default_db_url(), SystemClock(), readonly=True)
-            try:
-                report = store.verify()
-            finally:
-                store.close()
-    except ExportError as exc:
-        print(f"scop journal verify : {exc}", file=sys.stderr)
-        return 2
+            report = verify_export(args.source)
+    else:
+        report = _verify_db(args.db or default_db_url())
     print(report.message(), file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1
+    return Exit.OK if report.ok else Exit.CHECK_FAILED
+
+
+@contextlib.contextmanager
+def _reading(url: str) -> Iterator[JournalStore]:
+    """The base at ``url``, read-only; a read that fails names the base (damaged…)."""
+    store = JournalStore.open(url, SystemClock(), readonly=True)
+    try:
+        yield store
+    except ScopError:
+        raise
+    except Exception as exc:
+        raise database_error(exc, url) from exc
+    finally:
+        store.close()
+
+
+def _verify_db(url: str) -> VerifyReport:
+    with _reading(url) as store:
+        return store.verify()
 
 
 def _export(args: argparse.Namespace) -> int:
-    store = JournalStore.open(args.db or default_db_url(), SystemClock(), readonly=True)
-    try:
+    if args.out.is_dir():
+        raise OutputError(
+            f"{args.out} est un dossier", "Donner un nom de fichier : --out vacation.jsonl.gz."
+        )
+    with _reading(args.db or default_db_url()) as store:
         n = export_journal(
             store,
             args.out,
@@ -66,10 +100,5 @@ def _export(args: argparse.Namespace) -> int:
             until=args.until,
             with_positions=not args.no_positions,
         )
-    except ExportError as exc:
-        print(f"scop journal export : {exc}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
     print(f"{n} entrées exportées dans {args.out}")
     return 0

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from scop.clock import from_iso, to_iso
+from scop.errors import Exit, InputError, cannot_read, cannot_write
 from scop.journal.store import JournalStore
 from scop.journal.verify import VerifyReport, verify_chain
 from scop.models.entities import PositionFix
@@ -23,12 +26,12 @@ FORMAT = "scop-journal"
 VERSION = 1
 
 
-class ExportError(Exception):
-    pass
+class ExportError(InputError):
+    """An export that cannot be read (or written): the message names the file and line."""
 
 
-def _open(path: Path, mode: str) -> IO[str]:
-    if path.suffix == ".gz":
+def _open(path: Path, mode: str, gz: bool | None = None) -> IO[str]:
+    if path.suffix == ".gz" if gz is None else gz:
         return gzip.open(path, mode + "t", encoding="utf-8")  # type: ignore[return-value]
     return path.open(mode, encoding="utf-8")
 
@@ -62,9 +65,43 @@ def export_journal(
     first, so an export never launders an altered journal. Returns the number of entries."""
     report = store.verify()
     if not report.ok:
-        raise ExportError(f"export refusé, la main courante est altérée : {report.message()}")
+        raise ExportError(
+            f"Export refusé, la main courante est altérée : {report.message()}",
+            "Lancer « scop journal verify » sur la base.",
+            code=Exit.DB_DAMAGED,
+        )
+    # Written beside the target and renamed at the end: a failed export leaves no half file.
+    part = path.with_name(path.name + ".partiel")
+    try:
+        n = _write_export(
+            store,
+            part,
+            path.suffix == ".gz",
+            since=since,
+            until=until,
+            with_positions=with_positions,
+        )
+        os.replace(part, path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise cannot_write(path, exc) from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return n
+
+
+def _write_export(
+    store: JournalStore,
+    path: Path,
+    gz: bool,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    with_positions: bool,
+) -> int:
     n, last_hash = 0, GENESIS_HASH
-    with _open(path, "w") as f:
+    with _open(path, "w", gz) as f:
         header = {
             "type": "header",
             "format": FORMAT,
@@ -128,18 +165,43 @@ def _entry_from(d: dict[str, Any]) -> Entry:
     )
 
 
+_NOT_AN_EXPORT = "Vérifier qu'il s'agit d'un fichier écrit par « scop journal export »."
+
+
 def iter_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open(path, "r") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ExportError(f"{path}:{lineno}: JSON illisible ({exc.msg})") from exc
-            if not isinstance(d, dict) or "type" not in d:
-                raise ExportError(f"{path}:{lineno}: ligne sans type")
-            yield lineno, d
+    lineno = 0
+    try:
+        with _open(path, "r") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    d = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ExportError(
+                        f"{path}:{lineno}: JSON illisible ({exc.msg})", _NOT_AN_EXPORT
+                    ) from exc
+                if not isinstance(d, dict) or "type" not in d:
+                    raise ExportError(f"{path}:{lineno}: ligne sans type", _NOT_AN_EXPORT)
+                yield lineno, d
+    except (EOFError, zlib.error) as exc:
+        raise ExportError(
+            f"{path} : export tronqué après la ligne {lineno} (fichier compressé incomplet)",
+            "Refaire l'export (scop journal export) ou recopier le fichier en entier.",
+        ) from exc
+    except gzip.BadGzipFile as exc:
+        raise ExportError(
+            f"{path} : ce n'est pas un fichier compressé gzip malgré son extension .gz",
+            _NOT_AN_EXPORT,
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ExportError(
+            f"{path} : ce n'est pas un export de main courante SCOP (contenu binaire)",
+            _NOT_AN_EXPORT,
+            code=Exit.NOT_SCOP,
+        ) from exc
+    except OSError as exc:
+        raise cannot_read(path, exc) from exc
 
 
 def read_export(path: Path) -> ExportedShift:
@@ -147,9 +209,13 @@ def read_export(path: Path) -> ExportedShift:
     try:
         _, header = next(lines)
     except StopIteration:
-        raise ExportError(f"{path}: fichier vide") from None
+        raise ExportError(f"{path} : fichier vide", _NOT_AN_EXPORT) from None
     if header.get("type") != "header" or header.get("format") != FORMAT:
-        raise ExportError(f"{path}:1: ce n'est pas un export de main courante SCOP")
+        raise ExportError(
+            f"{path}:1: ce n'est pas un export de main courante SCOP",
+            _NOT_AN_EXPORT,
+            code=Exit.NOT_SCOP,
+        )
     shift = ExportedShift(header)
     for lineno, d in lines:
         t = d["type"]
@@ -170,9 +236,9 @@ def read_export(path: Path) -> ExportedShift:
             elif t == "head":
                 shift.head = (int(d["position"]), str(d["hash"]))
             else:
-                raise ExportError(f"{path}:{lineno}: type de ligne inconnu {t!r}")
+                raise ExportError(f"{path}:{lineno}: type de ligne inconnu {t!r}", _NOT_AN_EXPORT)
         except (KeyError, ValueError, TypeError) as exc:
-            raise ExportError(f"{path}:{lineno}: ligne incomplète ({exc})") from exc
+            raise ExportError(f"{path}:{lineno}: ligne incomplète ({exc})", _NOT_AN_EXPORT) from exc
     return shift
 
 

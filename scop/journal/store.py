@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,21 +18,51 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from scop.clock import Clock, from_iso, to_iso
+from scop.errors import (
+    DatabaseMissing,
+    NotScopDatabase,
+    ScopError,
+    damaged,
+    database_error,
+    safe_url,
+    sqlite_path,
+)
 from scop.journal.tables import crew_positions, journal_entries, journal_head, metadata, room_meta
 from scop.journal.verify import VerifyReport, verify_chain
+from scop.journal.watch import CHANNEL, ChangeWatch, watch
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Entry, Operator, seal
 
 
 class JournalError(Exception):
     pass
+
+
+class DatabaseUnavailable(JournalError):
+    """The database cannot be reached (or lost its primary): nothing was written, the caller
+    may try again. Its text is for the operator."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("Base indisponible — réessayez.")
+        self.detail = detail
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A lost or refused connection, a server shutting down, a read-only standby: an outage,
+    not a bug. (A unique-key race is an IntegrityError and is not one of these.)"""
+    if isinstance(exc, DatabaseUnavailable):
+        return True
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 # Built once: an append is on every operator keystroke's path, statement building is not free.
@@ -41,6 +72,7 @@ _SELECT_HEAD_FOR_UPDATE = (
     .with_for_update()
 )
 _INSERT_HEAD = insert(journal_head).values(id=1)
+_NOTIFY = f"NOTIFY {CHANNEL}"
 _INSERT_ENTRY = insert(journal_entries)
 _UPDATE_HEAD = (
     update(journal_head)
@@ -52,7 +84,7 @@ _UPDATE_HEAD = (
 def make_engine(url: str, *, readonly: bool = False) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
+        if u.database and u.database != ":memory:" and not readonly:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(u, connect_args={"timeout": 30})
 
@@ -76,7 +108,10 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    engine = create_engine(u, pool_pre_ping=True)
+    # A dead server is seen at once (pre-ping); a silent host does not freeze a console for
+    # long; with several hosts in the URL, psycopg tries each one in turn.
+    connect_args = {} if "connect_timeout" in u.query else {"connect_timeout": 3}
+    engine = create_engine(u, pool_pre_ping=True, connect_args=connect_args)
     if readonly:
 
         @event.listens_for(engine, "begin")
@@ -84,6 +119,52 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
     return engine
+
+
+def _check_schema(url: str, tables: set[str], *, readonly: bool, is_file: bool) -> None:
+    """A foreign database is named as such, and never gets SCOP's tables added to it; a SCOP
+    base missing part of its journal is damaged, which is a different message."""
+    shown = safe_url(url)
+    if "journal_entries" not in tables:
+        if readonly and not tables:
+            raise DatabaseMissing(
+                f"Aucune salle dans cette base : {shown} est vide",
+                "Vérifier l'adresse donnée à --db, ou créer la salle avec « scop room init ».",
+            )
+        if tables and (readonly or is_file):
+            raise NotScopDatabase(
+                f"Ce fichier n'est pas une base SCOP : {shown} contient les tables "
+                f"d'une autre application ({_some(tables)})",
+                "Vérifier le chemin donné à --db.",
+            )
+        return
+    if readonly and not {"journal_head", "room_meta"} <= tables:
+        raise damaged(url)
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """A SQLite database by its header, whatever its name (replay and verify take both
+    databases and exports)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _sqlite_tables(path: str) -> set[str]:
+    # Not mode=ro: on a WAL base that leaves -wal and -shm files behind; a plain connection
+    # that writes nothing changes nothing and, closing last, removes them.
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+
+
+def _some(names: set[str]) -> str:
+    first = sorted(names)[:3]
+    return ", ".join(first) + (", …" if len(names) > 3 else "")
 
 
 def entry_row(e: Entry) -> dict[str, object]:
@@ -205,13 +286,38 @@ class JournalStore:
         self.clock = clock
         self.readonly = readonly
         self._write_engine = engine.execution_options(scop_write=True)
+        self._postgres = engine.url.get_backend_name() == "postgresql"
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, readonly: bool = False) -> JournalStore:
-        engine = make_engine(url, readonly=readonly)
-        if not readonly:
-            metadata.create_all(engine)
-            ensure_schema(engine)
+        """Open the room's journal. Read-only, a missing database is refused (a command that
+        only reads never creates a file); either way a file that is not a SCOP base is
+        refused before anything is written to it. Failures are :class:`scop.errors.ScopError`
+        with a French message for the person who gave ``url``."""
+        path = sqlite_path(url)
+        if readonly and path is not None and not Path(path).is_file():
+            raise DatabaseMissing(
+                f"La base {path} n'existe pas",
+                "Vérifier le chemin donné à --db (une commande de lecture ne crée jamais de base).",
+            )
+        engine = None
+        try:
+            if path is not None and Path(path).is_file():
+                # Looked at read-only first: the writer's connection turns WAL on, which
+                # rewrites the header of whatever file it was given.
+                _check_schema(url, _sqlite_tables(path), readonly=readonly, is_file=True)
+            engine = make_engine(url, readonly=readonly)
+            tables = set(inspect(engine).get_table_names())
+            _check_schema(url, tables, readonly=readonly, is_file=path is not None)
+            if not readonly:
+                metadata.create_all(engine)
+                ensure_schema(engine)
+        except Exception as exc:
+            if engine is not None:
+                engine.dispose()
+            if isinstance(exc, ScopError):
+                raise
+            raise database_error(exc, url) from exc
         return cls(engine, clock, readonly=readonly)
 
     @property
@@ -219,11 +325,20 @@ class JournalStore:
         return self.engine.url.render_as_string(hide_password=True)
 
     @property
+    def write_engine(self) -> Engine:
+        """Transactions that must not race (the journal head, the gateway lease)."""
+        return self._write_engine
+
+    @property
     def backend(self) -> str:
         return self.engine.url.get_backend_name()
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def watch(self) -> ChangeWatch:
+        """A cheap way to hear that another connection committed (see scop.journal.watch)."""
+        return watch(self.engine.url.render_as_string(hide_password=False))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -242,18 +357,37 @@ class JournalStore:
         overtaken by another workstation. An exception from ``decide`` rolls back and
         propagates; nothing is written. ``decide`` may run more than once when the
         transaction is retried (a first append racing to create the head row).
+
+        A database that cannot be reached raises :class:`DatabaseUnavailable`: nothing was
+        written. A connection lost after COMMIT is checked before trying again, so that a
+        transaction that did go through is not written twice.
         """
         if self.readonly:
             raise JournalError("journal ouvert en lecture seule")
-        for attempt in range(5):
+        attempt: list[Entry] = []
+        for n in range(5):
             try:
-                return self._append_once(decide, author)
-            except (IntegrityError, OperationalError):
-                if attempt == 4:
+                if attempt and self._committed(attempt[-1]):
+                    return attempt  # the connection died after COMMIT: it did go through
+                attempt = []
+                return self._append_once(decide, author, attempt)
+            except (IntegrityError, OperationalError, InterfaceError) as exc:
+                if n == 4:
+                    if is_unavailable(exc):
+                        raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
                     raise
         raise AssertionError("unreachable")
 
-    def _append_once(self, decide: Decision, author: Operator) -> list[Entry]:
+    def _committed(self, last: Entry) -> bool:
+        """Whether an append whose COMMIT got no answer was written: the entry's hash seals its
+        position and predecessor, so finding it means the whole transaction is there."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(journal_entries.c.hash).where(journal_entries.c.position == last.position)
+            ).scalar()
+        return found == last.hash
+
+    def _append_once(self, decide: Decision, author: Operator, sealed: list[Entry]) -> list[Entry]:
         with self._write_engine.begin() as conn:
             head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
             if head is None:
@@ -265,7 +399,6 @@ class JournalStore:
             if not drafts:
                 return []
             now = self.clock.now()
-            sealed: list[Entry] = []
             for d in drafts:
                 position += 1
                 e = seal(position, now, d.author or author, d, prev)
@@ -273,13 +406,25 @@ class JournalStore:
                 prev = e.hash
             conn.execute(_INSERT_ENTRY, [entry_row(e) for e in sealed])
             conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
+            self._notify(conn)
         return sealed
+
+    def _notify(self, conn: Connection) -> None:
+        """Tell listening consoles to read (delivered at commit, dropped on rollback)."""
+        if self._postgres:
+            conn.exec_driver_sql(_NOTIFY)
 
     def append_positions(self, fixes: Sequence[PositionFix]) -> None:
         if self.readonly:
             raise JournalError("journal ouvert en lecture seule")
         if not fixes:
             return
+        try:
+            self._append_positions(fixes)
+        except (OperationalError, InterfaceError) as exc:
+            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+
+    def _append_positions(self, fixes: Sequence[PositionFix]) -> None:
         with self._write_engine.begin() as conn:
             conn.execute(
                 insert(crew_positions),
@@ -295,6 +440,7 @@ class JournalStore:
                     for f in fixes
                 ],
             )
+            self._notify(conn)
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write_engine.begin() as conn:

@@ -64,6 +64,21 @@ room_meta = Table(
     Column("value", Text, nullable=False),
 )
 
+# The room's gateway lease: one row (id = 1). The gateway that holds it renews ``heartbeat``
+# every second and publishes its links' states; a standby takes the row over when the heartbeat
+# is older than the lease's time to live, bumping ``epoch`` so the former holder knows it lost.
+gateway_lease = Table(
+    "gateway_lease",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(200), nullable=False),
+    Column("epoch", BigId, nullable=False),
+    Column("since", String(40), nullable=False),
+    Column("heartbeat", String(40), nullable=False),
+    Column("ttl", Float, nullable=False),
+    Column("links", Text, nullable=False),  # JSON {"pp": [state, text], "feed": [state, text]}
+)
+
 # Accounts live beside the journal, never in it: the journal records what happened to an
 # account (created, disabled, role changed, failed login, lock), this table holds its current
 # state and its password hash, which no entry, log or export ever carries.

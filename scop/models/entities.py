@@ -5,33 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-CREW_STATUSES: dict[str, str] = {
-    "disponible": "Disponible",
-    "engage": "Engagé",
-    "sur_les_lieux": "Sur les lieux",
-    "indisponible": "Indisponible",
-    "hors_service": "Hors service",
-}
-
-CREW_MODES: dict[str, str] = {
-    "pied": "À pied",
-    "velo": "Vélo",
-    "vehicule": "Véhicule",
-}
-
-EVENT_STATUSES: dict[str, str] = {
-    "nouveau": "Nouveau",
-    "pris_en_compte": "Pris en compte",
-    "en_cours": "En cours",
-    "clos": "Clos",
-}
-
-# Each piece of information on an event carries how far it has been checked.
-VERIFICATION_STATES: dict[str, str] = {
-    "a_verifier": "À vérifier",
-    "en_verification": "En cours de vérification",
-    "verifie": "Vérifié",
-}
+from scop.models.vocabulary import CREW_MODES as CREW_MODES
+from scop.models.vocabulary import CREW_STATUSES as CREW_STATUSES
+from scop.models.vocabulary import EVENT_STATUSES as EVENT_STATUSES
+from scop.models.vocabulary import VERIFICATION_STATES as VERIFICATION_STATES
+from scop.models.vocabulary import CrewStatus, EventStatus, Verification
 
 GRAVITIES: dict[int, str] = {
     1: "Faible",
@@ -58,7 +36,7 @@ class Crew:
     call_sign: str
     division: str
     mode: str
-    status: str = "disponible"
+    status: CrewStatus = CrewStatus.DISPONIBLE
     agents: int = 2
     lon: float | None = None
     lat: float | None = None
@@ -67,6 +45,16 @@ class Crew:
     event_id: str | None = None
     status_since: datetime | None = None
     status_by: str = ""  # who gave the current status (a refusal names who was first)
+    # Prise de service: what the roster or the chief said about this crew's duty.
+    kind: str = ""  # scop.models.nomenclatures.CrewKind value
+    names: tuple[str, ...] = ()  # agents' names where known
+    radio: str = ""  # radio channel or TPH number
+    duty_start: datetime | None = None
+    duty_end: datetime | None = None  # planned end of duty
+
+    def duty_overdue(self, now: datetime) -> bool:
+        """Still on duty after its planned end: the chief has a crew to relieve or extend."""
+        return self.duty_end is not None and now >= self.duty_end
 
     @property
     def status_label(self) -> str:
@@ -85,7 +73,7 @@ class InfoItem:
     id: int
     text: str
     source: str
-    verification: str
+    verification: Verification
     ts: datetime
     author: str = ""
 
@@ -100,7 +88,7 @@ class Event:
     category: str
     title: str
     gravity: int
-    status: str
+    status: EventStatus
     source: str
     created_at: datetime
     address: str = ""

@@ -10,30 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from scop.clock import to_iso
+from scop.models.vocabulary import ROLES as ROLES
+from scop.models.vocabulary import SOURCES as SOURCES
+from scop.models.vocabulary import Role, Source
 
 GENESIS_HASH = "0" * 64
-
-# Who an entry comes from, as operators name it on screen.
-SOURCES: dict[str, str] = {
-    "operateur": "Opérateur",
-    "appel_3975": "Appel 3975",
-    "dansmarue": "DansMaRue",
-    "equipage": "Équipage",
-    "partenaire": "Partenaire",
-    "pp": "Préfecture de Police",
-    "reseaux_sociaux": "Veille réseaux sociaux",
-    "systeme": "Système",
-    "formateur": "Formateur",
-}
-
-ROLES: dict[str, str] = {
-    "operator": "opérateur",
-    "chief": "chef de salle",
-    "trainer": "formateur",
-    "admin": "administrateur",
-    "observer": "observateur",
-    "system": "système",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +23,7 @@ class Operator:
     a service: a display name alone could be typed by anyone, the id is what was checked."""
 
     name: str
-    role: str = "operator"
+    role: str = Role.OPERATOR  # a Role; a plain string is accepted and made one
     id: str = ""
 
     def __post_init__(self) -> None:
@@ -50,6 +31,7 @@ class Operator:
             raise ValueError("an operator has a name")
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r}")
+        object.__setattr__(self, "role", Role(self.role))  # a string from a form or a file
 
     @property
     def role_label(self) -> str:
@@ -62,7 +44,6 @@ SYSTEM = Operator("SCOP", "system", "service:scop")
 # says a crew simulator moved a crew, not the operator who happened to be at the console.
 CREW_SIMULATOR = Operator("Simulateur équipages", "system", "service:simulateur-equipages")
 CREW_FEED = Operator("Flux équipages", "system", "service:flux-equipages")
-PP_GATEWAY = Operator("Passerelle PP", "system", "service:passerelle-pp")
 PP_SIMULATOR = Operator("Simulateur PP", "system", "service:simulateur-pp")
 DEMO_SEED = Operator("Jeu de démonstration", "system", "service:demo")
 SCENARIO = Operator("Scénario d'exercice", "system", "service:scenario")
@@ -75,12 +56,13 @@ class Draft:
 
     kind: str
     payload: Mapping[str, Any] = field(default_factory=dict)
-    source: str = "operateur"
+    source: str = Source.OPERATEUR  # a Source; a plain string is accepted and made one
     author: Operator | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
             raise ValueError(f"unknown source {self.source!r}")
+        object.__setattr__(self, "source", Source(self.source))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from scop.clock import from_iso
+from scop.clock import from_iso, local
 from scop.models.describe import describes
 from scop.models.entities import CREW_MODES, CREW_STATUSES, EVENT_STATUSES, Crew, Event
 from scop.models.entries import Entry
+from scop.models.nomenclatures import CREW_KINDS, KIND_OF_MODE, CrewKind, crew_kind_label
 from scop.models.projection import handles
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus, EventStatus
 
 ROOM_OPENED = "room.opened"
 NOTE = "log.note"
@@ -23,6 +25,8 @@ CREW_ENGAGED = "crew.engaged"
 CREW_RELEASED = "crew.released"
 EVENT_CREATED = "event.created"
 EVENT_STATUS = "event.status_changed"
+
+KINDS = frozenset(k.value for k in CrewKind)
 
 MODE_LABELS = {"live": "réel", "demo": "DÉMO", "exercise": "EXERCICE"}
 
@@ -80,31 +84,48 @@ def _d_logout(e: Entry) -> str:
 
 @handles(CREW_REGISTERED)
 def _crew_registered(st: RoomState, e: Entry) -> None:
+    """Prise de service. A call sign already on duty stays as it is (two workstations
+    raced: the first stands; the command layer refuses the second)."""
     p = _p(e)
-    status = p.get("status", "disponible")
-    if status not in CREW_STATUSES or p.get("mode") not in CREW_MODES:
+    status = p.get("status", CrewStatus.DISPONIBLE)
+    kind = str(p.get("kind") or "")
+    mode = p.get("mode") or (CREW_KINDS[CrewKind(kind)].mode if kind in KINDS else None)
+    if status not in CREW_STATUSES or mode not in CREW_MODES or p["call_sign"] in st.crews:
         return
+    if not kind:
+        kind = KIND_OF_MODE[str(mode)].value
     lon, lat = p.get("lon"), p.get("lat")
     st.crews[p["call_sign"]] = Crew(
         call_sign=p["call_sign"],
         division=p.get("division", ""),
-        mode=p["mode"],
-        status=status,
+        mode=str(mode),
+        status=CrewStatus(status),
         agents=int(p.get("agents", 2)),
         lon=lon,
         lat=lat,
         heading=p.get("heading"),
         position_ts=e.ts if lon is not None else None,
         status_since=e.ts,
+        kind=kind,
+        names=tuple(str(n) for n in p.get("names") or ()),
+        radio=str(p.get("radio") or ""),
+        duty_start=from_iso(p["duty_start"]) if p.get("duty_start") else e.ts,
+        duty_end=from_iso(p["duty_end"]) if p.get("duty_end") else None,
     )
 
 
 @describes(CREW_REGISTERED, "Prise de service d'équipage")
 def _d_crew_registered(e: Entry) -> str:
     p = e.payload
+    kind = (
+        crew_kind_label(str(p["kind"])) if p.get("kind") else CREW_MODES.get(p.get("mode", ""), "?")
+    )
+    end = ""
+    if p.get("duty_end"):
+        end = f", fin prévue {local(from_iso(p['duty_end'])):%d/%m %H:%M}"
     return (
-        f"Équipage {p.get('call_sign')} en service ({CREW_MODES.get(p.get('mode', ''), '?')},"
-        f" {p.get('division', '')}, {p.get('agents', 2)} agents)"
+        f"Équipage {p.get('call_sign')} en service ({kind},"
+        f" {p.get('division', '')}, {p.get('agents', 2)} agents{end})"
     )
 
 
@@ -114,9 +135,13 @@ def _crew_status(st: RoomState, e: Entry) -> None:
     status = str(e.payload.get("status"))
     if crew is None or status not in CREW_STATUSES:
         return
-    event_id = crew.event_id if status in ("engage", "sur_les_lieux") else None
+    event_id = crew.event_id if status in (CrewStatus.ENGAGE, CrewStatus.SUR_LES_LIEUX) else None
     st.crews[crew.call_sign] = replace(
-        crew, status=status, status_since=e.ts, event_id=event_id, status_by=e.author
+        crew,
+        status=CrewStatus(status),
+        status_since=e.ts,
+        event_id=event_id,
+        status_by=e.author,
     )
     if event_id is None and crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
@@ -145,10 +170,10 @@ def _crew_engaged(st: RoomState, e: Entry) -> None:
     if crew.event_id and crew.event_id != ev.id and crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
     st.crews[crew.call_sign] = replace(
-        crew, status="engage", event_id=ev.id, status_since=e.ts, status_by=e.author
+        crew, status=CrewStatus.ENGAGE, event_id=ev.id, status_since=e.ts, status_by=e.author
     )
     crews = ev.crews if crew.call_sign in ev.crews else (*ev.crews, crew.call_sign)
-    status = "pris_en_compte" if ev.status == "nouveau" else ev.status
+    status = EventStatus.PRIS_EN_COMPTE if ev.status == EventStatus.NOUVEAU else ev.status
     st.events[ev.id] = replace(ev, crews=crews, status=status, updated_at=e.ts)
 
 
@@ -166,7 +191,7 @@ def _crew_released(st: RoomState, e: Entry) -> None:
     if crew.event_id in st.events:
         _detach(st, crew.event_id, crew.call_sign, e)
     st.crews[crew.call_sign] = replace(
-        crew, status="disponible", event_id=None, status_since=e.ts, status_by=e.author
+        crew, status=CrewStatus.DISPONIBLE, event_id=None, status_since=e.ts, status_by=e.author
     )
 
 
@@ -186,7 +211,7 @@ def _event_created(st: RoomState, e: Entry) -> None:
         category=p.get("category", ""),
         title=p.get("title", ""),
         gravity=int(p.get("gravity", 2)),
-        status="nouveau",
+        status=EventStatus.NOUVEAU,
         source=p.get("source", e.source),
         created_at=created,
         address=p.get("address", ""),
@@ -213,8 +238,10 @@ def _event_status(st: RoomState, e: Entry) -> None:
     status = str(e.payload.get("status"))
     if ev is None or status not in EVENT_STATUSES:
         return
-    reason = e.payload.get("reason") if status == "clos" else None
-    st.events[ev.id] = replace(ev, status=status, closing_reason=reason, updated_at=e.ts)
+    reason = e.payload.get("reason") if status == EventStatus.CLOS else None
+    st.events[ev.id] = replace(
+        ev, status=EventStatus(status), closing_reason=reason, updated_at=e.ts
+    )
 
 
 @describes(EVENT_STATUS, "Statut d'événement")

@@ -21,7 +21,15 @@ from scop.models.describe import describes
 from scop.models.entries import Entry
 from scop.models.projection import handles
 from scop.models.state import RoomState
-from scop.protocols.edxl import INCOMING_LABELS
+from scop.models.vocabulary import (
+    ACK_STEP_STATE,
+    AWAITING,
+    INCOMING_LABELS,
+    MESSAGE_RANK,
+    MESSAGE_STATES,
+    MessageState,
+)
+from scop.models.vocabulary import ANSWER_LABELS as ANSWER_LABELS
 
 DRAFTED = "pp.message_drafted"
 DISCARDED = "pp.draft_discarded"
@@ -34,26 +42,9 @@ RECEIVED = "pp.message_received"
 ACK_SENT = "pp.ack_sent"
 CONSULTED = "pp.message_consulted"
 
-STATE_LABELS: dict[str, str] = {
-    "brouillon": "Brouillon — à valider",
-    "valide": "Validé — en attente d'envoi",
-    "envoye": "Envoyé",
-    "recu": "Reçu",
-    "integre": "Intégré",
-    "consulte": "Consulté",
-    "erreur": "Erreur",
-    "expire": "EXPIRÉ sans accusé",
-    "abandonne": "Abandonné",
-}
-_RANK = {"brouillon": 0, "valide": 1, "envoye": 2, "recu": 3, "integre": 4, "consulte": 5}
-_STEP_STATE = {"RECU": "recu", "INTEGRE": "integre", "CONSULTE": "consulte"}
-# States from which an outgoing message is still waiting for the PP's "RECU".
-AWAITING = frozenset({"valide", "envoye"})
-
-# One list of labels, the codec's: what the console composes and what the PP sends.
-TEMPLATE_LABELS: dict[str, str] = INCOMING_LABELS
-ANSWER_LABELS = {"ACCEPTE": "ACCEPTÉE", "REFUS": "REFUSÉE", "PARTIELLE": "PARTIELLE"}
-
+# The names the docks know; the tables themselves are in scop.models.vocabulary.
+STATE_LABELS = MESSAGE_STATES
+TEMPLATE_LABELS = INCOMING_LABELS
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -68,7 +59,7 @@ class PPMessage:
     direction: str  # "out" or "in"
     event_id: str
     template: str
-    state: str
+    state: MessageState
     created_at: datetime
     updated_at: datetime
     author: str = ""
@@ -144,7 +135,7 @@ def _drafted(st: RoomState, e: Entry) -> None:
             direction="out",
             event_id=event_id,
             template=template,
-            state="brouillon",
+            state=MessageState.BROUILLON,
             created_at=e.ts,
             updated_at=e.ts,
             author=e.author,
@@ -158,10 +149,15 @@ def _drafted(st: RoomState, e: Entry) -> None:
 @handles(DISCARDED)
 def _discarded(st: RoomState, e: Entry) -> None:
     m = _msg(st, e)
-    if m is not None and m.state == "brouillon":
+    if m is not None and m.state == MessageState.BROUILLON:
         _put(
             st,
-            replace(m, state="abandonne", updated_at=e.ts, error=str(e.payload.get("reason", ""))),
+            replace(
+                m,
+                state=MessageState.ABANDONNE,
+                updated_at=e.ts,
+                error=str(e.payload.get("reason", "")),
+            ),
         )
 
 
@@ -170,14 +166,14 @@ def _validated(st: RoomState, e: Entry) -> None:
     m = _msg(st, e)
     p = e.payload
     did = p.get("distribution_id")
-    if m is None or m.state != "brouillon" or not isinstance(did, str):
+    if m is None or m.state != MessageState.BROUILLON or not isinstance(did, str):
         return
     expires = p.get("expires_at")
     _put(
         st,
         replace(
             m,
-            state="valide",
+            state=MessageState.VALIDE,
             updated_at=e.ts,
             distribution_id=did,
             validated_by=e.author,
@@ -192,20 +188,20 @@ def _validated(st: RoomState, e: Entry) -> None:
 @handles(SENT)
 def _sent(st: RoomState, e: Entry) -> None:
     m = _msg(st, e)
-    if m is not None and m.state == "valide":
-        _put(st, replace(m, state="envoye", sent_at=e.ts, updated_at=e.ts))
+    if m is not None and m.state == MessageState.VALIDE:
+        _put(st, replace(m, state=MessageState.ENVOYE, sent_at=e.ts, updated_at=e.ts))
 
 
 @handles(ACK_RECEIVED)
 def _ack_received(st: RoomState, e: Entry) -> None:
     m = _msg(st, e)
-    target = _STEP_STATE.get(str(e.payload.get("step")))
+    target = ACK_STEP_STATE.get(str(e.payload.get("step")))
     if m is None or m.direction != "out" or target is None:
         return
     if e.payload.get("refused"):
-        _put(st, replace(m, state="erreur", updated_at=e.ts, error="refusé par la PP"))
+        _put(st, replace(m, state=MessageState.ERREUR, updated_at=e.ts, error="refusé par la PP"))
         return
-    if m.state in _RANK and _RANK[target] > _RANK[m.state]:
+    if m.state in MESSAGE_RANK and MESSAGE_RANK[target] > MESSAGE_RANK[m.state]:
         _put(st, replace(m, state=target, updated_at=e.ts, sent_at=m.sent_at or e.ts))
 
 
@@ -218,7 +214,12 @@ def _error(st: RoomState, e: Entry) -> None:
     code = e.payload.get("code")
     _put(
         st,
-        replace(m, state="erreur", updated_at=e.ts, error=f"{code} — {cause}" if code else cause),
+        replace(
+            m,
+            state=MessageState.ERREUR,
+            updated_at=e.ts,
+            error=f"{code} — {cause}" if code else cause,
+        ),
     )
 
 
@@ -226,7 +227,7 @@ def _error(st: RoomState, e: Entry) -> None:
 def _expired(st: RoomState, e: Entry) -> None:
     m = _msg(st, e)
     if m is not None and m.state in AWAITING:
-        _put(st, replace(m, state="expire", updated_at=e.ts))
+        _put(st, replace(m, state=MessageState.EXPIRE, updated_at=e.ts))
 
 
 @handles(RECEIVED)
@@ -256,7 +257,7 @@ def _received(st: RoomState, e: Entry) -> None:
             direction="in",
             event_id=event_id,
             template=template,
-            state="integre",
+            state=MessageState.INTEGRE,
             created_at=e.ts,
             updated_at=e.ts,
             author=str(p.get("sender", "")),
@@ -276,10 +277,10 @@ def _received(st: RoomState, e: Entry) -> None:
 def _ack_sent(st: RoomState, e: Entry) -> None:
     m = _msg(st, e)
     step = str(e.payload.get("step"))
-    target = _STEP_STATE.get(step)
+    target = ACK_STEP_STATE.get(step)
     if m is None or m.direction != "in" or target is None or step in m.acks_sent:
         return
-    state = target if _RANK[target] > _RANK.get(m.state, 0) else m.state
+    state = target if MESSAGE_RANK[target] > MESSAGE_RANK.get(m.state, 0) else m.state
     _put(st, replace(m, state=state, acks_sent=(*m.acks_sent, step), updated_at=e.ts))
 
 

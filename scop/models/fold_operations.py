@@ -10,6 +10,7 @@ from scop.models.entities import VERIFICATION_STATES, InfoItem
 from scop.models.entries import SOURCES, Entry
 from scop.models.projection import handles
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus, EventStatus, Verification
 
 EVENT_INFO_ADDED = "event.info_added"
 EVENT_INFO_VERIFICATION = "event.info_verification"
@@ -21,14 +22,14 @@ CREW_REROUTED = "crew.rerouted"
 @handles(EVENT_INFO_ADDED)
 def _info_added(st: RoomState, e: Entry) -> None:
     ev = st.events.get(str(e.payload.get("event_id")))
-    verification = str(e.payload.get("verification", "a_verifier"))
+    verification = str(e.payload.get("verification", Verification.A_VERIFIER))
     if ev is None or verification not in VERIFICATION_STATES:
         return
     item = InfoItem(
         id=e.position,
         text=str(e.payload.get("text", "")),
         source=str(e.payload.get("source", e.source)),
-        verification=verification,
+        verification=Verification(verification),
         ts=e.ts,
         author=e.author,
     )
@@ -50,7 +51,10 @@ def _info_verification(st: RoomState, e: Entry) -> None:
     if ev is None or verification not in VERIFICATION_STATES:
         return
     info_id = e.payload.get("info_id")
-    infos = tuple(replace(i, verification=verification) if i.id == info_id else i for i in ev.infos)
+    infos = tuple(
+        replace(i, verification=Verification(verification)) if i.id == info_id else i
+        for i in ev.infos
+    )
     st.events[ev.id] = replace(ev, infos=infos, updated_at=e.ts)
 
 
@@ -105,10 +109,10 @@ def _crew_rerouted(st: RoomState, e: Entry) -> None:
             previous, crews=tuple(c for c in previous.crews if c != crew.call_sign), updated_at=e.ts
         )
     st.crews[crew.call_sign] = replace(
-        crew, status="engage", event_id=target.id, status_since=e.ts, status_by=e.author
+        crew, status=CrewStatus.ENGAGE, event_id=target.id, status_since=e.ts, status_by=e.author
     )
     crews = target.crews if crew.call_sign in target.crews else (*target.crews, crew.call_sign)
-    status = "pris_en_compte" if target.status == "nouveau" else target.status
+    status = EventStatus.PRIS_EN_COMPTE if target.status == EventStatus.NOUVEAU else target.status
     st.events[target.id] = replace(target, crews=crews, status=status, updated_at=e.ts)
 
 

@@ -18,6 +18,7 @@ from scop.models.describe import describes
 from scop.models.entries import Entry
 from scop.models.projection import handles
 from scop.models.state import RoomState
+from scop.models.vocabulary import STEP_ENDED, StepStatus
 
 LAUNCHED = "procedure.launched"
 STEP_STARTED = "procedure.step_started"
@@ -54,7 +55,7 @@ class CallRecord:
 
 @dataclass(frozen=True, slots=True)
 class StepRecord:
-    status: str = "a_faire"  # a_faire, en_cours, fait, saute
+    status: StepStatus = StepStatus.A_FAIRE
     started_at: datetime | None = None
     started_by: str = ""
     ended_at: datetime | None = None
@@ -136,9 +137,9 @@ def _launched(st: RoomState, e: Entry) -> None:
 @handles(STEP_STARTED)
 def _started(st: RoomState, e: Entry) -> None:
     def apply(rec: StepRecord) -> StepRecord | None:
-        if rec.status != "a_faire":
+        if rec.status != StepStatus.A_FAIRE:
             return None
-        return replace(rec, status="en_cours", started_at=e.ts, started_by=e.author)
+        return replace(rec, status=StepStatus.EN_COURS, started_at=e.ts, started_by=e.author)
 
     _update(st, e, apply)
 
@@ -148,11 +149,11 @@ def _done(st: RoomState, e: Entry) -> None:
     inputs = e.payload.get("inputs") or {}
 
     def apply(rec: StepRecord) -> StepRecord | None:
-        if rec.status in ("fait", "saute"):
+        if rec.status in STEP_ENDED:
             return None
         return replace(
             rec,
-            status="fait",
+            status=StepStatus.FAIT,
             ended_at=e.ts,
             ended_by=e.author,
             inputs=dict(inputs) if isinstance(inputs, Mapping) else {},
@@ -164,11 +165,11 @@ def _done(st: RoomState, e: Entry) -> None:
 @handles(STEP_SKIPPED)
 def _skipped(st: RoomState, e: Entry) -> None:
     def apply(rec: StepRecord) -> StepRecord | None:
-        if rec.status in ("fait", "saute"):
+        if rec.status in STEP_ENDED:
             return None
         return replace(
             rec,
-            status="saute",
+            status=StepStatus.SAUTE,
             ended_at=e.ts,
             ended_by=e.author,
             reason=str(e.payload.get("reason", "")),
@@ -180,11 +181,11 @@ def _skipped(st: RoomState, e: Entry) -> None:
 @handles(BRANCH_CHOSEN)
 def _branch(st: RoomState, e: Entry) -> None:
     def apply(rec: StepRecord) -> StepRecord | None:
-        if rec.status in ("fait", "saute"):
+        if rec.status in STEP_ENDED:
             return None
         return replace(
             rec,
-            status="fait",
+            status=StepStatus.FAIT,
             ended_at=e.ts,
             ended_by=e.author,
             branch=_int(e.payload.get("branch"), 0),
@@ -210,7 +211,7 @@ def _call(st: RoomState, e: Entry) -> None:
     )
 
     def apply(rec: StepRecord) -> StepRecord:
-        status = "en_cours" if rec.status == "a_faire" else rec.status
+        status = StepStatus.EN_COURS if rec.status == StepStatus.A_FAIRE else rec.status
         started = rec.started_at or e.ts
         return replace(
             rec,

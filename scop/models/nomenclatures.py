@@ -1,9 +1,11 @@
-"""EMSI code lists with their French labels, read from the shipped CSV files."""
+"""Vocabularies of the room: EMSI code lists with their French labels (read from the shipped
+CSV files), and the kinds of crew the DPMP puts on duty."""
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 
 from scop.resources import resource_path
@@ -45,3 +47,100 @@ def categories() -> dict[str, Code]:
 def category_label(code: str) -> str:
     c = categories().get(code)
     return c.label if c else code
+
+
+# -- crews ----------------------------------------------------------------------------------
+
+
+class CrewKind(StrEnum):
+    """The kinds of crew the DPMP puts on duty (vocabulary table in docs/EQUIPAGES.md)."""
+
+    PATROUILLE_PORTEE = "patrouille_portee"
+    VTT = "vtt"
+    PEDESTRE = "pedestre"
+    MOTOCYCLISTE = "motocycliste"
+    CYNOPHILE = "cynophile"
+    UASA = "uasa"
+    VPU = "vpu"
+
+
+@dataclass(frozen=True, slots=True)
+class CrewKindInfo:
+    kind: CrewKind
+    label: str  # as the screens and the roster's « type » column say it
+    mode: str  # how it moves, for the ETA ranking and the map: pied, velo, vehicule
+    aliases: tuple[str, ...] = ()  # other spellings a roster may hold
+
+
+CREW_KINDS: dict[CrewKind, CrewKindInfo] = {
+    i.kind: i
+    for i in (
+        CrewKindInfo(
+            CrewKind.PATROUILLE_PORTEE,
+            "Patrouille portée (véhicule)",
+            "vehicule",
+            ("patrouille portée", "portée", "véhicule", "vehicule", "pp"),
+        ),
+        CrewKindInfo(CrewKind.VTT, "Patrouille VTT", "velo", ("vélo", "velo", "patrouille vtt")),
+        CrewKindInfo(
+            CrewKind.PEDESTRE, "Patrouille pédestre", "pied", ("pédestre", "à pied", "pied")
+        ),
+        CrewKindInfo(
+            CrewKind.MOTOCYCLISTE,
+            "Brigade motocycliste",
+            "vehicule",
+            ("moto", "motocycliste", "brigade motocycliste"),
+        ),
+        CrewKindInfo(
+            CrewKind.CYNOPHILE,
+            "Brigade cynophile",
+            "vehicule",
+            ("cynophile", "brigade cynophile", "cyno"),
+        ),
+        CrewKindInfo(
+            CrewKind.UASA,
+            "UASA (Unité d'assistance aux sans-abri)",
+            "vehicule",
+            ("uasa", "unité d'assistance aux sans-abri"),
+        ),
+        CrewKindInfo(
+            CrewKind.VPU,
+            "VPU (Véhicule de prestations d'urgence)",
+            "vehicule",
+            ("vpu", "véhicule de prestations d'urgence"),
+        ),
+    )
+}
+
+# The kind of a crew registered before kinds existed (old journals), from its mode.
+KIND_OF_MODE: dict[str, CrewKind] = {
+    "vehicule": CrewKind.PATROUILLE_PORTEE,
+    "velo": CrewKind.VTT,
+    "pied": CrewKind.PEDESTRE,
+}
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def crew_kind(text: str) -> CrewKind | None:
+    """The kind a person typed (code, label or a usual spelling, accents and case aside)."""
+    wanted = _fold(text)
+    if not wanted:
+        return None
+    for info in CREW_KINDS.values():
+        names = (info.kind.value, info.label, *info.aliases)
+        if any(_fold(n) == wanted for n in names):
+            return info.kind
+    return None
+
+
+def crew_kind_label(kind: str) -> str:
+    try:
+        return CREW_KINDS[CrewKind(kind)].label
+    except ValueError:
+        return kind

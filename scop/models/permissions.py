@@ -46,6 +46,10 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     "crew.release": _OPS,
     "crew.on_scene": _OPS,
     "crew.status": _OPS,
+    "crew.take_service": _OPS,  # prise de service
+    "crew.roster_import": _OPS,
+    "crew.composition": _OPS,
+    "crew.end_service": _OPS,
     "perimeter.draw": _OPS,
     "perimeter.lift": _OPS,
     # fiches réflexes: steps by whoever they are assigned to, launch and close by the chief
@@ -62,6 +66,9 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     "message.discard": _OPS,
     "message.consult": _OPS,
     "message.validate": _CHIEF,
+    # the relève: the outgoing chief drafts it, the incoming chief takes it
+    "handover.draft": _CHIEF,
+    "handover.acknowledge": _CHIEF,
     # exercises (exercise rooms only, see COMMAND_MODES)
     "exercise.started": _TRAINER,
     "exercise.inject": _TRAINER,

@@ -27,6 +27,7 @@ FOLD_MODULES = (
     "scop.models.fold_procedures",
     "scop.models.fold_map",
     "scop.models.fold_exercise",
+    "scop.models.fold_duty",
 )
 
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scop.models.entities import Crew, Event
+
+if TYPE_CHECKING:  # the fold modules import this one: at run time the names stay strings
+    from scop.models.fold_duty import Handover
+    from scop.models.fold_map import MeansPoint, Perimeter
+    from scop.models.fold_messages import PPMessage
+    from scop.models.fold_procedures import ProcedureRun
 
 
 @dataclass(slots=True)
@@ -20,14 +26,16 @@ class RoomState:
     corrections: dict[int, int] = field(default_factory=dict)  # corrected -> correcting position
     operators: dict[str, str] = field(default_factory=dict)  # workstation -> "name (role)"
     last_fix_id: int = 0
-    # PP link messages (scop.models.fold_messages.PPMessage) by key, and distribution id -> key
-    messages: dict[str, Any] = field(default_factory=dict)
+    # PP link messages by key, and distribution id -> key
+    messages: dict[str, PPMessage] = field(default_factory=dict)
     message_ids: dict[str, str] = field(default_factory=dict)
-    # fiches réflexes under way (scop.models.fold_procedures.ProcedureRun, frozen) by run id
-    procedures: dict[str, Any] = field(default_factory=dict)
-    # map drawings (scop.models.fold_map.Perimeter / MeansPoint, frozen) by id
-    perimeters: dict[str, Any] = field(default_factory=dict)
-    means: dict[str, Any] = field(default_factory=dict)
+    # fiches réflexes under way, by run id
+    procedures: dict[str, ProcedureRun] = field(default_factory=dict)
+    # map drawings by id
+    perimeters: dict[str, Perimeter] = field(default_factory=dict)
+    means: dict[str, MeansPoint] = field(default_factory=dict)
+    # relèves between chiefs, by id
+    handovers: dict[str, Handover] = field(default_factory=dict)
 
     def copy(self) -> RoomState:
         """A snapshot. Entities are frozen, so copying the containers is enough."""

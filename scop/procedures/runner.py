@@ -21,6 +21,7 @@ from scop.models.entries import Draft
 from scop.models.fold_procedures import ProcedureRun, StepRecord
 from scop.models.nomenclatures import category_label
 from scop.models.state import RoomState
+from scop.models.vocabulary import STEP_ENDED, STEP_STATUSES, StepStatus
 from scop.procedures.directory import OnCall, mairie_for, on_call, resolve_contact
 from scop.procedures.model import END, LAUNCH, Contact, Fiche, InputSpec, Library, Mairie, Step
 from scop.room import CommandRefused, Room, entry_check
@@ -28,21 +29,14 @@ from scop.room import CommandRefused, Room, entry_check
 MESSAGE_DRAFTED = "pp.message_drafted"
 MEANS_PLACED = "map.means_placed"
 
-STATUS_LABELS = {
-    "a_faire": "À faire",
-    "en_cours": "En cours",
-    "fait": "Fait",
-    "saute": "Sauté",
-    "hors_parcours": "Hors parcours",
-    "en_retard": "EN RETARD",
-}
-OPEN = ("a_faire", "en_cours")
+STATUS_LABELS = {**STEP_STATUSES, "en_retard": "EN RETARD"}
+OPEN = (StepStatus.A_FAIRE, StepStatus.EN_COURS)
 
 
 @dataclass(frozen=True, slots=True)
 class StepView:
     step: Step
-    status: str  # a_faire, en_cours, fait, saute, hors_parcours
+    status: StepStatus
     record: StepRecord | None
     deadline: datetime | None
     overdue: bool
@@ -70,7 +64,7 @@ class RunView:
 
     @property
     def done_count(self) -> int:
-        return sum(1 for s in self.steps if s.status in ("fait", "saute"))
+        return sum(1 for s in self.steps if s.status in STEP_ENDED)
 
     @property
     def total(self) -> int:
@@ -87,7 +81,7 @@ class RunView:
 
 
 def _after(fiche: Fiche, step: Step, rec: StepRecord) -> str:
-    if step.kind == "decision" and rec.status == "fait" and rec.target:
+    if step.kind == "decision" and rec.status == StepStatus.FAIT and rec.target:
         return rec.target
     if step.kind == "decision":  # skipped decision: carry on down the list
         i = fiche.index(step.id)
@@ -105,7 +99,7 @@ def run_view(fiche: Fiche, run: ProcedureRun, now: datetime) -> RunView:
         if step is None:  # a fiche edited since the launch: stop the walk here
             break
         rec = run.steps.get(sid)
-        if rec is not None and rec.status in ("fait", "saute"):
+        if rec is not None and rec.status in STEP_ENDED:
             sid = _after(fiche, step, rec)
             continue
         current = sid
@@ -122,17 +116,18 @@ def run_view(fiche: Fiche, run: ProcedureRun, now: datetime) -> RunView:
             continue
         reachable.add(sid)
         rec = run.steps.get(sid)
-        if rec is not None and rec.status in ("fait", "saute"):
+        if rec is not None and rec.status in STEP_ENDED:
             todo.append(_after(fiche, step, rec))
         else:
             todo.extend(fiche.successors(step))
     views = []
     for step in fiche.steps:
         rec = run.steps.get(step.id)
-        if rec is not None and rec.status != "a_faire":
+        status: StepStatus
+        if rec is not None and rec.status != StepStatus.A_FAIRE:
             status = rec.status
         else:
-            status = "a_faire" if step.id in reachable else "hors_parcours"
+            status = StepStatus.A_FAIRE if step.id in reachable else StepStatus.HORS_PARCOURS
         deadline = None
         if step.deadline is not None:
             if step.deadline.ref == LAUNCH:
@@ -261,7 +256,7 @@ class ProcedureRunner:
     def start(self, run_id: str, step_id: str) -> None:
         def decide(st: RoomState) -> list[Draft]:
             v, sv = self._open_step(st, run_id, step_id)
-            if sv.status != "a_faire":
+            if sv.status != StepStatus.A_FAIRE:
                 raise CommandRefused(f"L'étape « {sv.step.title} » est déjà commencée.")
             return [Draft(fp.STEP_STARTED, self._payload(v, sv.step))]
 
@@ -436,7 +431,7 @@ class ProcedureRunner:
             if other.event_id != run.event_id:
                 continue
             for rec in sorted(other.steps.values(), key=lambda r: r.position):
-                if rec.status == "fait":
+                if rec.status == StepStatus.FAIT:
                     fields.update({k: v for k, v in rec.inputs.items() if k != "choix"})
         fields.update(values)
         return fields
@@ -543,7 +538,7 @@ class ProcedureRunner:
         sv = v.step(step_id)
         if sv.status == "hors_parcours":
             raise CommandRefused(f"L'étape « {sv.step.title} » est hors du parcours choisi.")
-        if not allow_done and sv.status in ("fait", "saute"):
+        if not allow_done and sv.status in STEP_ENDED:
             raise CommandRefused(
                 f"L'étape « {sv.step.title} » est déjà "
                 f"{'faite' if sv.status == 'fait' else 'sautée'}."

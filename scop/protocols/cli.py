@@ -46,16 +46,22 @@ def register(sub: Any) -> None:
 
     g = sub.add_parser(
         "gateway",
-        help="passerelle PP sans écran : un seul lien pour la salle",
-        description="Surveille la main courante, envoie à la PP les messages validés "
-        "et journalise ce qui arrive.",
+        help="passerelle de la salle sans écran : lien PP et flux équipages",
+        description="Porte les liens de la salle (PP et flux des positions des équipages) : "
+        "envoie à la PP les messages validés, journalise ce qui arrive, enregistre les "
+        "positions. Plusieurs passerelles peuvent tourner : une seule est active (bail en "
+        "base), les autres attendent et prennent la relève en moins de 10 s.",
     )
     g.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     g.add_argument(
         "--pp",
-        required=True,
         metavar="URL",
         help="adresse de la PP : wss://… (ws:// en boucle locale seulement)",
+    )
+    g.add_argument(
+        "--feed",
+        metavar="URL",
+        help="flux des positions des équipages : wss://… (ws:// en boucle locale seulement)",
     )
     g.add_argument("--ca", help="AC de la PP")
     g.add_argument("--cert", help="certificat client de la salle")
@@ -66,6 +72,17 @@ def register(sub: Any) -> None:
     g.add_argument("--sender-id", default="fr.police.scop")
     g.add_argument("--peer-id", default="fr.police.pp")
     g.add_argument("--ack-timeout", type=float, default=10.0, metavar="S")
+    g.add_argument(
+        "--name",
+        help="nom de cette passerelle dans la barre d'état des postes (défaut : machine-pid)",
+    )
+    g.add_argument(
+        "--lease-ttl",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="silence après lequel une passerelle en attente prend la relève (défaut 5 s)",
+    )
     g.set_defaults(func=run_gateway)
 
 
@@ -118,31 +135,51 @@ def run_sim(args: argparse.Namespace) -> int:
 
 
 def run_gateway(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    import socket
+
     from scop.clock import SystemClock
     from scop.journal.store import JournalStore
-    from scop.models.entries import PP_GATEWAY
-    from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink
-    from scop.room import open_room
+    from scop.protocols.crew_feed import check_url
+    from scop.protocols.gateway import Gateway
+    from scop.protocols.pp_link import LinkConfig, LinkConfigError, check_config
 
     _logging()
-    config = LinkConfig(
-        args.pp,
-        Identity(args.sender_id, args.peer_id),
-        exercise=args.exercise,
-        cafile=args.ca,
-        certfile=args.cert,
-        keyfile=args.key,
-        ack_timeout=args.ack_timeout,
-        tick=0.3,
-    )
+    if not args.pp and not args.feed:
+        print("scop gateway : donnez --pp, --feed, ou les deux", file=sys.stderr)
+        return 2
+    config = None
+    if args.pp:
+        config = LinkConfig(
+            args.pp,
+            Identity(args.sender_id, args.peer_id),
+            exercise=args.exercise,
+            cafile=args.ca,
+            certfile=args.cert,
+            keyfile=args.key,
+            ack_timeout=args.ack_timeout,
+            tick=0.3,
+        )
+        try:
+            check_config(config)
+        except LinkConfigError as e:
+            print(f"scop gateway : {e}", file=sys.stderr)
+            return 2
+    if args.feed:
+        try:
+            check_url(args.feed)
+        except ValueError as e:
+            print(f"scop gateway : {e}", file=sys.stderr)
+            return 2
     clock = SystemClock()
     try:
         store = JournalStore.open(args.db, clock)
+        mode = store.meta("mode")
     except Exception as e:
         print(f"scop gateway : base inaccessible : {e}", file=sys.stderr)
         return 2
     try:
-        mode = store.meta("mode")
         if mode is None:
             print(
                 "scop gateway : cette base n'a pas encore de salle : créez-la avec "
@@ -160,18 +197,27 @@ def run_gateway(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        room = open_room(store, clock, PP_GATEWAY, workstation="passerelle-pp")
+        name = args.name or f"{socket.gethostname()}-{os.getpid()}"
+        gateway = Gateway(
+            store,
+            clock,
+            name=name,
+            pp=config,
+            feed_url=args.feed,
+            ttl=args.lease_ttl,
+            on_state=lambda text: print(text, file=sys.stderr, flush=True),
+        )
 
-        def show(state: str, text: str) -> None:
-            print(f"[{state}] {text}", file=sys.stderr, flush=True)
+        async def main() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            # SIGTERM (systemd stop, operator) releases the lease so that a standby takes
+            # over at once rather than after the lease's time to live.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+            await gateway.run()
 
-        try:
-            link = PPLink(room, config, listener=show)
-        except LinkConfigError as e:
-            print(f"scop gateway : {e}", file=sys.stderr)
-            return 2
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(link.run())
-        return 1 if link.fatal else 0
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+            asyncio.run(main())
+        return 1 if gateway.fatal else 0
     finally:
         store.close()

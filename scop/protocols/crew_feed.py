@@ -113,7 +113,9 @@ def parse_message(
             continue
         lon, lat = float(item["coord"]["lon"]), float(item["coord"]["lat"])
         if not known(call_sign):
-            out.unknown_crew.append(f"position d'un équipage inconnu : {call_sign} ({rid})")
+            out.unknown_crew.append(
+                f"position d'un équipage qui n'est pas en service : {call_sign} ({rid})"
+            )
             continue
         if not in_paris(lon, lat):
             out.outside_area.append(
@@ -230,8 +232,11 @@ class CrewFeedClient:
             "off": "Flux équipages arrêté",
         }
         text = base.get(self.state, "Flux équipages")
-        if s.refused:
-            text += f" — {s.refused} position(s) refusée(s)"
+        if s.unknown_crew:
+            text += f" — {s.unknown_crew} position(s) d'équipages non en service"
+        other = s.refused - s.unknown_crew
+        if other:
+            text += f" — {other} position(s) refusée(s)"
         return text
 
     def _refresh_state(self) -> None:

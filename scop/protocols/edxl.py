@@ -25,6 +25,10 @@ from typing import Any
 import jsonschema_rs
 
 from scop.clock import PARIS
+from scop.models.vocabulary import ACK_STEPS as ACK_STEPS
+from scop.models.vocabulary import ANSWER_LABELS
+from scop.models.vocabulary import INCOMING_LABELS as INCOMING_LABELS
+from scop.models.vocabulary import TEMPLATES as TEMPLATES
 from scop.resources import resource_path
 
 PROFILE_VERSION = "26.07.29"
@@ -42,7 +46,6 @@ EXPIRED_MESSAGE = (400, "EXPIRED_MESSAGE")
 WRONG_SEQUENCE = (702, "WRONG_SEQUENCE")
 INSUFFICIENT_DATA = (704, "INSUFFICIENT_DATA")
 
-ACK_STEPS = ("RECU", "INTEGRE", "CONSULTE")
 
 # Means the SCOP requests or reports on: (label, EMSI resource class).
 MEANS: dict[str, tuple[str, str]] = {
@@ -51,29 +54,6 @@ MEANS: dict[str, tuple[str, str]] = {
     "vpu": ("VPU", "MAT/VEH/ROADVE"),
     "care": ("C.A.RE", "FAC/OPR/SRVCNT"),
 }
-
-# Templates the console composes (contract with the fiches réflexes runner), with French labels.
-TEMPLATES: dict[str, str] = {
-    "alerte": "Alerte",
-    "point_de_situation": "Point de situation",
-    "demande_umip": "Demande UMIP",
-    "demande_cump": "Demande CUMP",
-    "demande_vpu": "Demande VPU",
-    "demande_care": "Demande d'ouverture C.A.RE",
-    "compte_rendu_umip": "Compte rendu UMIP",
-    "compte_rendu_cump": "Compte rendu CUMP",
-    "compte_rendu_vpu": "Compte rendu VPU",
-    "compte_rendu_care": "Compte rendu C.A.RE",
-    "annulation": "Annulation",
-}
-# What the PP sends (and the simulator), recognised on the way in.
-INCOMING_LABELS: dict[str, str] = {
-    **TEMPLATES,
-    "reponse": "Réponse à une demande de concours",
-    "activation_cump": "Activation de la CUMP",
-    "demande_point_de_situation": "Demande de point de situation",
-}
-ANSWERS = {"ACCEPTE": "acceptée", "REFUS": "refusée", "PARTIELLE": "partiellement acceptée"}
 
 _EVENT_STATUS = {"nouveau": "NST", "pris_en_compte": "IPR", "en_cours": "IPR", "clos": "COM"}
 _TRENDS = {
@@ -626,7 +606,7 @@ def build_pp_emsi(
         "demande_point_de_situation": "#DEMANDE_POINT_SITUATION#",
     }
     if kind_name in names:
-        if kind_name == "reponse" and answer not in ANSWERS:
+        if kind_name == "reponse" and answer not in ANSWER_LABELS:
             raise CodecError(f"réponse inconnue : {answer}")
         emsi["MISSION"] = [
             {
@@ -802,7 +782,7 @@ def summarize(emsi: Mapping[str, Any]) -> EmsiSummary:
         arg = parts[1] if len(parts) > 1 else ""
         means = {label: key for key, (label, _c) in MEANS.items()}.get(arg)
         if head == "REPONSE_DEMANDE_CONCOURS":
-            template, answer = "reponse", arg if arg in ANSWERS else None
+            template, answer = "reponse", arg if arg in ANSWER_LABELS else None
         elif head == "ACTIVATION" and arg == "CUMP":
             template = "activation_cump"
         elif head == "DEMANDE_POINT_SITUATION":

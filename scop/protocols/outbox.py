@@ -16,6 +16,7 @@ from scop.clock import to_iso
 from scop.models import fold_messages as fm
 from scop.models.entries import Draft, Entry
 from scop.models.state import RoomState
+from scop.models.vocabulary import MessageState
 from scop.protocols.edxl import (
     DEFAULT_TTL,
     TEMPLATES,
@@ -94,7 +95,7 @@ def discard_draft(room: Room, draft_id: str, reason: str = "") -> Entry:
 @entry_check(fm.DISCARDED)
 def check_discarded(st: RoomState, p: Mapping[str, Any]) -> None:
     m = st.messages.get(str(p.get("draft_id")))
-    if m is None or m.state != "brouillon":
+    if m is None or m.state != MessageState.BROUILLON:
         raise CommandRefused("Seul un brouillon peut être abandonné.")
 
 
@@ -107,7 +108,7 @@ def previous_out(st: RoomState, event_id: str) -> str | None:
             m is not None
             and m.direction == "out"
             and m.event_id == event_id
-            and m.state not in ("erreur", "expire")
+            and m.state not in (MessageState.ERREUR, MessageState.EXPIRE)
         ):
             return did
     return None
@@ -162,7 +163,7 @@ def check_validated(st: RoomState, p: Mapping[str, Any]) -> None:
     m = st.messages.get(draft_id)
     if m is None or m.direction != "out":
         raise CommandRefused(f"Brouillon {draft_id} introuvable.")
-    if m.state != "brouillon":
+    if m.state != MessageState.BROUILLON:
         raise CommandRefused(f"Ce message est déjà {m.state_label.lower()}.")
 
 

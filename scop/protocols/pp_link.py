@@ -39,6 +39,7 @@ from websockets.exceptions import InvalidMessage as WsInvalidMessage
 from scop.clock import Clock, to_iso
 from scop.models import fold_messages as fm
 from scop.models.entries import SYSTEM, Draft
+from scop.models.vocabulary import ACK_STEP_STATE, MESSAGE_RANK, AckStep, MessageState
 from scop.protocols import edxl
 from scop.protocols.edxl import (
     SUBPROTOCOL,
@@ -316,7 +317,7 @@ class Endpoint:
             return None
         if msg.payload_key == "reference":
             ref = msg.payload
-            step = str(ref.get("step", "RECU"))
+            step = str(ref.get("step", AckStep.RECU))
             if step in edxl.ACK_STEPS or ref.get("refused"):
                 self.mark_acked(str(ref["distributionID"]), step, bool(ref.get("refused")))
             return None
@@ -380,10 +381,10 @@ class Endpoint:
     async def _apply(self, batch: list[tuple[Message, EmsiSummary]]) -> None:
         self.store_many(batch)
         for msg, _summary in batch:
-            await self.send_ack(msg.distribution_id, "RECU")
+            await self.send_ack(msg.distribution_id, AckStep.RECU)
         for msg, summary in batch:
             self.integrate(msg, summary)
-            await self.send_ack(msg.distribution_id, "INTEGRE")
+            await self.send_ack(msg.distribution_id, AckStep.INTEGRE)
         released: list[tuple[Message, EmsiSummary]] = []
         for msg, _summary in batch:
             for h in self._held.pop(msg.distribution_id, []):
@@ -494,7 +495,7 @@ class RoomEndpoint(Endpoint):
                 continue
             if m.awaiting_ack and m.expires_at is not None:
                 self._out[did] = OutItem(did, dumps(dict(m.message)), m.expires_at, m.exercise)
-            elif m.direction == "in" and m.consulted_by and "CONSULTE" not in m.acks_sent:
+            elif m.direction == "in" and m.consulted_by and AckStep.CONSULTE not in m.acks_sent:
                 self._consulted.append(did)
 
     def _on_change(self, change: Change) -> None:
@@ -536,21 +537,21 @@ class RoomEndpoint(Endpoint):
 
     def mark_sent(self, did: str) -> None:
         m = fm.by_distribution_id(self.room.state, did)
-        if m is not None and m.state == "valide" and did not in self._batch_rank:
-            self._batch_rank[did] = 0
+        if m is not None and m.state == MessageState.VALIDE and did not in self._batch_rank:
+            self._batch_rank[did] = MESSAGE_RANK[MessageState.ENVOYE]
             self._later(Draft(fm.SENT, self._ids(did), "systeme", SYSTEM))
 
     def mark_acked(self, did: str, step: str, refused: bool) -> None:
         m = fm.by_distribution_id(self.room.state, did)
         if m is None or m.direction != "out":
             return
-        rank = {"valide": 0, "envoye": 0, "recu": 1, "integre": 2, "consulte": 3}
-        want = {"RECU": 1, "INTEGRE": 2, "CONSULTE": 3}.get(step, 0)
-        if m.state not in rank:
+        if m.state not in MESSAGE_RANK or m.state == MessageState.BROUILLON:
             return
+        target = ACK_STEP_STATE.get(step)
+        want = MESSAGE_RANK[target] if target is not None else 0
         if refused:
             self._record(fm.ACK_RECEIVED, {**self._ids(did), "step": step, "refused": True}, "pp")
-        elif want > max(rank[m.state], self._batch_rank.get(did, 0)):
+        elif want > max(MESSAGE_RANK[m.state], self._batch_rank.get(did, 0)):
             self._batch_rank[did] = want
             self._later(
                 Draft(
@@ -582,9 +583,9 @@ class RoomEndpoint(Endpoint):
             return None
         if m.direction == "out":
             return ()  # our own message echoed back: never applied, never acknowledged
-        steps = ["RECU", "INTEGRE"]
-        if "CONSULTE" in m.acks_sent:
-            steps.append("CONSULTE")
+        steps = [AckStep.RECU, AckStep.INTEGRE]
+        if AckStep.CONSULTE in m.acks_sent:
+            steps.append(AckStep.CONSULTE)
         return tuple(steps)
 
     def store(self, msg: Message, summary: EmsiSummary) -> None:
@@ -628,11 +629,11 @@ class RoomEndpoint(Endpoint):
                     "template": m.template,
                 },
             )
-        if step == "CONSULTE" and did in self._consulted:
+        if step == AckStep.CONSULTE and did in self._consulted:
             self._consulted.remove(did)
 
     def pending_acks(self) -> list[tuple[str, str]]:
-        return [(did, "CONSULTE") for did in list(self._consulted)]
+        return [(did, AckStep.CONSULTE) for did in list(self._consulted)]
 
     def on_invalid(self, err: InvalidMessage) -> None:
         log.warning("lien PP : message refusé (%s) : %s", err.code[0], err.cause[:300])

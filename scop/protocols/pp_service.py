@@ -73,6 +73,10 @@ def start_pp_services(
     demo = room.mode == "demo" and endpoint is None
     if demo and config.no_sim:
         return []
+    if not demo and getattr(host.services.get("room_status"), "has_gateway", False):
+        if endpoint is not None:
+            log.warning("SCOP_PP_URL ignoré : la passerelle de la salle porte le lien PP")
+        return []  # the room's gateway carries the link; RoomStatus shows its state
     show: Callable[[str, str], None] = lambda state, text: window.set_link_state(  # noqa: E731
         "pp", text, STATUS_BAR_STATES.get(state, "off")
     )

@@ -46,9 +46,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from scop.clock import Clock, SystemClock
+from scop.models.vocabulary import ANSWER_LABELS
 from scop.protocols import edxl
 from scop.protocols.edxl import (
-    ANSWERS,
     SUBPROTOCOL,
     EmsiSummary,
     EventInfo,
@@ -111,8 +111,8 @@ def parse_script(data: Any, where: str = "script") -> Script:
     if unknown:
         raise ScriptError(f"{where} : clé(s) inconnue(s) : {', '.join(sorted(unknown))}")
     answers = data.get("answers") or {}
-    if not isinstance(answers, dict) or any(v not in ANSWERS for v in answers.values()):
-        raise ScriptError(f"{where} : answers : valeurs admises {', '.join(ANSWERS)}")
+    if not isinstance(answers, dict) or any(v not in ANSWER_LABELS for v in answers.values()):
+        raise ScriptError(f"{where} : answers : valeurs admises {', '.join(ANSWER_LABELS)}")
     steps: list[Step] = []
     for i, raw in enumerate(data.get("steps") or [], start=1):
         at = f"{where} : étape {i}"

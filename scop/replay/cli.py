@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scop.clock import ManualClock, SystemClock
 from scop.config import Config, add_console_options, default_db_url
+from scop.errors import Exit, InputError, ScopError, UsageError, cannot_write
 from scop.replay.scenario import ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -139,22 +140,27 @@ def register(sub: Any) -> None:
     d.add_argument("--out", "-o", type=Path, required=True, help="fichier .pdf ou .html")
     d.set_defaults(func=_debrief)
 
-
-def _err(cmd: str, text: str) -> int:
-    print(f"scop {cmd} : {text}", file=sys.stderr)
-    return 2
+    rl = sub.add_parser("releve", help="relève entre chefs de salle : réimprimer")
+    rlsub = rl.add_subparsers(dest="releve_command", required=True, metavar="ACTION")
+    rp = rlsub.add_parser(
+        "print",
+        help="écrire en PDF une relève de la main courante (la dernière par défaut)",
+        description="Relit la relève dans la main courante seule (base ou fichier d'export) "
+        "et l'écrit en PDF, identique à l'original. Codes de sortie : 0, 2 erreur.",
+    )
+    rp.add_argument("source", help="fichier d'export ou URL de base")
+    rp.add_argument("--id", metavar="RL-…", help="relève à imprimer (défaut : la dernière)")
+    rp.add_argument("--out", "-o", type=Path, required=True, help="fichier .pdf")
+    rp.set_defaults(func=_releve_print)
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from scop.replay.source import SourceError, open_source
+    from scop.replay.source import open_source
 
-    try:
-        src = open_source(args.source, ManualClock())
-    except SourceError as exc:
-        return _err("replay", str(exc))
+    src = open_source(args.source, ManualClock())
     try:
         if src.store.head()[0] == 0:
-            return _err("replay", f"{args.source} : main courante vide")
+            raise InputError(f"{args.source} : main courante vide", "Rien à rejouer.")
         windows: Windows = args.windows
         options = ReplayOptions(args.at, args.speed, args.play)
         return windows.replay(Config.load(args), src, options)
@@ -175,12 +181,11 @@ def _load(path: Path) -> Any:
 
 
 def _exercise(args: argparse.Namespace) -> int:
-    from scop.replay.exercise import ExerciseError, open_exercise
-    from scop.replay.source import SourceError
+    from scop.replay.exercise import open_exercise
 
     scenario = _load(args.scenario)
     if scenario is None:
-        return 2
+        return Exit.CHECK_FAILED
     if args.check:
         print(
             f"Scénario valide : « {scenario.title} », {len(scenario.injects)} injects, "
@@ -197,26 +202,26 @@ def _exercise(args: argparse.Namespace) -> int:
         )
         return 0
     if (args.fork is None) != (args.at is None):
-        return _err("exercise", "--fork et --at vont ensemble")
+        raise UsageError(
+            "--fork et --at vont ensemble",
+            "Exemple : --fork vacation.jsonl.gz --at 2026-11-23T14:30:00+01:00.",
+        )
     live = tuple(u for u in (default_db_url(), getattr(args, "db", None)) if u)
     operator = None
     if args.batch:
         from scop.replay.exercise import TRAINER
 
         operator = TRAINER
-    try:
-        runner = open_exercise(
-            scenario,
-            url=args.exercise_db,
-            operator=operator or _operator_placeholder(),
-            fork=args.fork,
-            at=args.at,
-            now=SystemClock().now(),
-            live_urls=live,
-            speed=args.speed,
-        )
-    except (ExerciseError, SourceError) as exc:
-        return _err("exercise", str(exc))
+    runner = open_exercise(
+        scenario,
+        url=args.exercise_db,
+        operator=operator or _operator_placeholder(),
+        fork=args.fork,
+        at=args.at,
+        now=SystemClock().now(),
+        live_urls=live,
+        speed=args.speed,
+    )
     runner.pp_via_sim = args.pp_sim
     store = runner.room.store
     print(f"Base d'exercice : {store.url}")
@@ -245,20 +250,40 @@ def _operator_placeholder() -> Any:
     return Operator("Formateur", "trainer")
 
 
+def _releve_print(args: argparse.Namespace) -> int:
+    from scop.replay.handover import sheet_from_journal, write_pdf
+    from scop.replay.source import open_source
+    from scop.room import CommandRefused
+
+    if args.out.suffix.lower() != ".pdf":
+        raise UsageError(f"{args.out} : extension .pdf attendue", "Exemple : --out releve.pdf.")
+    src = open_source(args.source, ManualClock(SystemClock().now()))
+    try:
+        sheet = sheet_from_journal(src.store.read(), args.id)
+        write_pdf(sheet, args.out)
+    except CommandRefused as exc:
+        raise ScopError(f"{args.source} : {exc}", code=Exit.REFUSED) from exc
+    except OSError as exc:
+        raise cannot_write(args.out, exc) from exc
+    finally:
+        src.close()
+    print(f"Relève {sheet.handover.id} écrite : {args.out}")
+    return 0
+
+
 def _debrief(args: argparse.Namespace) -> int:
     from scop.replay.debrief import build_debrief, write
-    from scop.replay.source import SourceError, open_source
+    from scop.replay.source import open_source
 
     if args.out.suffix.lower() not in (".pdf", ".html", ".htm"):
-        return _err("debrief", f"{args.out} : extension .pdf ou .html attendue")
-    try:
-        src = open_source(args.source, ManualClock(SystemClock().now()))
-    except SourceError as exc:
-        return _err("debrief", str(exc))
+        raise UsageError(
+            f"{args.out} : extension .pdf ou .html attendue", "Exemple : --out retex.pdf."
+        )
+    src = open_source(args.source, ManualClock(SystemClock().now()))
     try:
         entries = src.store.read()
         if not entries:
-            return _err("debrief", f"{args.source} : main courante vide")
+            raise InputError(f"{args.source} : main courante vide", "Rien à analyser.")
         d = build_debrief(entries, source=args.source)
         write(d, args.out)
     finally:

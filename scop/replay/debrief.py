@@ -8,7 +8,9 @@ actions met or missed.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scop.clock import local
+from scop.errors import OutputError, cannot_write
 from scop.models import fold_exercise as x
 from scop.models.describe import describe, kind_label
 from scop.models.entries import ROLES, SOURCES, Entry
@@ -551,17 +554,96 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
-def write_pdf(d: Debrief, path: Path) -> None:
+@dataclass
+class PdfKit:
+    """The debrief's PDF look (fonts, headings, tables), shared by every printed document of
+    the room (the RETEX, the relève) so that they read alike."""
+
+    regular: str
+    bold: str
+    styles: dict[str, Any]
+    colours: dict[str, str]
+
+    def p(self, text: object, style: str = "cell") -> Any:
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(html.escape(str(text)), self.styles[style])
+
+    def coloured(self, text: str, klass: str) -> Any:
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(
+            f'<font color="{self.colours.get(klass, "#222222")}"><b>{html.escape(text)}</b></font>',
+            self.styles["cell"],
+        )
+
+    def table(self, t: _Table) -> Any:
+        from reportlab.lib import colors
+        from reportlab.lib.units import mm
+        from reportlab.platypus import LongTable
+
+        rows = [
+            [self.coloured(text, k) if k else self.p(text) for text, k in row] for row in t.rows
+        ]
+        lt = LongTable(
+            [[self.p(h, "head") for h in t.headers], *rows],
+            colWidths=[w * mm for w in t.widths],
+            repeatRows=1,
+        )
+        lt.setStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f3a60")),
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#bbbbbb")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f4f6f9")]),
+            ]
+        )
+        return lt
+
+    def exercise_banner(self) -> Any:
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(
+            '<font color="#c62828"><b>EXERCICE EXERCICE EXERCICE — document d\'exercice</b></font>',
+            ParagraphStyle("ex", parent=self.styles["h2"], fontSize=13, alignment=1),
+        )
+
+    def build(self, path: Path, title: str, story: list[Any], *, exercise: bool) -> None:
+        """Landscape A4, the footer on every page (EXERCICE in red for an exercise)."""
+        from reportlab.lib import colors
+        from reportlab.lib.pagesizes import A4, landscape
+        from reportlab.lib.units import mm
+        from reportlab.platypus import SimpleDocTemplate, Spacer
+
+        marker = "EXERCICE EXERCICE EXERCICE — " if exercise else ""
+
+        def on_page(canvas: Any, doc: Any) -> None:
+            canvas.saveState()
+            canvas.setFont(self.regular, 7)
+            if exercise:
+                canvas.setFillColor(colors.HexColor("#c62828"))
+            canvas.drawString(12 * mm, 7 * mm, f"{marker}SCOP — {title}")
+            canvas.drawRightString(285 * mm, 7 * mm, f"page {doc.page}")
+            canvas.restoreState()
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = SimpleDocTemplate(
+            str(path),
+            pagesize=landscape(A4),
+            leftMargin=12 * mm,
+            rightMargin=12 * mm,
+            topMargin=12 * mm,
+            bottomMargin=14 * mm,
+            title=title,
+            author="SCOP",
+        )
+        doc.build([Spacer(1, 1), *story], onFirstPage=on_page, onLaterPages=on_page)
+
+
+def pdf_kit() -> PdfKit:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        LongTable,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-    )
 
     regular, bold = _fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=8, leading=10)
@@ -579,43 +661,30 @@ def write_pdf(d: Debrief, path: Path) -> None:
     h3 = ParagraphStyle("h3", parent=base, fontName=bold, fontSize=9.5, leading=12, spaceBefore=6)
     cell = ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9)
     head = ParagraphStyle("head", parent=cell, fontName=bold, textColor=colors.white)
-    colours = {"ok": "#2e7d32", "late": "#ef6c00", "ko": "#c62828", "muted": "#777777"}
+    text = ParagraphStyle("text", parent=base, fontSize=9, leading=12)
+    return PdfKit(
+        regular,
+        bold,
+        {"base": base, "h1": h1, "h2": h2, "h3": h3, "cell": cell, "head": head, "text": text},
+        {"ok": "#2e7d32", "late": "#ef6c00", "ko": "#c62828", "muted": "#777777"},
+    )
 
-    def p(text: object, style: ParagraphStyle = cell) -> Paragraph:
-        return Paragraph(html.escape(str(text)), style)
 
-    def coloured(text: str, klass: str) -> Paragraph:
-        return Paragraph(
-            f'<font color="{colours.get(klass, "#222222")}"><b>{html.escape(text)}</b></font>',
-            cell,
-        )
+def write_pdf(d: Debrief, path: Path) -> None:
+    from reportlab.lib import colors
 
-    def table(t: _Table) -> LongTable:
-        rows = [[coloured(text, k) if k else p(text) for text, k in row] for row in t.rows]
-        lt = LongTable(
-            [[p(h, head) for h in t.headers], *rows],
-            colWidths=[w * mm for w in t.widths],
-            repeatRows=1,
-        )
-        lt.setStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f3a60")),
-                ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#bbbbbb")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f4f6f9")]),
-            ]
-        )
-        return lt
+    kit = pdf_kit()
+    base = kit.styles["base"]
+
+    def p(text: object, style: Any = None) -> Any:
+        return kit.p(text, style.name if style is not None else "cell")
+
+    h1, h2, h3 = kit.styles["h1"], kit.styles["h2"], kit.styles["h3"]
+    table = kit.table
 
     story: list[Any] = []
     if d.is_exercise:
-        story.append(
-            Paragraph(
-                '<font color="#c62828"><b>EXERCICE EXERCICE EXERCICE — document '
-                "d'exercice</b></font>",
-                ParagraphStyle("ex", parent=h2, fontSize=13, alignment=1),
-            )
-        )
+        story.append(kit.exercise_banner())
     story.append(p(d.title, h1))
     story.append(
         p(
@@ -676,39 +745,26 @@ def write_pdf(d: Debrief, path: Path) -> None:
                 base,
             )
         )
-    marker = "EXERCICE EXERCICE EXERCICE — " if d.is_exercise else ""
-
-    def on_page(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(regular, 7)
-        if d.is_exercise:
-            canvas.setFillColor(colors.HexColor("#c62828"))
-        canvas.drawString(12 * mm, 7 * mm, f"{marker}SCOP — {d.title}")
-        canvas.drawRightString(285 * mm, 7 * mm, f"page {doc.page}")
-        canvas.restoreState()
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=14 * mm,
-        title=d.title,
-        author="SCOP",
-    )
-    story.insert(0, Spacer(1, 1))
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    kit.build(path, d.title, story, exercise=d.is_exercise)
 
 
 def write(d: Debrief, path: Path) -> None:
-    """HTML or PDF, from the file's extension."""
+    """HTML or PDF, from the file's extension; a file that cannot be written is an
+    :class:`OutputError` (French, exit code) and no partial file is left behind."""
     suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        write_pdf(d, path)
-    elif suffix in (".html", ".htm"):
+    if suffix not in (".pdf", ".html", ".htm"):
+        raise OutputError(
+            f"Format inconnu « {path.suffix} » pour {path}", "Donner un fichier .pdf ou .html."
+        )
+    part = path.with_name(path.name + ".partiel")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(to_html(d), encoding="utf-8")
-    else:
-        raise ValueError(f"format inconnu « {path.suffix} » : .pdf ou .html attendu")
+        if suffix == ".pdf":
+            write_pdf(d, part)
+        else:
+            part.write_text(to_html(d), encoding="utf-8")
+        os.replace(part, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        raise cannot_write(path, exc) from exc

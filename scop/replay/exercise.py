@@ -17,6 +17,7 @@ import platformdirs
 
 from scop.clock import ManualClock, to_iso
 from scop.demo import DEMO_OPERATOR, demo_drafts
+from scop.errors import WrongMode
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_exercise as x
@@ -32,7 +33,7 @@ TRAINER = Operator("Formateur", "trainer")
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 30, 60, None)  # None: as fast as possible
 
 
-class ExerciseError(Exception):
+class ExerciseError(WrongMode):
     """Refused before anything is written; the message is for the trainer."""
 
 

@@ -17,15 +17,16 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from scop.clock import Clock, to_iso
+from scop.errors import Exit, InputError, database_error
 from scop.journal.export import ExportError, read_export
-from scop.journal.store import JournalStore, entry_row
+from scop.journal.store import JournalStore, entry_row, is_sqlite_file
 from scop.journal.tables import crew_positions, journal_entries, journal_head
 from scop.journal.verify import verify_chain
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, Entry
 
 
-class SourceError(Exception):
+class SourceError(InputError):
     """A source that cannot be replayed; the message is for the trainer, in French."""
 
 
@@ -99,27 +100,24 @@ def _looks_like_url(source: str) -> bool:
     return "://" in source
 
 
-def _is_sqlite_file(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            return f.read(16) == b"SQLite format 3\x00"
-    except OSError:
-        return False
-
-
 def open_source(source: str, clock: Clock) -> OpenedSource:
     """Open ``source`` read-only: a database URL, a SQLite file, or an export file."""
     if _looks_like_url(source):
+        store = JournalStore.open(source, clock, readonly=True)
         try:
-            store = JournalStore.open(source, clock, readonly=True)
             store.head()
         except Exception as exc:
-            raise SourceError(f"base illisible : {source} ({exc.__class__.__name__})") from exc
+            store.close()
+            raise database_error(exc, source) from exc
         return OpenedSource(store, source)
     path = Path(source)
     if not path.exists():
-        raise SourceError(f"fichier introuvable : {path}")
-    if _is_sqlite_file(path):
+        raise SourceError(
+            f"Fichier introuvable : {path}",
+            "Donner un export (scop journal export), un fichier .sqlite ou une URL de base.",
+            code=Exit.DB_MISSING,
+        )
+    if is_sqlite_file(path):
         return open_source(f"sqlite:///{path.resolve()}", clock)
     return load_export(path, clock)
 
@@ -128,12 +126,19 @@ def load_export(path: Path, clock: Clock) -> OpenedSource:
     try:
         shift = read_export(path)
     except ExportError as exc:
-        raise SourceError(str(exc)) from exc
+        raise SourceError(exc.message, exc.hint, code=exc.exit_code) from exc
     if shift.head is None:
-        raise SourceError(f"{path} : l'export n'a pas de ligne de tête (fichier tronqué ?)")
+        raise SourceError(
+            f"{path} : l'export n'a pas de ligne de fin (fichier tronqué)",
+            "Refaire l'export (scop journal export) ou recopier le fichier en entier.",
+        )
     report = verify_chain(shift.entries, shift.head)
     if not report.ok:
-        raise SourceError(f"{path} : relecture refusée, export altéré : {report.message()}")
+        raise SourceError(
+            f"{path} : relecture refusée, export altéré : {report.message()}",
+            f"Lancer « scop journal verify {path} ».",
+            code=Exit.CHECK_FAILED,
+        )
     temp_dir = Path(tempfile.mkdtemp(prefix="scop-relecture-"))
     url = f"sqlite:///{temp_dir / 'relecture.sqlite'}"
     writer = JournalStore.open(url, clock)

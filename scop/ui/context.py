@@ -9,27 +9,42 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from scop.config import Config
+from scop.journal.store import is_unavailable
+from scop.journal.watch import CHECK_INTERVAL_S, ChangeWatch
 from scop.room import Change, Room
 
 log = logging.getLogger(__name__)
 
 
 class RoomBridge(QObject):
-    """Turns the room's changes into a Qt signal, and polls the journal so that entries
-    written by other workstations (or the gateway) arrive here too."""
+    """Turns the room's changes into a Qt signal, and reads the journal as soon as another
+    workstation (or the gateway) commits: every ``poll_ms`` it asks the store's change
+    watch (NOTIFY on PostgreSQL, ``data_version`` on SQLite, a few microseconds) whether
+    there is anything to read, and reads only then (at least every couple of seconds)."""
 
     changed = Signal(object)  # Change
     reset = Signal()  # the whole state was replaced (replay seek, exercise fork)
+    database_changed = Signal(bool)  # reachable or not, emitted when it changes
 
-    def __init__(self, room: Room, poll_ms: int = 400, parent: QObject | None = None) -> None:
+    def __init__(
+        self, room: Room, poll_ms: int = int(CHECK_INTERVAL_S * 1000), parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.room = room
         self._unsubscribe = room.subscribe(self._on_change)
+        self.database_up = True
+        self._watch: ChangeWatch | None = None
+        if poll_ms > 0 and not room.store.readonly:
+            self._watch = room.store.watch()
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
-        self._timer.timeout.connect(self.poll)
+        self._timer.timeout.connect(self._tick)
         if poll_ms > 0:
             self._timer.start()
+
+    def _tick(self) -> None:
+        if self._watch is None or self._watch.poll():
+            self.poll()
 
     def _on_change(self, change: Change) -> None:
         self.changed.emit(change)
@@ -39,12 +54,27 @@ class RoomBridge(QObject):
             return
         try:
             self.room.sync()
-        except Exception:  # a database hiccup must not kill the console; it retries next tick
-            log.exception("synchronisation de la main courante impossible")
+        except Exception as exc:  # a database hiccup must not kill the console; next tick retries
+            if not is_unavailable(exc):
+                log.exception("synchronisation de la main courante impossible")
+                return
+            if self.database_up:
+                log.warning("base indisponible : %s", str(exc).splitlines()[0])
+            self._set_database(False)
+            return
+        self._set_database(True)  # and caught up: sync read everything since the outage
+
+    def _set_database(self, up: bool) -> None:
+        if up != self.database_up:
+            self.database_up = up
+            self.database_changed.emit(up)
 
     def stop(self) -> None:
         self._timer.stop()
         self._unsubscribe()
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
 
 
 class Notices(QObject):

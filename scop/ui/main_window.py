@@ -27,6 +27,7 @@ from scop.models.entries import ROLES
 from scop.ui.context import UiContext
 from scop.ui.docks import DOCK_CLASSES
 from scop.ui.docks.base import ScopDock
+from scop.ui.room_status import RoomStatus
 
 Area = Qt.DockWidgetArea
 
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
             dock.wire(self.docks)
 
         self._build_status_bar()
+        self.room_status = RoomStatus(ctx, self)
         self._build_menus()
         ctx.notices.posted.connect(self._on_notice)
         self._tick = QTimer(self)
@@ -156,8 +158,9 @@ class MainWindow(QMainWindow):
         self.clock_label.setStyleSheet("font-weight:bold; font-size:14px; padding:0 8px;")
         op = room.operator
         self.operator_label = QLabel(f"{op.name} — {ROLES[op.role]} — {room.workstation}")
-        self.db_label = QLabel(f"Base : {room.store.backend} ({_short_url(room.store.url)})")
+        self.db_label = QLabel()
         self.db_label.setToolTip(room.store.url)
+        self.set_database_state(True)
         self.link_labels: dict[str, QLabel] = {}
         for w in (self.clock_label, self.operator_label, self.db_label):
             sb.addPermanentWidget(w)
@@ -178,7 +181,21 @@ class MainWindow(QMainWindow):
             self.link_labels[key] = label
             self.statusBar().insertPermanentWidget(2, label)
         label.setText(f"● {text}")
+        label.setToolTip(text)
         label.setStyleSheet(f"color:{LINK_COLOURS.get(state, '#000')}; padding:0 6px;")
+
+    def set_database_state(self, up: bool) -> None:
+        """Connected, or lost (the console keeps reconnecting and catches up by itself)."""
+        store = self.ctx.room.store
+        where = f"{store.backend} ({_short_url(store.url)})"
+        if up:
+            self.db_label.setText(f"Base : {where}")
+            self.db_label.setStyleSheet("padding:0 6px;")
+        else:
+            self.db_label.setText(f"● ALARME : base indisponible, reconnexion… — {where}")
+            self.db_label.setStyleSheet(
+                f"color:white; background:{LINK_COLOURS['down']}; font-weight:bold; padding:0 6px;"
+            )
 
     def _update_clock(self) -> None:
         self.clock_label.setText(local(self.ctx.room.clock.now()).strftime("%d/%m/%Y %H:%M:%S"))
@@ -314,6 +331,12 @@ class MainWindow(QMainWindow):
         s.setValue(self._key("state"), self.saveState())
         screen = self.screen()
         s.setValue(self._key("screen"), screen.name() if screen else "")
+        for dock_id, dock in self.docks.items():  # a floating dock may sit on another screen
+            dock_screen = dock.screen() if dock.isFloating() else None
+            if dock_screen is not None:
+                s.setValue(self._key(f"dock_screen/{dock_id}"), dock_screen.name())
+            else:
+                s.remove(self._key(f"dock_screen/{dock_id}"))
         s.setValue(self._key("layout"), getattr(self, "_layout_key", ""))
         s.sync()
 
@@ -332,8 +355,12 @@ class MainWindow(QMainWindow):
             names = {sc.name() for sc in QGuiApplication.screens()}
             if saved_screen not in names or not self._on_some_screen(self):
                 self._move_to_primary(self)
-            for dock in self.docks.values():
-                if dock.isFloating() and not self._on_some_screen(dock):
+            for dock_id, dock in self.docks.items():
+                # Qt keeps a floating dock on some screen, but not on the one it was left on.
+                dock_screen = str(s.value(self._key(f"dock_screen/{dock_id}"), saved_screen))
+                if dock.isFloating() and (
+                    dock_screen not in names or not self._on_some_screen(dock)
+                ):
                     self._move_to_primary(dock)
 
     @staticmethod
@@ -384,4 +411,4 @@ class MainWindow(QMainWindow):
 
 
 def _short_url(url: str) -> str:
-    return url if len(url) <= 48 else "…" + url[-47:]
+    return url if len(url) <= 32 else "…" + url[-31:]

@@ -86,7 +86,9 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
             await _until(lambda: client.stats.refused >= 4)
             s = client.stats
             assert (s.malformed, s.unknown_crew, s.outside_area) == (2, 1, 1)
-            assert "4 position(s) refusée(s)" in states[-1][1]
+            assert states[-1][1].endswith(
+                "— 1 position(s) d'équipages non en service — 3 position(s) refusée(s)"
+            )
             recorded = s.fixes_recorded
             await _until(lambda: client.stats.fixes_recorded > recorded + 48)  # still flowing
             assert client.state == "ok"
@@ -113,13 +115,14 @@ def test_feed_records_positions_refuses_bad_input_and_stays_up(
         # Nothing received was lost: every accepted fix is in the journal's position table.
         assert client.stats.fixes_recorded == client.stats.fixes_received
         assert len(demo_room.store.read_positions()) == client.stats.fixes_recorded
-        assert states[-1] == ("off", "Flux équipages arrêté — 4 position(s) refusée(s)")
-        assert ("down", "Flux équipages coupé — 4 position(s) refusée(s)") in states
+        refused = "— 1 position(s) d'équipages non en service — 3 position(s) refusée(s)"
+        assert states[-1] == ("off", f"Flux équipages arrêté {refused}")
+        assert ("down", f"Flux équipages coupé {refused}") in states
 
     _run(main)
     messages = [r.getMessage() for r in caplog.records]
     assert any("JSON invalide" in m for m in messages)
-    assert any("équipage inconnu : X99-9" in m for m in messages)
+    assert any("équipage qui n'est pas en service : X99-9" in m for m in messages)
     assert any("hors de Paris" in m for m in messages)
 
 

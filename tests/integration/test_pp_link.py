@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from scoptest.pp_peer import MinimalPP
 from scoptest.tasks import stop_tasks
 from websockets.asyncio.client import connect as ws_connect
 from websockets.asyncio.server import serve as ws_serve
@@ -292,15 +293,16 @@ def test_request_for_means_answered_and_acknowledged(tmp_path: Path) -> None:
 
 def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
     """None lost, none applied twice, per-event order kept, while a proxy cuts the connection at
-    random moments."""
+    random moments. The PP here is the tests' own (scoptest.pp_peer), not the simulator: the
+    simulator shares the console's endpoint, and a duplicate bug would cancel itself out."""
     n, events = 2000, 10
     room = make_room(tmp_path / "room.sqlite", events=events)
     rng = random.Random(5)
 
     async def main() -> None:
-        sim = PPSimulator(ack_timeout=1.0)
-        await sim.start()
-        proxy = CuttingProxy(sim.port)
+        pp = MinimalPP(resend_after=1.0)
+        await pp.start()
+        proxy = CuttingProxy(pp.port)
         await proxy.start()
         link = _link(room, f"ws://127.0.0.1:{proxy.port}")
         task = asyncio.create_task(link.run())
@@ -331,7 +333,7 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
 
         async def pp_side() -> None:
             for i in range(n):
-                sim.send_pp("point_de_situation", pp_events[i % events], f"seq {i}")
+                await pp.send(pp_events[i % events], f"seq {i}")
                 if i % 25 == 0:
                     await asyncio.sleep(0.01)
 
@@ -355,18 +357,24 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
             return (
                 all(m.state in ("recu", "integre") for m in outs)
                 and incoming == n
-                and not sim.endpoint.outbox
+                and not pp.outbox
             )
 
         await wait_for(finished, 120, "tous les messages acquittés")
         assert proxy.cuts >= 50
         assert link.connections > 25  # some cuts land during the handshake
-        # the PP applied every console message once, each event in order
-        assert len(sim.endpoint.applied) == n == len(set(sim.endpoint.applied))
-        assert set(sim.endpoint.applied) == set(sent)
-        for dids in sim.endpoint.applied_by_event.values():
-            seqs = [_seq(sim.endpoint.inbox[d].text) for d in dids]
+        # the PP applied every console message once, each event in order, by its own books
+        assert len(pp.applied) == n == len(set(pp.applied))
+        assert set(pp.applied) == set(sent)
+        assert set(pp.copies) == set(sent)
+        assert sum(pp.copies.values()) > n  # cuts made the console send copies: dedup was tried
+        by_pp_event = pp.applied_by_event()
+        assert len(by_pp_event) == events
+        for dids in by_pp_event.values():
+            seqs = [_seq(pp.text[d]) for d in dids]
             assert seqs == sorted(seqs)
+        assert not pp.errors  # the console refused none of the PP's messages
+        assert all(pp.acks[d].count("RECU") >= 1 for d in pp.sent)
         # the console journaled every PP message once, each event in order
         received = _kinds(room, fm.RECEIVED)
         assert len(received) == n
@@ -380,7 +388,7 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
         assert len(_kinds(room, fm.SENT)) == n  # resends are not journaled twice
         await stop_tasks(task)
         await proxy.stop()
-        await sim.stop()
+        await pp.stop()
 
     asyncio.run(main())
 

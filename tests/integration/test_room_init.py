@@ -12,7 +12,7 @@ from scop.cli import main
 from scop.clock import ManualClock
 from scop.journal.store import JournalStore
 from scop.room import open_room
-from scop.room_admin import EXIT_DATABASE, EXIT_REFUSED
+from scop.room_admin import EXIT_DATABASE, EXIT_NO_ROOM, EXIT_REFUSED, EXIT_URL
 
 
 def test_init_then_info_then_refuse_a_second_init(
@@ -81,7 +81,7 @@ def test_info_never_creates_a_file(tmp_path: Path, capsys: pytest.CaptureFixture
     path = tmp_path / "absente" / "salle.sqlite"
     code = main(["room", "info", "--db", f"sqlite:///{path}"])
     err = capsys.readouterr().err
-    assert code == EXIT_REFUSED
+    assert code == EXIT_NO_ROOM
     assert "aucune salle à cette adresse" in err
     assert not path.exists()
     assert not path.parent.exists()
@@ -91,8 +91,8 @@ def test_info_never_creates_a_file(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_info_on_a_database_without_a_room(
     pg_room_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["room", "info", "--db", pg_room_url]) == EXIT_REFUSED
-    assert "aucune salle dans cette base" in capsys.readouterr().err
+    assert main(["room", "info", "--db", pg_room_url]) == EXIT_NO_ROOM
+    assert "ucune salle dans cette base" in capsys.readouterr().err
     engine = create_engine(pg_room_url)
     try:
         with engine.connect() as conn:
@@ -108,21 +108,25 @@ def test_info_on_a_database_without_a_room(
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
+    ("url", "expected", "code"),
     [
-        ("postgresql+psycopg://scop@127.0.0.1:1/salle", "base inaccessible"),
-        ("pas une url", "adresse de base invalide"),
-        ("oracle+nope://x/y", "adresse de base invalide"),
+        (
+            "postgresql+psycopg://scop@127.0.0.1:1/salle",
+            "Serveur de base injoignable",
+            EXIT_DATABASE,
+        ),
+        ("pas une url", "adresse de base invalide", EXIT_URL),
+        ("oracle+nope://x/y", "adresse de base invalide", EXIT_URL),
     ],
 )
 @pytest.mark.parametrize("action", ["init", "info"])
 def test_unreachable_or_invalid_database_is_a_french_message(
-    url: str, expected: str, action: str, capsys: pytest.CaptureFixture[str]
+    url: str, expected: str, code: int, action: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["room", action, "--db", url]
     if action == "init":
         argv += ["--mode", "live", "--name", "SCOP"]
-    assert main(argv) == EXIT_DATABASE
+    assert main(argv) == code
     out, err = capsys.readouterr()
     assert err.startswith(f"scop room {action} : {expected}")
     assert "Traceback" not in out + err
@@ -144,3 +148,42 @@ def test_empty_name_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["room", "init", "--db", f"sqlite:///{path}", "--mode", "live", "--name", " "]) == 1
     assert "nom de la salle est obligatoire" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_crews_import_cli(new_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from scop.resources import resource_path
+
+    example = str(resource_path("exemples", "equipages_exemple.csv"))
+    broken = str(
+        Path(__file__).parent.parent / "data" / "rosters_broken" / "02_indicatif_en_double.csv"
+    )
+    assert main(["crews", "import", example, "--db", new_url]) == EXIT_NO_ROOM  # no room yet
+    assert "aucune salle" in capsys.readouterr().err
+    assert main(["room", "init", "--db", new_url, "--mode", "live", "--name", "SCOP"]) == 0
+    capsys.readouterr()
+
+    assert main(["crews", "import", example, "--db", new_url, "--check"]) == 0
+    assert "12 prise(s) de service" in capsys.readouterr().out
+    assert main(["crews", "import", broken, "--db", new_url]) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert f"{broken}:4: indicatif V11-1 en double (déjà ligne 2)" in err
+    assert "rien n'a été importé" in err
+    store = JournalStore.open(new_url, ManualClock(), readonly=True)
+    try:
+        assert store.head()[0] == 1  # neither --check nor the refused roster wrote anything
+    finally:
+        store.close()
+
+    argv = ["crews", "import", example, "--db", new_url, "--operator", "Cdt. Morel"]
+    assert main(argv) == 0
+    assert main(argv) == 0
+    assert "12 inchangé(s)" in capsys.readouterr().out
+    assert main(["room", "info", "--db", new_url]) == 0
+    assert "équipages en service : 12" in capsys.readouterr().out
+    store = JournalStore.open(new_url, ManualClock(), readonly=True)
+    try:
+        registered = [e for e in store.read() if e.kind == "crew.registered"]
+        assert len(registered) == 12
+        assert {(e.author, e.role) for e in registered} == {("Cdt. Morel", "chief")}
+    finally:
+        store.close()

@@ -200,3 +200,24 @@ def test_sim_alert_shows_as_a_pp_thread(
 
     qloop.run_until_complete(scenario())
     dock.teardown()
+
+
+def test_drafting_a_message_preselects_the_selected_event(
+    qtbot: Any, operator_room: Room, make_ctx: Any
+) -> None:
+    """The operator picked an event on the map, then opens the messages dock to write about
+    it: the draft is about that event, not the first one of the list."""
+    ctx = make_ctx(operator_room)
+    open_ids = sorted(
+        (e for e in operator_room.state.events.values() if e.status != "clos"),
+        key=lambda e: (-e.gravity, e.id),
+    )
+    chosen = open_ids[-1].id  # the last of the list: never the default
+    ctx.selection.select_event(chosen)
+    dock = MessagesDock(ctx)
+    qtbot.addWidget(dock)
+    assert dock.event_combo.currentData() == chosen
+    key = dock.compose()
+    assert key is not None
+    assert operator_room.state.messages[key].event_id == chosen
+    dock.teardown()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from scop.journal.store import JournalStore
@@ -336,3 +336,25 @@ def test_broken_fiche_is_listed_and_the_others_still_load(
     top = [d.tree.topLevelItem(i) for i in range(d.tree.topLevelItemCount())]
     orphans = next(t for t in top if t.text(0).startswith("Fiches non chargées"))
     assert orphans.child(0).text(0) == "Crue de la Seine — EV-1"
+
+
+def test_launching_a_fiche_preselects_the_selected_event(
+    qtbot: Any, dock: ProceduresDock, room: Room
+) -> None:
+    """« Lancer une fiche » right after picking EV-2 on the map or in the list opens on EV-2
+    (the dialog lists EV-1 first), and the fiche is launched on it."""
+    dock.ctx.selection.select_event("EV-2")
+    seen: list[Any] = []
+
+    def answer() -> None:
+        dialog = dock._dialog
+        assert dialog is not None
+        seen.append(dialog.event_box.currentData())
+        dialog.search.setText("canicule")
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    dock.open_launch_dialog()
+    assert seen == ["EV-2"]
+    runs = dock.runner.runs()
+    assert [r.event_id for r in runs] == ["EV-2"]

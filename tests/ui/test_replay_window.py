@@ -186,14 +186,12 @@ def test_exercise_window_banner_controls_and_dialogs(
 
 
 def test_live_console_refuses_an_exercise_database(tmp_path: Path, capsys: Any) -> None:
-    from scop.app import run_console
-    from scop.cli import build_parser
-    from scop.config import Config
+    from scop.cli import main
+    from scop.errors import Exit
 
     fire = load_scenario(next(p for p in shipped_scenarios() if p.name == "incendie_11e.yaml"))
     url = f"sqlite:///{tmp_path / 'ex.sqlite'}"
     runner = open_exercise(fire, url=url, now=START)
     runner.room.store.close()
-    args = build_parser().parse_args(["--db", url, "--operator", "A. Martin"])
-    assert run_console(Config.load(args)) == 2
+    assert main(["--db", url, "--operator", "A. Martin"]) == Exit.WRONG_MODE
     assert "base d'exercice" in capsys.readouterr().err

@@ -20,12 +20,16 @@ def test_environment_is_read_into_the_configuration() -> None:
         "SCOP_PP_KEY": "scop.key",
         "SCOP_TILE_URL": "https://tuiles/{z}/{x}/{y}.png",
         "SCOP_FICHES_DIR": "/srv/fiches",
+        "SCOP_LOG_DIR": "/var/log/scop",
+        "SCOP_ERROR_DIALOG": "0",
     }
     config = Config.load(environ=env)
     assert config.feed_url == "wss://flux.paris.local/geo"
     assert config.pp == PPEndpoint("wss://pp.example:443", "ac.pem", "scop.pem", "scop.key")
     assert config.tile_url == "https://tuiles/{z}/{x}/{y}.png"
     assert config.fiches_dir == Path("/srv/fiches")
+    assert config.log_path == Path("/var/log/scop/scop.log")
+    assert config.error_dialog is False
     assert set(env) == set(ENVIRONMENT)  # every variable read is listed (and in the README)
 
 

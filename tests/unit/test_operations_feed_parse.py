@@ -63,7 +63,7 @@ def test_one_bad_position_does_not_drop_the_others() -> None:
     )
     assert [f.call_sign for f in result.fixes] == ["V11-1", "B03-1"]
     assert result.unknown_crew == [
-        f"position d'un équipage inconnu : X99-9 ({resource_id('X99-9')})"
+        f"position d'un équipage qui n'est pas en service : X99-9 ({resource_id('X99-9')})"
     ]
     assert "hors de Paris" in result.outside_area[0]
     assert len(result.malformed) == 2

@@ -12,6 +12,7 @@ import pytest
 from scop.cli import main
 from scop.clock import ManualClock
 from scop.config import default_db_path, default_db_url
+from scop.errors import OutputError
 from scop.journal.store import JournalStore
 from scop.models.entries import SYSTEM, Operator
 from scop.procedures.loader import load_library
@@ -180,7 +181,7 @@ def test_debrief_of_the_exercise(runner: ExerciseRunner, tmp_path: Path) -> None
     pdf = tmp_path / "retex.pdf"
     write(d, pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
-    with pytest.raises(ValueError, match="format inconnu"):
+    with pytest.raises(OutputError, match="Format inconnu"):
         write(d, tmp_path / "retex.docx")
 
 

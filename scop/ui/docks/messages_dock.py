@@ -326,11 +326,18 @@ class MessagesDock(ScopDock):
             self.link_label.setText(f"● {state[1]}")
             self.link_label.setStyleSheet(f"color:{colour}; font-weight:bold;")
         elif link is None:
-            self.link_label.setText(
-                "Lien PP : assuré par la passerelle de la salle"
-                if self.ctx.room.mode == "live"
-                else "Lien PP : non démarré"
-            )
+            # The room's gateway carries the link: show what its lease says, an alarm when it
+            # went silent, never a reassurance nobody stands behind.
+            view = getattr(self.ctx.services.get("room_status"), "view", None)
+            if view is not None:
+                colour = {"ok": "#1b5e20", "degraded": "#e65100"}.get(view.pp[0], "#b71c1c")
+                self.link_label.setText(f"● {view.pp[1]}")
+                self.link_label.setStyleSheet(f"color:{colour}; font-weight:bold;")
+            elif self.ctx.room.mode == "live":
+                self.link_label.setText("Lien PP : non démarré, aucune passerelle dans la salle")
+                self.link_label.setStyleSheet("color:#b71c1c; font-weight:bold;")
+            else:
+                self.link_label.setText("Lien PP : non démarré")
         bold = QFont()
         bold.setBold(True)
         late_keys = {m.key for m in late}
@@ -349,7 +356,7 @@ class MessagesDock(ScopDock):
         )
         for e in events:
             self.event_combo.addItem(f"{e.id} — {e.title}", e.id)
-        idx = self.event_combo.findData(current or self.ctx.selection.event)
+        idx = self.event_combo.findData(current or self.ctx.selection.event_id)
         self.event_combo.setCurrentIndex(max(idx, 0))
         self.event_combo.blockSignals(False)
         if not self.text.text():

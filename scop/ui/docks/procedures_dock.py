@@ -893,10 +893,7 @@ class ProceduresDock(ScopDock):
         if not events:
             self.ctx.notices.warning("Aucun événement ouvert sur lequel lancer une fiche.")
             return
-        selected = getattr(self.ctx.selection, "event", None)
-        dialog = LaunchDialog(
-            self.library, events, selected if isinstance(selected, str) else None, self
-        )
+        dialog = LaunchDialog(self.library, events, self.ctx.selection.event_id, self)
         self._dialog: LaunchDialog | None = dialog
         if dialog.exec() == QDialog.DialogCode.Accepted:
             fiche_id, event_id = dialog.chosen()

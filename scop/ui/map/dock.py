@@ -124,7 +124,13 @@ class MapPage(QWebEnginePage):
 
     message = Signal(dict)
 
-    def javaScriptConsoleMessage(self, level, message, line, source):
+    def javaScriptConsoleMessage(
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
+    ) -> None:
         if message.startswith("scop:"):
             try:
                 data = json.loads(message[5:])
@@ -137,9 +143,12 @@ class MapPage(QWebEnginePage):
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
             log.warning("carte (JS) %s:%s %s", source, line, message)
 
-    def acceptNavigationRequest(self, url, nav_type, is_main_frame):
+    def acceptNavigationRequest(
+        self, url: QUrl | str, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
         # Only our own page: a link in the attribution must not take the view (or the
         # network) elsewhere.
+        url = QUrl(url) if isinstance(url, str) else url
         return bool(
             nav_type != QWebEnginePage.NavigationType.NavigationTypeLinkClicked
             and (url.isLocalFile() or url.scheme() in ("data", "about"))

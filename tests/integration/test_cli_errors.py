@@ -1,0 +1,445 @@
+"""Every failure a person meets on the command line: one French message, a documented exit
+code, no traceback on screen (it goes to the log file), and no file created or changed.
+
+Each case runs the real ``scop`` command in its own process. They run a few at a time in a
+module fixture (each pays Python's and SQLAlchemy's start-up), and each case is one test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from scop.clock import ManualClock
+from scop.errors import Exit
+from scop.journal.export import export_journal
+from scop.journal.store import JournalStore
+from scop.models.entries import Operator
+from scop.room import open_room
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    args: tuple[str, ...]
+    code: Exit
+    says: str  # a French fragment the message must hold
+    # paths (relative to the case folder) that must not exist afterwards
+    absent: tuple[str, ...] = ()
+    # files (relative to the data folder) whose bytes must not change
+    unchanged: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+
+
+# {d} is the data folder (shared, read-only for the cases), {w} the case's own empty folder.
+CASES = [
+    # -- the rows of issue 15's table --------------------------------------------------
+    Case(
+        "postgres-unreachable",
+        ("--db", "postgresql+psycopg://nobody@127.0.0.1:1/x", "--operator", "A"),
+        Exit.DB_UNREACHABLE,
+        "injoignable",
+    ),
+    Case(
+        "sqlite-folder-missing",
+        ("--db", "sqlite:////proc/nope/room.db", "--operator", "A"),
+        Exit.DB_UNREACHABLE,
+        "dossier",
+    ),
+    Case(
+        "sqlite-folder-unwritable",
+        ("--db", "sqlite:////sys/room.db", "--operator", "A"),
+        Exit.DB_UNREACHABLE,
+        "accessible en écriture",
+    ),
+    Case(
+        "console-on-random-bytes",
+        ("--db", "sqlite:///{d}/corrupt.db", "--operator", "A"),
+        Exit.NOT_SCOP,
+        "n'est pas une base SCOP",
+        unchanged=("corrupt.db",),
+    ),
+    Case(
+        "verify-random-bytes",
+        ("journal", "verify", "{d}/corrupt.db"),
+        Exit.NOT_SCOP,
+        "n'est pas un export de main courante SCOP",
+        unchanged=("corrupt.db",),
+    ),
+    Case(
+        "verify-mistyped-db",
+        ("journal", "verify", "--db", "sqlite:///{w}/salle-typo.sqlite"),
+        Exit.DB_MISSING,
+        "n'existe pas",
+        absent=("salle-typo.sqlite",),
+    ),
+    Case(
+        "mysql-url",
+        ("--db", "mysql://scop@serveur/salle", "--operator", "A"),
+        Exit.USAGE,
+        "non pris en charge",
+    ),
+    Case("not-a-url", ("--db", "notaurl", "--operator", "A"), Exit.USAGE, "Adresse de base"),
+    Case(
+        "replay-truncated-gzip",
+        ("replay", "{d}/tronque.jsonl.gz"),
+        Exit.BAD_INPUT,
+        "export tronqué",
+    ),
+    Case(
+        "verify-truncated-gzip",
+        ("journal", "verify", "{d}/tronque.jsonl.gz"),
+        Exit.BAD_INPUT,
+        "export tronqué",
+    ),
+    Case(
+        "debrief-truncated-gzip",
+        ("debrief", "{d}/tronque.jsonl.gz", "--out", "{w}/retex.pdf"),
+        Exit.BAD_INPUT,
+        "export tronqué",
+        absent=("retex.pdf",),
+    ),
+    Case(
+        "debrief-out-unwritable",
+        ("debrief", "{d}/vacation.jsonl.gz", "--out", "/sys/retex.pdf"),
+        Exit.CANNOT_WRITE,
+        "Impossible d'écrire",
+    ),
+    Case(
+        "export-out-unwritable",
+        ("journal", "export", "--db", "sqlite:///{d}/salle.sqlite", "--out", "/proc/x.jsonl"),
+        Exit.CANNOT_WRITE,
+        "Impossible d'écrire",
+        unchanged=("salle.sqlite",),
+    ),
+    Case(
+        "role-boss",
+        ("--role", "boss"),
+        Exit.USAGE,
+        "choix invalide : 'boss'",
+    ),
+    # -- more found while trying ---------------------------------------------------------
+    Case(
+        "export-mistyped-db",
+        ("journal", "export", "--db", "sqlite:///{w}/typo.sqlite", "--out", "{w}/v.jsonl"),
+        Exit.DB_MISSING,
+        "n'existe pas",
+        absent=("typo.sqlite", "v.jsonl", "v.jsonl.partiel"),
+    ),
+    Case(
+        "export-default-demo-missing",
+        ("journal", "export", "--out", "{w}/v.jsonl"),
+        Exit.DB_MISSING,
+        "n'existe pas",
+        absent=("v.jsonl", "data/scop/demo.sqlite", "data/scop"),
+    ),
+    Case(
+        "verify-default-demo-missing",
+        ("journal", "verify"),
+        Exit.DB_MISSING,
+        "n'existe pas",
+        absent=("data/scop/demo.sqlite", "data/scop"),
+    ),
+    Case(
+        "replay-missing-file",
+        ("replay", "{w}/absente.jsonl.gz"),
+        Exit.DB_MISSING,
+        "introuvable",
+        absent=("absente.jsonl.gz",),
+    ),
+    Case(
+        "replay-mistyped-db",
+        ("replay", "sqlite:///{w}/typo.sqlite"),
+        Exit.DB_MISSING,
+        "n'existe pas",
+        absent=("typo.sqlite",),
+    ),
+    Case(
+        "debrief-foreign-sqlite",
+        ("debrief", "sqlite:///{d}/etrangere.sqlite", "--out", "{w}/r.pdf"),
+        Exit.NOT_SCOP,
+        "n'est pas une base SCOP",
+        absent=("r.pdf",),
+        unchanged=("etrangere.sqlite",),
+    ),
+    Case(
+        "console-foreign-sqlite",
+        ("--db", "sqlite:///{d}/etrangere.sqlite", "--operator", "A"),
+        Exit.NOT_SCOP,
+        "n'est pas une base SCOP",
+        unchanged=("etrangere.sqlite",),
+    ),
+    Case(
+        "verify-damaged-scop-db",
+        ("journal", "verify", "--db", "sqlite:///{d}/endommagee.sqlite"),
+        Exit.DB_DAMAGED,
+        "Base SCOP endommagée",
+        unchanged=("endommagee.sqlite",),
+    ),
+    Case(
+        "verify-garbled-payload",
+        ("journal", "verify", "--db", "sqlite:///{d}/brouillee.sqlite"),
+        Exit.DB_DAMAGED,
+        "scop journal verify",
+        unchanged=("brouillee.sqlite",),
+    ),
+    Case(
+        "console-on-exercise-db",
+        ("--db", "sqlite:///{d}/exercice.sqlite", "--operator", "A"),
+        Exit.WRONG_MODE,
+        "base d'exercice",
+        unchanged=("exercice.sqlite",),
+    ),
+    Case("journal-without-action", ("journal",), Exit.USAGE, "arguments obligatoires"),
+    Case(
+        "export-without-out",
+        ("journal", "export", "--db", "sqlite:///{d}/salle.sqlite"),
+        Exit.USAGE,
+        "--out",
+    ),
+    Case("unknown-command", ("frobnicate",), Exit.USAGE, "choix invalide"),
+    Case("size-out-of-range", ("--size", "10x10"), Exit.USAGE, "taille hors limites"),
+    Case(
+        "export-until-unreadable",
+        ("journal", "export", "--out", "{w}/v.jsonl", "--until", "hier"),
+        Exit.USAGE,
+        "heure illisible",
+        absent=("v.jsonl",),
+    ),
+    Case(
+        "debrief-docx",
+        ("debrief", "{d}/vacation.jsonl.gz", "--out", "{w}/retex.docx"),
+        Exit.USAGE,
+        ".pdf ou .html",
+        absent=("retex.docx",),
+    ),
+    Case(
+        "verify-text-file",
+        ("journal", "verify", "{d}/notes.txt"),
+        Exit.BAD_INPUT,
+        "JSON illisible",
+    ),
+    Case(
+        "verify-gz-not-gzip",
+        ("journal", "verify", "{d}/pas-gzip.jsonl.gz"),
+        Exit.BAD_INPUT,
+        "gzip",
+    ),
+    Case("replay-empty-file", ("replay", "{d}/vide.jsonl"), Exit.BAD_INPUT, "fichier vide"),
+    Case(
+        "verify-altered-export",
+        ("journal", "verify", "{d}/alteree.jsonl"),
+        Exit.CHECK_FAILED,
+        "n° 2",
+    ),
+    Case(
+        "console-sqlite-path-is-a-folder",
+        ("--db", "sqlite:///{w}", "--operator", "A"),
+        Exit.DB_UNREACHABLE,
+        "Impossible d'ouvrir",
+    ),
+    Case(
+        "console-without-display",
+        ("--operator", "A"),
+        Exit.NO_DISPLAY,
+        "Aucun écran",
+        absent=("data/scop",),
+        env={"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""},
+    ),
+    Case("pp-sim-port-not-a-number", ("pp-sim", "--port", "huit"), Exit.USAGE, "valeur invalide"),
+    Case(
+        "exercise-fork-without-at",
+        ("exercise", "scenarios/incendie_11e.yaml", "--fork", "{d}/vacation.jsonl.gz"),
+        Exit.USAGE,
+        "--fork et --at",
+    ),
+]
+
+# English that a French message must not hold (argparse's, Python's, the drivers').
+ENGLISH = re.compile(
+    r"Traceback|Error\b|error:|usage:|\binvalid\b|\bfailed\b|\bdenied\b|No such|"
+    r"\bthe following\b|\brequired\b|\bnot a\b|\bcould not\b|\bunable\b",
+)
+
+
+@dataclass
+class Outcome:
+    case: Case
+    code: int
+    stdout: str
+    stderr: str
+    work: Path
+
+
+def _seed(data: Path) -> None:
+    op = Operator("A. Martin", "operator")
+    clock = ManualClock()
+    (data / "corrupt.db").write_bytes(bytes(range(256)) * 16)
+    store = JournalStore.open(f"sqlite:///{data / 'salle.sqlite'}", clock)
+    room = open_room(store, clock, op, mode="live", label="Salle")
+    for i in range(3):
+        room.record("note.added", {"text": f"note {i}"}, "operateur")
+    export_journal(store, data / "vacation.jsonl.gz")
+    export_journal(store, data / "alteree.jsonl", with_positions=False)
+    store.close()
+    raw = (data / "vacation.jsonl.gz").read_bytes()
+    (data / "tronque.jsonl.gz").write_bytes(raw[: len(raw) // 2])
+    lines = (data / "alteree.jsonl").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("note 0", "note zéro")
+    (data / "alteree.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (data / "notes.txt").write_text("ceci n'est pas un export\n", encoding="utf-8")
+    (data / "pas-gzip.jsonl.gz").write_text('{"type": "header"}\n', encoding="utf-8")
+    (data / "vide.jsonl").write_text("", encoding="utf-8")
+    foreign = sqlite3.connect(data / "etrangere.sqlite")
+    foreign.execute("CREATE TABLE factures (id INTEGER PRIMARY KEY, montant REAL)")
+    foreign.commit()
+    foreign.close()
+    for name, sql in (
+        ("endommagee.sqlite", "DROP TABLE journal_head"),
+        (  # altered behind the store's back (its triggers refuse an UPDATE)
+            "brouillee.sqlite",
+            "DROP TRIGGER IF EXISTS journal_entries_no_update;"
+            "UPDATE journal_entries SET payload = '{pas du json' WHERE position = 2",
+        ),
+    ):
+        (data / name).write_bytes((data / "salle.sqlite").read_bytes())
+        conn = sqlite3.connect(data / name)
+        conn.executescript(sql)
+        conn.commit()
+        conn.close()
+    ex = JournalStore.open(f"sqlite:///{data / 'exercice.sqlite'}", clock)
+    open_room(ex, clock, op, mode="exercise", label="Exercice")
+    ex.close()
+    for extra in data.glob("*-wal"):
+        extra.unlink()
+    for extra in data.glob("*-shm"):
+        extra.unlink()
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _run(case: Case, data: Path, root: Path) -> Outcome:
+    work = root / case.name
+    work.mkdir()
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        XDG_DATA_HOME=str(work / "data"),
+        XDG_CONFIG_HOME=str(work / "config"),
+        SCOP_LOG_DIR=str(root / "logs" / case.name),
+        SCOP_ERROR_DIALOG="0",
+    )
+    env.update(case.env)
+    args = [a.replace("{d}", str(data)).replace("{w}", str(work)) for a in case.args]
+    repo = Path(__file__).resolve().parents[2]
+    res = subprocess.run(
+        [sys.executable, "-c", "import sys; from scop.cli import main; sys.exit(main())", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+        cwd=repo,
+        stdin=subprocess.DEVNULL,
+    )
+    return Outcome(case, res.returncode, res.stdout, res.stderr, work)
+
+
+@dataclass
+class Run:
+    by_case: dict[str, Outcome]
+    data_changed: list[str]
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("cli-errors")
+    data = root / "donnees"
+    data.mkdir()
+    _seed(data)
+    before = _snapshot(data)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = list(pool.map(lambda c: _run(c, data, root), CASES))
+    # Checked once for all: nothing in the shared data changed, nothing was added to it.
+    after = _snapshot(data)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return Run({o.case.name: o for o in done}, changed)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_failure_is_french_with_its_exit_code_and_changes_nothing(
+    case: Case, outcomes: Run
+) -> None:
+    o = outcomes.by_case[case.name]
+    out = o.stderr + o.stdout
+    assert o.code == case.code, f"code {o.code}, attendu {case.code}:\n{out}"
+    assert case.says in out, out
+    assert not ENGLISH.search(out), f"de l'anglais à l'écran :\n{out}"
+    assert "Traceback" not in out, out
+    assert 'File "' not in out, out
+    # the message is short: one line, or argparse's usage plus the error and the hint
+    lines = [ln for ln in o.stderr.splitlines() if ln.strip()]
+    assert lines, out
+    assert len(lines) == 1 or case.code == Exit.USAGE, o.stderr
+    for rel in case.absent:
+        assert not (o.work / rel).exists(), f"{rel} créé par une commande en échec"
+    created = [p for p in o.work.rglob("*") if p.is_file()]
+    assert created == [], f"fichiers créés : {created}"
+
+
+def test_no_failing_command_changed_the_files_it_was_given(outcomes: Run) -> None:
+    assert outcomes.data_changed == []
+
+
+def test_the_traceback_goes_to_the_log_file(outcomes: Run) -> None:
+    o = outcomes.by_case["verify-truncated-gzip"]
+    log = o.work.parent / "logs" / "verify-truncated-gzip" / "scop.log"
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text
+    assert "EOFError" in text  # the cause, for whoever reads the log
+    assert "export tronqué" in text
+
+
+def test_the_truncated_export_is_named_the_same_by_every_reader(outcomes: Run) -> None:
+    said = {
+        outcomes.by_case[n].stderr.split(" : ", 1)[1]
+        for n in ("replay-truncated-gzip", "verify-truncated-gzip", "debrief-truncated-gzip")
+    }
+    assert len(said) == 1, said
+
+
+def test_foreign_and_damaged_are_different_messages(outcomes: Run) -> None:
+    foreign = outcomes.by_case["debrief-foreign-sqlite"].stderr
+    damaged = outcomes.by_case["verify-damaged-scop-db"].stderr
+    assert "Ce fichier n'est pas une base SCOP" in foreign
+    assert "endommagée" not in foreign
+    assert "scop journal verify" in damaged
+    assert "n'est pas une base SCOP" not in damaged
+
+
+def test_a_gzip_export_is_still_read(tmp_path: Path) -> None:
+    """The guard for the truncated case must not refuse a whole file."""
+    good = tmp_path / "ok.jsonl.gz"
+    with gzip.open(good, "wt", encoding="utf-8") as f:
+        f.write('{"type": "header", "format": "scop-journal", "version": 1}\n')
+        f.write('{"type": "head", "position": 0, "hash": "' + "0" * 64 + '"}\n')
+    res = subprocess.run(
+        [sys.executable, "-m", "scop.cli", "journal", "verify", str(good)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "SCOP_LOG_DIR": str(tmp_path / "logs")},
+    )
+    assert res.returncode == 0, res.stderr

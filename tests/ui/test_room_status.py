@@ -1,0 +1,107 @@
+"""What every console's status bar says of the room: which gateway carries the links, since
+when, each link's state, an alarm when the gateway went silent (never « assuré »), and the
+database's state through a real outage of a real PostgreSQL server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+from scoptest.pgcluster import Cluster, single_cluster
+
+from scop.clock import ManualClock
+from scop.journal import lease
+from scop.journal.store import JournalStore
+from scop.models.entries import Operator
+from scop.room import CommandRefused, Room, open_room
+from scop.ui.main_window import LINK_COLOURS, MainWindow
+
+
+def _window(qtbot: Any, room: Room, make_ctx: Any, settings: QSettings) -> MainWindow:
+    w = MainWindow(make_ctx(room), settings)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    return w
+
+
+def test_status_bar_shows_the_gateway_and_alarms_when_it_goes_silent(
+    qtbot: Any, room: Room, clock: ManualClock, make_ctx: Any, settings: QSettings
+) -> None:
+    w = _window(qtbot, room, make_ctx, settings)
+    messages = w.docks["messages"]
+    messages._tick()
+    assert "gateway" not in w.link_labels  # no gateway in this room yet
+    assert "assuré" not in messages.link_label.text()
+    assert "aucune passerelle" in messages.link_label.text()
+
+    store = room.store
+    lease.acquire(store.write_engine, "srv-a", clock.now())
+    lease.renew(
+        store.write_engine,
+        "srv-a",
+        1,
+        clock.now(),
+        {"pp": ("ok", "Lien PP connecté"), "feed": ("ok", "Flux équipages connecté")},
+    )
+    w.room_status.refresh()
+    messages._tick()
+    gateway = w.link_labels["gateway"]
+    assert "Passerelle srv-a depuis" in gateway.text()
+    assert LINK_COLOURS["ok"] in gateway.styleSheet()
+    assert "Lien PP connecté" in w.link_labels["pp"].text()
+    assert "Flux équipages connecté" in w.link_labels["feed"].text()
+    assert "Lien PP connecté" in messages.link_label.text()
+    qtbot.wait(300)  # the status bar lays out the new labels
+    w.grab().save("/work/coord/shots/gateway11-status-ok.png")
+
+    clock.advance(8)  # no heartbeat for 8 s: the gateway is gone
+    w.room_status.refresh()
+    messages._tick()
+    assert "ALARME : aucune passerelle (srv-a muette depuis 08:00:00)" in gateway.text()
+    assert LINK_COLOURS["down"] in gateway.styleSheet()
+    for key in ("pp", "feed"):
+        assert LINK_COLOURS["down"] in w.link_labels[key].styleSheet()
+        assert "coupé" in w.link_labels[key].text()
+    assert "assuré" not in messages.link_label.text()
+    assert "coupé" in messages.link_label.text()
+    qtbot.wait(300)
+    w.grab().save("/work/coord/shots/gateway11-status-stale.png")
+
+
+@pytest.fixture
+def pg_cluster() -> Iterator[Cluster]:
+    with single_cluster() as c:
+        yield c
+
+
+def test_console_survives_a_database_outage_and_catches_up(
+    qtbot: Any, pg_cluster: Cluster, make_ctx: Any, settings: QSettings
+) -> None:
+    clock = ManualClock()
+    store = JournalStore.open(pg_cluster.url(), clock)
+    room = open_room(store, clock, Operator("A. Martin", "operator"), mode="live")
+    w = _window(qtbot, room, make_ctx, settings)
+    bridge = w.ctx.bridge
+    assert "ALARME" not in w.db_label.text()
+
+    pg_cluster.kill()
+    bridge.poll()
+    assert "ALARME : base indisponible" in w.db_label.text()
+    with pytest.raises(CommandRefused, match="Base indisponible — réessayez"):
+        room.note("pendant la panne")
+    w.grab().save("/work/coord/shots/gateway11-db-down.png")
+
+    pg_cluster.start()
+    other = JournalStore.open(pg_cluster.url(), clock)
+    open_room(other, clock, Operator("B. Durand", "operator")).note("écrit par un autre poste")
+    qtbot.waitUntil(lambda: (bridge.poll(), bridge.database_up)[1], timeout=30000)
+    assert "ALARME" not in w.db_label.text()
+    texts = [e.payload.get("text") for e in room.store.iter_entries()]
+    assert "pendant la panne" not in texts  # refused, never half-written
+    assert room.state.position == store.head()[0]  # caught up with the other workstation
+    assert any(e.payload.get("text") == "écrit par un autre poste" for e in store.read(0))
+    other.close()
+    store.close()
