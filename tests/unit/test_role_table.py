@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,15 +20,17 @@ from scop.accounts.passwords import TEST_COST, Hasher
 from scop.accounts.settings import set_setting
 from scop.accounts.store import AccountError, Accounts
 from scop.clock import ManualClock
-from scop.demo import seed_demo
+from scop.demo import demo_duties, seed_demo
 from scop.journal.store import JournalStore
 from scop.map_commands import draw_circle, lift_perimeter
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM, Draft, Operator
 from scop.models.permissions import ALL_ROLES, COMMAND_MODES, COMMAND_ROLES, allowed, refusal
+from scop.operations import duty
 from scop.procedures.loader import default_fiches_dir, load_library
 from scop.procedures.runner import ProcedureRunner
 from scop.protocols.outbox import consult, discard_draft, draft_message, validate_draft
+from scop.replay import handover
 from scop.replay.exercise import ExerciseRunner, open_exercise
 from scop.replay.scenario import load_scenario
 from scop.room import CommandRefused, Room, open_room
@@ -119,6 +122,10 @@ def _perimeter(room: Room) -> str:
     return str(e.payload["id"])
 
 
+def _duty(call_sign: str) -> Any:
+    return replace(demo_duties()[0], call_sign=call_sign)
+
+
 def _accounts(room: Room) -> Accounts:
     acc = Accounts(room.store, HASHER)
     acc.add("cible", "Cible", "operator", "mot de passe cible", SYSTEM)
@@ -148,6 +155,14 @@ ACTS: dict[str, Act] = {
     "crew.release": lambda r, _: ops.release(r, "V12-1"),
     "crew.on_scene": lambda r, _: ops.crew_on_scene(r, "V12-1"),
     "crew.status": lambda r, _: ops.set_crew_status(r, "V01-1", "indisponible", "pause"),
+    "crew.take_service": lambda r, _: duty.take_service(r, _duty("V99-1")),
+    "crew.roster_import": lambda r, _: duty.put_on_duty(r, [_duty("V98-1")]),
+    "crew.composition": lambda r, _: duty.change_composition(r, "V01-1", agents=4),
+    "crew.end_service": lambda r, _: duty.end_service(r, "V01-1", "fin de service"),
+    "handover.draft": lambda r, _: handover.draft_handover(r, "Rien à signaler"),
+    "handover.acknowledge": lambda r, _: handover.acknowledge_handover(
+        r, handover.draft_handover(as_service(r), "Rien à signaler")
+    ),
     "perimeter.draw": lambda r, _: draw_circle(r, 2.3748, 48.8649, 100),
     "perimeter.lift": lambda r, _: lift_perimeter(r, _perimeter(r)),
     "procedure.launch": lambda r, lib: _runner(r, lib).launch("incendie", "EV-0002"),
@@ -224,6 +239,10 @@ SPEC: dict[str, set[str]] = {
             "crew.release",
             "crew.on_scene",
             "crew.status",
+            "crew.take_service",
+            "crew.roster_import",
+            "crew.composition",
+            "crew.end_service",
             "perimeter.draw",
             "perimeter.lift",
             "procedure.start_step",
@@ -244,6 +263,8 @@ SPEC: dict[str, set[str]] = {
             "procedure.close",
             "procedure.chief_step",
             "message.validate",
+            "handover.draft",
+            "handover.acknowledge",
         ],
         CHIEF,
     ),
