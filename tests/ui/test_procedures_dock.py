@@ -343,6 +343,7 @@ def test_launching_a_fiche_preselects_the_selected_event(
 ) -> None:
     """« Lancer une fiche » right after picking EV-2 on the map or in the list opens on EV-2
     (the dialog lists EV-1 first), and the fiche is launched on it."""
+    dock.ctx.room.operator = CHIEF  # fiches are launched by the chief
     dock.ctx.selection.select_event("EV-2")
     seen: list[Any] = []
 
