@@ -61,6 +61,9 @@ DEMO_OPERATOR = Operator("B. Lefèvre", "operator", "blefevre")
 # The one-click login of the DÉMO room (no password: a demo base holds nothing real). A chief,
 # so that every action of the console can be tried.
 DEMO_ACCOUNT = Operator("Compte DÉMO", "chief", "demo")
+# The one-click trainer of an exercise base that holds no account: an exercise never mixes
+# with live data, and its trainer runs it from the room's training workstation.
+EXERCISE_TRAINER = Operator("Formateur", "trainer", "exercice:formateur")
 
 # (id, category, title, gravity, source, address, lon, lat, description, crews)
 DEMO_EVENTS = [

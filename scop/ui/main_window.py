@@ -172,6 +172,10 @@ class MainWindow(QMainWindow):
             )
             sb.addPermanentWidget(mode_label)
 
+    def show_operator(self, op: Any) -> None:
+        """After « Changer d'opérateur »: the status bar names who is at the keyboard now."""
+        self.operator_label.setText(f"{op.name} — {ROLES[op.role]} — {self.ctx.room.workstation}")
+
     def set_link_state(self, key: str, text: str, state: str = "ok") -> None:
         """A link (PP, crew feed…) shows its state in the status bar; ``state`` is one of
         ok, degraded, down, off."""
