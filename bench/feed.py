@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     app = QApplication(sys.argv[:1])
 
+    from scop.app import procedure_runner
     from scop.clock import SystemClock
+    from scop.config import Config
     from scop.demo import demo_drafts
     from scop.journal.store import JournalStore
     from scop.models import fold_core as k
@@ -167,7 +169,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    ctx = UiContext(room, RoomBridge(room), Notices(), Selection())
+    ctx = UiContext(
+        room, RoomBridge(room), Notices(), Selection(), procedures=procedure_runner(room, Config())
+    )
     window = MainWindow(ctx, QSettings(str(tmp / "layout.ini"), QSettings.Format.IniFormat))
     window.resize(1600, 1000)
     window.show()

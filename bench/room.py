@@ -230,8 +230,20 @@ def commands_per_s(url: str, writers: int, seconds: float) -> float:
 
 def failover_figures(args: argparse.Namespace) -> dict[str, float | int | None]:
     """Seconds without a writable database when the primary dies, and committed entries
-    lost (must be 0). Filled by the HA failover bench; null until it is measured here."""
-    return {"failover_unavailable_s": None, "failover_lost_entries": None}
+    lost (must be 0): bench/room_failover.py, on a primary and synchronous standby of its own
+    (whatever ``--pg-url`` says: the primary gets killed)."""
+    if args.no_failover:
+        return {"failover_unavailable_s": None, "failover_lost_entries": None}
+    sys.path.insert(0, str(ROOT / "bench"))
+    from room_failover import failover_figures as measure
+
+    f = measure()
+    print(
+        f"Bascule (primaire tué, secours synchrone promu) : {f['failover_unavailable_s']:.2f} s "
+        f"sans base inscriptible (pg_ctl promote seul {f['failover_promote_s']:.2f} s), "
+        f"{f['failover_lost_entries']} entrée(s) validée(s) perdue(s) sur {f['failover_entries']}"
+    )
+    return f
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -243,6 +255,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--consoles", type=int, default=5)
     ap.add_argument("--command-seconds", type=float, default=8.0)
+    ap.add_argument("--no-failover", action="store_true", help="sans la mesure de bascule")
     args = ap.parse_args()
 
     with contextlib.ExitStack() as stack:

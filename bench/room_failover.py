@@ -38,7 +38,7 @@ class _Writer(threading.Thread):
         clock = SystemClock()
         self.store = JournalStore.open(url, clock)
         self.room = open_room(self.store, clock, Operator(name, "operator"), workstation=name)
-        self.committed: list[tuple[float, Entry]] = []
+        self.committed: list[tuple[float, float, Entry]] = []  # asked, done, entry
         self.refused = 0
         self.stop = threading.Event()
 
@@ -48,7 +48,7 @@ class _Writer(threading.Thread):
             started = time.monotonic()  # a commit counts from when it was asked for
             try:
                 e = self.room.note(f"{self.room.operator.name} n° {n}")
-                self.committed.append((started, e))
+                self.committed.append((started, time.monotonic(), e))
             except CommandRefused:
                 self.refused += 1
                 time.sleep(0.01)
@@ -71,16 +71,19 @@ def failover_figures(before_s: float = 2.0, after_s: float = 2.0) -> dict[str, A
         promote_s = time.monotonic() - t0
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not all(
-            any(t > killed for t, _e in w.committed) for w in writers
+            any(asked > killed for asked, _d, _e in w.committed) for w in writers
         ):
             time.sleep(0.01)
-        back = min(t for w in writers for t, _e in w.committed if t > killed)
+        # Writable again: the first commit asked for after the kill has come back.
+        back = min(done for w in writers for asked, done, _e in w.committed if asked > killed)
         time.sleep(after_s)
         for w in writers:
             w.stop.set()
             w.join(30)
         held = {e.position: e.hash for e in admin.iter_entries()}
-        lost = sum(1 for w in writers for _t, e in w.committed if held.get(e.position) != e.hash)
+        lost = sum(
+            1 for w in writers for _a, _d, e in w.committed if held.get(e.position) != e.hash
+        )
         verified = admin.verify().ok
         entries = len(held)
         for w in writers:

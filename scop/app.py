@@ -9,12 +9,16 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scop.config import Config
 from scop.errors import Exit, ScopError, WrongMode
 from scop.protocols.pp_service import start_pp_services
 from scop.protocols.services import LinkStatus, ServiceHost, ServiceStarter
+
+if TYPE_CHECKING:
+    from scop.procedures.runner import ProcedureRunner
+    from scop.room import Room
 
 log = logging.getLogger("scop")
 
@@ -269,6 +273,15 @@ def start_idle_lock(ctx: Any, window: Any, config: Config) -> Any:
     return lock
 
 
+def procedure_runner(room: Room, config: Config) -> ProcedureRunner:
+    """The fiches réflexes of this console: the library of ``config.fiches_dir`` (broken files
+    listed in the dock, never fatal) run against the room."""
+    from scop.procedures.loader import load_library
+    from scop.procedures.runner import ProcedureRunner
+
+    return ProcedureRunner(room, load_library(config.fiches_dir))
+
+
 def run_window(
     app: Any,
     room: Any,
@@ -287,7 +300,14 @@ def run_window(
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    ctx = UiContext(room, RoomBridge(room), Notices(), Selection(), config=config)
+    ctx = UiContext(
+        room,
+        RoomBridge(room),
+        Notices(),
+        Selection(),
+        config=config,
+        procedures=procedure_runner(room, config),
+    )
     window = MainWindow(ctx)
     if configure is not None:
         configure(ctx, window)

@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "scop.replay.cli",
     "scop.room_cli",
     "scop.accounts.cli",
+    "scop.safety.cli",
 )
 
 

@@ -13,6 +13,8 @@
   var events = new Map(); // id -> {id, lat, lon, cat, g, st, t, c (ms), title}
   var means = new Map(); // id -> {id, lat, lon, kind, label, e}
   var perims = new Map(); // id -> {data, layer}
+  var hazards = new Map(); // id -> Leaflet marker
+  var watched = false; // some crew has a check due: its marker pulses
   var show = { crews: true, events: true, means: true };
   var batches = 0;
   var lastBatchMs = 0;
@@ -346,7 +348,7 @@
     }
 
     if (show.events) {
-      events.forEach(function (ev) {
+      drawOrder().forEach(function (ev) {
         ev.vis = visibleEvent(ev);
         if (!ev.vis) return;
         var pt = m.latLngToContainerPoint([ev.lat, ev.lon]);
@@ -433,6 +435,31 @@
           ctx.strokeStyle = '#fff';
           ctx.stroke();
         }
+        if ((c.w === 'check' || c.w === 'red') && Math.floor(performance.now() / 500) % 2 === 0) {
+          ctx.beginPath();
+          ctx.arc(pt.x, pt.y, r0 + 10, 0, Math.PI * 2);
+          ctx.lineWidth = 3;
+          ctx.strokeStyle = c.w === 'red' ? '#b71c1c' : '#ef6c00';
+          ctx.stroke();
+        }
+        if (overdue(c) && !many) {
+          // planned end of duty passed: a red clock badge at the top left of the symbol (the
+          // call sign is written at its top right)
+          var bx = pt.x - r0 - 1;
+          var by = pt.y - r0 - 1;
+          ctx.beginPath();
+          ctx.arc(bx, by, 4.5, 0, Math.PI * 2);
+          ctx.fillStyle = '#c62828';
+          ctx.fill();
+          ctx.lineWidth = 1.2;
+          ctx.strokeStyle = '#fff';
+          ctx.stroke();
+          ctx.beginPath();
+          ctx.moveTo(bx, by - 2.8);
+          ctx.lineTo(bx, by);
+          ctx.lineTo(bx + 2.2, by);
+          ctx.stroke();
+        }
         if (sel.crew === c.id) {
           ctx.beginPath();
           ctx.arc(pt.x, pt.y, r0 + 6, 0, Math.PI * 2);
@@ -448,6 +475,28 @@
     }
   }
 
+  // Closed events first, then by gravity: a new minor event never hides a critical one.
+  function drawOrder() {
+    var list = Array.from(events.values());
+    list.sort(function (a, b) {
+      var ca = a.st === 'clos' ? 0 : 1;
+      var cb = b.st === 'clos' ? 0 : 1;
+      return ca - cb || (a.g || 2) - (b.g || 2);
+    });
+    return list;
+  }
+
+  function overdue(c) {
+    return c.end !== null && c.end !== undefined && nowMs >= c.end;
+  }
+  S.overdueCrews = function () {
+    var out = [];
+    crews.forEach(function (c) {
+      if (overdue(c)) out.push(c.id);
+    });
+    return out.sort();
+  };
+
   function hit(point) {
     var best = null;
     var bestD = 12 * 12;
@@ -459,7 +508,7 @@
         best = { kind: kind, id: id };
       }
     };
-    if (show.events) events.forEach(function (e) {
+    if (show.events) drawOrder().forEach(function (e) {
       if (e.vis !== false) consider('event', e.id, e.lat, e.lon);
     });
     if (show.crews) crews.forEach(function (c) {
@@ -533,6 +582,34 @@
       groups.perimeters.addLayer(layer);
       perims.set(p.id, { data: p, layer: layer });
     });
+    if (b.full) {
+      hazards.clear();
+      groups.hazards.clearLayers();
+    }
+    (b.hazards_removed || []).forEach(function (id) {
+      var h = hazards.get(id);
+      if (h) groups.hazards.removeLayer(h);
+      hazards.delete(id);
+    });
+    (b.hazards || []).forEach(function (h) {
+      var old = hazards.get(h.id);
+      if (old) groups.hazards.removeLayer(old);
+      var mk = L.circleMarker([h.lat, h.lon], {
+        radius: 9,
+        color: '#b71c1c',
+        weight: 3,
+        fillColor: '#ffeb3b',
+        fillOpacity: 0.9,
+        pane: 'markerPane'
+      });
+      mk.bindTooltip('<b>⚠ Danger signalé</b><br>' + esc(h.label) + "<br><i>jusqu'au " + esc(h.until) + '</i>', { direction: 'top' });
+      groups.hazards.addLayer(mk);
+      hazards.set(h.id, mk);
+    });
+    watched = false;
+    crews.forEach(function (c) {
+      if (c.w === 'check' || c.w === 'red') watched = true;
+    });
     batches += 1;
     if (follow && sel.crew && crews.has(sel.crew)) {
       var c = crews.get(sel.crew);
@@ -541,6 +618,28 @@
     live.redraw();
     lastBatchMs = performance.now() - t0;
     return lastBatchMs;
+  };
+
+  // An agent in danger: centre on the crew, its last positions in red.
+  S.focusDanger = function (id, lat, lon, trail) {
+    groups.danger.clearLayers();
+    if (trail && trail.length > 1) {
+      groups.danger.addLayer(L.polyline(trail, { color: '#b71c1c', weight: 4, dashArray: '6 6' }));
+      trail.forEach(function (p) {
+        groups.danger.addLayer(L.circleMarker(p, { radius: 3, color: '#b71c1c', weight: 1, fillOpacity: 0.8 }));
+      });
+    }
+    groups.danger.addLayer(
+      L.circleMarker([lat, lon], { radius: 22, color: '#b71c1c', weight: 4, fill: false, className: 'scop-danger-ring' }).bindTooltip(
+        'AGENT EN DANGER — ' + esc(id),
+        { permanent: true, direction: 'right', className: 'scop-danger-tip' }
+      )
+    );
+    autoFit = false;
+    sel.crew = id;
+    map.setView([lat, lon], 17, { animate: false });
+    live.redraw();
+    return true;
   };
 
   S.select = function (kind, id, pan) {
@@ -609,7 +708,9 @@
       events: {},
       means: {},
       perimeters: [],
-      layers: {}
+      layers: {},
+      danger_layers: groups.danger ? groups.danger.getLayers().length : 0,
+      hazards: Array.from(hazards.keys())
     };
     crews.forEach(function (c) {
       out.crews[c.id] = { lat: c.lat, lon: c.lon, status: c.s, heading: c.h, event_id: c.e || null };
@@ -638,6 +739,20 @@
     out.layers.events = show.events;
     out.layers.means = show.means;
     if (draft && mode === 'measure') out.measure_m = draft.total;
+    out.draw_order = drawOrder()
+      .filter(function (e) {
+        return e.vis !== false;
+      })
+      .map(function (e) {
+        return e.id;
+      });
+    out.legend_open = legendOpen;
+    out.label_overlaps = S.labelOverlaps();
+    var scale = document.querySelector('.leaflet-control-scale');
+    out.scale_text = scale ? scale.innerText : '';
+    var attr = document.querySelector('.leaflet-control-attribution');
+    out.attribution = attr ? attr.innerText : '';
+    out.attribution_height = attr ? attr.getBoundingClientRect().height : 0;
     return out;
   };
 
@@ -756,6 +871,8 @@
     return total;
   };
 
+  // Folded to one line by a click on its title; a map shorter than 600 px starts folded.
+  var legendOpen = true;
   var Legend = L.Control.extend({
     options: { position: 'bottomleft' },
     onAdd: function () {
@@ -766,13 +883,87 @@
         return '<span style="color:' + st.colour + '">' + sym[st.shape] + '</span> ' + st.label;
       });
       div.innerHTML =
-        '<b>Équipages</b> ' + rows.join(' &nbsp;') +
+        '<a href="#" class="scop-legend-toggle" title="Replier ou déplier la légende">Légende</a>' +
+        '<div class="scop-legend-body"><b>Équipages</b> ' + rows.join(' &nbsp;') +
         '<br><b>Événements</b> losange coloré par famille (F incendie, O ordre public, T transport…),' +
-        ' halo : gravité élevée / <span style="color:#c62828">critique</span>';
+        ' halo : gravité élevée / <span style="color:#c62828">critique</span></div>';
+      var toggle = div.querySelector('.scop-legend-toggle');
+      L.DomEvent.on(toggle, 'click', function (e) {
+        L.DomEvent.preventDefault(e);
+        S.setLegendOpen(!legendOpen);
+      });
       L.DomEvent.disableClickPropagation(div);
+      legendDiv = div;
       return div;
     }
   });
+  var legendDiv = null;
+
+  S.setLegendOpen = function (open) {
+    legendOpen = !!open;
+    if (legendDiv) L.DomUtil[legendOpen ? 'removeClass' : 'addClass'](legendDiv, 'scop-folded');
+    return legendOpen;
+  };
+
+  // -- labels that markers do not hide -------------------------------------------------------
+
+  // The sector labels sit above the live layer (crews, events) with a white halo, and move
+  // below a mairie icon or another label they would overlap.
+
+  function boxOf(el) {
+    var r = el.getBoundingClientRect();
+    return { l: r.left, t: r.top, r: r.right, b: r.bottom };
+  }
+
+  function overlap(a, b) {
+    return a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+  }
+
+  function declutter() {
+    if (!map.hasLayer(groups.labels)) return;
+    var icons = [];
+    if (map.hasLayer(groups.mairies)) {
+      groups.mairies.eachLayer(function (mk) {
+        var el = mk.getElement();
+        if (el) icons.push(boxOf(el));
+      });
+    }
+    // in order: each label keeps clear of the mairies and of the labels placed before it
+    groups.labels.eachLayer(function (mk) {
+      var el = mk.getElement();
+      var span = el && el.firstChild;
+      if (!span) return;
+      span.style.marginTop = '0px';
+      var box = boxOf(span);
+      for (var pass = 0; pass < 4; pass++) {
+        var hit = icons.filter(function (i) {
+          return overlap(box, i);
+        })[0];
+        if (!hit) break;
+        span.style.marginTop = parseFloat(span.style.marginTop) + (hit.b - box.t) + 1 + 'px';
+        box = boxOf(span);
+      }
+      icons.push(box);
+    });
+  }
+
+  S.labelOverlaps = function () {
+    var icons = [];
+    groups.mairies.eachLayer(function (mk) {
+      if (mk.getElement()) icons.push(boxOf(mk.getElement()));
+    });
+    var n = 0;
+    groups.labels.eachLayer(function (mk) {
+      var el = mk.getElement();
+      if (!el || !el.firstChild) return;
+      var box = boxOf(el.firstChild);
+      icons.forEach(function (i) {
+        if (overlap(box, i)) n += 1;
+      });
+      icons.push(box);
+    });
+    return n;
+  };
 
   // -- start ------------------------------------------------------------------------------
 
@@ -784,20 +975,29 @@
   S.init = function (m, opts) {
     map = m;
     opts = opts || {};
-    var z = { scopBase: 380, scopStreets: 390, scopPerimeters: 450, scopMairies: 460, scopLabels: 470, scopLive: 620 };
+    var z = { scopBase: 380, scopStreets: 390, scopPerimeters: 450, scopMairies: 460, scopLive: 620, scopLabels: 630 };
     Object.keys(z).forEach(function (name) {
       var pane = map.createPane(name);
       pane.style.zIndex = z[name];
       if (name === 'scopLabels' || name === 'scopStreets') pane.style.pointerEvents = 'none';
     });
     map.getContainer().style.background = '#e4e0d8';
-    map.attributionControl.setPrefix('Leaflet');
-    if (GEO.meta && GEO.meta.attribution) map.attributionControl.addAttribution(GEO.meta.attribution);
+    // One short line; the full sources are in its tooltip and in resources/geo/LICENCES.md.
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution(
+      '<span title="' + esc((GEO.meta && GEO.meta.attribution) || '') + ' — Leaflet">© Ville de Paris (ODbL) · BAN (LO 2.0)</span>'
+    );
+    L.control.scale({ metric: true, imperial: false, position: 'bottomright' }).addTo(map);
     buildBase();
 
     groups.perimeters = L.layerGroup().addTo(map);
+    groups.hazards = L.layerGroup().addTo(map);
+    groups.danger = L.layerGroup().addTo(map);
     live = new Live();
     live.addTo(map);
+    setInterval(function () {
+      if (watched) live.redraw();
+    }, 500);
 
     var bases = { 'Plan hors ligne (Ville de Paris)': L.layerGroup().addTo(map) };
     if (opts.tile_url) {
@@ -829,6 +1029,7 @@
         }
       ),
       'Seine et canaux': groups.water,
+      'Dangers signalés': groups.hazards,
       "Mairies d'arrondissement": groups.mairies,
       'Équipages': new Toggle(
         function () {
@@ -867,6 +1068,9 @@
     });
     L.control.layers(bases, overlays, { collapsed: true, position: 'topright' }).addTo(map);
     new Legend().addTo(map);
+    S.setLegendOpen(map.getSize().y >= 600);
+    map.on('zoomend moveend resize overlayadd', declutter);
+    setTimeout(declutter, 0);
     var stopAutoFit = function () {
       autoFit = false;
     };
@@ -923,7 +1127,8 @@
       var at;
       if (h.kind === 'crew') {
         var c = crews.get(h.id);
-        html = '<b>' + esc(c.id) + '</b> — ' + esc((STATUS[c.s] || { label: c.s }).label) + (c.e ? ' (' + esc(c.e) + ')' : '');
+        html = '<b>' + esc(c.id) + '</b> — ' + esc((STATUS[c.s] || { label: c.s }).label) + (c.e ? ' (' + esc(c.e) + ')' : '') + (overdue(c) ? '<br><b style="color:#c62828">fin de service prévue dépassée</b>' : '');
+        if (c.tm) html += '<br>depuis ' + esc(c.tm) + (c.w === 'red' ? ' — <b style="color:#b71c1c">point de situation en retard</b>' : c.w === 'check' ? ' — <b style="color:#ef6c00">point de situation à faire</b>' : '');
         at = [c.lat, c.lon];
       } else {
         var ev = events.get(h.id);

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -104,8 +106,13 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         def _on_begin(conn: Connection) -> None:
             # A writer takes the write lock at BEGIN, so two workstations never both read
             # the same head and race to extend it.
-            mode = "IMMEDIATE" if conn.get_execution_options().get("scop_write") else "DEFERRED"
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            # Straight to the driver: through exec_driver_sql this BEGIN cost a quarter of an
+            # append (profiled with bench/journal.py).
+            sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get("scop_write") else "BEGIN"
+            try:
+                conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance(sql, (), exc, sqlite3.Error) from exc
 
         return engine
     # A dead server is seen at once (pre-ping); a silent host does not freeze a console for
@@ -258,6 +265,44 @@ def ensure_schema(engine: Engine) -> None:
                 conn.exec_driver_sql(_PG_TRIGGER)
 
 
+# The append's statements on SQLite, straight to the driver's cursor: measured here, building
+# and executing them through SQLAlchemy cost more than the commit itself (bench/journal.py).
+_ENTRY_COLUMNS = [c.name for c in journal_entries.c]
+_SQLITE_HEAD = "SELECT position, hash FROM journal_head WHERE id = 1"
+_SQLITE_INSERT_ENTRY = (
+    f"INSERT INTO journal_entries ({', '.join(_ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _ENTRY_COLUMNS)})"
+)
+_SQLITE_UPDATE_HEAD = "UPDATE journal_head SET position = ?, hash = ? WHERE id = 1"
+
+
+class _DriverSql:
+    """Statements on the transaction's own DBAPI connection, errors raised as SQLAlchemy's
+    (an ``OperationalError`` stays one for the retry and outage handling)."""
+
+    def __init__(self, conn: Connection, dialect: Any) -> None:
+        self._dbapi: Any = conn.connection.driver_connection
+        self._dialect = dialect
+
+    def _wrap(self, sql: str, params: Any, exc: Exception) -> Exception:
+        return DBAPIError.instance(sql, params, exc, self._dialect.loaded_dbapi.Error)
+
+    def one(self, sql: str) -> Any:
+        try:
+            return self._dbapi.execute(sql).fetchone()
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise self._wrap(sql, (), exc) from exc
+
+    def run(self, sql: str, rows: Sequence[Any]) -> None:
+        try:
+            if len(rows) == 1:
+                self._dbapi.execute(sql, rows[0])
+            else:
+                self._dbapi.executemany(sql, rows)
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise self._wrap(sql, rows, exc) from exc
+
+
 class WriteTxn:
     """What a decision sees inside the journal's write transaction."""
 
@@ -287,6 +332,9 @@ class JournalStore:
         self.readonly = readonly
         self._write_engine = engine.execution_options(scop_write=True)
         self._postgres = engine.url.get_backend_name() == "postgresql"
+        self._sqlite = engine.url.get_backend_name() == "sqlite"
+        self._write_lock = threading.Lock()
+        self._writer: Connection | None = None
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, readonly: bool = False) -> JournalStore:
@@ -334,6 +382,10 @@ class JournalStore:
         return self.engine.url.get_backend_name()
 
     def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
 
     def watch(self) -> ChangeWatch:
@@ -387,14 +439,29 @@ class JournalStore:
             ).scalar()
         return found == last.hash
 
+    @contextlib.contextmanager
+    def _write_transaction(self) -> Iterator[Connection]:
+        """On SQLite, the appends of this store share one connection (under a lock): checking
+        a connection out of the pool and back cost as much as the rest of an append."""
+        if not self._sqlite:
+            with self._write_engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock:
+            if self._writer is None or self._writer.closed or self._writer.invalidated:
+                self._writer = self._write_engine.connect()
+            with self._writer.begin():
+                yield self._writer
+
     def _append_once(self, decide: Decision, author: Operator, sealed: list[Entry]) -> list[Entry]:
-        with self._write_engine.begin() as conn:
-            head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
+        with self._write_transaction() as conn:
+            sql = _DriverSql(conn, self.engine.dialect) if self._sqlite else None
+            head = sql.one(_SQLITE_HEAD) if sql else conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
             if head is None:
                 position, prev = 0, GENESIS_HASH
                 conn.execute(_INSERT_HEAD, {"position": 0, "hash": GENESIS_HASH})
             else:
-                position, prev = int(head.position), head.hash
+                position, prev = int(head[0]), head[1]
             drafts = decide(WriteTxn(conn, position))
             if not drafts:
                 return []
@@ -404,8 +471,13 @@ class JournalStore:
                 e = seal(position, now, d.author or author, d, prev)
                 sealed.append(e)
                 prev = e.hash
-            conn.execute(_INSERT_ENTRY, [entry_row(e) for e in sealed])
-            conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
+            rows = [entry_row(e) for e in sealed]
+            if sql:
+                sql.run(_SQLITE_INSERT_ENTRY, rows)
+                sql.run(_SQLITE_UPDATE_HEAD, [(position, prev)])
+            else:
+                conn.execute(_INSERT_ENTRY, rows)
+                conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
             self._notify(conn)
         return sealed
 

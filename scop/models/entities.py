@@ -64,6 +64,21 @@ class Crew:
     def mode_label(self) -> str:
         return CREW_MODES.get(self.mode, self.mode)
 
+    @property
+    def kind_label(self) -> str:
+        from scop.models.nomenclatures import crew_kind_label
+
+        return crew_kind_label(self.kind) if self.kind else self.mode_label
+
+    @property
+    def kind_short(self) -> str:
+        from scop.models.nomenclatures import CREW_KINDS, CrewKind
+
+        try:
+            return CREW_KINDS[CrewKind(self.kind)].short_label
+        except ValueError:
+            return self.mode_label
+
 
 @dataclass(frozen=True, slots=True)
 class InfoItem:

@@ -70,6 +70,11 @@ class CrewKindInfo:
     label: str  # as the screens and the roster's « type » column say it
     mode: str  # how it moves, for the ETA ranking and the map: pied, velo, vehicule
     aliases: tuple[str, ...] = ()  # other spellings a roster may hold
+    short: str = ""  # in narrow columns
+
+    @property
+    def short_label(self) -> str:
+        return self.short or self.label
 
 
 CREW_KINDS: dict[CrewKind, CrewKindInfo] = {
@@ -80,6 +85,7 @@ CREW_KINDS: dict[CrewKind, CrewKindInfo] = {
             "Patrouille portée (véhicule)",
             "vehicule",
             ("patrouille portée", "portée", "véhicule", "vehicule", "pp"),
+            "Patrouille portée",
         ),
         CrewKindInfo(CrewKind.VTT, "Patrouille VTT", "velo", ("vélo", "velo", "patrouille vtt")),
         CrewKindInfo(
@@ -90,24 +96,28 @@ CREW_KINDS: dict[CrewKind, CrewKindInfo] = {
             "Brigade motocycliste",
             "vehicule",
             ("moto", "motocycliste", "brigade motocycliste"),
+            "Motocycliste",
         ),
         CrewKindInfo(
             CrewKind.CYNOPHILE,
             "Brigade cynophile",
             "vehicule",
             ("cynophile", "brigade cynophile", "cyno"),
+            "Cynophile",
         ),
         CrewKindInfo(
             CrewKind.UASA,
             "UASA (Unité d'assistance aux sans-abri)",
             "vehicule",
             ("uasa", "unité d'assistance aux sans-abri"),
+            "UASA",
         ),
         CrewKindInfo(
             CrewKind.VPU,
             "VPU (Véhicule de prestations d'urgence)",
             "vehicule",
             ("vpu", "véhicule de prestations d'urgence"),
+            "VPU",
         ),
     )
 }

@@ -18,6 +18,8 @@ _CHIEF = frozenset({"chief", "system"})
 _TRAINER = frozenset({"trainer", "system"})
 _ADMIN = frozenset({"admin", "system"})
 _EVERYONE = frozenset(ALL_ROLES)
+_PERSONS = frozenset({"operator", "chief"})  # a named person, never a service
+_CHIEF_PERSON = frozenset({"chief"})
 
 # command -> roles allowed. Observers write nothing but their own sessions (who watched the
 # wall, when, is part of the record).
@@ -69,6 +71,21 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     # the relève: the outgoing chief drafts it, the incoming chief takes it
     "handover.draft": _CHIEF,
     "handover.acknowledge": _CHIEF,
+    # agent safety: a named person answers checks, takes alerts and handles lookouts (no
+    # service does); the chief closes alerts, sets thresholds and flags places
+    "safety.check_outcome": _PERSONS,
+    "safety.take_danger": _PERSONS,
+    "safety.issue_lookout": _PERSONS,
+    "safety.read_lookout": _PERSONS,
+    "safety.attach_lookout": _PERSONS,
+    "safety.close_lookout": _PERSONS,
+    "safety.raise_danger": _OPS,  # the operator's button, or the feed's signal
+    "safety.cancel_danger": _OPS,
+    "safety.confirm_engagement": _OPS,
+    "safety.close_danger": _CHIEF_PERSON,
+    "safety.change_settings": _CHIEF_PERSON,
+    "safety.record_hazard": _CHIEF_PERSON,
+    "safety.lift_hazard": _CHIEF_PERSON,
     # exercises (exercise rooms only, see COMMAND_MODES)
     "exercise.started": _TRAINER,
     "exercise.inject": _TRAINER,
@@ -100,6 +117,8 @@ _WHO: dict[frozenset[str], str] = {
     _TRAINER: "le formateur, dans une salle d'exercice",
     _ADMIN: "un administrateur",
     SERVICE_ONLY: "un service de la salle (liaison, flux, simulateur)",
+    _PERSONS: "un opérateur ou le chef de salle en personne",
+    _CHIEF_PERSON: "le chef de salle en personne",
 }
 
 

@@ -18,6 +18,9 @@ from scop.models.state import RoomState
 Handler = Callable[[RoomState, Entry], None]
 
 _HANDLERS: dict[str, Handler] = {}
+# Folds that also need to see a kind another module owns (e.g. the safety watch notes the
+# time of each engagement); they run after the owner's handler, in registration order.
+_OBSERVERS: dict[str, list[Handler]] = {}
 
 FOLD_MODULES = (
     "scop.models.fold_core",
@@ -28,6 +31,7 @@ FOLD_MODULES = (
     "scop.models.fold_map",
     "scop.models.fold_exercise",
     "scop.models.fold_duty",
+    "scop.models.fold_safety",
 )
 
 
@@ -41,6 +45,16 @@ def handles(*kinds: str) -> Callable[[Handler], Handler]:
             if kind in _HANDLERS and _HANDLERS[kind] is not fn:
                 raise ProjectionError(f"two handlers for {kind!r}")
             _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def observes(*kinds: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for kind in kinds:
+            if fn not in _OBSERVERS.setdefault(kind, []):
+                _OBSERVERS[kind].append(fn)
         return fn
 
     return register
@@ -65,6 +79,8 @@ class Projection:
         handler = _HANDLERS.get(entry.kind)
         if handler is not None:
             handler(st, entry)
+        for observer in _OBSERVERS.get(entry.kind, ()):
+            observer(st, entry)
         st.position = entry.position
         if st.time is None or entry.ts > st.time:
             st.time = entry.ts

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # the fold modules import this one: at run time the names sta
     from scop.models.fold_map import MeansPoint, Perimeter
     from scop.models.fold_messages import PPMessage
     from scop.models.fold_procedures import ProcedureRun
+    from scop.models.fold_safety import CrewWatch, DangerAlert, Hazard, Lookout, SafetySettings
 
 
 @dataclass(slots=True)
@@ -36,6 +37,14 @@ class RoomState:
     means: dict[str, MeansPoint] = field(default_factory=dict)
     # relèves between chiefs, by id
     handovers: dict[str, Handover] = field(default_factory=dict)
+    # agent safety, all frozen: watch per crew, crews ever engaged per event, « agent en
+    # danger » alerts, hazard flags, lookouts, the room's thresholds (None = the defaults)
+    crew_watch: dict[str, CrewWatch] = field(default_factory=dict)
+    event_crews: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    danger_alerts: dict[str, DangerAlert] = field(default_factory=dict)
+    hazards: dict[str, Hazard] = field(default_factory=dict)
+    lookouts: dict[str, Lookout] = field(default_factory=dict)
+    safety_settings: SafetySettings | None = None
 
     def copy(self) -> RoomState:
         """A snapshot. Entities are frozen, so copying the containers is enough."""

@@ -9,6 +9,7 @@ caused it, and was checked against what every workstation had written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from scop.models.entities import CREW_STATUSES, GRAVITIES, VERIFICATION_STATES, 
 from scop.models.entries import SOURCES, Draft
 from scop.models.nomenclatures import categories, category_label
 from scop.models.state import RoomState
-from scop.operations.ranking import rank_crews
+from scop.operations.ranking import estimate, rank_crews
 from scop.room import CommandRefused, Room, entry_check
 
 # Where an event can come from, in the order the intake offers them.
@@ -65,16 +66,16 @@ def _by(crew: Crew) -> str:
     return f" (par {crew.status_by}{when})"
 
 
+_EVENT_ID = re.compile(r"EV-(\d+)")
+
+
 def next_event_id(st: RoomState, now: datetime) -> str:
-    """``EV-<date in Paris>-<n>``: readable on the radio, unique in the room's journal
-    (computed inside the write transaction, so two workstations never pick the same)."""
-    prefix = f"EV-{local(now):%Y%m%d}-"
-    taken = [
-        int(i[len(prefix) :])
-        for i in st.events
-        if i.startswith(prefix) and i[len(prefix) :].isdigit()
-    ]
-    return f"{prefix}{max(taken, default=0) + 1:04d}"
+    """``EV-0042``: one format for every event of the room (the demo's and the operators'),
+    short on the radio, unique in the room's journal (computed inside the write transaction,
+    so two workstations never pick the same). ``now`` is kept for the command's signature."""
+    del now
+    taken = [int(m.group(1)) for i in st.events if (m := _EVENT_ID.fullmatch(i))]
+    return f"EV-{max(taken, default=0) + 1:04d}"
 
 
 def create_event(
@@ -294,9 +295,12 @@ def engage(room: Room, call_sign: str, event_id: str) -> None:
     Checked at the journal's head: of two workstations engaging one crew at once, the
     second is refused with the name of the first."""
 
+    now = room.clock.now()
+
     def decide(st: RoomState) -> list[Draft]:
         payload = {"call_sign": call_sign, "event_id": event_id}
         check_engaged(st, payload)
+        payload.update(_eta(st, call_sign, event_id, now))
         ev = st.events[event_id]
         drafts = [Draft(k.CREW_ENGAGED, payload)]
         if ev.status == "nouveau":
@@ -304,6 +308,16 @@ def engage(room: Room, call_sign: str, event_id: str) -> None:
         return drafts
 
     room.execute("crew.engage", decide)
+
+
+def _eta(st: RoomState, call_sign: str, event_id: str, now: datetime) -> dict[str, Any]:
+    """The estimated arrival, journaled with the engagement: the safety watch checks on a
+    crew that has not arrived some minutes after it (scop.safety.watch)."""
+    crew, ev = st.crews.get(call_sign), st.events.get(event_id)
+    if crew is None or ev is None or ev.lon is None or ev.lat is None:
+        return {}
+    s = estimate(crew, ev.lon, ev.lat, now)
+    return {"eta_s": round(s.eta_s)} if s is not None else {}
 
 
 @entry_check(k.CREW_ENGAGED)
@@ -337,6 +351,8 @@ def reroute(room: Room, call_sign: str, to_event_id: str, reason: str = "") -> N
     """Déroulement: an engaged crew leaves its event for a more urgent one. The entry names
     both events, so each one's history shows it."""
 
+    now = room.clock.now()
+
     def decide(st: RoomState) -> list[Draft]:
         target = _open_event(st, to_event_id)
         crew = _crew(st, call_sign)
@@ -351,6 +367,7 @@ def reroute(room: Room, call_sign: str, to_event_id: str, reason: str = "") -> N
         if reason.strip():
             payload["reason"] = reason.strip()
         check_rerouted(st, payload)
+        payload.update(_eta(st, call_sign, target.id, now))
         drafts = [Draft(ko.CREW_REROUTED, payload)]
         if target.status == "nouveau":
             drafts.append(_set_status(target, "pris_en_compte"))

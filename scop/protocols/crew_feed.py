@@ -5,6 +5,22 @@ Messages follow the GEO-POS schema of the French interoperability hub
 each crew, ``resourceId`` (``<org>.resource.<call sign>``), ``datetime``, ``coord``
 (``lat``, ``lon``), optionally ``speed`` (km/h) and ``cap`` (degrees).
 
+The same websocket carries the crews' **signals**, one per message, sent when an agent presses
+a button on the radio or the TPH (terminal portable)::
+
+    {"signal": {"resourceId": "fr.paris.dpmp.resource.P11",
+                "datetime": "2026-11-23T14:30:05+01:00",
+                "kind": "AGENT_EN_DANGER",
+                "coord": {"lat": 48.8531, "lon": 2.3692}}}
+
+``kind`` is one of :data:`SIGNAL_KINDS`: ``AGENT_EN_DANGER`` (the emergency button: raises
+the « agent en danger » alert on every console of the room), ``FIN_ALERTE`` (the crew
+cancels: false alarm, journaled, the chief still closes the alert) and
+``ACCUSE_ENGAGEMENT`` (the crew acknowledges its engagement). ``coord`` is optional (the
+crew's last position is used without it). Signals are recorded at once, not batched, under
+the feed's own identity (« Flux équipages »). A signal for an unknown crew, of an unknown
+kind or malformed is refused and counted like a refused position.
+
 Bad input never stops the feed: each position is checked on its own (schema, known crew,
 inside Paris) and a refused one is counted and logged with the reason, while the rest of
 the message goes through. Fixes are written in batches (every 250 ms) so that a burst of
@@ -33,7 +49,8 @@ import websockets
 from scop.geo.area import in_paris
 from scop.models.entities import PositionFix
 from scop.resources import resource_path
-from scop.room import Room
+from scop.room import CommandRefused, Room
+from scop.safety import commands as sc
 
 log = logging.getLogger("scop.feed")
 
@@ -41,6 +58,22 @@ RESOURCE_PREFIX = "fr.paris.dpmp.resource."  # how the DPMP names its crews in G
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 MAX_AHEAD_S = 300.0  # sender's clock ahead of ours by more than this: refused
+
+
+SIGNAL_KINDS: dict[str, str] = {
+    "AGENT_EN_DANGER": "agent en danger",
+    "FIN_ALERTE": "annulation de l'alerte par l'équipage",
+    "ACCUSE_ENGAGEMENT": "accusé de réception d'engagement",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CrewSignal:
+    call_sign: str
+    kind: str  # a key of SIGNAL_KINDS
+    ts: datetime
+    lon: float | None = None
+    lat: float | None = None
 
 
 def resource_id(call_sign: str) -> str:
@@ -62,6 +95,7 @@ class ParseResult:
     unknown_crew: list[str] = field(default_factory=list)
     outside_area: list[str] = field(default_factory=list)
     malformed: list[str] = field(default_factory=list)
+    signals: list[CrewSignal] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -81,6 +115,9 @@ def parse_message(
         msg = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         out.malformed.append(f"message illisible (JSON invalide : {exc})")
+        return out
+    if isinstance(msg, dict) and "signal" in msg:
+        _parse_signal(msg, known, out)
         return out
     if not isinstance(msg, dict) or not isinstance(msg.get("position"), list):
         out.malformed.append("message sans liste « position » : ignoré")
@@ -134,6 +171,56 @@ def parse_message(
             )
         )
     return out
+
+
+def _parse_signal(msg: dict[str, Any], known: Callable[[str], bool], out: ParseResult) -> None:
+    sig = msg["signal"]
+    if set(msg) != {"signal"} or not isinstance(sig, dict):
+        out.malformed.append("signal mal formé (un seul objet « signal » attendu) : ignoré")
+        return
+    rid, kind, when = sig.get("resourceId"), sig.get("kind"), sig.get("datetime")
+    if not isinstance(rid, str) or ".resource." not in rid:
+        out.malformed.append("signal sans « resourceId » d'équipage : ignoré")
+        return
+    call_sign = rid.rsplit(".resource.", 1)[-1]
+    if kind not in SIGNAL_KINDS:
+        out.malformed.append(f"{call_sign} : signal de type inconnu {kind!r} : ignoré")
+        return
+    try:
+        ts = datetime.fromisoformat(str(when))
+    except ValueError:
+        out.malformed.append(f"{call_sign} : signal à la date invalide {when!r}")
+        return
+    if ts.tzinfo is None:
+        out.malformed.append(f"{call_sign} : signal daté sans fuseau horaire {when!r}")
+        return
+    if not known(call_sign):
+        out.unknown_crew.append(f"signal d'un équipage inconnu : {call_sign} ({rid})")
+        return
+    lon = lat = None
+    coord = sig.get("coord")
+    if isinstance(coord, dict):
+        try:
+            lon, lat = float(coord["lon"]), float(coord["lat"])
+        except (KeyError, TypeError, ValueError):
+            lon = lat = None
+        if lon is not None and lat is not None and not in_paris(lon, lat):
+            lon = lat = None  # the alert still goes: the crew's last position stands in
+    out.signals.append(CrewSignal(call_sign, str(kind), ts, lon, lat))
+
+
+def encode_signal(
+    call_sign: str, kind: str, ts: datetime, lon: float | None = None, lat: float | None = None
+) -> str:
+    """A signal message (the simulator's side, the tests' and the benchmark's)."""
+    sig: dict[str, Any] = {
+        "resourceId": resource_id(call_sign),
+        "datetime": ts.isoformat(timespec="seconds"),
+        "kind": kind,
+    }
+    if lon is not None and lat is not None:
+        sig["coord"] = {"lat": round(lat, 6), "lon": round(lon, 6)}
+    return json.dumps({"signal": sig}, separators=(",", ":"))
 
 
 def encode_positions(fixes: Sequence[PositionFix]) -> str:
@@ -211,6 +298,8 @@ class CrewFeedClient:
         self.pending: list[PositionFix] = []
         self.pending_since: float | None = None  # monotonic arrival of the oldest pending fix
         self.flush_listeners: list[Callable[[list[PositionFix], float], None]] = []
+        self.signal_listeners: list[Callable[[CrewSignal], None]] = []
+        self.pending_signals: list[CrewSignal] = []
         self._rng = random.Random()
 
     # -- state ---------------------------------------------------------------------------
@@ -261,12 +350,46 @@ class CrewFeedClient:
             if not self.pending:
                 self.pending_since = time.monotonic()
             self.pending.extend(result.fixes)
+        for signal in result.signals:
+            self.handle_signal(signal)
         if result.problems:
             self._refresh_state()
         return result
 
+    def handle_signal(self, signal: CrewSignal) -> None:
+        """Recorded at once under the feed's identity: an agent in danger does not wait for
+        the next batch. One that cannot be written (database hiccup) is kept and retried at
+        every flush: an alert is never dropped."""
+        try:
+            if signal.kind == "AGENT_EN_DANGER":
+                sc.run_as(
+                    self.room, sc.FEED, sc.raise_danger, signal.call_sign,
+                    via="flux", lon=signal.lon, lat=signal.lat,
+                )  # fmt: skip
+            elif signal.kind == "FIN_ALERTE":
+                sc.run_as(self.room, sc.FEED, sc.cancel_danger, signal.call_sign, via="flux")
+            else:
+                sc.run_as(self.room, sc.FEED, sc.confirm_engagement, signal.call_sign, via="flux")
+        except CommandRefused as exc:
+            log.warning("flux équipages : signal %s de %s : %s", signal.kind, signal.call_sign, exc)
+            self.stats.last_problem = str(exc)
+        except Exception:
+            log.exception(
+                "flux équipages : signal %s de %s non enregistré, nouvel essai",
+                signal.kind,
+                signal.call_sign,
+            )
+            self.pending_signals.append(signal)
+            return
+        for listener in list(self.signal_listeners):
+            listener(signal)
+
     def flush(self) -> int:
         """Write what is queued in one transaction; on failure keep it for the next try."""
+        if self.pending_signals:
+            signals, self.pending_signals = self.pending_signals, []
+            for signal in signals:
+                self.handle_signal(signal)
         if not self.pending:
             return 0
         batch, since = self.pending, self.pending_since or time.monotonic()

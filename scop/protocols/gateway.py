@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -95,20 +96,28 @@ class Gateway:
                 self._say(f"Passerelle {self.name} active (époque {epoch})")
                 return epoch
             with contextlib.suppress(Exception):
+                # A standby keeps its fold of the journal current while it waits: a takeover
+                # then costs one sync, not the fold of a whole day's journal.
+                await asyncio.to_thread(self._fold)
+            with contextlib.suppress(Exception):
                 current = lease.read_lease(self.store.engine)
                 if current is not None and current.holder != waiting_for:
                     waiting_for = current.holder
                     self._say(f"Passerelle {self.name} en attente : {waiting_for} est active")
             await asyncio.sleep(self.heartbeat)
 
-    def _open_room(self) -> Room:
-        return open_room(self.store, self.clock, GATEWAY_OPERATOR, workstation=self.name)
+    def _fold(self) -> Room:
+        if self.room is None:
+            self.room = open_room(self.store, self.clock, GATEWAY_OPERATOR, workstation=self.name)
+        else:
+            self.room.sync()
+        return self.room
 
     async def _serve(self, epoch: int) -> None:
         self.epoch = epoch
         while True:  # the database may be down at the very moment of the takeover
             try:
-                room = self.room = await asyncio.to_thread(self._open_room)
+                room = await asyncio.to_thread(self._fold)
                 break
             except Exception as exc:
                 if not is_unavailable(exc):
@@ -133,6 +142,7 @@ class Gateway:
             self.feed = None
 
     async def _hold(self, room: Room, epoch: int, tasks: list[asyncio.Task[Any]]) -> None:
+        renewed = time.monotonic()
         try:
             while True:
                 await asyncio.sleep(self.heartbeat)
@@ -157,7 +167,16 @@ class Gateway:
                     if not is_unavailable(exc):
                         raise
                     log.warning("passerelle %s : base indisponible", self.name)
+                    if time.monotonic() - renewed > 0.8 * self.ttl:
+                        # Fence ourselves before a standby may take the lease over: two
+                        # gateways on the PP link at once is what the lease exists to prevent.
+                        self._say(
+                            f"Passerelle {self.name} : bail non renouvelé (base injoignable), "
+                            "liens arrêtés"
+                        )
+                        return
                     continue
+                renewed = time.monotonic()
                 if not held:
                     self._say(f"Passerelle {self.name} : le bail a été repris, liens arrêtés")
                     return

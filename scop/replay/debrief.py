@@ -589,6 +589,7 @@ class PdfKit:
             [[self.p(h, "head") for h in t.headers], *rows],
             colWidths=[w * mm for w in t.widths],
             repeatRows=1,
+            hAlign="LEFT",
         )
         lt.setStyle(
             [

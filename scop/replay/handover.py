@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from scop.models.nomenclatures import crew_kind_label
 from scop.models.state import RoomState
 from scop.room import CommandRefused, Room, entry_check
 
+FIRST_PERIOD = timedelta(hours=24)
 MAJOR_GRAVITY = 3  # élevée and critique: the events a chief hands over by name
 
 # What the period's counters count: (label, entry kinds).
@@ -46,15 +47,20 @@ def _hm(iso: str | None) -> str:
     return f"{local(from_iso(iso)):%d/%m %H:%M}" if iso else "—"
 
 
-def period_start(state: RoomState, entries: Sequence[Entry]) -> datetime | None:
-    """The period runs from the last relève acknowledged (the previous chief's start), or
-    from the room's first entry."""
+def period_start(
+    state: RoomState, entries: Sequence[Entry], now: datetime | None = None
+) -> datetime | None:
+    """The period runs from the last relève acknowledged (the previous chief's start); for a
+    room's first relève, from its first entry, but no more than a day back."""
     acked: list[datetime] = [
         h.acknowledged_at for h in state.handovers.values() if h.acknowledged_at is not None
     ]
     if acked:
         return max(acked)
-    return entries[0].ts if entries else None
+    if not entries:
+        return None
+    first = entries[0].ts
+    return max(first, now - FIRST_PERIOD) if now is not None else first
 
 
 def _holder(entries: Sequence[Entry], event_id: str) -> str:
@@ -80,7 +86,7 @@ def build_summary(
     fiches: FicheSteps | None = None,
 ) -> dict[str, Any]:
     """The handover's facts, as JSON values (they are journaled as they are)."""
-    start = period_start(state, entries) or now
+    start = period_start(state, entries, now) or now
     in_period = [e for e in entries if e.ts >= start]
     kinds = Counter(e.kind for e in in_period)
     closed = sum(
@@ -512,3 +518,25 @@ def write_pdf(sheet: Sheet, path: Path) -> None:
         story.append(kit.p(heading, "h2"))
         story.append(kit.table(table) if table is not None else kit.p(empty, "base"))
     kit.build(path, sheet.title, story, exercise=sheet.exercise)
+
+
+def to_html(summary: Mapping[str, Any]) -> str:
+    """The summary as the relève dialog shows it: the same tables as the PDF."""
+    import html
+
+    from scop.replay.debrief import _html_table
+
+    period = summary.get("period") or {}
+    out = [
+        "<style>table{border-collapse:collapse;margin-bottom:6px}"
+        "th{background:#1f3a60;color:#fff;padding:2px 6px;text-align:left}"
+        "td{border:1px solid #ccc;padding:2px 6px}h3{color:#1f3a60;margin:8px 0 2px}</style>",
+        f"<p>Période du <b>{html.escape(_hm(period.get('start')))}</b> au "
+        f"<b>{html.escape(_hm(period.get('end')))}</b></p>",
+    ]
+    for heading, table, empty in tables(summary):
+        out.append(f"<h3>{html.escape(heading)}</h3>")
+        out.append(
+            _html_table(table) if table is not None else f"<p><i>{html.escape(empty)}</i></p>"
+        )
+    return "".join(out)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from scop.config import Config
 from scop.journal.store import is_unavailable
 from scop.journal.watch import CHECK_INTERVAL_S, ChangeWatch
+from scop.procedures.runner import ProcedureRunner
 from scop.room import Change, Room
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ class UiContext:
     selection: Selection
     services: dict[str, Any] = field(default_factory=dict)  # PP link, feeds… by name
     config: Config = field(default_factory=Config)
+    procedures: ProcedureRunner | None = None  # the fiches réflexes of the room (scop.app)
 
     @property
     def mode(self) -> str:

@@ -31,6 +31,7 @@ from scop.models.entries import SOURCES
 from scop.models.nomenclatures import categories
 from scop.room import CommandRefused
 from scop.ui.context import UiContext
+from scop.ui.safety.places import PlacesPanel
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class IntakeDialog(QDialog):
         self.nearby.setWordWrap(True)
         self.nearby.setStyleSheet("color:#ef6c00; font-weight:bold;")
         self.nearby.hide()
+        self.places = PlacesPanel(ctx)  # antécédents and hazard flags at this place
 
         self.caller = QLineEdit(placeholderText="Nom, qualité, numéro de rappel")
         self.title_edit = QLineEdit(placeholderText="Par défaut : la catégorie")
@@ -162,6 +164,7 @@ class IntakeDialog(QDialog):
         form.addRow("&Adresse", self.address)
         form.addRow("", self.address_state)
         form.addRow("", self.nearby)
+        form.addRow("", self.places)
         form.addRow("A&ppelant", self.caller)
         form.addRow("&Intitulé", self.title_edit)
         form.addRow("&Description", self.description)
@@ -350,6 +353,9 @@ class IntakeDialog(QDialog):
     def _update_nearby(self) -> None:
         """Open events close to the place: the call may be about one already handled."""
         p = self.point()
+        self.places.show_place(
+            p[0] if p else None, p[1] if p else None, self.address.text() if p else ""
+        )
         near = []
         if p is not None:
             for ev in self.ctx.room.state.events.values():

@@ -28,6 +28,7 @@ from scop.ui.context import UiContext
 from scop.ui.docks import DOCK_CLASSES
 from scop.ui.docks.base import ScopDock
 from scop.ui.room_status import RoomStatus
+from scop.ui.safety.banner import DangerBanner
 
 Area = Qt.DockWidgetArea
 
@@ -44,7 +45,7 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             Area.LeftDockWidgetArea: [(0.66, ["map", "events"]), (0.34, ["journal"])],
             Area.RightDockWidgetArea: [
                 (0.5, ["events", "event_card"]),
-                (0.5, ["crews", "messages", "procedures"]),
+                (0.5, ["crews", "safety", "messages", "procedures", "lookouts"]),
             ],
         },
     ),
@@ -54,8 +55,8 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
         {
             Area.LeftDockWidgetArea: [(0.62, ["map", "events"]), (0.38, ["journal", "event_card"])],
             Area.RightDockWidgetArea: [
-                (0.55, ["procedures", "events"]),
-                (0.45, ["messages", "crews"]),
+                (0.55, ["procedures", "events", "safety"]),
+                (0.45, ["messages", "crews", "lookouts"]),
             ],
         },
     ),
@@ -69,8 +70,8 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
                 (0.28, ["journal", "debrief"]),
             ],
             Area.RightDockWidgetArea: [
-                (0.5, ["exercise", "events", "crews"]),
-                (0.5, ["procedures", "messages", "event_card"]),
+                (0.5, ["exercise", "events", "crews", "safety"]),
+                (0.5, ["procedures", "messages", "event_card", "lookouts"]),
             ],
         },
     ),
@@ -88,6 +89,16 @@ MODE_BANNERS = {
         "#c62828",
     ),
 }
+
+TAB_STYLE = """
+QTabBar::tab {
+    padding: 5px 10px 4px 10px; margin-right: 1px; border: 1px solid #b9b9b9;
+    border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;
+    background: #e2e2e2;
+}
+QTabBar::tab:selected { background: #ffffff; border-color: #8c8c8c; }
+QTabBar::tab:hover:!selected { background: #ececec; }
+"""
 
 LINK_COLOURS = {"ok": "#2e7d32", "degraded": "#ef6c00", "down": "#c62828", "off": "#757575"}
 
@@ -111,6 +122,8 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AnimatedDocks
         )
         self.setTabPosition(Area.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        # Fusion lowers and clips the tabs behind the front one: the accent of « É » went.
+        self.setStyleSheet(TAB_STYLE)
 
         self.banner: QLabel | None = None
         if mode in MODE_BANNERS:
@@ -136,6 +149,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Area.RightDockWidgetArea, dock)
         for dock in self.docks.values():
             dock.wire(self.docks)
+        self.danger_banner = DangerBanner(ctx, self, self.docks)  # over all, on every console
 
         self._build_status_bar()
         self.room_status = RoomStatus(ctx, self)
@@ -231,6 +245,16 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             for act in getattr(dock, "menu_actions", ()):
                 operations.addAction(act)
+        operations.addSeparator()
+        self.handover_action = QAction("&Relève…", self)
+        self.handover_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.handover_action.setToolTip(
+            "Relève entre chefs de salle : rédiger ou prendre la relève"
+        )
+        self.handover_action.triggered.connect(self.open_handover)
+        self.handover_action.setEnabled(not self.ctx.room.store.readonly)
+        operations.addAction(self.handover_action)
+        self.addAction(self.handover_action)
 
         view = mb.addMenu("&Affichage")
         for dock in self.docks.values():
@@ -250,6 +274,17 @@ class MainWindow(QMainWindow):
         save.triggered.connect(self.save_layout)
         layouts.addAction(save)
         self.view_menu = view
+
+    def open_handover(self) -> Any:
+        """« Relève »: the outgoing chief drafts it, the incoming chief takes it."""
+        from scop.ui.handover import HandoverDialog
+
+        procedures = self.docks.get("procedures")
+        library = getattr(procedures, "library", None) or self.ctx.services.get("fiches")
+        dialog = HandoverDialog(self.ctx.room, library, self)
+        self.handover_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- layouts ---------------------------------------------------------------------------
 
@@ -411,6 +446,7 @@ class MainWindow(QMainWindow):
         self._tick.stop()
         for dock in self.docks.values():
             dock.teardown()
+        self.danger_banner.teardown()
         super().closeEvent(event)
 
 

@@ -53,6 +53,7 @@ class Console:
         return True
 
 
+@pytest.mark.postgres
 def test_primary_killed_standby_promoted_nothing_committed_is_lost(pair: HAPair) -> None:
     url = pair.url()
     chief = open_live_room(url, crews=0)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from scoptest.gateways import open_live_room, start_gateway, stop, wait_for
 from scoptest.pp_peer import MinimalPP
 from websockets.asyncio.server import ServerConnection
@@ -26,7 +27,7 @@ from scop.models.entities import PositionFix
 from scop.protocols import outbox
 from scop.protocols.crew_feed import encode_positions
 from scop.protocols.edxl import EventInfo
-from scop.room import Room
+from scop.room import CommandRefused, Room
 
 
 def holder(store: JournalStore) -> lease.Lease | None:
@@ -98,6 +99,7 @@ def _state(room: Room, did: str) -> str:
 PP_EVENT = EventInfo("PP-0001", "FIR", "Feu signalé par la PP")
 
 
+@pytest.mark.postgres
 def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
     pg_room_url: str,
 ) -> None:
@@ -184,3 +186,48 @@ def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
 
     asyncio.run(main())
     console.store.close()
+
+
+@pytest.mark.postgres
+def test_gateway_that_loses_its_database_stops_its_links_then_comes_back() -> None:
+    """No renewal for most of the lease's life: the gateway lets go of the PP link before a
+    standby could take over (never two gateways on the link). When the server is back it takes
+    the lease again, reconnects and catches up, with nobody restarting it."""
+    from scoptest.pgcluster import single_cluster
+
+    with single_cluster() as cluster:
+        url = cluster.url()
+        console = open_live_room(url, crews=0)
+        pp = MinimalPP()
+
+        async def main() -> None:
+            await pp.start()
+            gw = await start_gateway(url, "gw-solo", "--pp", pp.url)
+            try:
+                await wait_for(lambda: pp.connected, 60, "passerelle connectée")
+                cluster.kill()
+                await wait_for(lambda: not pp.connected, 30, "lien coupé par la passerelle")
+                cluster.start()
+                await wait_for(lambda: pp.connections >= 2, 60, "lien rouvert")
+                did = await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: _retry_send(console)
+                )
+                await wait_for(lambda: did in pp.applied, 60, "message parti après la panne")
+                assert gw.returncode is None
+            finally:
+                await stop(gw)
+                await pp.stop()
+
+        asyncio.run(main())
+        console.store.close()
+
+
+def _retry_send(room: Room) -> str:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return _send(room, 0)
+        except CommandRefused:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

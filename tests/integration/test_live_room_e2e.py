@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import websockets
 
 from scop.cli import main
-from scop.clock import ManualClock
+from scop.clock import ManualClock, SystemClock, local
 from scop.journal.store import JournalStore
 from scop.models.describe import describe
 from scop.models.entities import PositionFix
@@ -32,7 +31,6 @@ from scop.replay.handover import acknowledge_handover, draft_handover
 from scop.resources import resource_path
 from scop.room import CommandRefused, Room, open_room
 
-PARIS = ZoneInfo("Europe/Paris")
 OPERATOR = Operator("B. Lefèvre", "operator")
 OUTGOING = Operator("Cdt. Morel", "chief")
 INCOMING = Operator("Cne. Roussel", "chief")
@@ -76,15 +74,26 @@ def test_a_live_shift_from_room_init_to_the_releve(
     assert main(["crews", "import", roster, "--db", new_url, "--operator", "Cdt. Morel"]) == 0
     capsys.readouterr()
 
-    today = datetime.now(PARIS).date()
-    clock = ManualClock(datetime(today.year, today.month, today.day, 8, 0, tzinfo=PARIS))
+    # The room's clock from now on: the wall clock's time (the CLI stamped its entries with
+    # it), then moved by hand.
+    clock = ManualClock(SystemClock().now() + timedelta(seconds=1))
+    # One more crew, from a roster with full dates: its duty ends an hour from now.
+    start, end = (local(clock.now()) + timedelta(hours=h) for h in (-2, 1))
+    extra = tmp_path / "renfort.csv"
+    extra.write_text(
+        "indicatif;type;division;agents;début;fin\n"
+        f"X77-1;VTT;Division Sud;2;{start:%d/%m/%Y %H:%M};{end:%d/%m/%Y %H:%M}\n",
+        encoding="cp1252",
+    )
+    assert main(["crews", "import", str(extra), "--db", new_url, "--operator", "Cdt. Morel"]) == 0
+    capsys.readouterr()
     store = JournalStore.open(new_url, clock)
     try:
         room = open_room(store, clock, OPERATOR, workstation="poste-1")
         st = room.state
         assert st.mode == "live"
         assert st.label == "SCOP Paris"
-        assert len(st.crews) == 12
+        assert len(st.crews) == 13
         assert [e.kind for e in store.read()][:2] == ["room.opened", "crew.registered"]
         v11 = st.crews["V11-1"]
         assert (v11.kind, v11.agents, v11.radio) == ("patrouille_portee", 3, "Canal 2")
@@ -138,7 +147,7 @@ def test_a_live_shift_from_room_init_to_the_releve(
         assert _kinds_after(room, head) == ["procedure.launched"]
 
         # 6. The relève: written by the outgoing chief, acknowledged by the incoming one.
-        clock.advance(hours=7)  # 15:01: the day crews' planned end (15:00) has passed
+        clock.advance(hours=2)  # X77-1's planned end has passed
         with pytest.raises(CommandRefused, match="seul le chef de salle peut le faire"):
             draft_handover(room, "consignes")  # an operator does not write the relève
         head = chief_room.state.position
@@ -153,14 +162,18 @@ def test_a_live_shift_from_room_init_to_the_releve(
         )
         s = entry.payload["summary"]
         assert dict(s["counters"])["Événements créés"] == 1
-        assert dict(s["counters"])["Prises de service d'équipages"] == 12
+        assert dict(s["counters"])["Prises de service d'équipages"] == 13
         assert [e["id"] for e in s["major_events"]] == [ev]
         assert s["open_events"][0]["holder"] == "B. Lefèvre"
         assert s["open_events"][0]["crews"] == ["V11-1"]
         assert s["fiches"][0]["event_id"] == ev
         assert s["fiches"][0]["next"]  # its next due steps
-        assert len(s["crews"]) == 12
-        assert {c["call_sign"] for c in s["crews"] if c["overdue"]} == {"B03-1", "B11-1", "P01-1"}
+        assert len(s["crews"]) == 13
+        overdue = {c["call_sign"] for c in s["crews"] if c["overdue"]}
+        assert "X77-1" in overdue
+        assert overdue == {
+            c.call_sign for c in chief_room.state.crews.values() if c.duty_overdue(clock.now())
+        }
         assert entry.payload["text"] == "Surveiller la reprise de feu rue Oberkampf."
 
         with pytest.raises(CommandRefused, match="sous son propre nom"):

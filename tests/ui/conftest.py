@@ -12,8 +12,17 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 import PySide6.QtWebEngineWidgets  # noqa: E402, F401
 
+from scop.procedures.loader import load_library  # noqa: E402
+from scop.procedures.model import Library  # noqa: E402
+from scop.procedures.runner import ProcedureRunner  # noqa: E402
 from scop.room import Room  # noqa: E402
 from scop.ui.context import Notices, RoomBridge, Selection, UiContext  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shipped_library() -> Library:
+    """The shipped fiches, loaded once (a Library is frozen)."""
+    return load_library()
 
 
 @pytest.fixture
@@ -22,11 +31,18 @@ def settings(tmp_path: Any) -> QSettings:
 
 
 @pytest.fixture
-def make_ctx(qtbot: Any) -> Iterator[Any]:
+def make_ctx(qtbot: Any, shipped_library: Library) -> Iterator[Any]:
+    """A context as scop.app builds it: the room's fiches runner is handed in."""
     made: list[UiContext] = []
 
     def make(room: Room, poll_ms: int = 0) -> UiContext:
-        ctx = UiContext(room, RoomBridge(room, poll_ms=poll_ms), Notices(), Selection())
+        ctx = UiContext(
+            room,
+            RoomBridge(room, poll_ms=poll_ms),
+            Notices(),
+            Selection(),
+            procedures=ProcedureRunner(room, shipped_library),
+        )
         made.append(ctx)
         return ctx
 

@@ -270,3 +270,37 @@ def test_crew_symbol_is_painted_in_its_status_colour(
         return abs(c.red() - want.red()) + abs(c.green() - want.green()) < 40
 
     qtbot.waitUntil(painted, timeout=5000)  # a grab right after an update can be stale
+
+
+def test_crew_past_its_planned_end_is_flagged_on_the_map(
+    qtbot: Any, demo_room: Any, clock: Any, make_ctx: Any, make_map: Any
+) -> None:
+    """The page compares each crew's planned end with the room's clock it is sent: a crew
+    still on duty after it gets a red clock badge (and says so in its tooltip)."""
+    dock = make_map(make_ctx(demo_room))
+    crew = demo_room.state.crews["V12-1"]
+    assert crew.duty_end is not None
+    assert js_value(qtbot, dock, "ScopMap.overdueCrews()") == []
+    js_value(qtbot, dock, f"ScopMap.view({crew.lat}, {crew.lon}, 17)")
+    x, y = js_value(
+        qtbot,
+        dock,
+        f"(function(){{var p=ScopMap._map().latLngToContainerPoint([{crew.lat},{crew.lon}]);"
+        "return [Math.round(p.x), Math.round(p.y)];})()",
+    )
+    red = (0xC6, 0x28, 0x28)
+
+    def badge() -> bool:
+        img = dock.view.grab().toImage()
+        near = (img.pixelColor(x + dx, y + dy) for dx in range(-12, -4) for dy in range(-12, -4))
+        return any(
+            abs(c.red() - red[0]) + abs(c.green() - red[1]) + abs(c.blue() - red[2]) < 40
+            for c in near
+        )
+
+    assert not badge()
+    clock.set(crew.duty_end + timedelta(minutes=1))
+    dock._refresh_clock()  # the room's clock reaches the page without any other change
+    qtbot.waitUntil(lambda: "V12-1" in (js_value(qtbot, dock, "ScopMap.overdueCrews()") or []))
+    assert len(js_value(qtbot, dock, "ScopMap.overdueCrews()")) == len(demo_room.state.crews)
+    qtbot.waitUntil(badge, timeout=5000)

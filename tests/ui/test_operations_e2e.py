@@ -69,7 +69,14 @@ def test_right_click_create_then_engage_the_suggested_crew(window: Any, qtbot: A
 
     entries = room.store.read(after=mark)
     assert [(e.kind, dict(e.payload)) for e in entries] == [
-        ("crew.engaged", {"call_sign": suggested.call_sign, "event_id": ev_id}),
+        (
+            "crew.engaged",
+            {
+                "call_sign": suggested.call_sign,
+                "event_id": ev_id,
+                "eta_s": round(suggested.eta_s),  # for the safety watch (scop.safety)
+            },
+        ),
         ("event.status_changed", {"id": ev_id, "status": "pris_en_compte"}),
     ]
     crew = suggested.call_sign

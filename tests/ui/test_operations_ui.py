@@ -312,7 +312,7 @@ def test_crews_dock_flags_old_positions_and_sets_statuses(
 ) -> None:
     crews = host.docks["crews"]
     row = crews.model.row_of("V11-1")
-    age = crews.model.index(row, 5)
+    age = crews.model.index(row, 8)
     assert "⚠" not in crews.model.data(age)
     clock.advance(minutes=3)  # the room's clock, not the wall clock
     crews.model.refresh_all()
@@ -327,7 +327,7 @@ def test_crews_dock_flags_old_positions_and_sets_statuses(
     assert demo_room.state.events["EV-0002"].status == "en_cours"
     crews._run(dict(crews.status_actions("V12-1"))["Dégager (retour disponible)"])
     assert demo_room.state.crews["V12-1"].status == "disponible"
-    assert crews.model.data(crews.model.index(crews.model.row_of("V12-1"), 3)) == "Disponible"
+    assert crews.model.data(crews.model.index(crews.model.row_of("V12-1"), 5)) == "Disponible"
 
 
 def test_event_card_links_a_child_event_to_its_parent(host: Host, demo_room: Room) -> None:

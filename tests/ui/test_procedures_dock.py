@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QApplication
 from scop.journal.store import JournalStore
 from scop.models.entries import SYSTEM, Operator
 from scop.procedures.loader import load_library
+from scop.procedures.runner import ProcedureRunner
 from scop.room import Room
-from scop.ui.docks.procedures_dock import OVERDUE_BG, LaunchDialog, ProceduresDock
+from scop.ui.docks.procedures import OVERDUE_BG, LaunchDialog, ProceduresDock
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -98,15 +99,15 @@ def test_fire_to_care_and_umip_from_the_keyboard(
     assert dock.step_id == "confirmer_bspp"
     focus_steps(qtbot, dock)
     # a call step: who is on call now is shown; "joint" logs the call and completes the step
-    assert "BSPP" in dock.contacts.text()
-    assert "01 99" in dock.contacts.text()
+    assert "BSPP" in dock.panel.contacts.text()
+    assert "01 99" in dock.panel.contacts.text()
     key(qtbot, dock, Qt.Key.Key_L, CTRL)
     assert dock.step_id == "perimetre"
 
     clock.advance(minutes=11)  # the perimeter (10 min) and the PP alert (10 min) are late
     dock.repaint_times()
     assert item_colour(dock, "perimetre") == OVERDUE_BG.lower()
-    assert "EN RETARD" in dock.countdown.text()
+    assert "EN RETARD" in dock.panel.countdown.text()
     assert "EN RETARD" in dock.summary.text() or "en retard" in dock.summary.text()
     run_item = dock.tree.topLevelItem(0).child(0)
     assert "EN RETARD" in run_item.text(0)
@@ -116,22 +117,22 @@ def test_fire_to_care_and_umip_from_the_keyboard(
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # périmètre: done
     assert dock.step_id == "alerte_pp"
     room.operator = CHIEF
-    dock._input_widgets["precisions"].setText("Fumées visibles depuis la rue")
+    dock.panel.input_widgets["precisions"].setText("Fumées visibles depuis la rue")
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # drafts the EMSI alert for the chief
     assert dock.step_id == "informer_mairie"
     key(qtbot, dock, Qt.Key.Key_S, CTRL)
-    qtbot.waitUntil(dock.skip_reason.hasFocus)
-    qtbot.keyClicks(dock.skip_reason, "Mairie du 11e sur place")
-    qtbot.keyClick(dock.skip_reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(dock.panel.skip_reason.hasFocus)
+    qtbot.keyClicks(dock.panel.skip_reason, "Mairie du 11e sur place")
+    qtbot.keyClick(dock.panel.skip_reason, Qt.Key.Key_Return)
     assert dock.step_id == "evacuation"
     focus_steps(qtbot, dock)
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # refused: the number evacuated is required
     assert dock.step_id == "evacuation"
-    dock._input_widgets["evacues"].setText("12")
-    dock._input_widgets["relogement_necessaire"].setCurrentText("oui")
+    dock.panel.input_widgets["evacues"].setText("12")
+    dock.panel.input_widgets["relogement_necessaire"].setCurrentText("oui")
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)
     assert dock.step_id == "bailleur"
-    dock.skip_reason.setText("Immeuble du parc privé")
+    dock.panel.skip_reason.setText("Immeuble du parc privé")
     dock.skip_step()
     assert dock.step_id == "besoin_soutien"
     key(qtbot, dock, Qt.Key.Key_1, ALT)  # yes: VPU and/or C.A.RE
@@ -150,27 +151,27 @@ def test_fire_to_care_and_umip_from_the_keyboard(
     assert care is not None
     assert dock.step_id == "demande_mairie"
     focus_steps(qtbot, dock)
-    assert "Mairie du 11e" in dock.contacts.text()
-    dock.call_outcome.setCurrentIndex(dock.call_outcome.findData("joint"))
-    dock.call_note.setText("Le maire demande l'ouverture d'un C.A.RE")
+    assert "Mairie du 11e" in dock.panel.contacts.text()
+    dock.panel.call.outcome.setCurrentIndex(dock.panel.call.outcome.findData("joint"))
+    dock.panel.call.note.setText("Le maire demande l'ouverture d'un C.A.RE")
     key(qtbot, dock, Qt.Key.Key_L, CTRL)  # logged; the step has inputs, so it stays open
     assert dock.step_id == "demande_mairie"
-    dock._input_widgets["demandeur"].setText("DGS de la mairie du 11e")
-    dock._input_widgets["personnes_attendues"].setText("25")
+    dock.panel.input_widgets["demandeur"].setText("DGS de la mairie du 11e")
+    dock.panel.input_widgets["personnes_attendues"].setText("25")
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)
     assert dock.step_id == "lieu_care"
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)  # placed at the mairie of the 11th
     assert dock.step_id == "informer_pp"
-    assert "Mairie du 11e" in dock.preview.text()
+    assert "Mairie du 11e" in dock.panel.preview.text()
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)
     assert dock.step_id == "securisation_dpmp"
 
     umip = dock.launch("demande_umip", "EV-1")
     assert umip is not None
     focus_steps(qtbot, dock)
-    dock._input_widgets["demandeur"].setText("DGS de la mairie du 11e")
-    dock._input_widgets["personnes_a_soutenir"].setText("8")
-    dock._input_widgets["lieu"].setText("C.A.RE de la mairie du 11e")
+    dock.panel.input_widgets["demandeur"].setText("DGS de la mairie du 11e")
+    dock.panel.input_widgets["personnes_a_soutenir"].setText("8")
+    dock.panel.input_widgets["lieu"].setText("C.A.RE de la mairie du 11e")
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)
     assert dock.step_id == "appeler_umip"
     key(qtbot, dock, Qt.Key.Key_L, CTRL)  # UMIP reached: done
@@ -178,7 +179,7 @@ def test_fire_to_care_and_umip_from_the_keyboard(
     assert dock.step_id == "cump_active"
     key(qtbot, dock, Qt.Key.Key_2, ALT)  # no answer: request the CUMP
     assert dock.step_id == "demande_cump"
-    dock._input_widgets["etat_umip"].setCurrentText("en route")
+    dock.panel.input_widgets["etat_umip"].setCurrentText("en route")
     key(qtbot, dock, Qt.Key.Key_Return, CTRL)
     assert dock.step_id == "coordination_cump"
 
@@ -189,7 +190,7 @@ def test_fire_to_care_and_umip_from_the_keyboard(
 
     # the PP link's fold shows the draft waiting for the chief, when it exists
     dock.select_run(fire, "alerte_pp")
-    assert "État du message : Brouillon" in dock.preview.text()
+    assert "État du message : Brouillon" in dock.panel.preview.text()
     # picking the fire elsewhere (map, events list) brings its latest fiche
     heat = dock.runner.launch("canicule", "EV-2")
     dock.ctx.selection.select_event("EV-2")
@@ -292,11 +293,11 @@ def test_reset_and_read_only(
         qtbot.addWidget(ro)
         ro.show()
         ro.select_run(run)
-        assert ro.header.text().startswith("Incendie")
+        assert ro.panel.header.text().startswith("Incendie")
         assert not ro.launch_button.isEnabled()
-        assert not ro.done_button.isEnabled()
-        assert not ro.skip_button.isEnabled()
-        assert not ro.call_button.isEnabled()
+        assert not ro.panel.done_button.isEnabled()
+        assert not ro.panel.skip_button.isEnabled()
+        assert not ro.panel.call.button.isEnabled()
     finally:
         ro_store.close()
 
@@ -313,7 +314,7 @@ def test_broken_fiche_is_listed_and_the_others_still_load(
     (tmp_path / "cassee.yaml").write_text("id: cassee\ntitre: [oups\n", encoding="utf-8")
     library = load_library(tmp_path)
     ctx = make_ctx(room)
-    ctx.services["fiches"] = library
+    ctx.procedures = ProcedureRunner(room, library)
     d = ProceduresDock(ctx)
     qtbot.addWidget(d)
     top = [d.tree.topLevelItem(i) for i in range(d.tree.topLevelItemCount())]

@@ -77,6 +77,7 @@ def pg_cluster() -> Iterator[Cluster]:
         yield c
 
 
+@pytest.mark.postgres
 def test_console_survives_a_database_outage_and_catches_up(
     qtbot: Any, pg_cluster: Cluster, make_ctx: Any, settings: QSettings
 ) -> None:
@@ -105,3 +106,27 @@ def test_console_survives_a_database_outage_and_catches_up(
     assert any(e.payload.get("text") == "écrit par un autre poste" for e in store.read(0))
     other.close()
     store.close()
+
+
+def test_a_console_in_a_room_with_a_gateway_opens_neither_link(
+    qtbot: Any, room: Room, clock: ManualClock, make_ctx: Any, settings: QSettings
+) -> None:
+    """Even configured for its own links, a console leaves them to the room's gateway (alive
+    or not: two PP links would send every message twice)."""
+    from scop.app import start_crew_feed
+    from scop.config import Config, PPEndpoint
+    from scop.protocols.pp_service import start_pp_services
+
+    lease.acquire(room.store.write_engine, "srv-a", clock.now())
+    clock.advance(60)  # and it went silent
+    w = _window(qtbot, room, make_ctx, settings)
+    config = Config(
+        db_url=room.store.url,
+        feed_url="ws://127.0.0.1:9/positions",
+        pp=PPEndpoint("ws://127.0.0.1:9/pp"),
+    )
+    assert start_crew_feed(w.ctx, w, config) == []
+    assert start_pp_services(w.ctx, w, config) == []
+    assert "pp_link" not in w.ctx.services
+    assert "crew_feed" not in w.ctx.services
+    assert "ALARME" in w.link_labels["gateway"].text()

@@ -79,3 +79,41 @@ def test_console_opens_on_postgresql(tmp_path: Path, pg_store: object) -> None:
         "service:capture",
     )
     assert pg_store.meta("mode") == "live"
+
+
+def test_replay_of_a_recorded_shift(tmp_path: Path) -> None:
+    """``scop replay`` end to end: the recorded shift on screen under its RELECTURE banner,
+    and the recording left exactly as it was (a replay only reads)."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from scop.replay.generate import generate_shift, write_sqlite
+
+    shifts = tmp_path / "vacations"
+    shifts.mkdir()
+    shift = shifts / "vacation.sqlite"
+    start = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    write_sqlite(
+        shift, generate_shift(start, hours=1, crews=12, events_per_hour=20, fix_period=60, seed=4)
+    )
+    before = hashlib.sha256(shift.read_bytes()).hexdigest()
+    out = Path(os.environ.get("SCOP_REPLAY_SHOT", tmp_path / "relecture.png"))
+    res = run_scop(
+        tmp_path,
+        "replay",
+        str(shift),
+        "--at",
+        "2026-11-23T07:30:00+01:00",
+        "--screenshot",
+        str(out),
+        "--size",
+        "1920x1080",
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    img = QImage(str(out))
+    assert (img.width(), img.height()) == (1920, 1080)
+    assert distinct_colours(img) > 30
+    top = [img.pixelColor(960, y) for y in range(120)]
+    assert any((c.red(), c.green(), c.blue()) == (0x15, 0x65, 0xC0) for c in top)  # RELECTURE
+    assert hashlib.sha256(shift.read_bytes()).hexdigest() == before
+    assert [p.name for p in shifts.iterdir()] == ["vacation.sqlite"]

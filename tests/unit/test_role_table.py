@@ -34,6 +34,7 @@ from scop.replay import handover
 from scop.replay.exercise import ExerciseRunner, open_exercise
 from scop.replay.scenario import load_scenario
 from scop.room import CommandRefused, Room, open_room
+from scop.safety import commands as sc
 
 HASHER = Hasher(TEST_COST)  # account commands hash passwords: cheap here, same code path
 PERSON = {role: Operator(f"Personne {role}", role, f"p-{role}") for role in ALL_ROLES}
@@ -126,6 +127,65 @@ def _duty(call_sign: str) -> Any:
     return replace(demo_duties()[0], call_sign=call_sign)
 
 
+def _alert(room: Room) -> str:
+    [e, *_] = [
+        e
+        for e in sc.run_as(room, SYSTEM, sc.raise_danger, "V12-1", via="flux")
+        if "alert_id" in e.payload
+    ]
+    return str(e.payload["alert_id"])
+
+
+def _hazard(room: Room) -> str:
+    [e] = sc.run_as(
+        room,
+        PERSON["chief"],
+        sc.record_hazard,
+        category="squat",
+        text="Hall occupé",
+        lon=2.37,
+        lat=48.86,
+    )
+    return str(e.payload["id"])
+
+
+def _lookout(room: Room) -> str:
+    [e] = sc.run_as(
+        room,
+        PERSON["chief"],
+        sc.issue_lookout,
+        kind="personne_vulnerable",
+        priority=1,
+        description="x",
+    )
+    return str(e.payload["id"])
+
+
+SAFETY_ACTS: dict[str, Act] = {
+    "safety.check_outcome": lambda r, _: sc.run(r, sc.check_outcome, "V12-1", "contact_ok"),
+    "safety.confirm_engagement": lambda r, _: sc.run(r, sc.confirm_engagement, "V12-1"),
+    "safety.raise_danger": lambda r, _: sc.run(r, sc.raise_danger, "V12-1"),
+    "safety.take_danger": lambda r, _: sc.run(r, sc.take_danger, _alert(r)),
+    "safety.cancel_danger": lambda r, _: sc.run(
+        r, sc.cancel_danger, (_alert(r), "V12-1")[1], via="operateur"
+    ),
+    "safety.close_danger": lambda r, _: sc.run(r, sc.close_danger, _alert(r), "agent en sécurité"),
+    "safety.change_settings": lambda r, _: sc.run(
+        r, sc.change_settings, {"on_scene_check_min": 25}
+    ),
+    "safety.record_hazard": lambda r, _: sc.run(
+        r, sc.record_hazard, category="squat", text="Hall occupé", lon=2.37, lat=48.86
+    ),
+    "safety.lift_hazard": lambda r, _: sc.run(r, sc.lift_hazard, _hazard(r), "parti"),
+    "safety.issue_lookout": lambda r, _: sc.run(
+        r, sc.issue_lookout, kind="personne_vulnerable", priority=1, description="x"
+    ),
+    "safety.read_lookout": lambda r, _: sc.run(r, sc.read_lookout, _lookout(r)),
+    "safety.attach_lookout": lambda r, _: sc.run(r, sc.attach_lookout, _lookout(r), "EV-0001"),
+    "safety.close_lookout": lambda r, _: sc.run(r, sc.close_lookout, _lookout(r), "retrouvée"),
+}
+
+
 def _accounts(room: Room) -> Accounts:
     acc = Accounts(room.store, HASHER)
     acc.add("cible", "Cible", "operator", "mot de passe cible", SYSTEM)
@@ -197,6 +257,8 @@ ACTS: dict[str, Act] = {
     ),
 }
 
+ACTS.update(SAFETY_ACTS)
+
 # exercise commands run in an exercise room, through the exercise runner driven by the role
 EXERCISE_ACTS: dict[str, Callable[[ExerciseRunner], object]] = {
     "exercise.started": lambda x: x.start(),
@@ -253,6 +315,9 @@ SPEC: dict[str, set[str]] = {
             "message.draft",
             "message.discard",
             "message.consult",
+            "safety.confirm_engagement",
+            "safety.raise_danger",
+            "safety.cancel_danger",
         ],
         OPS,
     ),
@@ -280,6 +345,26 @@ SPEC: dict[str, set[str]] = {
         ],
         ADMIN,
     ),
+    **{
+        key: {"operator", "chief"}
+        for key in [
+            "safety.check_outcome",
+            "safety.take_danger",
+            "safety.issue_lookout",
+            "safety.read_lookout",
+            "safety.attach_lookout",
+            "safety.close_lookout",
+        ]
+    },
+    **{
+        key: {"chief"}
+        for key in [
+            "safety.close_danger",
+            "safety.change_settings",
+            "safety.record_hazard",
+            "safety.lift_hazard",
+        ]
+    },
     "(service record)": {"system"},
 }
 

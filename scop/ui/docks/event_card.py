@@ -38,9 +38,11 @@ from scop.models.entities import GRAVITIES, VERIFICATION_STATES, Event
 from scop.models.entries import SOURCES, Entry
 from scop.models.nomenclatures import category_label
 from scop.room import Change, CommandRefused
+from scop.safety.places import hazards_near
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.docks.crews_dock import STATUS_COLOURS
+from scop.ui.safety.places import PlacesPanel, hazard_line
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,8 @@ class EventCardDock(ScopDock):
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         lay.addWidget(self.header)
+        self.places = PlacesPanel(ctx)  # hazard flags and antécédents at the event's place
+        lay.addWidget(self.places)
 
         life = QHBoxLayout()
         self.take_button = QPushButton("Prendre en compte")
@@ -336,7 +340,9 @@ class EventCardDock(ScopDock):
                 t.setRowCount(0)
             self.history.clear()
             self.first_label.setText("")
+            self.places.show_place(None, None)
             return
+        self.places.show_place(ev.lon, ev.lat, ev.address, exclude=ev.id)
         self.take_button.setEnabled(self.take_button.isEnabled() and ev.status == "nouveau")
         self.start_button.setEnabled(self.start_button.isEnabled() and ev.status != "en_cours")
         self.header.setText(self._header_html(ev))
@@ -513,8 +519,25 @@ class EventCardDock(ScopDock):
         cs = self._run(ops.engage_first_suggested, self.event_id)
         if isinstance(cs, str):
             self.ctx.notices.info(f"{cs} engagé sur {self.event_id}.")
+            self.warn_hazards(cs)
             return cs
         return None
+
+    def warn_hazards(self, call_sign: str) -> str:
+        """The engagement confirmation carries the place's hazard flags: the crew is told
+        before it arrives."""
+        ev = self.current_event()
+        if ev is None:
+            return ""
+        st, now = self.ctx.room.state, self.ctx.room.clock.now()
+        hazards = hazards_near(st, now, lon=ev.lon, lat=ev.lat, address=ev.address)
+        if not hazards:
+            return ""
+        text = f"{call_sign} engagé sur {ev.id} — DANGER SIGNALÉ, à passer à l'équipage : " + (
+            " ; ".join(hazard_line(h) for h in hazards)
+        )
+        self.ctx.notices.warning(text)
+        return text
 
     def engage_selected(self) -> None:
         row = self.suggestions.currentRow()
@@ -522,7 +545,10 @@ class EventCardDock(ScopDock):
         if item is None:
             self.ctx.notices.warning("Choisissez d'abord un équipage dans les suggestions.")
             return
-        self._run(ops.engage, item.text(), self.event_id)
+        if self._run(ops.engage, item.text(), self.event_id) is None:
+            crew = self.ctx.room.state.crews.get(item.text())
+            if crew is not None and crew.event_id == self.event_id:
+                self.warn_hazards(item.text())
 
     def _on_engaged(self, fn: Callable[[str], None]) -> None:
         row = self.engaged.currentRow()

@@ -53,7 +53,7 @@ STATE_COLOURS = {
 INCOMING_BG = "#0d47a1"  # the PP's messages: white on deep blue, bold
 STATE_ICONS = {
     "brouillon": "✎",
-    "valide": "⧗",
+    "valide": "◷",
     "envoye": "→",
     "recu": "✓",
     "integre": "✓✓",

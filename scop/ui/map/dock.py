@@ -33,8 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from scop import map_commands
+from scop.clock import local
 from scop.models.entities import Crew, Event
+from scop.models.fold_safety import DangerAlert, Hazard
 from scop.room import Change, CommandRefused
+from scop.safety.places import active_hazards
+from scop.safety.watch import CrewTimer, crew_timer
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.map.page import write_page
@@ -66,10 +70,10 @@ TIME_FILTERS: tuple[tuple[str, int], ...] = (
 PERIMETER_RADII = (50, 100, 200, 500)
 
 
-def crew_item(c: Crew) -> dict[str, Any] | None:
+def crew_item(c: Crew, timer: CrewTimer | None = None) -> dict[str, Any] | None:
     if c.lat is None or c.lon is None:
         return None
-    return {
+    item = {
         "id": c.call_sign,
         "lat": c.lat,
         "lon": c.lon,
@@ -77,6 +81,25 @@ def crew_item(c: Crew) -> dict[str, Any] | None:
         "h": c.heading,
         "m": c.mode,
         "e": c.event_id,
+        # planned end of duty (ms): the page flags the crew once its clock passes it
+        "end": int(c.duty_end.timestamp() * 1000) if c.duty_end is not None else None,
+    }
+    if timer is not None:  # time in status for the tooltip; a due check makes the marker pulse
+        item["tm"] = timer.label
+        unconfirmed = timer.unconfirmed_s is not None
+        item["w"] = "check" if timer.level == "ok" and unconfirmed else timer.level
+    return item
+
+
+def hazard_item(h: Hazard) -> dict[str, Any] | None:
+    if h.lat is None or h.lon is None:
+        return None
+    return {
+        "id": h.id,
+        "lat": h.lat,
+        "lon": h.lon,
+        "label": f"{h.category_label} : {h.text}",
+        "until": f"{local(h.expires_at):%d/%m/%Y}",
     }
 
 
@@ -180,12 +203,14 @@ class MapDock(ScopDock):
         self._dirty_all = True
         self._dirty_crews: set[str] = set()
         self._torn_down = False
+        self._pending_danger: DangerAlert | None = None
         self._last_flush = 0.0
         self._sent: dict[str, dict[str, dict[str, Any]]] = {
             "crews": {},
             "events": {},
             "means": {},
             "perimeters": {},
+            "hazards": {},
         }
 
         w = QWidget()
@@ -337,6 +362,7 @@ class MapDock(ScopDock):
         """The diff between the room and what the page was last sent (None: nothing)."""
         st = self.ctx.room.state
         batch: dict[str, Any] = {"now": self._now_ms()}
+        now = self.ctx.room.clock.now()
         dirty_all, dirty = self._dirty_all or full, self._dirty_crews
         self._dirty_all, self._dirty_crews = False, set()
         if full:
@@ -349,7 +375,7 @@ class MapDock(ScopDock):
             removed: list[str] = []
             for call_sign in dirty:
                 crew = st.crews.get(call_sign)
-                item = crew_item(crew) if crew is not None else None
+                item = crew_item(crew, crew_timer(st, crew, now)) if crew is not None else None
                 if item is None:
                     if sent_crews.pop(call_sign, None) is not None:
                         removed.append(call_sign)
@@ -362,7 +388,12 @@ class MapDock(ScopDock):
                 batch["crews_removed"] = removed
             return batch if upserts or removed else None
         current = {
-            "crews": {c.call_sign: i for c in st.crews.values() if (i := crew_item(c))},
+            "crews": {
+                c.call_sign: i
+                for c in st.crews.values()
+                if (i := crew_item(c, crew_timer(st, c, now)))
+            },
+            "hazards": {h.id: i for h in active_hazards(st, now) if (i := hazard_item(h))},
             "events": {e.id: i for e in st.events.values() if (i := event_item(e))},
             "means": {m.id: means_item(m) for m in st.means.values()},
             "perimeters": {p.id: p.to_json() for p in st.perimeters.values()},
@@ -400,8 +431,12 @@ class MapDock(ScopDock):
             self.last_page_ms = float(ms)
 
     def _refresh_clock(self) -> None:
-        # the time filter moves with the room's clock even when nothing else changes
-        if self._page_ready and self.time_filter.currentData():
+        # crews' timers and hazards' expiry move with the clock even when nothing else changes
+        self._dirty_all = True
+        self.schedule()
+        # the time filter and the crews' planned ends move with the room's clock even when
+        # nothing else changes
+        if self._page_ready:
             self._js(f"ScopMap.apply({{now:{self._now_ms()}}})")
 
     # -- controls ----------------------------------------------------------------------------
@@ -448,6 +483,8 @@ class MapDock(ScopDock):
                 self._on_follow(True)
             if self.ctx.selection.call_sign:
                 self._on_crew_selected(self.ctx.selection.call_sign)
+            if self._pending_danger is not None:
+                self.focus_danger(self._pending_danger)
             if self.ctx.selection.event_id:
                 self._on_event_selected(self.ctx.selection.event_id)
             self.page_ready.emit()
@@ -559,6 +596,25 @@ class MapDock(ScopDock):
             self.ctx.notices.warning(str(exc))
 
     # -- wiring and teardown -----------------------------------------------------------------
+
+    def focus_danger(self, alert: DangerAlert, trail_points: int = 30) -> None:
+        """An agent in danger: the map centres on the crew and draws its last positions."""
+        self._pending_danger = alert
+        if not self._page_ready:
+            return  # shown when the page is ready
+        self._pending_danger = None
+        store = self.ctx.room.store
+        last = self.ctx.room.state.last_fix_id
+        rows = store.read_positions(after_id=max(0, last - 20_000))
+        trail = [[f.lat, f.lon] for _, f in rows if f.call_sign == alert.call_sign]
+        trail = trail[-trail_points:]
+        lat, lon = alert.lat, alert.lon
+        if (lat is None or lon is None) and trail:
+            lat, lon = trail[-1]
+        if lat is None or lon is None:
+            return
+        args = json.dumps([alert.call_sign, lat, lon, trail])
+        self._js(f"ScopMap.focusDanger.apply(null, {args})")
 
     def wire(self, docks: dict[str, ScopDock]) -> None:
         events = docks.get("events")

@@ -62,7 +62,7 @@ def render_page(options: dict[str, Any]) -> str:
         location=PARIS_CENTRE,
         zoom_start=12,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # scop_map.js adds a metric-only scale
         zoom_control=True,
         # with tiles=None folium drops max_zoom/min_zoom: the map itself must carry them
         maxZoom=MAX_ZOOM,

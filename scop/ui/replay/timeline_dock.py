@@ -59,7 +59,7 @@ class TimelineDock(ScopDock):
         self.play_button = QPushButton("▶ Lecture")
         self.play_button.setToolTip("Lecture / pause (Espace)")
         self.play_button.setShortcut(Qt.Key.Key_Space)
-        self.step_button = QPushButton("Entrée suivante ⏭")
+        self.step_button = QPushButton("Entrée suivante ⇥")
         self.speed_box = QComboBox()
         for label, speed in SPEEDS:
             self.speed_box.addItem(label, speed)
@@ -198,7 +198,7 @@ class TimelineDock(ScopDock):
         )
 
     def _on_playing(self, playing: bool) -> None:
-        self.play_button.setText("⏸ Pause" if playing else "▶ Lecture")
+        self.play_button.setText("❚❚ Pause" if playing else "▶ Lecture")
 
     def teardown(self) -> None:
         self.controller.stop()
