@@ -302,6 +302,7 @@ def seed_demo(room: Room, fiches_dir: Path | None = None) -> None:
     from scop.procedures.runner import ProcedureRunner
 
     room.record_all(demo_drafts(room.clock.now()))
+    _seed_safety(room)
     library = load_library(fiches_dir)
     if "incendie" not in library.fiches:
         return  # a broken shipped fiche is reported by the procedures dock, not here
@@ -310,3 +311,37 @@ def seed_demo(room: Room, fiches_dir: Path | None = None) -> None:
     runner = ProcedureRunner(replace(room, operator=DEMO_SEED), library)
     run_id = runner.launch("incendie", "EV-0001")
     runner.start(run_id, runner.view(run_id).steps[0].step.id)
+
+
+def _seed_safety(room: Room) -> None:
+    """A hazard flag where the demo's brawl is, and a lookout: the safety docks, the event
+    card and the map's « Dangers signalés » layer show something from the start. Decided by
+    the same commands, written under the seed's identity (these commands are a named
+    person's in a real room: the seed is the demo's given, not a person's act)."""
+    from scop.safety import commands as sc
+
+    now = room.clock.now()
+    drafts = sc.record_hazard(
+        room.state,
+        now,
+        DEMO_SEED,
+        category="violences_agents",
+        text="agents pris à partie à la sortie de l'établissement lors d'une précédente "
+        "intervention de nuit",
+        address="14 Rue de Lappe, 75011 Paris",
+        lon=2.3733,
+        lat=48.8535,
+    )
+    room.store.append(drafts, DEMO_SEED)
+    room.sync()
+    drafts = sc.issue_lookout(
+        room.state,
+        now,
+        DEMO_SEED,
+        kind="personne_vulnerable",
+        priority=1,
+        description="Homme de 82 ans, désorienté, manteau gris et canne, parti de son "
+        "domicile rue de la Roquette vers 6 h",
+    )
+    room.store.append(drafts, DEMO_SEED)
+    room.sync()

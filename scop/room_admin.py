@@ -12,17 +12,25 @@ command documents; the database driver's own text goes to the log, never to the 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from scop.clock import Clock
-from scop.errors import Exit, ScopError
-from scop.journal.store import JournalStore
+from scop.errors import DatabaseUnreachable, Exit, ScopError
+from scop.journal.store import DatabaseUnavailable, JournalStore, WriteTxn
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM, Draft
 from scop.models.projection import Projection
@@ -33,6 +41,7 @@ ROOM_MODES: dict[str, str] = {"live": "réel", "exercise": "exercice"}
 MODE_NAMES: dict[str, str] = {"live": "réel", "demo": "DÉMO", "exercise": "EXERCICE"}
 
 # Exit codes of ``scop room``: those of every scop command (scop.errors.Exit, README table).
+OPEN_ATTEMPTS = 3  # opening a new database: its tables may be created by another init at once
 EXIT_OK = Exit.OK
 EXIT_REFUSED = Exit.REFUSED  # the room exists already (init)
 EXIT_NO_ROOM = Exit.DB_MISSING  # there is no room there (info)
@@ -123,8 +132,20 @@ def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:
             raise _unreachable(url, exc) from None
     store: JournalStore | None = None
     try:
-        store = JournalStore.open(url, clock, readonly=readonly)
-        store.head()  # one round trip: the server answers, the tables are readable
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                store = JournalStore.open(url, clock, readonly=readonly)
+                store.head()  # one round trip: the server answers, the tables are readable
+                break
+            except (IntegrityError, OperationalError, DatabaseUnreachable):
+                # two `room init` creating the tables of one new database at once: the
+                # loser's CREATE fails (or waits on SQLite's lock); the second try finds them
+                if store is not None:
+                    store.close()
+                    store = None
+                if readonly or attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
     except (SQLAlchemyError, OSError) as exc:
         if store is not None:
             store.close()
@@ -135,6 +156,7 @@ def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:
                 EXIT_NO_ROOM,
             ) from None
         raise _unreachable(url, exc) from None
+    assert store is not None
     return store
 
 
@@ -177,24 +199,49 @@ def init_room(
         raise RoomAdminError("le nom de la salle est obligatoire (--name « … »)", EXIT_REFUSED)
     store = open_store(url, clock, readonly=False)
     try:
-        held = existing_mode(store)
-        if held is not None:
-            label = store.meta("label") or ""
-            raise RoomAdminError(
-                f"refusé : cette base tient déjà une salle en mode {MODE_NAMES.get(held, held)}"
-                + (f" (« {label} »)" if label else "")
-                + " ; rien n'a été modifié",
-                EXIT_REFUSED,
-            )
+        if existing_mode(store) is not None:
+            raise _exists(store)
+        drafts = [*opening_drafts(mode, name), *extra_drafts]
+
+        def decide(txn: WriteTxn) -> list[Draft]:
+            # checked again inside the write transaction: of two `room init` at once on one
+            # database, the second is refused here and writes nothing
+            if txn.head_position > 0:
+                raise _RoomExists
+            return drafts
+
+        try:
+            store.append_decided(decide)
+        except _RoomExists:
+            raise _exists(store) from None
+        except (SQLAlchemyError, DatabaseUnavailable) as exc:
+            raise _unreachable(url, exc) from None
         try:
             store.set_meta("mode", mode)
             store.set_meta("label", name)
-            store.append([*opening_drafts(mode, name), *extra_drafts])
         except SQLAlchemyError as exc:
             raise _unreachable(url, exc) from None
         return _info(store)
     finally:
         store.close()
+
+
+class _RoomExists(Exception):
+    pass
+
+
+def _exists(store: JournalStore) -> RoomAdminError:
+    held = existing_mode(store) or "live"
+    label = store.meta("label") or ""
+    if not label:
+        first = store.read(limit=1)
+        label = str(first[0].payload.get("label", "")) if first else ""
+    return RoomAdminError(
+        f"refusé : cette base tient déjà une salle en mode {MODE_NAMES.get(held, held)}"
+        + (f" (« {label} »)" if label else "")
+        + " ; rien n'a été modifié",
+        EXIT_REFUSED,
+    )
 
 
 def room_info(url: str, clock: Clock) -> RoomInfo:

@@ -594,12 +594,14 @@
     (b.hazards || []).forEach(function (h) {
       var old = hazards.get(h.id);
       if (old) groups.hazards.removeLayer(old);
+      // a ring around the place: the event or crew drawn there stays visible inside it
       var mk = L.circleMarker([h.lat, h.lon], {
-        radius: 9,
+        radius: 15,
         color: '#b71c1c',
         weight: 3,
+        dashArray: '4 3',
         fillColor: '#ffeb3b',
-        fillOpacity: 0.9,
+        fillOpacity: 0.45,
         pane: 'markerPane'
       });
       mk.bindTooltip('<b>⚠ Danger signalé</b><br>' + esc(h.label) + "<br><i>jusqu'au " + esc(h.until) + '</i>', { direction: 'top' });

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import threading
@@ -26,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from scop.clock import Clock, from_iso, to_iso
 from scop.errors import (
@@ -190,7 +190,8 @@ def entry_row(e: Entry) -> dict[str, object]:
     }
 
 
-def _row_to_entry(r: Row[Any]) -> Entry:
+def _row_to_entry(r: Any) -> Entry:
+    """A row (SQLAlchemy's, or the driver's read by name) as an entry."""
     return Entry(
         position=int(r.position),
         ts=from_iso(r.ts),
@@ -265,61 +266,87 @@ def ensure_schema(engine: Engine) -> None:
                 conn.exec_driver_sql(_PG_TRIGGER)
 
 
-# The append's statements on SQLite, straight to the driver's cursor: measured here, building
-# and executing them through SQLAlchemy cost more than the commit itself (bench/journal.py).
+# On SQLite an append is a transaction of its own on the driver's connection (one per store,
+# kept, under a lock): profiled with bench/journal.py, SQLAlchemy's statement execution, its
+# BEGIN, its transaction events and the pool's checkout/checkin were ~80% of an append's CPU.
 _ENTRY_COLUMNS = [c.name for c in journal_entries.c]
 _SQLITE_HEAD = "SELECT position, hash FROM journal_head WHERE id = 1"
+_SQLITE_INSERT_HEAD = "INSERT INTO journal_head (id, position, hash) VALUES (1, 0, ?)"
 _SQLITE_INSERT_ENTRY = (
     f"INSERT INTO journal_entries ({', '.join(_ENTRY_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in _ENTRY_COLUMNS)})"
 )
 _SQLITE_UPDATE_HEAD = "UPDATE journal_head SET position = ?, hash = ? WHERE id = 1"
+_SQLITE_ENTRIES_AFTER = (
+    f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM journal_entries WHERE position > ? ORDER BY position"
+)
+
+
+class _Row:
+    """A driver row read by column name, as ``_row_to_entry`` reads SQLAlchemy's."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[name]
 
 
 class _DriverSql:
-    """Statements on the transaction's own DBAPI connection, errors raised as SQLAlchemy's
-    (an ``OperationalError`` stays one for the retry and outage handling)."""
+    """Statements on the driver's connection, errors raised as SQLAlchemy's (an
+    ``OperationalError`` stays one for the retry and outage handling)."""
 
-    def __init__(self, conn: Connection, dialect: Any) -> None:
-        self._dbapi: Any = conn.connection.driver_connection
-        self._dialect = dialect
+    def __init__(self, dbapi_conn: Any) -> None:
+        self._dbapi: Any = dbapi_conn
 
-    def _wrap(self, sql: str, params: Any, exc: Exception) -> Exception:
-        return DBAPIError.instance(sql, params, exc, self._dialect.loaded_dbapi.Error)
+    def _do(self, sql: str, params: Any = (), many: bool = False) -> Any:
+        try:
+            if many:
+                return self._dbapi.executemany(sql, params)
+            return self._dbapi.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
 
     def one(self, sql: str) -> Any:
-        try:
-            return self._dbapi.execute(sql).fetchone()
-        except self._dialect.loaded_dbapi.Error as exc:
-            raise self._wrap(sql, (), exc) from exc
+        return self._do(sql).fetchone()
 
     def run(self, sql: str, rows: Sequence[Any]) -> None:
-        try:
-            if len(rows) == 1:
-                self._dbapi.execute(sql, rows[0])
-            else:
-                self._dbapi.executemany(sql, rows)
-        except self._dialect.loaded_dbapi.Error as exc:
-            raise self._wrap(sql, rows, exc) from exc
+        if len(rows) == 1:
+            self._do(sql, rows[0])
+        else:
+            self._do(sql, rows, many=True)
+
+    def entries_after(self, after: int) -> list[Entry]:
+        cur = self._do(_SQLITE_ENTRIES_AFTER, (after,))
+        return [_row_to_entry(_Row(dict(zip(_ENTRY_COLUMNS, r, strict=True)))) for r in cur]
 
 
 class WriteTxn:
     """What a decision sees inside the journal's write transaction."""
 
-    def __init__(self, conn: Connection, head_position: int) -> None:
-        self._conn = conn
+    def __init__(self, read_after: Callable[[int], list[Entry]], head_position: int) -> None:
+        self._read_after = read_after
         self.head_position = head_position
 
     def read(self, after: int) -> list[Entry]:
         """The entries beyond ``after``: what other workstations appended since."""
         if after >= self.head_position:
             return []
+        return self._read_after(after)
+
+
+def _entries_after(conn: Connection) -> Callable[[int], list[Entry]]:
+    def read(after: int) -> list[Entry]:
         q = (
             select(journal_entries)
             .where(journal_entries.c.position > after)
             .order_by(journal_entries.c.position)
         )
-        return [_row_to_entry(r) for r in self._conn.execute(q)]
+        return [_row_to_entry(r) for r in conn.execute(q)]
+
+    return read
 
 
 Decision = Callable[[WriteTxn], Sequence[Draft]]
@@ -334,7 +361,7 @@ class JournalStore:
         self._postgres = engine.url.get_backend_name() == "postgresql"
         self._sqlite = engine.url.get_backend_name() == "sqlite"
         self._write_lock = threading.Lock()
-        self._writer: Connection | None = None
+        self._writer: PoolProxiedConnection | None = None
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, readonly: bool = False) -> JournalStore:
@@ -439,47 +466,81 @@ class JournalStore:
             ).scalar()
         return found == last.hash
 
-    @contextlib.contextmanager
-    def _write_transaction(self) -> Iterator[Connection]:
-        """On SQLite, the appends of this store share one connection (under a lock): checking
-        a connection out of the pool and back cost as much as the rest of an append."""
-        if not self._sqlite:
-            with self._write_engine.begin() as conn:
-                yield conn
-            return
-        with self._write_lock:
-            if self._writer is None or self._writer.closed or self._writer.invalidated:
-                self._writer = self._write_engine.connect()
-            with self._writer.begin():
-                yield self._writer
+    def _seal(
+        self,
+        drafts: Sequence[Draft],
+        author: Operator,
+        position: int,
+        prev: str,
+        sealed: list[Entry],
+    ) -> list[dict[str, object]]:
+        now = self.clock.now()
+        for d in drafts:
+            position += 1
+            e = seal(position, now, d.author or author, d, prev)
+            sealed.append(e)
+            prev = e.hash
+        return [entry_row(e) for e in sealed]
 
     def _append_once(self, decide: Decision, author: Operator, sealed: list[Entry]) -> list[Entry]:
-        with self._write_transaction() as conn:
-            sql = _DriverSql(conn, self.engine.dialect) if self._sqlite else None
-            head = sql.one(_SQLITE_HEAD) if sql else conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
+        if self._sqlite:
+            return self._append_sqlite(decide, author, sealed)
+        with self._write_engine.begin() as conn:
+            head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
             if head is None:
                 position, prev = 0, GENESIS_HASH
                 conn.execute(_INSERT_HEAD, {"position": 0, "hash": GENESIS_HASH})
             else:
-                position, prev = int(head[0]), head[1]
-            drafts = decide(WriteTxn(conn, position))
+                position, prev = int(head.position), head.hash
+            drafts = decide(WriteTxn(_entries_after(conn), position))
             if not drafts:
                 return []
-            now = self.clock.now()
-            for d in drafts:
-                position += 1
-                e = seal(position, now, d.author or author, d, prev)
-                sealed.append(e)
-                prev = e.hash
-            rows = [entry_row(e) for e in sealed]
-            if sql:
-                sql.run(_SQLITE_INSERT_ENTRY, rows)
-                sql.run(_SQLITE_UPDATE_HEAD, [(position, prev)])
-            else:
-                conn.execute(_INSERT_ENTRY, rows)
-                conn.execute(_UPDATE_HEAD, {"new_position": position, "new_hash": prev})
+            rows = self._seal(drafts, author, position, prev, sealed)
+            conn.execute(_INSERT_ENTRY, rows)
+            conn.execute(
+                _UPDATE_HEAD, {"new_position": sealed[-1].position, "new_hash": sealed[-1].hash}
+            )
             self._notify(conn)
         return sealed
+
+    def _append_sqlite(
+        self, decide: Decision, author: Operator, sealed: list[Entry]
+    ) -> list[Entry]:
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._write_engine.raw_connection()
+            sql = _DriverSql(self._writer.driver_connection)
+            sql.run("BEGIN IMMEDIATE", [()])  # the write lock first: the head cannot move
+            done = False
+            try:
+                head = sql.one(_SQLITE_HEAD)
+                if head is None:
+                    position, prev = 0, GENESIS_HASH
+                    sql.run(_SQLITE_INSERT_HEAD, [(GENESIS_HASH,)])
+                else:
+                    position, prev = int(head[0]), head[1]
+                drafts = decide(WriteTxn(sql.entries_after, position))
+                if drafts:
+                    sql.run(
+                        _SQLITE_INSERT_ENTRY, self._seal(drafts, author, position, prev, sealed)
+                    )
+                    sql.run(_SQLITE_UPDATE_HEAD, [(sealed[-1].position, sealed[-1].hash)])
+                sql.run("COMMIT", [()])
+                done = True
+            finally:
+                if not done:
+                    self._rollback_writer()
+        return sealed if drafts else []
+
+    def _rollback_writer(self) -> None:
+        """After a failed append the connection goes back to no transaction, or is dropped."""
+        assert self._writer is not None
+        try:
+            if self._writer.driver_connection.in_transaction:  # type: ignore[union-attr]
+                self._writer.driver_connection.execute("ROLLBACK")  # type: ignore[union-attr]
+        except sqlite3.Error:
+            self._writer.invalidate()
+            self._writer = None
 
     def _notify(self, conn: Connection) -> None:
         """Tell listening consoles to read (delivered at commit, dropped on rollback)."""

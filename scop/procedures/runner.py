@@ -21,7 +21,7 @@ from scop.models.entries import Draft
 from scop.models.fold_procedures import ProcedureRun, StepRecord
 from scop.models.nomenclatures import category_label
 from scop.models.state import RoomState
-from scop.models.vocabulary import STEP_ENDED, STEP_STATUSES, StepStatus
+from scop.models.vocabulary import STEP_ENDED, STEP_STATUSES, EventStatus, StepStatus
 from scop.procedures.directory import OnCall, mairie_for, on_call, resolve_contact
 from scop.procedures.model import END, LAUNCH, Contact, Fiche, InputSpec, Library, Mairie, Step
 from scop.room import CommandRefused, Room, entry_check
@@ -68,7 +68,7 @@ class RunView:
 
     @property
     def total(self) -> int:
-        return sum(1 for s in self.steps if s.status != "hors_parcours")
+        return sum(1 for s in self.steps if s.status != StepStatus.HORS_PARCOURS)
 
     @property
     def overdue(self) -> list[StepView]:
@@ -536,12 +536,12 @@ class ProcedureRunner:
             raise CommandRefused(f"Étape inconnue : {step_id}.")
         v = run_view(fiche, run, self.room.clock.now())
         sv = v.step(step_id)
-        if sv.status == "hors_parcours":
+        if sv.status == StepStatus.HORS_PARCOURS:
             raise CommandRefused(f"L'étape « {sv.step.title} » est hors du parcours choisi.")
         if not allow_done and sv.status in STEP_ENDED:
             raise CommandRefused(
                 f"L'étape « {sv.step.title} » est déjà "
-                f"{'faite' if sv.status == 'fait' else 'sautée'}."
+                f"{'faite' if sv.status == StepStatus.FAIT else 'sautée'}."
             )
         return v, sv
 
@@ -563,7 +563,7 @@ def check_launched(st: RoomState, p: Mapping[str, Any]) -> None:
     event = st.events.get(event_id)
     if event is None:
         raise CommandRefused(f"L'événement {event_id} n'existe pas.")
-    if event.status == "clos":
+    if event.status == EventStatus.CLOS:
         raise CommandRefused(f"L'événement {event_id} est clos : rouvrez-le d'abord.")
     if p.get("run_id") in st.procedures:
         raise CommandRefused(f"Fiche en cours déjà lancée : {p.get('run_id')}.")

@@ -139,6 +139,8 @@ def run_gateway(args: argparse.Namespace) -> int:
     import signal
     import socket
 
+    from sqlalchemy.engine import make_url
+
     from scop.clock import SystemClock
     from scop.journal.store import JournalStore
     from scop.protocols.crew_feed import check_url
@@ -173,6 +175,12 @@ def run_gateway(args: argparse.Namespace) -> int:
             print(f"scop gateway : {e}", file=sys.stderr)
             return 2
     clock = SystemClock()
+    db = make_url(args.db)
+    if db.get_backend_name() == "sqlite" and db.database and not Path(db.database).exists():
+        # A typo in --db must not leave an empty room behind: rooms are made by room init.
+        print(f"scop gateway : aucune salle à cette adresse : {db.database} n'existe pas",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
         store = JournalStore.open(args.db, clock)
         mode = store.meta("mode")

@@ -26,7 +26,7 @@ import jsonschema_rs
 
 from scop.clock import PARIS
 from scop.models.vocabulary import ACK_STEPS as ACK_STEPS
-from scop.models.vocabulary import ANSWER_LABELS
+from scop.models.vocabulary import ANSWER_LABELS, EventStatus
 from scop.models.vocabulary import INCOMING_LABELS as INCOMING_LABELS
 from scop.models.vocabulary import TEMPLATES as TEMPLATES
 from scop.resources import resource_path
@@ -55,7 +55,12 @@ MEANS: dict[str, tuple[str, str]] = {
     "care": ("C.A.RE", "FAC/OPR/SRVCNT"),
 }
 
-_EVENT_STATUS = {"nouveau": "NST", "pris_en_compte": "IPR", "en_cours": "IPR", "clos": "COM"}
+_EVENT_STATUS: dict[str, str] = {
+    EventStatus.NOUVEAU: "NST",
+    EventStatus.PRIS_EN_COMPTE: "IPR",
+    EventStatus.EN_COURS: "IPR",
+    EventStatus.CLOS: "COM",
+}
 _TRENDS = {
     "aggravation": "NCREA",
     "amelioration": "DECREA",

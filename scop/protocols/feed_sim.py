@@ -28,6 +28,7 @@ from scop.geo.streets import StreetNetwork
 from scop.models.entities import PositionFix
 from scop.models.entries import CREW_SIMULATOR
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus
 from scop.protocols.crew_feed import encode_positions
 from scop.room import CommandRefused, Room
 
@@ -54,7 +55,7 @@ class _SimCrew:
 @dataclass
 class StatusReport:
     call_sign: str
-    status: str  # "sur_les_lieux" or "disponible"
+    status: CrewStatus  # SUR_LES_LIEUX or DISPONIBLE
 
 
 class CrewSimulator:
@@ -89,13 +90,13 @@ class CrewSimulator:
                 sc = self.crews[crew.call_sign] = _SimCrew(crew.lon, crew.lat, crew.heading or 0.0)
             event = state.events.get(crew.event_id) if crew.event_id else None
             speed = 0.0
-            if crew.status == "sur_les_lieux":
+            if crew.status == CrewStatus.SUR_LES_LIEUX:
                 if sc.on_scene_until is None:
                     sc.on_scene_until = self.elapsed + self.rng.uniform(*DWELL_S)
                 elif self.elapsed >= sc.on_scene_until:
-                    self._report(sc, reports, crew.call_sign, "disponible", crew.event_id)
+                    self._report(sc, reports, crew.call_sign, CrewStatus.DISPONIBLE, crew.event_id)
             elif (
-                crew.status == "engage"
+                crew.status == CrewStatus.ENGAGE
                 and event is not None
                 and event.lon is not None
                 and event.lat is not None
@@ -112,13 +113,13 @@ class CrewSimulator:
                 speed = URGENT_SPEED.get(crew.mode, 1.8)
                 self._advance(sc, speed * dt)
                 if haversine_m(sc.lon, sc.lat, event.lon, event.lat) <= ON_SCENE_M:
-                    self._report(sc, reports, crew.call_sign, "sur_les_lieux", event.id)
-            elif crew.status in ("disponible", "indisponible"):
+                    self._report(sc, reports, crew.call_sign, CrewStatus.SUR_LES_LIEUX, event.id)
+            elif crew.status in (CrewStatus.DISPONIBLE, CrewStatus.INDISPONIBLE):
                 if sc.target_event is not None:
                     sc.target_event, sc.path = None, []
                 sc.on_scene_until = None
                 speed = PATROL_SPEED.get(crew.mode, 1.2) * (
-                    0.3 if crew.status == "indisponible" else 1.0
+                    0.3 if crew.status == CrewStatus.INDISPONIBLE else 1.0
                 )
                 self._advance(sc, speed * dt)
             fixes.append(
@@ -135,7 +136,11 @@ class CrewSimulator:
 
     @staticmethod
     def _report(
-        sc: _SimCrew, reports: list[StatusReport], call_sign: str, status: str, event_id: str | None
+        sc: _SimCrew,
+        reports: list[StatusReport],
+        call_sign: str,
+        status: CrewStatus,
+        event_id: str | None,
     ) -> None:
         if sc.reported != (status, event_id):
             sc.reported = (status, event_id)
@@ -229,13 +234,13 @@ class FeedSimulatorServer:
 
         for r in reports:
             try:
-                if r.status == "sur_les_lieux":
+                if r.status == CrewStatus.SUR_LES_LIEUX:
                     ops.crew_on_scene(self.room, r.call_sign, source="equipage")
                 else:
                     ops.set_crew_status(
                         self.room,
                         r.call_sign,
-                        "disponible",
+                        CrewStatus.DISPONIBLE,
                         "fin de mission, retour disponible",
                         source="equipage",
                     )

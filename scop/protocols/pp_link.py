@@ -564,7 +564,7 @@ class RoomEndpoint(Endpoint):
 
     def mark_error(self, did: str, code: int, cause: str) -> None:
         m = fm.by_distribution_id(self.room.state, did)
-        if m is None or m.direction != "out" or m.state == "erreur":
+        if m is None or m.direction != "out" or m.state == MessageState.ERREUR:
             log.warning("lien PP : erreur reçue sur %s : %s %s", did, code, cause)
             return
         self._record(

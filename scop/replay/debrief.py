@@ -24,6 +24,7 @@ from scop.models.describe import describe, kind_label
 from scop.models.entries import ROLES, SOURCES, Entry
 from scop.models.projection import fold
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus, MessageState, StepStatus
 from scop.replay.expected import Outcome, evaluate, started_entry, tally
 
 TIMELINE_LIMIT = 3000
@@ -166,7 +167,7 @@ def _fiches(state: RoomState, end: datetime) -> list[FicheRow]:
             for sv in view.steps:
                 rec = sv.record
                 done = rec.ended_at if rec is not None else None
-                if sv.status == "hors_parcours":
+                if sv.status == StepStatus.HORS_PARCOURS:
                     continue
                 if sv.deadline is None:
                     verdict = "sans échéance" if done else "non fait"
@@ -174,7 +175,7 @@ def _fiches(state: RoomState, end: datetime) -> list[FicheRow]:
                     verdict = "non fait (échéance dépassée)" if sv.overdue else "non fait"
                 else:
                     verdict = "dans les délais" if done <= sv.deadline else "en retard"
-                if rec is not None and rec.status == "saute":
+                if rec is not None and rec.status == StepStatus.SAUTE:
                     verdict = f"sautée — {rec.reason}" if rec.reason else "sautée"
                 steps.append(
                     StepRow(
@@ -231,7 +232,7 @@ def _messages(state: RoomState, entries: Sequence[Entry]) -> list[MessageRow]:
             )
         else:
             ack = consulted.get(did)
-            if ack is None and m.state == "consulte":
+            if ack is None and m.state == MessageState.CONSULTE:
                 ack = m.updated_at
             rows.append(
                 MessageRow("Entrant", m.label, m.event_id, m.created_at, ack, m.state_label)
@@ -252,7 +253,7 @@ def _engagements(state: RoomState, entries: Sequence[Entry]) -> list[EngagementR
             rows.append(EngagementRow(cs, ev, event.created_at if event else None, e.ts, None))
             pending[cs] = len(rows) - 1
             open_[cs] = (ev, e.ts)
-        elif e.kind == "crew.status_changed" and p.get("status") == "sur_les_lieux":
+        elif e.kind == "crew.status_changed" and p.get("status") == CrewStatus.SUR_LES_LIEUX:
             i = pending.pop(str(p.get("call_sign")), None)
             if i is not None:
                 r = rows[i]

@@ -23,6 +23,8 @@ from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Operator, seal
+from scop.models.nomenclatures import KIND_OF_MODE
+from scop.operations.duty import CrewDuty, registration_draft
 from scop.room import Room
 
 CATEGORIES = (
@@ -318,20 +320,21 @@ def generate_shift(
         Draft(k.LOGIN, {"workstation": "poste-1"}),
         Draft(k.NOTE, {"text": f"Prise de service — {len(sim.crews)} équipages."}),
     ]
+    # the crews go on duty for the whole generated shift, through the prise de service
     opening += [
-        Draft(
-            k.CREW_REGISTERED,
-            {
-                "call_sign": c.call_sign,
-                "division": _division(c.arr),
-                "mode": c.mode,
-                "status": "disponible",
-                "agents": 3 if c.mode == "vehicule" else 2,
-                "lon": round(c.lon, 6),
-                "lat": round(c.lat, 6),
-                "heading": 0,
-            },
-            "equipage",
+        registration_draft(
+            CrewDuty(
+                call_sign=c.call_sign,
+                kind=KIND_OF_MODE[c.mode],
+                division=_division(c.arr),
+                agents=3 if c.mode == "vehicule" else 2,
+                duty_start=t0,
+                duty_end=t0 + timedelta(hours=max(hours, 1.0)),
+                lon=round(c.lon, 6),
+                lat=round(c.lat, 6),
+                heading=0.0,
+            ),
+            source="equipage",
         )
         for c in sim.crews.values()
     ]

@@ -28,6 +28,7 @@ class CrewTimer:
     red_s: float | None
     reason: str  # key of scop.models.fold_safety.CHECK_REASONS
     unconfirmed_s: float | None  # engagement not acknowledged, for this long
+    ack_overdue: bool  # … for longer than the room's ack_prompt_s: a radio call is due
     check_pending: bool
     no_answer: int
     escalated: bool
@@ -36,9 +37,9 @@ class CrewTimer:
     def level(self) -> str:
         if self.escalated or (self.red_s is not None and self.since_contact_s >= self.red_s):
             return "red"
-        if self.check_pending or (
-            self.check_s is not None and self.since_contact_s >= self.check_s
-        ):
+        if self.check_pending or self.ack_overdue:
+            return "check"
+        if self.check_s is not None and self.since_contact_s >= self.check_s:
             return "check"
         return "ok"
 
@@ -99,6 +100,7 @@ def crew_timer(state: RoomState, crew: Crew, now: datetime) -> CrewTimer:
         red_s=red,
         reason=crew.status,
         unconfirmed_s=unconfirmed,
+        ack_overdue=unconfirmed is not None and unconfirmed >= settings_of(state).ack_prompt_s,
         check_pending=w.check_since is not None,
         no_answer=w.no_answer,
         escalated=w.escalated_at is not None,

@@ -43,10 +43,17 @@ class RoomStatus(QObject):
             if not is_unavailable(exc):
                 log.exception("lecture du bail de la passerelle impossible")
             return  # the bridge's poll shows the database as unavailable
+        was = self.view
         self.view = lease.describe(current, room.clock.now())
         if self.view is None:
             return  # no gateway in this room: the console's own links show their state
         self.has_gateway = True
+        if was is not None and was.active and not self.view.active:
+            self.ctx.notices.warning(
+                "Passerelle de la salle muette : lien PP et flux des équipages coupés."
+            )
+        elif was is not None and not was.active and self.view.active:
+            self.ctx.notices.info(self.view.gateway[1])
         w = self.window
         # Each new label goes first: created in this order, they read gateway, PP, feed.
         w.set_link_state("feed", self.view.feed[1], self.view.feed[0])

@@ -231,3 +231,15 @@ def _retry_send(room: Room) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_gateway_refuses_a_missing_room_and_creates_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scop.cli import main
+
+    db = tmp_path / "faute-de-frappe.sqlite"
+    code = main(["gateway", "--db", f"sqlite:///{db}", "--feed", "ws://127.0.0.1:9/x"])
+    assert code == 2
+    assert not db.exists()
+    assert "aucune salle à cette adresse" in capsys.readouterr().err

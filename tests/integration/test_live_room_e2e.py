@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+from scoptest.tasks import stop_tasks
 
 from scop.cli import main
 from scop.clock import ManualClock, SystemClock, local
@@ -22,11 +23,13 @@ from scop.journal.store import JournalStore
 from scop.models.describe import describe
 from scop.models.entities import PositionFix
 from scop.models.entries import Operator
-from scop.operations import create_event, engage
+from scop.operations import create_event, engage, reroute
 from scop.operations.duty import end_service
 from scop.procedures.loader import load_library
 from scop.procedures.runner import ProcedureRunner
 from scop.protocols.crew_feed import CrewFeedClient, encode_positions
+from scop.protocols.outbox import draft_message
+from scop.replay.engine import ReplayEngine
 from scop.replay.handover import acknowledge_handover, draft_handover
 from scop.resources import resource_path
 from scop.room import CommandRefused, Room, open_room
@@ -59,8 +62,7 @@ async def _feed_once(room: Room, message: str) -> CrewFeedClient:
                     break
                 await asyncio.sleep(0.02)
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await stop_tasks(task)
     return client
 
 
@@ -131,6 +133,30 @@ def test_a_live_shift_from_room_init_to_the_releve(
         assert room.state.crews["V11-1"].event_id == ev
         assert room.state.events[ev].status == "pris_en_compte"
 
+        # A more urgent event: V11-1 is rerouted to it (déroulement), the fire keeps a crew.
+        clock.advance(60)
+        urgent = create_event(
+            room,
+            source="pp",
+            category="ASB",
+            gravity=4,
+            address="14 Rue de Lappe, 75011 Paris",
+            lon=2.3733,
+            lat=48.8535,
+            title="Rixe, une personne au sol",
+        )
+        engage(room, "V12-1", ev)
+        head = room.state.position
+        reroute(room, "V11-1", urgent, "personne au sol")
+        assert _kinds_after(room, head) == ["crew.rerouted", "event.status_changed"]
+        assert room.state.crews["V11-1"].event_id == urgent
+        assert room.state.events[ev].crews == ("V12-1",)
+        # A draft to the PP for the chief, from the operator.
+        head = room.state.position
+        draft = draft_message(room, ev, "demande_umip", {"texte": "familles évacuées"})
+        assert _kinds_after(room, head) == ["pp.message_drafted"]
+        assert room.state.messages[draft.payload["draft_id"]].state == "brouillon"
+
         # Fin de service of an engaged crew: refused, and nothing written.
         head = room.state.position
         with pytest.raises(CommandRefused, match="V11-1 est engagé"):
@@ -161,11 +187,12 @@ def test_a_live_shift_from_room_init_to_the_releve(
             "chief",
         )
         s = entry.payload["summary"]
-        assert dict(s["counters"])["Événements créés"] == 1
+        assert dict(s["counters"])["Événements créés"] == 2
+        assert dict(s["counters"])["Déroulements"] == 1
         assert dict(s["counters"])["Prises de service d'équipages"] == 13
-        assert [e["id"] for e in s["major_events"]] == [ev]
+        assert [e["id"] for e in s["major_events"]] == [ev, urgent]
         assert s["open_events"][0]["holder"] == "B. Lefèvre"
-        assert s["open_events"][0]["crews"] == ["V11-1"]
+        assert {e["id"]: e["crews"] for e in s["open_events"]} == {ev: ["V12-1"], urgent: ["V11-1"]}
         assert s["fiches"][0]["event_id"] == ev
         assert s["fiches"][0]["next"]  # its next due steps
         assert len(s["crews"]) == 13
@@ -194,10 +221,15 @@ def test_a_live_shift_from_room_init_to_the_releve(
         h = room.state.handovers[hid]
         assert (h.outgoing, h.incoming, h.comment) == ("Cdt. Morel", "Cne. Roussel", "Bien reçu.")
 
-        # Nothing in this room says DÉMO, and the chain holds.
+        # Nothing in this room says DÉMO, the chain holds, and its replay ends where it is.
         texts = [describe(e) for e in store.read()]
         assert not [t for t in texts if "DÉMO" in t or "démo" in t.lower()]
         assert store.verify().ok
+        replayed = ReplayEngine.from_store(store).state_at(clock.now())
+        assert replayed.mode == "live"
+        assert replayed.crews.keys() == room.state.crews.keys()
+        assert replayed.events == room.state.events
+        assert replayed.handovers == room.state.handovers
     finally:
         store.close()
 
@@ -221,4 +253,9 @@ def test_a_live_shift_from_room_init_to_the_releve(
     assert "Prise en compte par Cne. Roussel" in page1
     assert "DÉMO" not in texts[0]
     assert "EXERCICE" not in texts[0]
+    retex = tmp_path / "retex.pdf"
+    assert main(["debrief", new_url, "--out", str(retex)]) == 0
+    text = subprocess.run(["pdftotext", str(retex), "-"], capture_output=True, check=True).stdout
+    assert "SCOP Paris" in text.decode()
+    assert "DÉMO" not in text.decode()
     assert json.dumps(s, ensure_ascii=False)  # the summary is plain JSON

@@ -242,6 +242,30 @@ def answered_as(frame: str | bytes) -> str | None:
     return did if isinstance(did, str) and did else "inconnu"
 
 
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def quotes(frame: str | bytes) -> set[str]:
+    """How an RS-ERROR that cannot name ``frame`` by its id quotes it instead (its
+    ``sourceMessage``): the object itself, or an excerpt (the text, or the bytes in hex)."""
+    if isinstance(frame, bytes):
+        try:
+            text = frame.decode("utf-8")
+        except UnicodeDecodeError:
+            return {_canon({"extrait": frame[:300].hex()})}
+    else:
+        text = frame
+    out = {_canon({"extrait": text[:1000]})}
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return out
+    if isinstance(obj, dict):
+        out.add(_canon(obj))
+    return out
+
+
 # -- the link, on a loop of its own ----------------------------------------------------------
 
 
@@ -287,7 +311,7 @@ class Harness:
         acks = self.pp.acks.get(key, [])
         return len(self.pp.errors.get(key, [])), acks.count("RECU"), acks.count("INTEGRE")
 
-    async def batch(self, batch: list[str | bytes]) -> Counter[str]:
+    async def batch(self, batch: list[str | bytes]) -> tuple[list[str | bytes], Counter[str]]:
         self.pp.acks.clear()
         self.pp.errors.clear()
         if self.known:
@@ -311,7 +335,7 @@ class Harness:
         await until(lambda: fence in self.pp.errors, 10, "réponse à la clôture")
         del self.pp.errors[fence]
         self.known += [k for k in expected if self.answers(k)[1]]
-        return expected
+        return batch, expected
 
 
 async def until(cond: Callable[[], bool], timeout: float, what: str) -> None:
@@ -342,7 +366,7 @@ def test_fuzzed_inputs_each_get_one_answer_and_the_link_stays_up(tmp_path: Path)
         )
         @given(batches())
         def one_batch(batch: list[str | bytes]) -> None:
-            expected = h.run(h.batch(batch))
+            sent, expected = h.run(h.batch(batch))
             for key, n in expected.items():
                 errors, recu, integre = h.answers(key)
                 assert errors + recu == n, (key, errors, recu, n)
@@ -350,6 +374,12 @@ def test_fuzzed_inputs_each_get_one_answer_and_the_link_stays_up(tmp_path: Path)
                 total["error" if errors else "ack"] += n
             stray = (set(h.pp.errors) | set(h.pp.acks)) - set(expected)
             assert not stray, f"réponses à des entrées inconnues : {sorted(stray)[:5]}"
+            # the errors about inputs with no readable id: one quoting each of them
+            quoted = Counter(_canon(b.get("sourceMessage")) for b in h.pp.errors.get("inconnu", []))
+            for frame in (f for f in sent if answered_as(f) == "inconnu"):
+                match = next((q for q in quotes(frame) if quoted[q] > 0), None)
+                assert match is not None, f"aucune RS-ERROR ne cite {frame[:80]!r}"
+                quoted[match] -= 1
             total["inputs"] += len(batch)
             assert h.link.connected
             assert h.pp.connections == 1

@@ -187,3 +187,57 @@ def test_crews_import_cli(new_url: str, capsys: pytest.CaptureFixture[str]) -> N
         assert {(e.author, e.role) for e in registered} == {("Cdt. Morel", "chief")}
     finally:
         store.close()
+
+
+def test_two_inits_at_once_make_one_room(new_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two people running `scop room init` on one database at the same instant: one room,
+    the other refused, one opening entry. Every init passes the first look (no room yet)
+    together, so that only the check inside the write transaction stands between them."""
+    import threading
+
+    import scop.room_admin as ra
+    from scop.clock import SystemClock
+
+    n = 4
+    barrier = threading.Barrier(n)
+    first_look = threading.local()
+    real = ra.existing_mode
+
+    def together(store: JournalStore) -> str | None:
+        if not getattr(first_look, "done", False):
+            first_look.done = True
+            mode = real(store)
+            barrier.wait()
+            return mode
+        return real(store)
+
+    monkeypatch.setattr(ra, "existing_mode", together)
+    JournalStore.open(new_url, ManualClock()).close()  # the tables, made once beforehand
+    results: list[str] = []
+
+    def run(name: str) -> None:
+        try:
+            ra.init_room(new_url, "live", name, SystemClock())
+            results.append(f"ok {name}")
+        except ra.RoomAdminError as exc:
+            results.append(f"{exc.code} {exc}")
+        except Exception as exc:  # reported by the assertions below, not lost in a thread
+            results.append(f"exception {exc!r}")
+
+    threads = [threading.Thread(target=run, args=(f"Salle {i}",)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    created = [r for r in results if r.startswith("ok ")]
+    assert len(created) == 1, results
+    refused = [r for r in results if r not in created]
+    assert all(r.startswith(f"{EXIT_REFUSED} refusé") for r in refused), refused
+    store = JournalStore.open(new_url, ManualClock(), readonly=True)
+    try:
+        entries = store.read()
+        assert [e.kind for e in entries] == ["room.opened"]
+        assert f"ok {entries[0].payload['label']}" == created[0]
+        assert store.meta("label") == entries[0].payload["label"]
+    finally:
+        store.close()

@@ -58,7 +58,11 @@ def test_status_bar_shows_the_gateway_and_alarms_when_it_goes_silent(
     w.grab().save("/work/coord/shots/gateway11-status-ok.png")
 
     clock.advance(8)  # no heartbeat for 8 s: the gateway is gone
-    w.room_status.refresh()
+    with qtbot.wait_signal(w.ctx.notices.posted) as notice:
+        w.room_status.refresh()
+    assert notice.args is not None
+    assert notice.args[0] == "warning"
+    assert "Passerelle de la salle muette" in notice.args[1]
     messages._tick()
     assert "ALARME : aucune passerelle (srv-a muette depuis 08:00:00)" in gateway.text()
     assert LINK_COLOURS["down"] in gateway.styleSheet()

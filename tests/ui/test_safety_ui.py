@@ -131,6 +131,20 @@ def test_feed_alert_raises_the_banner_and_the_alarm_on_a_second_console(
     assert [(e.author, e.payload["outcome"]) for e in closed] == [
         ("Cdt. Morel", "agents en sécurité, renforts sur place")
     ]
+
+    # a hazard flag is a map layer on every console
+    (flag,) = sc.run(
+        chief_room, sc.record_hazard, category="chien_dangereux", text="chien non tenu",
+        lon=BASTILLE[0], lat=BASTILLE[1],
+    )  # fmt: skip
+    page.clear()
+
+    def flagged() -> bool:
+        chief.docks["map"].read_page_state(page.append)
+        qtbot.wait(100)
+        return bool(page) and page[-1].get("hazards") == [flag.payload["id"]]
+
+    qtbot.waitUntil(flagged, timeout=10000)
     operator_banner.teardown()
     for s in (feed_store, operator_store):
         s.close()
@@ -161,7 +175,7 @@ def watched(room: Room, clock: ManualClock) -> Room:
 def test_check_keys_record_outcomes_and_escalate(
     qtbot: Any, watched: Room, clock: ManualClock, make_ctx: Any, tmp_path: Path
 ) -> None:
-    from scop.ui.safety.safety_dock import SafetyDock
+    from scop.ui.docks.safety_dock import SafetyDock
 
     ctx = make_ctx(watched)
     dock = SafetyDock(ctx)
@@ -173,7 +187,7 @@ def test_check_keys_record_outcomes_and_escalate(
     clock.advance(minutes=21)
     dock.tick()
     assert dock.model.rowCount() == 1
-    assert "Point de situation" in str(dock.model.index(0, 4).data())
+    assert "Point de situation" in str(dock.model.index(0, 5).data())
     _save(dock, "safety16-checks.png", tmp_path)
 
     dock.activateWindow()
@@ -187,6 +201,9 @@ def test_check_keys_record_outcomes_and_escalate(
     assert kinds.count(ks.CHECK_OUTCOME) == 2
     assert kinds[-1] == ks.ESCALATED
     assert "escalade" in dock.escalations.text()
+    assert dock.model.index(0, 4).data() == "2"  # two « sans réponse » in a row
+    dock.tabs.setCurrentIndex(2)
+    _save(dock, "safety16-settings.png", tmp_path)
     dock.teardown()
 
 
@@ -231,7 +248,7 @@ def test_event_card_shows_hazards_and_antecedents_and_engagement_warns(
 def test_lookouts_leave_the_dock_when_they_expire(
     qtbot: Any, room: Room, clock: ManualClock, make_ctx: Any
 ) -> None:
-    from scop.ui.safety.lookouts_dock import LookoutsDock
+    from scop.ui.docks.lookouts_dock import LookoutsDock
 
     ctx = make_ctx(room)
     dock = LookoutsDock(ctx)
@@ -246,3 +263,30 @@ def test_lookouts_leave_the_dock_when_they_expire(
     dock.refresh()
     assert dock.model.rowCount() == 0
     dock.teardown()
+
+
+def test_intake_shows_hazards_and_antecedents_at_the_point(
+    qtbot: Any, watched: Room, clock: ManualClock, make_ctx: Any, tmp_path: Path
+) -> None:
+    from scop.ui.intake import IntakeDialog
+
+    sc.run_as(
+        watched, Operator("Cdt. Morel", "chief"), sc.record_hazard, category="squat",
+        text="accès par la cour", lon=BASTILLE[0], lat=BASTILLE[1],
+    )  # fmt: skip
+    old = next(iter(watched.state.events))
+    ctx = make_ctx(watched)
+    dialog = IntakeDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.places.isHidden()
+    dialog.set_point(*_north(30))
+    assert dialog.places.isVisible()
+    text = dialog.places.text()
+    assert "Squat : accès par la cour" in text
+    assert old in text
+    _save(dialog, "safety16-intake.png", tmp_path)
+    clock.advance(days=200)  # the flag expired, the event left the 90-day window
+    dialog.set_point(*_north(31))
+    assert "Squat" not in dialog.places.text()
+    assert old not in dialog.places.text()

@@ -92,11 +92,6 @@ def test_broken_corpus_covers_at_least_fifteen_files() -> None:
     assert files == sorted(EXPECTED)
 
 
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library()
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_broken_fiche_reports_its_problem_where_it_is(name: str, library: Library) -> None:
     fiche, problems = load_fiche(BROKEN / name, library.contacts, library.templates)

@@ -5,46 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from scoptest.fiches import FIRE
 
 from scop.clock import ManualClock
-from scop.models.entries import SYSTEM, Operator
+from scop.models.entries import SYSTEM
 from scop.models.projection import fold
 from scop.procedures.directory import mairie_for, on_call
-from scop.procedures.loader import load_library
 from scop.procedures.model import Library
 from scop.procedures.runner import ProcedureRunner, format_remaining, run_view
 from scop.room import CommandRefused, Room
-
-FIRE = {
-    "id": "EV-1",
-    "category": "FIR",
-    "title": "Feu",
-    "gravity": 4,
-    "address": "52 Rue Oberkampf, 75011 Paris",
-    "lon": 2.3748,
-    "lat": 48.8649,
-}
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library()
-
-
-@pytest.fixture
-def operator() -> Operator:
-    """The chief: he launches and closes fiches (the role table); operators do steps."""
-    return Operator("Cdt. Morel", "chief", "cmorel")
-
-
-@pytest.fixture
-def runner(room: Room, library: Library) -> ProcedureRunner:
-    room.acting_as(SYSTEM).record("event.created", FIRE)
-    room.acting_as(SYSTEM).record(
-        "event.created",
-        {**FIRE, "id": "EV-2", "category": "FLD", "address": "Quai de la Tournelle, 75005 Paris"},
-    )
-    return ProcedureRunner(room, library)
 
 
 def test_statuses_deadlines_and_overdue_follow_the_clock(
@@ -217,21 +186,20 @@ def test_wait_step_timer_runs_from_its_start(runner: ProcedureRunner, clock: Man
 
 def test_fold_ignores_entries_that_make_no_sense(runner: ProcedureRunner, room: Room) -> None:
     run = runner.launch("incendie", "EV-1")
-    room.acting_as(SYSTEM).record(
+    given = room.acting_as(SYSTEM)  # written as a service: these are no command
+    given.record(
         "procedure.launched", {"run_id": "x", "fiche_id": "incendie", "event_id": "EV-404"}
     )
-    room.acting_as(SYSTEM).record(
+    given.record(
         "procedure.launched",
         {"run_id": "y", "fiche_id": "incendie", "event_id": "EV-1", "fiche_version": "v2"},
     )
-    room.acting_as(SYSTEM).record(
-        "procedure.step_done", {"run_id": "absent", "step_id": "perimetre"}
-    )
-    room.acting_as(SYSTEM).record(
+    given.record("procedure.step_done", {"run_id": "absent", "step_id": "perimetre"})
+    given.record(
         "procedure.branch_chosen",
         {"run_id": run, "step_id": "besoin_soutien", "branch": "deux", "target": "vpu"},
     )
-    room.acting_as(SYSTEM).record("procedure.step_done", {"run_id": run, "step_id": 12})
+    given.record("procedure.step_done", {"run_id": run, "step_id": 12})
     assert "x" not in room.state.procedures
     assert room.state.procedures["y"].fiche_version == 1
     assert room.state.procedures[run].steps["besoin_soutien"].branch == 0

@@ -3,37 +3,9 @@ starts at 07:00 UTC, 08:00 in Paris."""
 
 from __future__ import annotations
 
-import pytest
-
 from scop.clock import ManualClock
-from scop.models.entries import SYSTEM, Operator
 from scop.procedures import texts
-from scop.procedures.loader import load_library
-from scop.procedures.model import Library
 from scop.procedures.runner import ProcedureRunner
-from scop.room import Room
-
-FIRE = {
-    "id": "EV-1",
-    "category": "FIR",
-    "title": "Feu",
-    "gravity": 4,
-    "address": "52 Rue Oberkampf, 75011 Paris",
-    "lon": 2.3748,
-    "lat": 48.8649,
-}
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library()
-
-
-@pytest.fixture
-def runner(room: Room, library: Library) -> ProcedureRunner:
-    room.acting_as(SYSTEM).record("event.created", FIRE)
-    room.operator = Operator("Cdt. Morel", "chief", "cmorel")  # the chief launches fiches
-    return ProcedureRunner(room, library)
 
 
 def test_run_lines_say_progress_deadline_and_alarm(
@@ -42,7 +14,7 @@ def test_run_lines_say_progress_deadline_and_alarm(
     run = runner.launch("incendie", "EV-1")
     v = runner.view(run)
     title = v.fiche.title
-    assert texts.run_header(v) == f"{title} — EV-1 — lancée à 08:00 par Cdt. Morel — 0/{v.total}"
+    assert texts.run_header(v) == f"{title} — EV-1 — lancée à 08:00 par A. Martin — 0/{v.total}"
     assert texts.run_line(v, clock.now()) == f"{title}\n   0/{v.total} étapes — 08:03 (dans 03:00)"
     clock.advance(minutes=11)
     late = runner.view(run)
@@ -116,12 +88,12 @@ def test_contacts_calls_and_facts(runner: ProcedureRunner, clock: ManualClock) -
     runner.skip(run, "perimetre", "BSPP s'en charge")
     v = runner.view(run)
     call = texts.record_facts(v.step("confirmer_bspp").record)
-    assert call[0] == "commencée à 08:00 par Cdt. Morel"
-    assert call[1] == "faite à 08:00 par Cdt. Morel"
+    assert call[0] == "commencée à 08:00 par A. Martin"
+    assert call[1] == "faite à 08:00 par A. Martin"
     assert call[2].startswith("appel 08:00 ")
     assert call[2].endswith(": Joint — COS sur place")
     assert texts.record_facts(v.step("perimetre").record) == [
-        "sautée à 08:01 par Cdt. Morel",
+        "sautée à 08:01 par A. Martin",
         "motif : BSPP s'en charge",
     ]
     runner.complete(run, "evacuation", {"evacues": "7", "relogement_necessaire": "non"})

@@ -162,9 +162,11 @@ def test_unconfirmed_engagement_prompts_after_120_s(room: Room, clock: ManualClo
     assert sc.run_as(room, sc.SAFETY_WATCH, sc.due_checks) == []
     t = crew_timer(room.state, room.state.crews["P11"], clock.now())
     assert t.unconfirmed_s == 119
+    assert t.level == "ok"  # not yet: no line nor marker pulses
     clock.advance(seconds=2)
     due = sc.run_as(room, sc.SAFETY_WATCH, sc.due_checks)
     assert [(e.payload["call_sign"], e.payload["reason"]) for e in due] == [("P11", "accuse")]
+    assert crew_timer(room.state, room.state.crews["P11"], clock.now()).level == "check"
     # confirmed on the radio: the contact OK of that check is the acknowledgement
     out = sc.run(room, sc.check_outcome, "P11", "contact_ok")
     assert [e.kind for e in out] == [ks.CHECK_OUTCOME, ks.ENGAGEMENT_CONFIRMED]

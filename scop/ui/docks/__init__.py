@@ -7,11 +7,11 @@ from scop.ui.docks.crews_dock import CrewsDock
 from scop.ui.docks.event_card import EventCardDock
 from scop.ui.docks.events_dock import EventsDock
 from scop.ui.docks.journal_dock import JournalDock
+from scop.ui.docks.lookouts_dock import LookoutsDock
 from scop.ui.docks.messages_dock import MessagesDock
 from scop.ui.docks.procedures import ProceduresDock
+from scop.ui.docks.safety_dock import SafetyDock
 from scop.ui.map.dock import MapDock
-from scop.ui.safety.lookouts_dock import LookoutsDock
-from scop.ui.safety.safety_dock import SafetyDock
 
 DOCK_CLASSES: tuple[type[ScopDock], ...] = (
     MapDock,

@@ -86,8 +86,7 @@ def crew_item(c: Crew, timer: CrewTimer | None = None) -> dict[str, Any] | None:
     }
     if timer is not None:  # time in status for the tooltip; a due check makes the marker pulse
         item["tm"] = timer.label
-        unconfirmed = timer.unconfirmed_s is not None
-        item["w"] = "check" if timer.level == "ok" and unconfirmed else timer.level
+        item["w"] = timer.level
     return item
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from scop.clock import local
 from scop.models.fold_safety import Hazard, settings_of
@@ -84,6 +84,9 @@ class PlacesPanel(QLabel):
         ]
         self.setText("<br>".join(p for p in parts if p))
         self.show()
+        window = self.window()
+        if isinstance(window, QDialog):  # the intake grows to show every line
+            window.adjustSize()
 
     def _on_link(self, link: str) -> None:
         if link.startswith("event:"):

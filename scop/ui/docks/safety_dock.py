@@ -57,7 +57,7 @@ WATCH_MS = 5000
 PULSE_MS = 600
 LEVEL_COLOURS = {"ok": "#2e7d32", "check": "#ef6c00", "red": "#b71c1c"}
 PULSE_BACKGROUNDS = {"check": "#ffe0b2", "red": "#ffcdd2"}
-HEADERS = ("Indicatif", "Statut", "Depuis", "Sans contact", "À faire", "Sans réponse")
+HEADERS = ("Indicatif", "Statut", "Depuis", "Sans contact", "Sans réponse", "À faire")
 OUTCOME_KEYS = (
     ("contact_ok", Qt.Key.Key_F6),
     ("sans_reponse", Qt.Key.Key_F7),
@@ -172,6 +172,8 @@ class SafetyDock(ScopDock):
         self.settings_table.verticalHeader().setVisible(False)
         self.settings_table.horizontalHeader().setStretchLastSection(True)
         self.settings_table.setWordWrap(True)
+        for col, width in enumerate((300, 80, 80)):
+            self.settings_table.setColumnWidth(col, width)
         sw = QWidget()
         sl = QVBoxLayout(sw)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -224,9 +226,9 @@ class SafetyDock(ScopDock):
             if col == 3:
                 return format_duration(t.since_contact_s)
             if col == 4:
-                return todo_text(t, w.check_reason or t.reason)
-            return str(t.no_answer) if t.no_answer else ""
-        if role == Qt.ItemDataRole.ForegroundRole and col in (2, 3, 4):
+                return str(t.no_answer) if t.no_answer else ""
+            return todo_text(t, w.check_reason or t.reason)
+        if role == Qt.ItemDataRole.ForegroundRole and col in (2, 3, 5):
             return QBrush(QColor(LEVEL_COLOURS[t.level]))
         if role == Qt.ItemDataRole.BackgroundRole and self._pulse and t.level != "ok":
             return QBrush(QColor(PULSE_BACKGROUNDS[t.level]))
@@ -287,8 +289,10 @@ class SafetyDock(ScopDock):
             )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.settings_table.setItem(r, c, item)
+        self.settings_table.resizeRowsToContents()
 
     def _on_current(self, current: Any, _previous: Any) -> None:
         if current.isValid():
