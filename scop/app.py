@@ -309,6 +309,7 @@ def run_window(
         procedures=procedure_runner(room, config),
     )
     window = MainWindow(ctx)
+    window.ask_before_quit = not config.headless
     if configure is not None:
         configure(ctx, window)
     if config.layout:

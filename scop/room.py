@@ -107,6 +107,7 @@ class Room:
     projection: Projection = field(default_factory=Projection)
     _listeners: list[Listener] = field(default_factory=list)
     _caught_up: list[Entry] = field(default_factory=list)
+    in_session: bool = False  # between login() and logout(): the logout is journaled once
 
     @property
     def state(self) -> RoomState:
@@ -225,11 +226,21 @@ class Room:
 
     # -- commands of the main courante ------------------------------------------------------
 
-    def note(self, text: str, source: str = "operateur") -> Entry:
+    def note(self, text: str, source: str = "operateur", event_id: str | None = None) -> Entry:
+        """A free entry; with ``event_id`` it also shows in that event's history."""
         text = text.strip()
         if not text:
             raise CommandRefused("Une entrée de main courante ne peut pas être vide.")
-        return self.execute("note", lambda _st: [Draft(k.NOTE, {"text": text}, source)])[0]
+        payload: dict[str, Any] = {"text": text}
+        if event_id:
+            payload["event_id"] = event_id
+
+        def decide(st: RoomState) -> list[Draft]:
+            if event_id and event_id not in st.events:
+                raise CommandRefused(f"Événement inconnu : {event_id}.")
+            return [Draft(k.NOTE, payload, source)]
+
+        return self.execute("note", decide)[0]
 
     def correct(self, position: int, text: str) -> Entry:
         """Corrections are new entries pointing at the corrected one: nothing is ever edited."""
@@ -256,7 +267,9 @@ class Room:
 
     def login(self) -> Entry:
         ws = self.workstation
-        return self.execute("login", lambda _st: [Draft(k.LOGIN, {"workstation": ws})])[0]
+        entry = self.execute("login", lambda _st: [Draft(k.LOGIN, {"workstation": ws})])[0]
+        self.in_session = True
+        return entry
 
     def lock(self) -> Entry:
         """The idle lock: journaled so the record shows when a workstation stood unattended."""
@@ -271,9 +284,15 @@ class Room:
             "session.unlock", lambda _st: [Draft(ka.SESSION_UNLOCKED, {"workstation": ws})]
         )[0]
 
-    def logout(self) -> Entry:
+    def logout(self) -> Entry | None:
+        """Journal the end of the session, once (the window's close and the launcher's
+        clean-up both call it)."""
+        if not self.in_session:
+            return None
         ws = self.workstation
-        return self.execute("logout", lambda _st: [Draft(k.LOGOUT, {"workstation": ws})])[0]
+        entry = self.execute("logout", lambda _st: [Draft(k.LOGOUT, {"workstation": ws})])[0]
+        self.in_session = False
+        return entry
 
 
 @entry_check(k.CORRECTION)

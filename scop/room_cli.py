@@ -15,6 +15,7 @@ from scop.room_admin import (
     EXIT_NO_ROOM,
     EXIT_REFUSED,
     EXIT_URL,
+    MODE_NAMES,
     ROOM_MODES,
     RoomAdminError,
     existing_mode,
@@ -116,7 +117,8 @@ def init_from_args(args: argparse.Namespace) -> list[str]:
     if admin is not None:
         created.append(create_first_admin(args.db, *admin))
         info = room_info(args.db, SystemClock())
-    return [f"Salle créée : « {info.name} » ({ROOM_MODES[info.mode]})", *created, *info.lines()]
+    mode = MODE_NAMES.get(info.mode, info.mode)
+    return [f"Salle créée : « {info.name} » ({mode})", *created, *info.lines()]
 
 
 def first_admin(args: argparse.Namespace) -> tuple[str, str, str]:
@@ -201,7 +203,8 @@ def run_crews_import(args: argparse.Namespace) -> int:
         except CommandRefused as exc:
             print(f"{name} : {exc}", file=sys.stderr)
             return EXIT_REFUSED
-        print(f"Tableau importé : {report.summary()}")
+        marker = "EXERCICE EXERCICE EXERCICE — " if room.mode == "exercise" else ""
+        print(f"{marker}Tableau importé : {report.summary()}")
         return 0
     except Exception:  # a database that fails mid-way: logged, said in French
         log.exception("import du tableau %s", args.roster)

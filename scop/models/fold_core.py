@@ -49,7 +49,9 @@ def _d_room_opened(e: Entry) -> str:
 
 @describes(NOTE, "Note libre")
 def _d_note(e: Entry) -> str:
-    return str(e.payload.get("text", ""))
+    text = str(e.payload.get("text", ""))
+    event_id = e.payload.get("event_id")
+    return f"{event_id} : {text}" if event_id else text
 
 
 @handles(CORRECTION)

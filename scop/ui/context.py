@@ -82,6 +82,10 @@ class Notices(QObject):
     """One path for core-to-UI notices (errors, warnings, information)."""
 
     posted = Signal(str, str)  # level ("info", "warning", "error"), text
+    cleared = Signal()  # what was shown no longer holds (the operator fixed it)
+
+    def clear(self) -> None:
+        self.cleared.emit()
 
     def info(self, text: str) -> None:
         self.posted.emit("info", text)

@@ -204,6 +204,10 @@ class IntakeDialog(QDialog):
         ]
         for w in self._order[:-1]:
             w.installEventFilter(self)
+        # After the completer's own filter, so this one sees the popup's keys first.
+        self._cat_popup = self._cat_completer.popup()
+        assert self._cat_popup is not None
+        self._cat_popup.installEventFilter(self)
         self.address.textEdited.connect(self._address_edited)
         self._addr_timer = QTimer(self, singleShot=True, interval=120)
         self._addr_timer.timeout.connect(self._update_address_choices)
@@ -217,6 +221,14 @@ class IntakeDialog(QDialog):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key, mods = event.key(), event.modifiers()
+            if watched is self._cat_popup and key in (
+                Qt.Key.Key_Return,
+                Qt.Key.Key_Enter,
+            ):
+                self._take_category_completion(
+                    submit=bool(mods & Qt.KeyboardModifier.ControlModifier)
+                )
+                return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 if mods & Qt.KeyboardModifier.ControlModifier:
                     self.submit()
@@ -260,6 +272,21 @@ class IntakeDialog(QDialog):
             return upper
         matches = [code for code, words in self._search.items() if key in words]
         return matches[0] if len(matches) == 1 else None
+
+    def _take_category_completion(self, *, submit: bool) -> None:
+        """One Enter in the category popup takes the highlighted completion (or the first
+        shown) and moves on: the popup closing alone left « rixe » and cost a second Enter."""
+        popup = self._cat_popup
+        assert popup is not None
+        index = popup.currentIndex()
+        text = str(index.data(Qt.ItemDataRole.DisplayRole)) if index.isValid() else ""
+        popup.hide()
+        if text:
+            self.category.setText(text)
+        if submit:
+            self.submit()
+        else:
+            self._move_on(self.category)
 
     def _category_chosen(self, text: str) -> None:
         # The operator's next Enter moves on: moving focus here would race the popup, which

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
@@ -29,6 +30,8 @@ from scop.ui.docks import DOCK_CLASSES
 from scop.ui.docks.base import ScopDock
 from scop.ui.room_status import RoomStatus
 from scop.ui.safety.banner import DangerBanner
+
+log = logging.getLogger(__name__)
 
 Area = Qt.DockWidgetArea
 
@@ -155,10 +158,15 @@ class MainWindow(QMainWindow):
         self.room_status = RoomStatus(ctx, self)
         self._build_menus()
         ctx.notices.posted.connect(self._on_notice)
+        ctx.notices.cleared.connect(self.statusBar().clearMessage)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._update_clock)
         self._tick.start(1000)
         self._update_clock()
+        # The console asks before quitting with work under way; tests and --screenshot don't.
+        self.ask_before_quit = False
+        self._closed = False
+        self.quit_box: QMessageBox | None = None
         self._shown_once = False
         self._restored = False
         self.restore_layout()
@@ -229,7 +237,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         file_menu = mb.addMenu("&Fichier")
-        quit_action = QAction("&Quitter", self)
+        quit_action = self.quit_action = QAction("&Quitter", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -441,12 +449,68 @@ class MainWindow(QMainWindow):
     def dock(self, dock_id: str) -> Any:
         return self.docks[dock_id]
 
+    def unfinished_work(self) -> list[str]:
+        """What quitting now would leave behind, as the question lists it."""
+        st = self.ctx.room.state
+        out: list[str] = []
+        runner = getattr(self, "runner", None)  # an exercise console
+        if runner is not None and runner.started and not runner.finished:
+            out.append("un exercice est en cours")
+        runs = [r for r in getattr(st, "procedures", {}).values() if not r.is_closed]
+        if runs:
+            out.append(f"{len(runs)} fiche(s) réflexe(s) en cours")
+        drafts = [
+            m
+            for m in getattr(st, "messages", {}).values()
+            if m.direction == "out" and str(m.state) == "brouillon"
+        ]
+        if drafts:
+            out.append(f"{len(drafts)} message(s) PP en attente de validation")
+        return out
+
+    def confirm_quit(self) -> bool:
+        if not self.ask_before_quit or self.ctx.room.store.readonly:
+            return True
+        pending = self.unfinished_work()
+        if not pending:
+            return True
+        suffix = {"demo": " — DÉMO", "exercise": " — EXERCICE"}.get(self.ctx.room.mode, "")
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(f"Quitter la console{suffix}")
+        box.setText("Quitter la console maintenant ?")
+        box.setInformativeText(
+            "En cours : "
+            + " ; ".join(pending)
+            + ".\nLa fin de session est inscrite à la main courante ; le travail reste dans "
+            "la salle pour les autres postes."
+        )
+        quit_button = box.addButton("Quitter", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Rester", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(QMessageBox.StandardButton.NoButton)
+        self.quit_box = box
+        box.exec()
+        self.quit_box = None
+        return box.clickedButton() is quit_button
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:  # closed already: docks are torn down once
+            super().closeEvent(event)
+            return
+        if not self.confirm_quit():
+            event.ignore()
+            return
+        if self.ctx.room.in_session:
+            try:
+                self.ctx.room.logout()
+            except Exception:  # the base is gone: the launcher logs it, quitting goes on
+                log.exception("fin de session non inscrite")
         self.save_layout()
         self._tick.stop()
         for dock in self.docks.values():
             dock.teardown()
         self.danger_banner.teardown()
+        self._closed = True
         super().closeEvent(event)
 
 

@@ -99,11 +99,9 @@ def _state(room: Room, did: str) -> str:
 PP_EVENT = EventInfo("PP-0001", "FIR", "Feu signalé par la PP")
 
 
-@pytest.mark.postgres
-def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
-    pg_room_url: str,
-) -> None:
-    console = open_live_room(pg_room_url, crews=0)
+def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(new_url: str) -> None:
+    """On PostgreSQL and on SQLite: the lease is a row, not an advisory lock."""
+    console = open_live_room(new_url, crews=0)
     pp = MinimalPP()
     sent: list[str] = []
     figures: dict[str, Any] = {}
@@ -123,14 +121,14 @@ def test_standby_gateway_takes_over_after_sigkill_nothing_lost_or_doubled(
         link = ("--pp", pp.url, "--ack-timeout", "3")
         procs: list[asyncio.subprocess.Process] = []
         try:
-            gw_a = await start_gateway(pg_room_url, "gw-a", *link)
+            gw_a = await start_gateway(new_url, "gw-a", *link)
             procs.append(gw_a)
             await wait_for(
                 lambda: (h := holder(console.store)) is not None and h.holder == "gw-a",
                 60,
                 "passerelle A active",
             )
-            procs.append(await start_gateway(pg_room_url, "gw-b", *link))
+            procs.append(await start_gateway(new_url, "gw-b", *link))
             await wait_for(lambda: pp.connections >= 1, 60, "A connectée à la PP")
             # Let B start up and wait on the lease: it must not connect while A lives.
             await asyncio.sleep(0)

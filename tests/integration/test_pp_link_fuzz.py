@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -350,7 +351,9 @@ async def until(cond: Callable[[], bool], timeout: float, what: str) -> None:
 # A failing batch is big by design; shrinking it would replay batches against a link whose
 # journal remembers every earlier one, so a failure is reported as found.
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")
-def test_fuzzed_inputs_each_get_one_answer_and_the_link_stays_up(tmp_path: Path) -> None:
+def test_fuzzed_inputs_each_get_one_answer_and_the_link_stays_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     h = Harness(tmp_path)
     total = Counter[str]()
     try:
@@ -395,6 +398,8 @@ def test_fuzzed_inputs_each_get_one_answer_and_the_link_stays_up(tmp_path: Path)
         assert not h.task.done()
         received = [e for e in h.room.store.iter_entries() if e.kind == fm.RECEIVED]
         assert len(received) == total["ack"]
+        crashes = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert not crashes  # nothing swallowed and logged either (periodic task, fold)
         # and it still carries a message
         did = h.run(h.pp.send(EventInfo("PP-OK", "FIR", "Feu de parking"), "après le fuzz"))
         h.run(until(lambda: "RECU" in h.pp.acks.get(did, []), 5, "message valide après"))

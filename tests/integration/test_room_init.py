@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from scop.cli import main
 from scop.clock import ManualClock
 from scop.journal.store import JournalStore
+from scop.resources import resource_path
 from scop.room import open_room
 from scop.room_admin import EXIT_DATABASE, EXIT_NO_ROOM, EXIT_REFUSED, EXIT_URL
 
@@ -55,11 +56,14 @@ def test_init_then_info_then_refuse_a_second_init(
         store.close()
 
 
-def test_exercise_room_says_so_and_a_console_room_counts_its_crews(
-    new_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_exercise_room_says_so(new_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["room", "init", "--db", new_url, "--mode", "exercise", "--name", "Crue"]) == 0
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    assert "Salle créée : « Crue » (EXERCICE)" in out
+    assert "mode : EXERCICE" in out
+    roster = str(resource_path("exemples", "equipages_exemple.csv"))
+    assert main(["crews", "import", roster, "--db", new_url]) == 0
+    assert capsys.readouterr().out.startswith("EXERCICE EXERCICE EXERCICE — Tableau importé")
     assert main(["room", "init", "--db", new_url, "--mode", "live", "--name", "x"]) == 1
     assert "déjà une salle en mode EXERCICE" in capsys.readouterr().err
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QHBoxLayout,
@@ -103,6 +104,28 @@ class JournalModel(QAbstractTableModel):
 
     def entry(self, row: int) -> Entry:
         return self._entries[row]
+
+    def row_of(self, position: int) -> int | None:
+        """Entries arrive in journal order: positions are found by bisection."""
+        lo, hi = 0, len(self._entries)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._entries[mid].position < position:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < len(self._entries) and self._entries[lo].position == position else None
+
+    def text_of(self, row: int) -> str:
+        return self._texts[row]
+
+    def last_row(self, author: str) -> int | None:
+        """The last entry this person wrote that is not a correction, else the last one."""
+        for row in range(len(self._entries) - 1, -1, -1):
+            e = self._entries[row]
+            if e.author == author and e.kind not in ("log.correction", "session.login"):
+                return row
+        return len(self._entries) - 1 if self._entries else None
 
     def reset_entries(self, entries: list[Entry]) -> None:
         """Replace everything (replay seek): the only place the model resets."""
@@ -257,11 +280,15 @@ class JournalDock(ScopDock):
         self.entry_label = QLabel("Nouvelle entrée :")
         self.entry = QLineEdit(
             placeholderText="Saisir puis Entrée (Ctrl+E pour venir ici, "
-            "Ctrl+R pour corriger l'entrée sélectionnée)"
+            "Ctrl+R pour corriger l'entrée sélectionnée ou votre dernière entrée)"
         )
         self.entry.setMaxLength(2000)
         entry_row.addWidget(self.entry_label)
         entry_row.addWidget(self.entry, 1)
+        # A note written while an event is selected is offered to that event's Historique.
+        self.attach_box = QCheckBox()
+        self.attach_box.setVisible(False)
+        entry_row.addWidget(self.attach_box)
         lay.addLayout(entry_row)
         self.set_content(w)
 
@@ -269,7 +296,7 @@ class JournalDock(ScopDock):
         self.focus_action.setShortcut(QKeySequence("Ctrl+E"))
         self.focus_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.focus_action.triggered.connect(self.focus_entry)
-        self.correct_action = QAction("Corriger l'entrée sélectionnée", self)
+        self.correct_action = QAction("Corriger l'entrée sélectionnée (sinon votre dernière)", self)
         self.correct_action.setShortcut(QKeySequence("Ctrl+R"))
         self.correct_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.correct_action.triggered.connect(self.start_correction)
@@ -286,7 +313,10 @@ class JournalDock(ScopDock):
         self.view.customContextMenuRequested.connect(self._context_menu)
         ctx.bridge.changed.connect(self.on_change)
         ctx.bridge.reset.connect(self.reload)
+        ctx.selection.event_selected.connect(self._offer_attach)
         self.reload()
+        if ctx.selection.event_id:
+            self._offer_attach(ctx.selection.event_id)
 
     # -- data ------------------------------------------------------------------------------
 
@@ -357,20 +387,58 @@ class JournalDock(ScopDock):
         rows = self.view.selectionModel().selectedRows()
         return int(rows[0].data(POSITION_ROLE)) if rows else None
 
+    def _offer_attach(self, event_id: str) -> None:
+        if not event_id or event_id not in self.ctx.room.state.events:
+            self.attach_box.setVisible(False)
+            return
+        self.attach_box.setText(f"Rattacher à {event_id}")
+        self.attach_box.setToolTip(
+            f"La note figurera aussi dans l'historique de {event_id} (fiche événement)."
+        )
+        self.attach_box.setChecked(True)
+        self.attach_box.setVisible(self._correcting is None and not self.ctx.room.store.readonly)
+
+    def attach_target(self) -> str | None:
+        if self.attach_box.isVisible() and self.attach_box.isChecked():
+            return self.ctx.selection.event_id
+        return None
+
     def start_correction(self) -> None:
+        """The selected entry, else the operator's own last one (the selection is hard to
+        reach from the keyboard); the field opens with the text being corrected."""
         pos = self.selected_position()
         if pos is None:
-            self.ctx.notices.warning("Sélectionnez d'abord l'entrée à corriger.")
-            return
+            row = self.model.last_row(self.ctx.room.operator.name)
+            if row is None:
+                self.ctx.notices.warning("La main courante est vide : rien à corriger.")
+                return
+            pos = self.model.entry(row).position
+            self._select_position(pos)
+        row = self.model.row_of(pos)
         self._correcting = pos
         self.entry_label.setText(f"Correction de n° {pos} :")
         self.entry_label.setStyleSheet("color: #1f5fbf; font-weight: bold")
+        self.attach_box.setVisible(False)
+        if row is not None:
+            self.entry.setText(self.model.text_of(row))
+            self.entry.selectAll()
         self.focus_entry()
+
+    def _select_position(self, pos: int) -> None:
+        row = self.model.row_of(pos)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.view.selectRow(index.row())
+            self.view.scrollTo(index)
 
     def cancel_correction(self) -> None:
         self._correcting = None
         self.entry_label.setText("Nouvelle entrée :")
         self.entry_label.setStyleSheet("")
+        if self.ctx.selection.event_id:
+            self._offer_attach(self.ctx.selection.event_id)
 
     def keyPressEvent(self, event: Any) -> None:
         if event.key() == Qt.Key.Key_Escape and self._correcting is not None:
@@ -385,12 +453,14 @@ class JournalDock(ScopDock):
             if self._correcting is not None:
                 self.ctx.room.correct(self._correcting, text)
             else:
-                self.ctx.room.note(text)
+                self.ctx.room.note(text, event_id=self.attach_target())
         except CommandRefused as exc:
             self.ctx.notices.warning(str(exc))
             return
+        self.ctx.notices.clear()  # a warning about the last attempt no longer holds
         self.entry.clear()
         self.cancel_correction()
+        self.view.clearSelection()
         self.view.scrollToBottom()
 
     def _context_menu(self, pos: Any) -> None:
@@ -403,3 +473,4 @@ class JournalDock(ScopDock):
     def teardown(self) -> None:
         self.ctx.bridge.changed.disconnect(self.on_change)
         self.ctx.bridge.reset.disconnect(self.reload)
+        self.ctx.selection.event_selected.disconnect(self._offer_attach)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from scop.clock import local
 from scop.models.fold_safety import Hazard, settings_of
+from scop.models.nomenclatures import category_label
 from scop.safety.places import PastEvent, address_history, hazards_near
 from scop.ui.context import UiContext
 
@@ -38,7 +39,8 @@ def history_html(past: list[PastEvent], days: float, radius: float) -> str:
         crews = ", ".join(p.crews) or "—"
         rows.append(
             f"<a href='event:{escape(ev.id)}'>{escape(ev.id)}</a> "
-            f"{local(ev.created_at):%d/%m %H:%M} — {escape(ev.title)} — {escape(p.outcome)} "
+            f"{local(ev.created_at):%d/%m %H:%M} — {escape(category_label(ev.category))} — "
+            f"{escape(ev.title)} — {escape(p.outcome)} "
             f"— équipages : {escape(crews)} ({dist})"
         )
     more = f"<br>… et {len(past) - MAX_SHOWN} autres" if len(past) > MAX_SHOWN else ""

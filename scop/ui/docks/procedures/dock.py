@@ -32,7 +32,7 @@ from scop.ui.docks.procedures.actions import install_shortcuts
 from scop.ui.docks.procedures.launch import LaunchDialog
 from scop.ui.docks.procedures.run_tree import RunTree, StepList
 from scop.ui.docks.procedures.step_panel import StepPanel
-from scop.ui.docks.procedures.style import BIG, OVERDUE_BG
+from scop.ui.docks.procedures.style import BIG, OVERDUE_BG, READONLY_WHY, enable
 
 CHANGES = ("procedure.", "event.", "pp.message")  # entries that change what this dock shows
 
@@ -178,11 +178,11 @@ class ProceduresDock(ScopDock):
 
     def _show_run(self) -> None:
         v = self.current_view()
-        for w in (self.steps, self.panel.back_button, self.panel.next_button):
-            w.setEnabled(v is not None)
+        self.steps.setEnabled(v is not None)
+        enable(self.launch_button, not self.readonly, READONLY_WHY)
         if v is None:
             self.steps.clear()
-            self.panel.show_nothing()
+            self.panel.show_nothing(self.readonly)
             return
         ev = self.ctx.room.state.events.get(v.run.event_id)
         self.panel.header.setToolTip(f"{v.run.event_id} — {ev.title if ev else ''}")
@@ -208,7 +208,6 @@ class ProceduresDock(ScopDock):
             mairie=mairie,
             preview=self._preview(v, sv),
         )
-        self.launch_button.setEnabled(not self.readonly)
 
     def _preview(self, v: RunView, sv: StepView) -> str | None:
         """The message a « message » step prepares; once done, where its draft stands."""

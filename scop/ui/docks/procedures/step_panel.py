@@ -39,7 +39,14 @@ from scop.procedures.texts import (
     step_title,
 )
 from scop.ui.docks.procedures.call_form import CallForm
-from scop.ui.docks.procedures.style import BIG, COUNTDOWN_STYLES
+from scop.ui.docks.procedures.style import (
+    BIG,
+    COUNTDOWN_STYLES,
+    DONE_STYLE,
+    NO_RUN_WHY,
+    READONLY_WHY,
+    enable,
+)
 
 InputWidget = QComboBox | QLineEdit
 NO_RUN = (
@@ -150,7 +157,7 @@ class StepPanel(QWidget):
         ):
             b.setStyleSheet(BIG)
             buttons.addWidget(b, r, c, 1, span)
-        self.done_button.setStyleSheet(BIG + "background:#2e7d32; color:white;")
+        self.done_button.setStyleSheet(DONE_STYLE)
         actions.addLayout(buttons)
         self.close_button = QPushButton(
             "Clore la fiche (motif ci-dessus si elle n'est pas terminée)"
@@ -185,8 +192,8 @@ class StepPanel(QWidget):
             old.deleteLater()
         self._branch_buttons = []
 
-    def show_nothing(self) -> None:
-        """No fiche chosen: an empty, inert panel."""
+    def show_nothing(self, readonly: bool = False) -> None:
+        """No fiche chosen: an empty, inert panel whose buttons say why."""
         self.header.setText(NO_RUN)
         self._clear_step()
         for label in (
@@ -214,8 +221,10 @@ class StepPanel(QWidget):
             self.skip_button,
             self.skip_reason,
             self.close_button,
+            self.back_button,
+            self.next_button,
         ):
-            b.setEnabled(False)
+            enable(b, False, READONLY_WHY if readonly else NO_RUN_WHY)
 
     def show_step(
         self,
@@ -282,12 +291,31 @@ class StepPanel(QWidget):
             self._branch_buttons.append(btn)
         self.preview.setText(preview or "")
         self.preview.setVisible(preview is not None)
-        self.start_button.setEnabled(editable and sv.status == StepStatus.A_FAIRE)
-        self.done_button.setEnabled(editable and step.kind != "decision")
+        why = (
+            READONLY_WHY
+            if readonly
+            else "Fiche close."
+            if v.run.is_closed
+            else f"Étape déjà {sv.status_label.lower()}."
+            if not sv.is_open
+            else ""
+        )
+        enable(
+            self.start_button,
+            editable and sv.status == StepStatus.A_FAIRE,
+            why or "Étape déjà commencée.",
+        )
+        enable(
+            self.done_button,
+            editable and step.kind != "decision",
+            why or "Étape de décision : choisissez une branche (Alt+1, Alt+2…).",
+        )
         self.done_button.setText(done_label(step.kind))
-        self.skip_button.setEnabled(editable)
-        self.skip_reason.setEnabled(editable)
-        self.close_button.setEnabled(run_open)
+        enable(self.skip_button, editable, why)
+        enable(self.skip_reason, editable, why)
+        enable(self.close_button, run_open, why)
+        for b in (self.back_button, self.next_button):
+            enable(b, True, "")
 
     def branch_enabled(self, index: int) -> bool:
         return index < len(self._branch_buttons) and self._branch_buttons[index].isEnabled()

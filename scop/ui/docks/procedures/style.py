@@ -28,6 +28,27 @@ COUNTDOWN_STYLES: dict[Tone, str] = {
 RUN_ROLE = Qt.ItemDataRole.UserRole + 10
 STEP_ROLE = Qt.ItemDataRole.UserRole + 11
 BIG = "min-height: 44px; font-size: 14px; font-weight: bold; padding: 2px 10px;"
+# Styled for both states: a green disabled button still looked like one to press.
+DONE_STYLE = (
+    f"QPushButton {{ {BIG} background:#2e7d32; color:white; }}"
+    "QPushButton:disabled { background:#d6d6d6; color:#8a8a8a; }"
+)
+READONLY_WHY = "Relecture : lecture seule, rien ne se lance ni ne se coche."
+NO_RUN_WHY = (
+    "Aucune fiche sélectionnée : choisissez une fiche en cours à gauche, ou lancez-en une "
+    "(Ctrl+Maj+F)."
+)
+
+
+def enable(widget: QWidget, enabled: bool, why: str) -> None:
+    """A disabled control says why in its tooltip; an enabled one gets its own back."""
+    widget.setEnabled(enabled)
+    if not enabled:
+        if widget.property("scop_tip") is None:
+            widget.setProperty("scop_tip", widget.toolTip())
+        widget.setToolTip(why)
+    elif widget.property("scop_tip") is not None:
+        widget.setToolTip(str(widget.property("scop_tip")))
 
 
 def highlight(view: QWidget, overdue: bool) -> None:
