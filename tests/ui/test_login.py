@@ -89,6 +89,7 @@ def test_idle_lock_hides_the_room_and_unlocks_with_the_password(
 ) -> None:
     acc = accounts(demo_room.store)
     demo_room.operator = Operator("B. Lefèvre", "operator", "blefevre")
+    demo_room.login()  # as the console does once the person is identified
     switched: list[Operator] = []
     lock = IdleLock(
         window.ctx,
