@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "scop_journal"
 SAFETY_POLL_S = 2.0  # look anyway at this interval, whatever the watcher says
 CHECK_INTERVAL_S = 0.05  # how often a console asks its watcher
+MAX_BACKOFF_S = 30.0  # longest wait before listening again after a failure
 
 
 class ChangeWatch(Protocol):
@@ -68,9 +70,8 @@ class SqliteWatch:
 
     def _data_version(self) -> int:
         if self._conn is None:
-            self._conn = sqlite3.connect(
-                f"file:{self._path}?mode=ro", uri=True, check_same_thread=False
-            )
+            uri = f"{Path(self._path).resolve().as_uri()}?mode=ro"  # any name, read-only
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def poll(self) -> bool:
@@ -114,7 +115,8 @@ class PostgresWatch:
         _args, self._kwargs = dialect.create_connect_args(make_url(url))  # type: ignore[no-untyped-call]
         self._conn: Any = None
         self._net = _SafetyNet()
-        self._retry_at = 0.0  # after a failure, leave the server alone for a while
+        self._retry_at = 0.0  # after a failure, leave the server alone for a while…
+        self._backoff = SAFETY_POLL_S  # …longer each time (a console asks from its GUI thread)
 
     def _connection(self) -> Any:
         if self._conn is None or self._conn.closed:
@@ -141,7 +143,8 @@ class PostgresWatch:
         except Exception:
             log.debug("écoute des notifications interrompue", exc_info=True)
             self.close()
-            self._retry_at = time.monotonic() + SAFETY_POLL_S
+            self._retry_at = time.monotonic() + self._backoff
+            self._backoff = min(MAX_BACKOFF_S, self._backoff * 2)
             return True  # something may have been missed: read
         return got
 

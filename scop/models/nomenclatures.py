@@ -137,16 +137,19 @@ def _fold(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
+@cache
+def _kind_names() -> dict[str, CrewKind]:
+    return {
+        _fold(name): info.kind
+        for info in CREW_KINDS.values()
+        for name in (info.kind.value, info.label, info.short, *info.aliases)
+        if name
+    }
+
+
 def crew_kind(text: str) -> CrewKind | None:
     """The kind a person typed (code, label or a usual spelling, accents and case aside)."""
-    wanted = _fold(text)
-    if not wanted:
-        return None
-    for info in CREW_KINDS.values():
-        names = (info.kind.value, info.label, *info.aliases)
-        if any(_fold(n) == wanted for n in names):
-            return info.kind
-    return None
+    return _kind_names().get(_fold(text))
 
 
 def crew_kind_label(kind: str) -> str:

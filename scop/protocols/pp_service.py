@@ -24,6 +24,7 @@ from scop.protocols.services import LinkStatus, ServiceHost
 
 log = logging.getLogger(__name__)
 
+NOT_CONFIGURED = "Lien PP non configuré (ni passerelle dans la salle, ni SCOP_PP_URL)"
 # The link's states, as MainWindow.set_link_state names them.
 STATUS_BAR_STATES = {"ok": "ok", "warning": "degraded", "error": "down"}
 
@@ -68,10 +69,13 @@ def start_pp_services(
     """A ``scop.app.SERVICE_STARTERS`` entry."""
     room = host.room
     if config.headless:
-        return []  # the screenshot shows what the journal holds
+        # the screenshot shows what the journal holds
+        window.set_link_state("pp", "Lien PP non démarré (capture sans écran)", "off")
+        return []
     endpoint = config.pp
     demo = room.mode == "demo" and endpoint is None
     if demo and config.no_sim:
+        window.set_link_state("pp", "Lien PP non démarré (--no-sim)", "off")
         return []
     if not demo and getattr(host.services.get("room_status"), "has_gateway", False):
         if endpoint is not None:
@@ -84,7 +88,10 @@ def start_pp_services(
     if demo:
         return [loop.create_task(_demo(host, show))]
     if endpoint is None:
-        return []  # held by the room's gateway
+        # No gateway has taken the lease and no direct link is configured: say so, never
+        # « carried by the gateway » while nobody carries it.
+        window.set_link_state("pp", NOT_CONFIGURED, "down")
+        return []
     link_config = LinkConfig(
         endpoint.url,
         exercise=room.mode == "exercise",

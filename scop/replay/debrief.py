@@ -326,6 +326,7 @@ table{border-collapse:collapse;width:100%;margin-top:8px}
 th,td{border:1px solid #bbb;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#1f3a60;color:#fff} tr:nth-child(even) td{background:#f4f6f9}
 .exercice{background:#c62828;color:#fff;font-weight:bold;padding:6px;text-align:center;font-size:16px}
+.demo{background:#e65100;color:#fff;font-weight:bold;padding:6px;text-align:center;font-size:16px}
 .ok{color:#2e7d32;font-weight:bold} .late{color:#ef6c00;font-weight:bold}
 .ko{color:#c62828;font-weight:bold} .muted{color:#777}
 .exterieur td{background:#fff8e1} .formateur td{background:#fde7e7}
@@ -439,7 +440,7 @@ def _engagements_table(engagements: Sequence[EngagementRow]) -> _Table:
 def _timeline_table(d: Debrief) -> _Table:
     return _Table(
         ("N°", "Heure", "Qui", "Source", "Type", "Texte", "Auteur"),
-        (12, 25, 18, 28, 32, 107, 45),
+        (12, 25, 22, 28, 32, 103, 45),
         [
             (
                 (str(r.position), ""),
@@ -473,10 +474,15 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
+DEMO_MARK = "DÉMO — données fictives de démonstration"
+
+
 def to_html(d: Debrief) -> str:
     banner = (
         '<div class="exercice">EXERCICE EXERCICE EXERCICE — document d\'exercice</div>'
         if d.is_exercise
+        else f'<div class="demo">{DEMO_MARK}</div>'
+        if d.mode == "demo"
         else ""
     )
     parts = [
@@ -611,22 +617,34 @@ class PdfKit:
             ParagraphStyle("ex", parent=self.styles["h2"], fontSize=13, alignment=1),
         )
 
-    def build(self, path: Path, title: str, story: list[Any], *, exercise: bool) -> None:
-        """Landscape A4, the footer on every page (EXERCICE in red for an exercise)."""
+    def build(
+        self, path: Path, title: str, story: list[Any], *, exercise: bool, mode: str = ""
+    ) -> None:
+        """Landscape A4; every page carries the room's mode, at its head and in its footer
+        (EXERCICE in red, DÉMO in orange): a page torn from the report still says it."""
         from reportlab.lib import colors
         from reportlab.lib.pagesizes import A4, landscape
         from reportlab.lib.units import mm
         from reportlab.platypus import SimpleDocTemplate, Spacer
 
-        marker = "EXERCICE EXERCICE EXERCICE — " if exercise else ""
+        if exercise:
+            head, colour = "EXERCICE EXERCICE EXERCICE", "#c62828"
+        elif mode == "demo":
+            head, colour = "DÉMO — données fictives", "#e65100"
+        else:
+            head, colour = "", "#000000"
+        marker = f"{head} — " if head else ""
 
         def on_page(canvas: Any, doc: Any) -> None:
             canvas.saveState()
             canvas.setFont(self.regular, 7)
-            if exercise:
-                canvas.setFillColor(colors.HexColor("#c62828"))
+            if head:
+                canvas.setFillColor(colors.HexColor(colour))
             canvas.drawString(12 * mm, 7 * mm, f"{marker}SCOP — {title}")
             canvas.drawRightString(285 * mm, 7 * mm, f"page {doc.page}")
+            if head:
+                canvas.setFont(self.bold, 9)
+                canvas.drawRightString(285 * mm, 203 * mm, head)
             canvas.restoreState()
 
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -747,7 +765,7 @@ def write_pdf(d: Debrief, path: Path) -> None:
                 base,
             )
         )
-    kit.build(path, d.title, story, exercise=d.is_exercise)
+    kit.build(path, d.title, story, exercise=d.is_exercise, mode=d.mode)
 
 
 def write(d: Debrief, path: Path) -> None:

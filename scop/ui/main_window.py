@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings or QSettings("VilleDeParis", "SCOP")
         self.workstation = ctx.room.workstation
+        self.alarm_labels: dict[str, QLabel] = {}  # docks may raise one while being built
         self.setObjectName("scop_main_window")
         mode = ctx.room.mode
         suffix = {"demo": " — DÉMO", "exercise": " — EXERCICE"}.get(mode, "")
@@ -209,6 +210,25 @@ class MainWindow(QMainWindow):
         label.setText(f"● {text}")
         label.setToolTip(text)
         label.setStyleSheet(f"color:{LINK_COLOURS.get(state, '#000')}; padding:0 6px;")
+
+    def set_alarm(self, key: str, text: str | None) -> None:
+        """An alarm every layout sees (the PP link's lives in the Messages PP pane, which a
+        layout may hide behind a tab); ``None`` lowers it."""
+        label = self.alarm_labels.get(key)
+        if label is None:
+            if text is None:
+                return
+            label = QLabel()
+            label.setObjectName(f"alarm_{key}")
+            label.setStyleSheet(
+                f"color:white; background:{LINK_COLOURS['down']}; font-weight:bold; padding:0 6px;"
+            )
+            self.alarm_labels[key] = label
+            self.statusBar().insertPermanentWidget(0, label)
+        label.setVisible(text is not None)
+        if text is not None:
+            label.setText(text)
+            label.setToolTip(text)
 
     def set_database_state(self, up: bool) -> None:
         """Connected, or lost (the console keeps reconnecting and catches up by itself)."""

@@ -3,7 +3,8 @@ synchronous standby fed by streaming replication, for the failover test and benc
 
 Run as root, the server binaries run as ``postgres`` (they refuse root), in a directory it
 owns. The binaries come from ``SCOP_TEST_PG_BIN`` (``./dev`` exports it) or the newest
-``/usr/lib/postgresql/*/bin``.
+``/usr/lib/postgresql/*/bin``; the clusters live under ``SCOP_TEST_PG_CLUSTERS`` when given
+(``./dev test`` stops whatever is left there when it exits).
 """
 
 from __future__ import annotations
@@ -214,7 +215,8 @@ def ha_pair() -> Iterator[HAPair]:
 
 
 def _private_root(prefix: str) -> Path:
-    root = Path(tempfile.mkdtemp(prefix=prefix))
+    """Under ``SCOP_TEST_PG_CLUSTERS`` when ./dev gives it (it stops what is left there)."""
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("SCOP_TEST_PG_CLUSTERS")))
     root.chmod(0o755)
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")

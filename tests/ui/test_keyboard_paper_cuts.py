@@ -129,3 +129,39 @@ def test_quitting_with_work_under_way_asks_and_journals_the_logout(
     last = demo_room.store.read(after=demo_room.state.position - 1)[-1]
     assert last.kind == "session.logout"
     assert last.author == demo_room.operator.name
+
+
+def test_pp_alarm_and_link_state_in_the_status_bar(
+    qtbot: Any, db_url: str, clock: Any, make_ctx: Any, settings: Any
+) -> None:
+    """A live console with no gateway and no link says « non configuré » in the status bar;
+    a message the PP does not acknowledge raises the alarm there too, whatever the layout."""
+    from datetime import timedelta
+
+    from scop.config import Config
+    from scop.demo import demo_drafts
+    from scop.journal.store import JournalStore
+    from scop.models.entries import Operator
+    from scop.protocols import outbox
+    from scop.protocols.pp_service import start_pp_services
+    from scop.room import open_room
+    from scop.ui.main_window import MainWindow
+
+    store = JournalStore.open(db_url, clock)
+    room = open_room(store, clock, Operator("Cdt. Morel", "chief"), mode="live", label="Salle")
+    room.record_all(demo_drafts())
+    ctx = make_ctx(room)
+    w = MainWindow(ctx, settings)
+    qtbot.addWidget(w)
+    w.apply_layout("operateur")
+    w.show()
+    assert start_pp_services(ctx, w, Config()) == []
+    assert "non configuré" in w.link_labels["pp"].text()
+    assert "passerelle de la salle" not in w.link_labels["pp"].text().replace("ni passerelle", "")
+    outbox.validate_draft(room, "PP-DEMO-0001")  # nothing acknowledges it
+    clock.advance(timedelta(minutes=3).total_seconds())
+    w.docks["messages"]._tick()
+    alarm = w.alarm_labels["pp"]
+    assert alarm.isVisible()
+    assert alarm.text().startswith("⚠ ALARME LIEN PP")
+    store.close()

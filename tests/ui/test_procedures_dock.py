@@ -292,6 +292,7 @@ def test_reset_and_read_only(
         ro = ProceduresDock(make_ctx(ro_room))
         qtbot.addWidget(ro)
         ro.show()
+        assert not ro.launch_button.isEnabled()  # before any fiche is chosen, too
         ro.select_run(run)
         assert ro.panel.header.text().startswith("Incendie")
         assert not ro.launch_button.isEnabled()

@@ -33,6 +33,7 @@ from scop.clock import local
 from scop.models.fold_messages import ANSWER_LABELS, TEMPLATE_LABELS, PPMessage
 from scop.protocols import outbox
 from scop.protocols.edxl import TEMPLATES, Identity
+from scop.protocols.pp_service import NOT_CONFIGURED
 from scop.room import Change, CommandRefused
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
@@ -318,6 +319,9 @@ class MessagesDock(ScopDock):
             self.alarm_banner.show()
         else:
             self.alarm_banner.hide()
+        window = self.window()
+        if hasattr(window, "set_alarm"):  # the status bar, seen from every layout
+            window.set_alarm("pp", "⚠ ALARME LIEN PP — " + " ; ".join(parts) if parts else None)
         link = self.ctx.services.get("pp_link")
         state = getattr(link, "state", None)
         if state is not None and state != self._link_state:
@@ -334,7 +338,7 @@ class MessagesDock(ScopDock):
                 self.link_label.setText(f"● {view.pp[1]}")
                 self.link_label.setStyleSheet(f"color:{colour}; font-weight:bold;")
             elif self.ctx.room.mode == "live":
-                self.link_label.setText("Lien PP : non démarré, aucune passerelle dans la salle")
+                self.link_label.setText(f"● {NOT_CONFIGURED}")
                 self.link_label.setStyleSheet("color:#b71c1c; font-weight:bold;")
             else:
                 self.link_label.setText("Lien PP : non démarré")
