@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "scop.room_cli",
     "scop.accounts.cli",
     "scop.safety.cli",
+    "scop.reports.cli",
 )
 
 

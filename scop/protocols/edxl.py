@@ -37,11 +37,16 @@ SUBPROTOCOL = f"scop-edxl-emsi.{PROFILE_VERSION}"
 SCHEMA_BASE = "https://scop.invalid/json-schema/"
 MAX_STRING = 16_000  # a field longer than this is refused (schemas set no limit)
 EXERCISE_MARK = "EXERCICE EXERCICE EXERCICE"
+# The address scheme of the hub: RC-DE ``sender.URI`` / ``recipient.URI`` are ``hubex:{id}``.
+HUB_SCHEME = "hubex"
 DEFAULT_TTL = timedelta(hours=1)
 
 # The hub's error codes (RS-ERROR statusCode, statusString).
 SENDER_MISMATCH = (200, "SENDER_MISMATCH")
 INVALID_MESSAGE = (300, "INVALID_MESSAGE")
+# A message addressed to another system: the hub's list has no code of its own for it (the hub
+# routes by address and never delivers such a message), so it is an invalid message here.
+RECIPIENT_MISMATCH = INVALID_MESSAGE
 EXPIRED_MESSAGE = (400, "EXPIRED_MESSAGE")
 WRONG_SEQUENCE = (702, "WRONG_SEQUENCE")
 INSUFFICIENT_DATA = (704, "INSUFFICIENT_DATA")
@@ -254,6 +259,38 @@ def new_distribution_id(sender_id: str) -> str:
     return f"{sender_id}_{uuid.uuid4()}"
 
 
+def hub_uri(system_id: str) -> str:
+    return f"{HUB_SCHEME}:{system_id}"
+
+
+def name_fits(name: str, system_id: str) -> bool:
+    """Whether an RC-DE ``name`` may stand for ``system_id``.
+
+    The profile makes the name a technical label (for a SAMU ``{solution}-{routing key}``) and
+    the hub's own examples write ``fr.health.ptfsas`` as well as ``ptfsas`` next to the same
+    URI: the name is not what identifies a system, the envelope's ``senderID`` and the URI are.
+    A name is refused only when it reads as another system's full id (dotted, and neither the
+    id, a dotted tail of it, nor ``…-{id}``)."""
+    return (
+        name == system_id
+        or "." not in name
+        or system_id.endswith("." + name)
+        or name.endswith("-" + system_id)
+    )
+
+
+def party_mismatch(party: Mapping[str, Any], system_id: str) -> str | None:
+    """Why an RC-DE ``sender``/``recipient`` does not designate ``system_id`` (None if it does)."""
+    uri, name = party.get("URI"), party.get("name")
+    if uri != hub_uri(system_id):
+        return f"URI {uri!r} au lieu de {hub_uri(system_id)!r}"
+    if not isinstance(name, str) or not name.strip():
+        return "nom vide"
+    if not name_fits(name, system_id):
+        return f"nom {name!r} désignant un autre système que {system_id}"
+    return None
+
+
 def dumps(message: Mapping[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
@@ -277,11 +314,11 @@ def envelope(
     sent = fmt_time(now)
     header = {
         "messageId": did,
-        "sender": {"name": identity.sender_id, "URI": f"sge:{identity.sender_id}"},
+        "sender": {"name": identity.sender_id, "URI": hub_uri(identity.sender_id)},
         "sentAt": sent,
         "kind": kind,
         "status": status,
-        "recipient": [{"name": identity.peer_id, "URI": f"sge:{identity.peer_id}"}],
+        "recipient": [{"name": identity.peer_id, "URI": hub_uri(identity.peer_id)}],
     }
     return {
         "distributionID": did,
@@ -657,11 +694,17 @@ def _excerpt(raw: str) -> dict[str, Any]:
 
 
 def parse(
-    raw: str | bytes, *, now: datetime, peer_id: str | None = None, exercise: bool | None = None
+    raw: str | bytes,
+    *,
+    now: datetime,
+    peer_id: str | None = None,
+    exercise: bool | None = None,
+    own_id: str | None = None,
 ) -> Message:
     """Read one frame. Raises :class:`InvalidMessage` with the hub's error code when it must be
-    refused: unreadable, not an object, schema violation, too long, wrong sender, expired, or
-    exercise traffic on a live link (and the reverse)."""
+    refused: unreadable, not an object, schema violation, too long, wrong sender (envelope
+    ``senderID``, RC-DE ``sender.URI``), not addressed to ``own_id``, expired, or exercise
+    traffic on a live link (and the reverse). docs/PP_INTEROP.md tables every refusal."""
     if isinstance(raw, bytes):
         data = raw
         try:
@@ -716,8 +759,21 @@ def parse(
         raise refuse(INVALID_MESSAGE, "messageId différent de distributionID")
     if inner.get("kind") != kind or inner.get("status") != obj["distributionStatus"]:
         raise refuse(INVALID_MESSAGE, "en-tête RC-DE incohérent avec l'enveloppe")
-    if inner["sender"].get("name") != sender:
-        raise refuse(SENDER_MISMATCH, "émetteur RC-DE différent de senderID")
+    why = party_mismatch(inner["sender"], sender)
+    if why is not None:
+        raise refuse(SENDER_MISMATCH, f"émetteur RC-DE différent de senderID {sender} : {why}")
+    if own_id is not None:
+        address = obj["descriptor"].get("explicitAddress", {}).get("explicitAddressValue")
+        if address != own_id:
+            raise refuse(
+                RECIPIENT_MISMATCH, f"message adressé à {address}, pas à {own_id} (explicitAddress)"
+            )
+        misses = [party_mismatch(r, own_id) for r in inner["recipient"]]
+        if all(m is not None for m in misses):
+            raise refuse(
+                RECIPIENT_MISMATCH,
+                f"destinataire RC-DE autre que {own_id} : " + " ; ".join(map(str, misses))[:300],
+            )
     keys = [k for k in _PAYLOAD_SCHEMAS if k in inner]
     if len(keys) != 1:
         raise refuse(

@@ -304,7 +304,11 @@ class Endpoint:
         self.frames_in += 1
         try:
             msg = edxl.parse(
-                frame, now=self.clock.now(), peer_id=self.identity.peer_id, exercise=self.exercise
+                frame,
+                now=self.clock.now(),
+                peer_id=self.identity.peer_id,
+                exercise=self.exercise,
+                own_id=self.identity.sender_id,
             )
         except InvalidMessage as err:
             self.on_invalid(err)

@@ -61,11 +61,13 @@ class RoomBridge(QObject):
                 return
             if self.database_up:
                 log.warning("base indisponible : %s", str(exc).splitlines()[0])
-            self._set_database(False)
+            self.report_database(False)
             return
-        self._set_database(True)  # and caught up: sync read everything since the outage
+        self.report_database(True)  # and caught up: sync read everything since the outage
 
-    def _set_database(self, up: bool) -> None:
+    def report_database(self, up: bool) -> None:
+        """Whoever meets the database (this poll, the status bar's lease reading) says whether
+        it answered; the status bar hears of each change once."""
         if up != self.database_up:
             self.database_up = up
             self.database_changed.emit(up)

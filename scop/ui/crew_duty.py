@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -36,7 +36,6 @@ from scop.operations.duty import (
 from scop.room import CommandRefused, Room
 
 DEFAULT_DUTY_HOURS = 8
-_TZ = QTimeZone(b"Europe/Paris")
 
 
 def error_label() -> QLabel:
@@ -60,11 +59,14 @@ def _french(buttons: QDialogButtonBox) -> None:
 
 
 def _to_qt(t: datetime) -> QDateTime:
-    return QDateTime.fromSecsSinceEpoch(int(t.timestamp()), _TZ)
+    """Paris wall-clock time, whatever the workstation's own zone: the room reads Paris time."""
+    p = local(t)
+    return QDateTime(QDate(p.year, p.month, p.day), QTime(p.hour, p.minute))
 
 
 def _from_qt(q: QDateTime) -> datetime:
-    return datetime.fromtimestamp(q.toSecsSinceEpoch(), PARIS)
+    d, t = q.date(), q.time()
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=PARIS)
 
 
 class DutyDialog(QDialog):

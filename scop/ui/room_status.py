@@ -40,9 +40,11 @@ class RoomStatus(QObject):
         try:
             current = lease.read_lease(room.store.engine)
         except Exception as exc:
-            if not is_unavailable(exc):
+            if is_unavailable(exc):
+                self.ctx.bridge.report_database(False)
+            else:
                 log.exception("lecture du bail de la passerelle impossible")
-            return  # the bridge's poll shows the database as unavailable
+            return
         was = self.view
         self.view = lease.describe(current, room.clock.now())
         if self.view is None:

@@ -102,6 +102,9 @@ def test_prise_de_service_from_the_keyboard(qtbot: Any, host: Host, room: Room) 
         "Canal 4",
     )
     assert crew.names == ("R. Garnier", "N. Faure", "L. Henry")
+    # the form reads and writes Paris time: it opened on the room's clock, 08:00 in Paris
+    assert crew.duty_start == datetime(2026, 12, 1, 8, 0, tzinfo=PARIS)
+    assert crew.duty_end == datetime(2026, 12, 1, 16, 0, tzinfo=PARIS)
     e = room.store.read(after=head)[0]
     assert (e.kind, e.author) == ("crew.registered", room.operator.name)
     assert dock.model.row_of("M08-2") is not None

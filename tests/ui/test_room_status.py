@@ -93,8 +93,10 @@ def test_console_survives_a_database_outage_and_catches_up(
     assert "ALARME" not in w.db_label.text()
 
     pg_cluster.kill()
-    bridge.poll()
+    w.room_status.refresh()  # the status bar's own reading (each second) sees it
     assert "ALARME : base indisponible" in w.db_label.text()
+    bridge.poll()  # and the journal's
+    assert not bridge.database_up
     with pytest.raises(CommandRefused, match="Base indisponible — réessayez"):
         room.note("pendant la panne")
     w.grab().save("/work/coord/shots/gateway11-db-down.png")

@@ -286,3 +286,60 @@ def test_subprotocol_pins_the_profile_version() -> None:
     assert edxl.SUBPROTOCOL == "scop-edxl-emsi.26.07.29"
     versions = {s.get("version") for _n, s in edxl.schema_resources()}
     assert edxl.PROFILE_VERSION in versions
+
+
+def _header(m: dict[str, Any]) -> dict[str, Any]:
+    inner: dict[str, Any] = m["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]
+    return inner
+
+
+def _from_pp(
+    *, name: str | None = None, uri: str | None = None, to: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    m = _valid()
+    if name is not None:
+        _header(m)["sender"]["name"] = name
+    if uri is not None:
+        _header(m)["sender"]["URI"] = uri
+    if to is not None:
+        _header(m)["recipient"] = [to]
+    return m
+
+
+def test_the_console_emits_full_ids_and_hubex_uris() -> None:
+    header = _header(_valid())
+    assert header["sender"] == {"name": "fr.police.pp", "URI": "hubex:fr.police.pp"}
+    assert header["recipient"] == [{"name": "fr.police.scop", "URI": "hubex:fr.police.scop"}]
+
+
+@pytest.mark.parametrize("name", ["fr.police.pp", "pp", "police.pp", "ptfsas", "scop-fr.police.pp"])
+def test_sender_known_by_senderid_and_uri_whatever_its_name(name: str) -> None:
+    # The hub's own examples write "fr.health.ptfsas" and "ptfsas" beside the same URI.
+    msg = parse(dumps(_from_pp(name=name)), now=NOW, peer_id="fr.police.pp", own_id=SCOP.sender_id)
+    assert msg.sender_id == "fr.police.pp"
+
+
+@pytest.mark.parametrize("name", ["fr.police.scop", "scop", "police.scop", "salle-fr.police.scop"])
+def test_recipient_named_by_full_id_or_short_name(name: str) -> None:
+    to = {"name": name, "URI": "hubex:fr.police.scop"}
+    msg = parse(dumps(_from_pp(to=to)), now=NOW, peer_id="fr.police.pp", own_id="fr.police.scop")
+    assert msg.kind == "Report"
+
+
+def test_a_uri_or_name_naming_another_system_is_refused_with_the_hubs_code() -> None:
+    def code(m: dict[str, Any]) -> tuple[int, str]:
+        with pytest.raises(InvalidMessage) as info:
+            parse(dumps(m), now=NOW, peer_id="fr.police.pp", own_id="fr.police.scop")
+        return info.value.code
+
+    assert code(_from_pp(uri="hubex:fr.police.autre")) == (200, "SENDER_MISMATCH")
+    assert code(_from_pp(uri="sge:fr.police.pp")) == (200, "SENDER_MISMATCH")
+    assert code(_from_pp(name="fr.police.autre")) == (200, "SENDER_MISMATCH")
+    assert code(_from_pp(name="")) == (200, "SENDER_MISMATCH")
+    other = {"name": "fr.police.scop", "URI": "hubex:fr.health.samu75"}
+    assert code(_from_pp(to=other)) == (300, "INVALID_MESSAGE")
+    named_other = {"name": "fr.health.samu75", "URI": "hubex:fr.police.scop"}
+    assert code(_from_pp(to=named_other)) == (300, "INVALID_MESSAGE")
+    m = _valid()
+    m["descriptor"]["explicitAddress"]["explicitAddressValue"] = "fr.health.samu75"
+    assert code(m) == (300, "INVALID_MESSAGE")

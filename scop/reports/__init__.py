@@ -1,0 +1,1 @@
+"""Reports computed from the journal alone: the Observatoire's barometers."""

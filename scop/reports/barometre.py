@@ -1,0 +1,261 @@
+"""L'activité de la SCOP: the four figures the Observatoire de la tranquillité publique
+publishes, and the counts a chief expects beside them, over any period.
+
+Pure: a function of journal entries and a period, so that the command line, the dashboard
+and the tests compute the same figures, live or from an export. The definitions (which
+entries count, from when to when) are in the README, « Baromètres »; change both together.
+
+Periods are cut in Paris time (a day is a Paris day, a week starts on Monday, a month on the
+1st); each period is half-open ``[start, end)``, so a figure summed over the periods is the
+figure of the whole range. Crews on duty are not additive (a crew on duty all week is counted
+once in the week and once in each day), so the total counts each call sign once.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from scop.clock import PARIS
+from scop.models.entries import Entry
+
+EVENT_CREATED = "event.created"
+EVENT_STATUS = "event.status_changed"
+CREW_ENGAGED = "crew.engaged"
+CREW_REROUTED = "crew.rerouted"
+CREW_REGISTERED = "crew.registered"
+CREW_DUTY_ENDED = "crew.duty_ended"
+
+# The kinds the barometer reads: a store may read only these (bench/dashboard.py).
+KINDS = (
+    EVENT_CREATED,
+    EVENT_STATUS,
+    CREW_ENGAGED,
+    CREW_REROUTED,
+    CREW_REGISTERED,
+    CREW_DUTY_ENDED,
+)
+SOURCE_3975 = "appel_3975"
+SOURCE_DMR = "dansmarue"
+CLOSED = "clos"
+
+
+class Step(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+STEP_LABELS = {Step.DAY: "jour", Step.WEEK: "semaine", Step.MONTH: "mois"}
+
+# The CSV's and the PDF's columns, in order: (key, French header).
+FIGURES: tuple[tuple[str, str], ...] = (
+    ("missions", "Missions"),
+    ("appels_3975", "Appels reçus au 3975"),
+    ("deroulements", "Déroulements"),
+    ("dansmarue_traites", "Signalements DansMaRue traités"),
+    ("evenements", "Événements créés"),
+    ("equipages_en_service", "Équipages en service"),
+)
+ADDITIVE = ("missions", "appels_3975", "deroulements", "dansmarue_traites", "evenements")
+
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+class PeriodError(ValueError):
+    """A period that cannot be computed; the message is French, for the person who asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    missions: int = 0
+    appels_3975: int = 0
+    deroulements: int = 0
+    dansmarue_traites: int = 0
+    evenements: int = 0
+    equipages_en_service: int = 0
+    by_category: Mapping[str, int] = field(default_factory=dict)
+
+    def value(self, key: str) -> int:
+        v: int = getattr(self, key)
+        return v
+
+    @property
+    def empty(self) -> bool:
+        return all(self.value(k) == 0 for k, _ in FIGURES)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: datetime  # aware, UTC
+    end: datetime  # exclusive
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Barometre:
+    start: datetime
+    end: datetime
+    step: Step
+    periods: tuple[tuple[Period, Figures], ...]
+    total: Figures
+    categories: tuple[str, ...]  # every category seen in the range, most frequent first
+
+    @property
+    def empty(self) -> bool:
+        return self.total.empty
+
+
+def day_start(d: date) -> datetime:
+    """Midnight in Paris, as UTC."""
+    return datetime.combine(d, time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+def date_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """``--from`` and ``--to`` are days, both included."""
+    if last < first:
+        raise PeriodError(
+            f"période inversée : du {first:%d/%m/%Y} au {last:%d/%m/%Y} "
+            "(la date de fin précède la date de début)"
+        )
+    return day_start(first), day_start(last + timedelta(days=1))
+
+
+def _next(d: date, step: Step) -> date:
+    if step == Step.DAY:
+        return d + timedelta(days=1)
+    if step == Step.WEEK:
+        return d + timedelta(days=7 - d.weekday())
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def _label(d: date, step: Step) -> str:
+    if step == Step.DAY:
+        return f"{d:%d/%m/%Y}"
+    if step == Step.WEEK:
+        iso = d.isocalendar()
+        return f"semaine {iso.week:02d}-{iso.year} (du {d:%d/%m})"
+    return f"{MONTHS[d.month - 1]} {d.year}"
+
+
+def periods(start: datetime, end: datetime, step: Step) -> list[Period]:
+    """The periods of ``[start, end)`` in Paris time; the first and last are clipped."""
+    if end <= start:
+        raise PeriodError("période vide ou inversée : la fin doit suivre le début")
+    out: list[Period] = []
+    d = start.astimezone(PARIS).date()
+    while True:
+        nxt = _next(d, step)
+        p_start = max(start, day_start(d))
+        p_end = min(end, day_start(nxt))
+        if p_end > p_start:
+            out.append(Period(p_start, p_end, _label(d, step)))
+        if p_end >= end:
+            return out
+        d = nxt
+
+
+@dataclass
+class _Tally:
+    missions: int = 0
+    appels_3975: int = 0
+    deroulements: int = 0
+    dansmarue_traites: int = 0
+    evenements: int = 0
+    by_category: Counter[str] = field(default_factory=Counter)
+
+
+def compute(entries: Iterable[Entry], start: datetime, end: datetime, step: Step) -> Barometre:
+    """The barometer of ``[start, end)``. ``entries`` must include those before ``start``
+    (a DansMaRue event created last month and closed today counts today; a crew on duty
+    since yesterday is on duty today); entries at or after ``end`` are ignored."""
+    cuts = periods(start, end, step)
+    starts = [p.start for p in cuts]
+    tallies = [_Tally() for _ in cuts]
+    total = _Tally()
+    dmr_events: set[str] = set()
+    closed: set[str] = set()
+    on_duty: dict[str, datetime] = {}  # call sign -> since
+    duty: list[tuple[str, datetime, datetime]] = []  # (call sign, from, to)
+
+    for e in entries:
+        ts = e.ts
+        if ts >= end:
+            continue
+        kind, p = e.kind, e.payload
+        if kind == CREW_REGISTERED:
+            on_duty.setdefault(str(p.get("call_sign")), ts)
+            continue
+        if kind == CREW_DUTY_ENDED:
+            cs = str(p.get("call_sign"))
+            since = on_duty.pop(cs, None)
+            if since is not None:
+                duty.append((cs, since, ts))
+            continue
+        if kind == EVENT_CREATED and e.source == SOURCE_DMR:
+            dmr_events.add(str(p.get("id")))
+        counted = kind == EVENT_STATUS and p.get("status") == CLOSED
+        if counted:
+            ev = str(p.get("id"))
+            if ev in closed:  # closed again after a reopening: counted at its first closure
+                continue
+            closed.add(ev)
+        if ts < start:
+            continue
+        t = tallies[bisect_right(starts, ts) - 1]
+        for tally in (t, total):
+            if kind == EVENT_CREATED:
+                tally.evenements += 1
+                tally.by_category[str(p.get("category", "?"))] += 1
+                if e.source == SOURCE_3975:
+                    tally.appels_3975 += 1
+            elif kind == CREW_ENGAGED:
+                tally.missions += 1
+            elif kind == CREW_REROUTED:
+                tally.missions += 1
+                tally.deroulements += 1
+            elif counted and str(p.get("id")) in dmr_events:
+                tally.dansmarue_traites += 1
+    duty.extend((cs, since, end) for cs, since in on_duty.items())
+
+    def crews(a: datetime, b: datetime) -> int:
+        return len({cs for cs, since, until in duty if since < b and until > a})
+
+    def figures(t: _Tally, a: datetime, b: datetime) -> Figures:
+        return Figures(
+            t.missions,
+            t.appels_3975,
+            t.deroulements,
+            t.dansmarue_traites,
+            t.evenements,
+            crews(a, b),
+            dict(t.by_category),
+        )
+
+    cats = tuple(c for c, _ in sorted(total.by_category.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Barometre(
+        start,
+        end,
+        step,
+        tuple((p, figures(t, p.start, p.end)) for p, t in zip(cuts, tallies, strict=True)),
+        figures(total, start, end),
+        cats,
+    )

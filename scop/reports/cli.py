@@ -1,0 +1,110 @@
+"""``scop barometre``: the Observatoire's figures over a period, as CSV, PDF or HTML.
+
+Reads only: the source is opened read-only (a database URL, a SQLite file or an export), and
+nothing is written but the file asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from scop.clock import ManualClock, SystemClock, to_iso
+from scop.errors import UsageError
+from scop.journal.store import JournalStore, _row_to_entry
+from scop.journal.tables import journal_entries
+from scop.models.entries import Entry
+from scop.reports.barometre import KINDS, Barometre, PeriodError, Step, compute, date_range
+
+
+def _day(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(
+        f"date illisible {text!r} : attendu AAAA-MM-JJ (ex. 2026-11-23) ou JJ/MM/AAAA"
+    )
+
+
+def register(sub: Any) -> None:
+    b = sub.add_parser(
+        "barometre",
+        help="l'activité de la SCOP sur une période (missions, appels 3975, déroulements, "
+        "DansMaRue) en CSV, PDF ou HTML",
+        description="Calcule depuis la main courante les chiffres publiés par l'Observatoire "
+        "(définitions : README, « Baromètres »). Lecture seule. Codes de sortie : 0 succès, "
+        "2 dates ou options invalides, 3-6 base, 7 export illisible, 8 fichier impossible à "
+        "écrire.",
+    )
+    b.add_argument(
+        "--db",
+        dest="source",
+        required=True,
+        metavar="URL|EXPORT",
+        help="base de la salle (URL), fichier .sqlite ou export (scop journal export)",
+    )
+    b.add_argument("--from", dest="first", type=_day, required=True, help="premier jour inclus")
+    b.add_argument("--to", dest="last", type=_day, required=True, help="dernier jour inclus")
+    b.add_argument(
+        "--by",
+        choices=[s.value for s in Step],
+        default=Step.DAY.value,
+        help="une ligne par jour (défaut), semaine ou mois",
+    )
+    b.add_argument("--out", "-o", type=Path, required=True, help="fichier .csv, .pdf ou .html")
+    b.set_defaults(func=_barometre)
+
+
+def barometer_entries(store: JournalStore, end: datetime) -> Iterator[Entry]:
+    """Only the kinds the barometer counts, before ``end``, in journal order: a quarter of
+    journal is millions of entries, most of them notes and statuses it never looks at."""
+    q = (
+        select(journal_entries)
+        .where(journal_entries.c.kind.in_(KINDS), journal_entries.c.ts < to_iso(end))
+        .order_by(journal_entries.c.position)
+    )
+    with store.engine.connect() as conn:
+        for r in conn.execution_options(yield_per=5000).execute(q):
+            yield _row_to_entry(r)
+
+
+def barometer_of(store: JournalStore, first: date, last: date, step: Step) -> Barometre:
+    start, end = date_range(first, last)
+    return compute(barometer_entries(store, end), start, end, step)
+
+
+def _barometre(args: argparse.Namespace) -> int:
+    from scop.replay.source import open_source
+    from scop.reports.render import EMPTY_TEXT, write
+
+    out: Path = args.out
+    if out.suffix.lower() not in (".csv", ".pdf", ".html", ".htm"):
+        raise UsageError(
+            f"{out} : extension .csv, .pdf ou .html attendue", "Exemple : --out barometre.pdf."
+        )
+    try:
+        date_range(args.first, args.last)
+    except PeriodError as exc:
+        raise UsageError(f"Période invalide : {exc}", "Donner --from avant --to.") from exc
+    src = open_source(args.source, ManualClock(SystemClock().now()))
+    try:
+        b = barometer_of(src.store, args.first, args.last, Step(args.by))
+    finally:
+        src.close()
+    write(b, args.source, out)
+    t = b.total
+    print(
+        f"Baromètre écrit : {out} ({len(b.periods)} période(s) ; {t.missions} missions, "
+        f"{t.appels_3975} appels 3975, {t.deroulements} déroulements, "
+        f"{t.dansmarue_traites} signalements DansMaRue traités)"
+    )
+    if b.empty:
+        print(EMPTY_TEXT)
+    return 0

@@ -1,0 +1,223 @@
+"""The barometer against counts made here from the raw journal rows, with no code of
+scop.reports: sqlite3 and json only, the definitions of the README applied by hand."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scop.cli import main
+from scop.errors import Exit
+from scop.models.entries import Draft
+from scop.replay.generate import GenEntry, Item, generate_shift, write_sqlite
+
+TZ = ZoneInfo("Europe/Paris")
+START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+def _with_reroutes_and_reopenings(items: Iterator[Item]) -> Iterator[Item]:
+    """The generator has no déroulement nor reopening: add some, as the room records them."""
+    engaged = 0
+    closed = 0
+    for item in items:
+        yield item
+        if not isinstance(item, GenEntry):
+            continue
+        p = item.draft.payload
+        if item.draft.kind == "crew.engaged":
+            engaged += 1
+            if engaged % 7 == 0:
+                d = Draft(
+                    "crew.rerouted",
+                    {"call_sign": p["call_sign"], "from_event_id": None, "to_event_id": "EV-00001"},
+                )
+                yield GenEntry(item.ts + timedelta(seconds=1), d, item.author)
+        if item.draft.kind == "event.status_changed" and p.get("status") == "clos":
+            closed += 1
+            if closed % 5 == 0:  # reopened and closed again: a DansMaRue report counts once
+                for status in ("en_cours", "clos"):
+                    d = Draft("event.status_changed", {"id": p["id"], "status": status})
+                    yield GenEntry(item.ts + timedelta(seconds=2), d, item.author)
+
+
+@pytest.fixture(scope="module")
+def shift(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("baro") / "shift.sqlite"
+    items = generate_shift(
+        START, hours=30, crews=24, events_per_hour=40, fix_period=900, notes_per_hour=10, seed=7
+    )
+    write_sqlite(path, _with_reroutes_and_reopenings(items))
+    # a crew ends its duty mid-range, one is put on duty on the second day
+    return path
+
+
+def _rows(path: Path) -> list[tuple[datetime, str, str, dict[str, object]]]:
+    con = sqlite3.connect(path)
+    out = [
+        (datetime.fromisoformat(ts), kind, source, json.loads(payload))
+        for ts, kind, source, payload in con.execute(
+            "SELECT ts, kind, source, payload FROM journal_entries ORDER BY position"
+        )
+    ]
+    con.close()
+    return out
+
+
+def _expected(path: Path, first: date, last: date) -> dict[date, Counter[str]]:
+    """Per Paris day: the README's definitions, by hand."""
+    days: dict[date, Counter[str]] = {}
+    d = first
+    while d <= last:
+        days[d] = Counter()
+        d += timedelta(days=1)
+    dmr: set[object] = set()
+    closed_once: set[object] = set()
+    for ts, kind, source, p in _rows(path):
+        day = ts.astimezone(TZ).date()
+        c = days.get(day)
+        if kind == "event.created" and source == "dansmarue":
+            dmr.add(p["id"])
+        first_close = False
+        if kind == "event.status_changed" and p.get("status") == "clos":
+            first_close = p["id"] not in closed_once
+            closed_once.add(p["id"])
+        if c is None:
+            continue
+        if kind in ("crew.engaged", "crew.rerouted"):
+            c["missions"] += 1
+        if kind == "crew.rerouted":
+            c["deroulements"] += 1
+        if kind == "event.created":
+            c["evenements"] += 1
+            c[f"cat:{p['category']}"] += 1
+            if source == "appel_3975":
+                c["appels_3975"] += 1
+        if first_close and p["id"] in dmr:
+            c["dansmarue"] += 1
+    return days
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f, delimiter=";"))
+
+
+HEADERS = {
+    "missions": "Missions",
+    "appels_3975": "Appels reçus au 3975",
+    "deroulements": "Déroulements",
+    "dansmarue": "Signalements DansMaRue traités",
+    "evenements": "Événements créés",
+}
+
+
+def test_figures_equal_counts_from_raw_rows_and_csv_sums_to_totals(
+    shift: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "b.csv"
+    code = main(
+        ["barometre", "--db", str(shift), "--from", "2026-11-23", "--to", "2026-11-24",
+         "--by", "day", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    rows = _csv(out)
+    expected = _expected(shift, date(2026, 11, 23), date(2026, 11, 24))
+    assert [r["Période"] for r in rows] == ["23/11/2026", "24/11/2026", "Total"]
+    for row, (_day, want) in zip(rows, expected.items(), strict=False):
+        for key, header in HEADERS.items():
+            assert int(row[header]) == want[key], (row["Période"], header)
+        cats = {k[4:]: v for k, v in want.items() if k.startswith("cat:")}
+        got = {h.removeprefix("Événements "): int(v) for h, v in row.items() if
+               h.startswith("Événements ") and h != "Événements créés" and int(v)}  # fmt: skip
+        assert got == cats
+    # the figures are not trivially zero, and the total row is the sum of the periods
+    total = rows[-1]
+    assert int(total["Déroulements"]) > 10
+    assert int(total["Signalements DansMaRue traités"]) > 10
+    for header in [*HEADERS.values(), *(h for h in total if h.startswith("Événements "))]:
+        assert sum(int(r[header]) for r in rows[:-1]) == int(total[header]), header
+    # every generated crew is on duty both days (the shift runs 30 h)
+    assert [int(r["Équipages en service"]) for r in rows] == [24, 24, 24]
+
+
+def test_week_and_month_cut_in_paris_time(shift: Path, tmp_path: Path) -> None:
+    out = tmp_path / "w.csv"
+    args = ["barometre", "--db", str(shift), "--from", "2026-11-20", "--to", "2026-12-03"]
+    assert main([*args, "--by", "week", "--out", str(out)]) == 0
+    rows = _csv(out)
+    assert [r["Début"] for r in rows[:-1]] == [
+        "2026-11-20 00:00", "2026-11-23 00:00", "2026-11-30 00:00"
+    ]  # fmt: skip
+    assert int(rows[0]["Missions"]) == 0
+    assert int(rows[1]["Missions"]) > 0
+    assert main([*args, "--by", "month", "--out", str(out)]) == 0
+    assert [r["Période"] for r in _csv(out)] == ["novembre 2026", "décembre 2026", "Total"]
+
+
+def test_empty_period_gives_zeroes_and_says_so(
+    shift: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "vide.pdf"
+    args = ["barometre", "--db", str(shift), "--from", "2025-01-01", "--to", "2025-01-03"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert "tous les chiffres sont à zéro" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"%PDF")
+    csv_out = tmp_path / "vide.csv"
+    assert main([*args, "--out", str(csv_out)]) == 0
+    rows = _csv(csv_out)
+    assert len(rows) == 4
+    assert all(int(r[h]) == 0 for r in rows for h in HEADERS.values())
+
+
+@pytest.mark.parametrize(
+    ("dates", "words"),
+    [
+        (("2026-11-24", "2026-11-23"), "période inversée"),
+        (("2026-13-01", "2026-11-23"), "date illisible"),
+        (("hier", "2026-11-23"), "date illisible"),
+    ],
+)
+def test_bad_dates_are_refused_in_french(
+    shift: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], dates: tuple[str, str],
+    words: str,
+) -> None:  # fmt: skip
+    out = tmp_path / "b.csv"
+    code = main(["barometre", "--db", str(shift), "--from", dates[0], "--to", dates[1],
+                 "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == Exit.USAGE
+    assert words in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_unwritable_path_is_a_french_message(
+    shift: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "fichier"
+    blocker.write_text("x")
+    out = blocker / "b.pdf"  # a file where a folder should be
+    args = ["barometre", "--db", str(shift), "--from", "2026-11-23", "--to", "2026-11-23"]
+    code = main([*args, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == Exit.CANNOT_WRITE
+    assert "Impossible d'écrire" in err
+    assert "Traceback" not in err
+
+
+def test_reading_only_creates_no_database(tmp_path: Path) -> None:
+    missing = tmp_path / "absente.sqlite"
+    out = tmp_path / "b.csv"
+    code = main(["barometre", "--db", str(missing), "--from", "2026-11-23", "--to",
+                 "2026-11-23", "--out", str(out)])  # fmt: skip
+    assert code == Exit.DB_MISSING
+    assert not missing.exists()
+    assert not out.exists()
