@@ -65,6 +65,7 @@ def install_replay(ctx: UiContext, window: Any, controller: ReplayController, so
         REPLAY_COLOUR,
     )
     window.setWindowTitle(f"SCOP — RELECTURE — {source}")
+    window.show_source(source)
     journal = window.docks.get("journal")
     if journal is not None:
         journal.entry.setEnabled(False)
