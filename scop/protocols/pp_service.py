@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 
 from scop.config import Config
-from scop.models.entries import Draft
+from scop.models.entries import DEMO_SEED, Draft
 from scop.models.fold_messages import DRAFTED
 from scop.protocols.edxl import EventInfo
 from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink, link_config
@@ -133,6 +133,8 @@ def demo_pp_drafts() -> list[Draft]:
                 },
                 "origin": None,
             },
+            "operateur",
+            DEMO_SEED,
         ),
         Draft(
             DRAFTED,
@@ -147,5 +149,7 @@ def demo_pp_drafts() -> list[Draft]:
                 },
                 "origin": None,
             },
+            "operateur",
+            DEMO_SEED,
         ),
     ]

@@ -89,7 +89,7 @@ class HandoverDialog(QDialog):
         lay.addWidget(self.buttons)
         self.text.installEventFilter(self)
         self.comment.installEventFilter(self)
-        if self.acknowledging:
+        if self.pending is not None:
             self._show_pending()
         else:
             self._show_draft()
@@ -146,6 +146,17 @@ class HandoverDialog(QDialog):
         self.text_label.setText("Consignes du chef sortant :")
         self.text.setPlainText(h.text)
         self.text.setReadOnly(True)
+        if not self.acknowledging:
+            # the outgoing chief's own relève, not yet taken: shown (and printable), not
+            # written twice
+            self.header.setText(
+                f"Votre relève {h.id} ({local(h.drafted_at):%H:%M}) attend le chef entrant : "
+                "il la prend sur sa propre session (menu Opérations → Relève…)."
+            )
+            self.comment.hide()
+            self.ok.setText("En attente du chef entrant")
+            self.ok.setEnabled(False)
+            return
         self.ok.setText("Prendre la relève (Ctrl+Entrée)")
         self.ok.setShortcut("Ctrl+Return")
         self.comment.setFocus()

@@ -59,7 +59,7 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             Area.LeftDockWidgetArea: [(0.62, ["map", "events"]), (0.38, ["journal", "event_card"])],
             Area.RightDockWidgetArea: [
                 (0.55, ["procedures", "events", "safety"]),
-                (0.45, ["messages", "crews", "lookouts"]),
+                (0.45, ["messages", "crews", "lookouts", "dashboard"]),
             ],
         },
     ),
@@ -74,7 +74,7 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             ],
             Area.RightDockWidgetArea: [
                 (0.5, ["exercise", "events", "crews", "safety"]),
-                (0.5, ["procedures", "messages", "event_card", "lookouts"]),
+                (0.5, ["procedures", "messages", "event_card", "lookouts", "dashboard"]),
             ],
         },
     ),
@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("VilleDeParis", "SCOP")
         self.workstation = ctx.room.workstation
         self.alarm_labels: dict[str, QLabel] = {}  # docks may raise one while being built
+        self.source_name = ""  # a replay's export file, shown instead of its temporary base
         self.setObjectName("scop_main_window")
         mode = ctx.room.mode
         suffix = {"demo": " — DÉMO", "exercise": " — EXERCICE"}.get(mode, "")
@@ -195,6 +196,10 @@ class MainWindow(QMainWindow):
             )
             sb.addPermanentWidget(mode_label)
 
+    def show_operator(self, op: Any) -> None:
+        """After « Changer d'opérateur »: the status bar names who is at the keyboard now."""
+        self.operator_label.setText(f"{op.name} — {ROLES[op.role]} — {self.ctx.room.workstation}")
+
     def set_link_state(self, key: str, text: str, state: str = "ok") -> None:
         """A link (PP, crew feed…) shows its state in the status bar; ``state`` is one of
         ok, degraded, down, off."""
@@ -226,15 +231,25 @@ class MainWindow(QMainWindow):
             label.setText(text)
             label.setToolTip(text)
 
+    def show_source(self, name: str) -> None:
+        """What the status bar names as the base: a replay names the export it opened, not
+        the temporary database it was loaded into."""
+        self.source_name = name
+        self.db_label.setToolTip(f"{name} (chargé dans {self.ctx.room.store.url})")
+        self.set_database_state(True)
+
     def set_database_state(self, up: bool) -> None:
         """Connected, or lost (the console keeps reconnecting and catches up by itself)."""
         store = self.ctx.room.store
         where = f"{store.backend} ({_short_url(store.url)})"
-        if up:
+        if up and self.source_name:
+            self.db_label.setText(f"Relecture : {_short_url(self.source_name)}")
+            self.db_label.setStyleSheet("padding:0 6px;")
+        elif up:
             self.db_label.setText(f"Base : {where}")
             self.db_label.setStyleSheet("padding:0 6px;")
         else:
-            self.db_label.setText(f"● ALARME : base indisponible, reconnexion… — {where}")
+            self.db_label.setText("● ALARME : base indisponible, reconnexion…")  # URL: tooltip
             self.db_label.setStyleSheet(
                 f"color:white; background:{LINK_COLOURS['down']}; font-weight:bold; padding:0 6px;"
             )

@@ -110,6 +110,15 @@ def test_releve_drafted_then_taken_from_the_keyboard(
         )
     dialog.close()
 
+    # the outgoing chief opening « Relève » again sees it waiting, and cannot write it twice
+    again = HandoverDialog(chief, library)
+    qtbot.addWidget(again)
+    assert not again.acknowledging
+    assert "attend le chef entrant" in again.header.text()
+    assert not again.ok.isEnabled()
+    assert again.print_button.isEnabled()
+    again.close()
+
     clock.advance(300)
     incoming = Room(chief.store, clock, INCOMING, "poste-chef-2")
     incoming.load()

@@ -195,3 +195,54 @@ def test_live_console_refuses_an_exercise_database(tmp_path: Path, capsys: Any) 
     runner.room.store.close()
     assert main(["--db", url, "--operator", "A. Martin"]) == Exit.WRONG_MODE
     assert "base d'exercice" in capsys.readouterr().err
+
+
+def test_status_bar_names_the_source_and_the_chart_fits_the_shift(
+    replay_window: Any, qtbot: Any
+) -> None:
+    from scop.ui.replay.timeline_dock import activity_bin
+
+    w = replay_window
+    assert w.db_label.text() == "Relecture : vacation de test"
+    assert "relecture" not in w.db_label.text().lower().split(":", 1)[1]  # no temporary path
+    timeline = w.docks["timeline"]
+    engine = w.replay.engine
+    (x0, x1), _ = timeline.plot.getPlotItem().viewRange()
+    span = (engine.end - engine.start).total_seconds()
+    assert x1 - x0 <= span * 1.05 + 60  # the axis stops with the data
+    heights = timeline.bars.opts["height"]
+    assert len(heights) >= 12  # a two-hour shift is not one grey bar
+    assert activity_bin(5 * 60) == 10  # a five-minute demo: ten-second bars
+    assert activity_bin(24 * 3600) == 1800
+
+
+@pytest.mark.parametrize("layout", ["operateur", "chef", "formateur"])
+def test_every_layout_fits_a_1366_by_768_screen(
+    qtbot: Any, make_ctx: Any, settings: Any, tmp_path: Path, layout: str
+) -> None:
+    """The exercise console has every dock (the trainer's ones too): at 1366×768 no layout
+    may ask for more room than the screen has."""
+    from scop.ui.main_window import MainWindow
+
+    fire = load_scenario(next(p for p in shipped_scenarios() if p.name == "incendie_11e.yaml"))
+    runner = open_exercise(
+        fire,
+        url=f"sqlite:///{tmp_path / 'ex.sqlite'}",
+        operator=Operator("Formateur", "trainer"),
+        now=START,
+    )
+    try:
+        ctx = make_ctx(runner.room)
+        w = MainWindow(ctx, settings)
+        qtbot.addWidget(w)
+        install_exercise(ctx, w, runner)
+        w.apply_layout(layout)
+        w.resize(1366, 768)
+        w.show()
+        qtbot.waitUntil(w.isVisible)
+        hint = w.minimumSizeHint()
+        assert hint.width() <= 1366, f"{layout} : {hint.width()} px de large au minimum"
+        assert hint.height() <= 768, f"{layout} : {hint.height()} px de haut au minimum"
+        assert w.width() <= 1366
+    finally:
+        runner.room.store.close()

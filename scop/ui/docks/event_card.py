@@ -98,7 +98,9 @@ class EventCardDock(ScopDock):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(False)  # wrapped rich text gets one line in a squeezed dock
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        # Ignored across: a long header must not widen the card past a 1366-pixel screen's
+        # column (its text is also in the tooltip).
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         lay.addWidget(self.header)
         self.places = PlacesPanel(ctx)  # hazard flags and antécédents at the event's place
         lay.addWidget(self.places)
@@ -124,7 +126,7 @@ class EventCardDock(ScopDock):
         link = QHBoxLayout()
         link.addWidget(QLabel("Événement principal :"))
         self.parent_box = QComboBox()
-        self.parent_box.setMinimumWidth(260)
+        self.parent_box.setMinimumWidth(160)
         self.link_button = QPushButton("Rattacher")
         link.addWidget(self.parent_box, 1)
         link.addWidget(self.link_button)

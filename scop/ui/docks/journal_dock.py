@@ -248,6 +248,12 @@ class JournalDock(ScopDock):
         self.to_edit = QDateTimeEdit(calendarPopup=True, displayFormat="dd/MM HH:mm")
         for ed in (self.from_edit, self.to_edit):
             ed.setVisible(False)
+        for box in (self.kind_box, self.source_box, self.range_box):
+            # sized by a few letters, not by their longest item: the bar fits a 1366 screen
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(9)
         for widget in (
             self.search,
             self.kind_box,
@@ -256,7 +262,7 @@ class JournalDock(ScopDock):
             self.from_edit,
             self.to_edit,
         ):
-            bar.addWidget(widget, 3 if widget is self.search else 0)
+            bar.addWidget(widget, 3 if widget is self.search else 1)
         lay.addLayout(bar)
 
         self.view = QTableView()

@@ -48,6 +48,7 @@ class DebriefDock(ScopDock):
         self.pdf_button = QPushButton("Exporter en PDF…")
         self.html_button = QPushButton("Exporter en HTML…")
         self.summary = QLabel()
+        self.summary.setWordWrap(True)  # unwrapped, it made the dock wider than a 1366 screen
         for b in (self.refresh_button, self.pdf_button, self.html_button):
             bar.addWidget(b)
         bar.addWidget(self.summary, 1)

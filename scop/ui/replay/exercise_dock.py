@@ -121,21 +121,19 @@ class ExerciseDock(ScopDock):
         self.skip_button = QPushButton("Passer")
         self.add_button = QPushButton("Ajouter un inject…")
         self.end_button = QPushButton("Terminer")
-        for widget in (
-            self.start_button,
-            self.pause_button,
-            QLabel("Vitesse :"),
-            self.speed_box,
-            self.inject_button,
-            self.skip_button,
-            self.add_button,
-            self.end_button,
-        ):
+        # Two rows: on one, the controls made the dock wider than a 1366-pixel screen's column.
+        for widget in (self.start_button, self.pause_button, QLabel("Vitesse :"), self.speed_box):
             bar.addWidget(widget)
         bar.addStretch(1)
         lay.addLayout(bar)
+        bar2 = QHBoxLayout()
+        for widget in (self.inject_button, self.skip_button, self.add_button, self.end_button):
+            bar2.addWidget(widget)
+        bar2.addStretch(1)
+        lay.addLayout(bar2)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
+        # One above the other: side by side, « Actions attendues » was clipped.
+        split = QSplitter(Qt.Orientation.Vertical)
         self.injects = QTableWidget(0, 4)
         self.injects.setHorizontalHeaderLabels(("Heure", "Type", "Inject", "État"))
         self.expected = QTableWidget(0, 4)
@@ -154,6 +152,9 @@ class ExerciseDock(ScopDock):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.expected.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((1, 80), (2, 80), (3, 100)):
+            self.expected.setColumnWidth(col, width)
+        self.expected.setWordWrap(False)
         lay.addWidget(split, 1)
         self.set_content(w)
 

@@ -36,6 +36,23 @@ LANE_COLOURS = {
 }
 
 
+BINS_S = (10, 30, 60, 120, 300, 600, 1800, 3600, 7200)
+
+
+def activity_bin(span_s: float, most: int = 80) -> int:
+    """The smallest bin that draws the shift in at most ``most`` bars: a short journal gets
+    narrow bars (a demo of a few minutes was one grey bar), a 24-hour one 30-minute bars."""
+    return next((b for b in BINS_S if span_s / b <= most), BINS_S[-1])
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
 def _epoch(t: datetime) -> float:
     return t.timestamp()
 
@@ -91,18 +108,22 @@ class TimelineDock(ScopDock):
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()
-        start, counts = engine.activity(600)
+        span_s = (engine.end - engine.start).total_seconds()
+        self.bin_seconds = activity_bin(span_s)
+        start, counts = engine.activity(self.bin_seconds)
+        self.bars: pg.BarGraphItem | None = None
         if counts:
             peak = max(counts) or 1
-            xs = [_epoch(start) + 600 * i + 300 for i in range(len(counts))]
-            bars = pg.BarGraphItem(
+            b = self.bin_seconds
+            xs = [_epoch(start) + b * i + b / 2 for i in range(len(counts))]
+            self.bars = pg.BarGraphItem(
                 x=xs,
                 height=[c / peak for c in counts],
-                width=560,
-                brush=pg.mkBrush("#90a4ae"),
+                width=b * 0.9,
+                brush=pg.mkBrush("#78909c"),
                 pen=pg.mkPen(None),
             )
-            self.plot.addItem(bars)
+            self.plot.addItem(self.bars)
         self._marks_by_lane: dict[str, list[Mark]] = {}
         for m in engine.marks:
             self._marks_by_lane.setdefault(m.lane, []).append(m)
@@ -133,14 +154,18 @@ class TimelineDock(ScopDock):
             hoverPen=pg.mkPen("#ff5252", width=3),
         )
         self.plot.addItem(self.time_line)
+        # The axis covers the shift and no more (a short journal once ran to ten minutes).
         x0, x1 = _epoch(engine.start), _epoch(engine.end)
-        self.plot.setXRange(x0, max(x1, x0 + 600), padding=0.01)  # a short journal: 10 min
+        if x1 - x0 < 60:
+            x0, x1 = x0 - 30, x1 + 30
+        self.plot.setXRange(x0, x1, padding=0.01)
         self.plot.setYRange(0, 2.3, padding=0)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
         lay.addWidget(self.plot, 1)
         legend = QLabel(
-            "Barres : activité de la main courante par 10 min. Cliquez ou faites glisser le "
-            "curseur rouge pour vous placer ; cliquez un repère pour y aller."
+            f"Barres : activité de la main courante par {_duration(self.bin_seconds)}. "
+            "Cliquez ou faites glisser le curseur rouge pour vous placer ; cliquez un repère "
+            "pour y aller."
         )
         legend.setStyleSheet("color:#555;")
         lay.addWidget(legend)

@@ -67,7 +67,7 @@ class StepPanel(QWidget):
         self.header = QLabel("Aucune fiche sélectionnée.")
         self.header.setWordWrap(True)
         self.header.setStyleSheet("font-size: 15px; font-weight: bold;")
-        self.header.setMinimumHeight(44)
+        self.header.setMinimumHeight(36)
         pl.addWidget(self.header)
 
         detail = QWidget()

@@ -27,7 +27,7 @@ COUNTDOWN_STYLES: dict[Tone, str] = {
 }
 RUN_ROLE = Qt.ItemDataRole.UserRole + 10
 STEP_ROLE = Qt.ItemDataRole.UserRole + 11
-BIG = "min-height: 44px; font-size: 14px; font-weight: bold; padding: 2px 10px;"
+BIG = "min-height: 38px; font-size: 14px; font-weight: bold; padding: 2px 10px;"
 # Styled for both states: a green disabled button still looked like one to press.
 DONE_STYLE = (
     f"QPushButton {{ {BIG} background:#2e7d32; color:white; }}"
