@@ -17,13 +17,12 @@ class HashCost:
     parallelism: int
 
 
-# Measured on this machine kind (2 shared cores, bench/login.py, median of 5 at load ~3):
-# t=3, 64 MiB, one lane verifies in 0.17–0.30 s as the load varies (t=2/32 MiB: 0.09 s, too
-# cheap; t=4/64 MiB:
-# 0.34 s; t=3/96 MiB: 0.29 s). A login happens once per shift and after an idle lock, so
-# 0.3 s keeps nobody waiting, while every guess at a stolen hash costs an attacker the same
-# 0.3 s and 64 MiB (memory is what makes GPU farms pay): RFC 9106's second recommended
-# setting. One lane: the console's machine has few cores and the GUI must stay responsive.
+# Measured on this machine kind (2 shared cores, bench/login.py): t=3, 64 MiB, one lane
+# verifies in 0.17-0.30 s as the load varies (t=2/32 MiB: 0.09 s, too cheap; t=4/64 MiB:
+# 0.34 s). A login happens once per shift and after an idle lock, so 0.2-0.3 s keeps nobody
+# waiting, while every guess at a stolen hash costs an attacker as much time and 64 MiB
+# (memory is what makes GPU farms pay): RFC 9106's second recommended setting. One lane:
+# the console's machine has few cores and the GUI must stay responsive.
 ROOM_COST = HashCost(time_cost=3, memory_kib=64 * 1024, parallelism=1)
 
 # For tests that run thousands of logins (the lockout property test): the code path is the
