@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from scop.demo import demo_drafts
     from scop.journal.store import JournalStore
     from scop.models import fold_core as k
-    from scop.models.entries import Draft, Operator
+    from scop.models.entries import SYSTEM, Draft, Operator
     from scop.protocols.crew_feed import CrewFeedClient
     from scop.room import open_room
     from scop.ui.context import Notices, RoomBridge, Selection, UiContext
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     room.record_all(demo_drafts())
     rng = random.Random(5)
     extra = [cs for cs in call_signs(args.crews) if cs not in room.state.crews]
-    room.record_all(
+    room.acting_as(SYSTEM).record_all(
         [
             Draft(
                 k.CREW_REGISTERED,

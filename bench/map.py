@@ -49,7 +49,7 @@ from scop.clock import ManualClock  # noqa: E402
 from scop.journal.store import JournalStore  # noqa: E402
 from scop.models import fold_core as k  # noqa: E402
 from scop.models.entities import PositionFix  # noqa: E402
-from scop.models.entries import Draft, Operator  # noqa: E402
+from scop.models.entries import SYSTEM, Draft, Operator  # noqa: E402
 from scop.room import open_room  # noqa: E402
 from scop.ui.context import Notices, RoomBridge, Selection, UiContext  # noqa: E402
 from scop.ui.map import MapDock  # noqa: E402
@@ -104,7 +104,7 @@ def live_way(n: int, rounds: int, rng: random.Random) -> dict[str, Any]:
                 },
             )
         )
-    room.record_all(drafts)
+    room.acting_as(SYSTEM).record_all(drafts)
     ctx = UiContext(room, RoomBridge(room, poll_ms=0), Notices(), Selection())
     dock = MapDock(ctx)
     dock.resize(W, H)

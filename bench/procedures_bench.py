@@ -16,7 +16,7 @@ import yaml
 
 from scop.clock import ManualClock
 from scop.journal.store import JournalStore
-from scop.models.entries import Draft, Operator
+from scop.models.entries import SYSTEM, Draft, Operator
 from scop.models.projection import fold
 from scop.procedures.loader import default_fiches_dir, fiche_files, load_library
 from scop.procedures.runner import ProcedureRunner, run_view
@@ -49,7 +49,7 @@ def main() -> None:
     runner = ProcedureRunner(room, library)
     events = 50
     for i in range(events):
-        room.record(
+        room.acting_as(SYSTEM).record(
             "event.created",
             {
                 "id": f"EV-{i}",

@@ -194,22 +194,83 @@ def show_error_dialog(err: ScopError) -> None:
         log.exception("dialogue d'erreur impossible")
 
 
-def identify(config: Config, mode: str) -> Any:
-    """The operator of this session, from the command line or the login dialog."""
+def identify(config: Config, mode: str, store: Any = None) -> Any:
+    """The person of this session: an account authenticated by the login dialog (or, in
+    DÉMO, the one-click demo account). ``--operator``/``--role`` name a person only in a
+    DÉMO or EXERCICE room; in a real room the identity comes from the account."""
     from PySide6.QtWidgets import QDialog
 
-    from scop.demo import DEMO_OPERATOR
+    from scop.demo import DEMO_ACCOUNT
     from scop.models.entries import Operator
-    from scop.ui.login import LoginDialog
 
-    if config.operator:
-        return Operator(config.operator, config.role)
+    if config.operator and mode in ("demo", "exercise"):
+        return Operator(config.operator, config.role, f"{mode}:{config.operator}")
     if config.headless:
-        return DEMO_OPERATOR
-    dialog = LoginDialog(config.workstation, mode)
+        if mode == "demo":
+            return DEMO_ACCOUNT
+        # a capture reads and writes nothing but its own session
+        return Operator("Capture d'écran", "observer", "service:capture")
+    dialog = make_login_dialog(config, mode, store)
+    if config.operator:
+        dialog.login.setText(config.operator)
+        dialog.password.setFocus()
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.operator()
+
+
+def make_login_dialog(config: Config, mode: str, store: Any, title: str = "Prise de poste") -> Any:
+    from scop.demo import DEMO_ACCOUNT, EXERCISE_TRAINER
+    from scop.ui.login import LoginDialog
+
+    accounts = None
+    if store is not None:
+        from scop.accounts.directory import directory_check
+        from scop.accounts.store import Accounts
+
+        accounts = Accounts(store, directory=directory_check(store))
+        if not accounts.list() and accounts.directory is None:
+            accounts = None
+    one_click = {"demo": DEMO_ACCOUNT, "exercise": EXERCISE_TRAINER}.get(mode)
+    return LoginDialog(
+        config.workstation,
+        mode,
+        accounts,
+        demo_operator=one_click if accounts is None or mode == "demo" else None,
+        title=title,
+    )
+
+
+def start_idle_lock(ctx: Any, window: Any, config: Config) -> Any:
+    """The idle lock over this console (not for a capture or a read-only replay)."""
+    if config.headless or ctx.room.store.readonly:
+        return None
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QDialog
+
+    from scop.accounts.directory import directory_check
+    from scop.accounts.settings import idle_minutes
+    from scop.accounts.store import Accounts
+    from scop.demo import DEMO_ACCOUNT
+    from scop.ui.lock import IdleLock
+
+    store = ctx.room.store
+
+    def login() -> Any:
+        dialog = make_login_dialog(config, ctx.room.mode, store, "Changer d'opérateur")
+        return dialog.operator() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    lock = IdleLock(
+        ctx,
+        window,
+        Accounts(store, directory=directory_check(store)),
+        timedelta(minutes=idle_minutes(store)),
+        login=login,
+        demo_operator=DEMO_ACCOUNT if ctx.room.mode == "demo" else None,
+    )
+    lock.operator_changed.connect(window.show_operator)
+    return lock
 
 
 def procedure_runner(room: Room, config: Config) -> ProcedureRunner:
@@ -253,6 +314,7 @@ def run_window(
         configure(ctx, window)
     if config.layout:
         window.apply_layout(config.layout)
+    idle_lock = start_idle_lock(ctx, window, config)
 
     tasks: list[asyncio.Task[None]] = []
     for starter in SERVICE_STARTERS if starters is None else starters:
@@ -275,6 +337,8 @@ def run_window(
         with contextlib.suppress(Exception):
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
         ctx.bridge.stop()
+        if idle_lock is not None:
+            idle_lock.teardown()
         if window.isVisible():
             window.close()
         window.deleteLater()  # before the loop closes: qasync + WebEngine (HOUSE_STYLE)
@@ -309,7 +373,7 @@ def run_console(config: Config) -> int:
                 "l'ouvre pas.",
             )
         app = qt_application(config.headless)
-        operator = identify(config, mode)
+        operator = identify(config, mode, store)
         if operator is None:
             print("scop : identification annulée.", file=sys.stderr)
             return Exit.CANCELLED

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scop.models import fold_core as k
-from scop.models.entries import Draft, Operator
+from scop.models.entries import DEMO_SEED, Draft, Operator
 from scop.models.nomenclatures import KIND_OF_MODE
 from scop.models.state import RoomState
 from scop.operations.duty import CrewDuty, service_drafts
@@ -56,8 +56,14 @@ SPEEDS = {"pied": 1.3, "velo": 4.5, "vehicule": 8.0}  # m/s, in town, average
 
 DEMO_REFERENCE = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # the test clock's start
 
-DEMO_CHIEF = Operator("Cdt. Morel", "chief")
-DEMO_OPERATOR = Operator("B. Lefèvre", "operator")
+DEMO_CHIEF = Operator("Cdt. Morel", "chief", "cmorel")
+DEMO_OPERATOR = Operator("B. Lefèvre", "operator", "blefevre")
+# The one-click login of the DÉMO room (no password: a demo base holds nothing real). A chief,
+# so that every action of the console can be tried.
+DEMO_ACCOUNT = Operator("Compte DÉMO", "chief", "demo")
+# The one-click trainer of an exercise base that holds no account: an exercise never mixes
+# with live data, and its trainer runs it from the room's training workstation.
+EXERCISE_TRAINER = Operator("Formateur", "trainer", "exercice:formateur")
 
 # (id, category, title, gravity, source, address, lon, lat, description, crews)
 DEMO_EVENTS = [
@@ -216,22 +222,23 @@ def demo_duties(now: datetime | None = None, seed: int = 75) -> list[CrewDuty]:
 
 def demo_drafts(now: datetime | None = None) -> list[Draft]:
     """The entries that open a demo shift: crews taking service (through the same
-    prise-de-service command as a live room), events under way."""
+    prise-de-service command as a live room), events under way. All under the demo seed's
+    own identity: nobody logged in wrote them."""
     drafts = [
         Draft(
             k.NOTE,
             {"text": "Prise de service de la brigade de jour — 48 équipages."},
             "operateur",
-            DEMO_CHIEF,
+            DEMO_SEED,
         )
     ]
-    drafts += service_drafts(RoomState(), demo_duties(now), DEMO_OPERATOR)
+    drafts += service_drafts(RoomState(), demo_duties(now), DEMO_SEED)
     drafts += [
         Draft(
             k.CREW_STATUS,
             {"call_sign": c["call_sign"], "status": c["status"]},
             "equipage",
-            DEMO_OPERATOR,
+            DEMO_SEED,
         )
         for c in demo_crews()
         if c["status"] != "disponible"
@@ -252,11 +259,11 @@ def demo_drafts(now: datetime | None = None) -> list[Draft]:
                     "description": desc,
                 },
                 src,
-                DEMO_OPERATOR,
+                DEMO_SEED,
             )
         )
         drafts += [
-            Draft(k.CREW_ENGAGED, {"call_sign": c, "event_id": ev_id}, "operateur", DEMO_OPERATOR)
+            Draft(k.CREW_ENGAGED, {"call_sign": c, "event_id": ev_id}, "operateur", DEMO_SEED)
             for c in crews
         ]
     drafts.append(
@@ -264,11 +271,11 @@ def demo_drafts(now: datetime | None = None) -> list[Draft]:
             k.CREW_STATUS,
             {"call_sign": "V11-1", "status": "sur_les_lieux"},
             "equipage",
-            DEMO_OPERATOR,
+            DEMO_SEED,
         )
     )
     drafts.append(
-        Draft(k.EVENT_STATUS, {"id": "EV-0001", "status": "en_cours"}, "operateur", DEMO_CHIEF)
+        Draft(k.EVENT_STATUS, {"id": "EV-0001", "status": "en_cours"}, "operateur", DEMO_SEED)
     )
     drafts.append(
         Draft(
@@ -278,7 +285,7 @@ def demo_drafts(now: datetime | None = None) -> list[Draft]:
                 "de sécurité mis en place par V11-1."
             },
             "equipage",
-            DEMO_OPERATOR,
+            DEMO_SEED,
         )
     )
     from scop.protocols.pp_service import demo_pp_drafts  # the PP thread of the demo
@@ -299,21 +306,25 @@ def seed_demo(room: Room, fiches_dir: Path | None = None) -> None:
     library = load_library(fiches_dir)
     if "incendie" not in library.fiches:
         return  # a broken shipped fiche is reported by the procedures dock, not here
-    # The chief launches fiches: the same room (same journal and projection) under his name.
-    runner = ProcedureRunner(replace(room, operator=DEMO_CHIEF), library)
+    # The same room (same journal and projection) under the seed's identity, not the person
+    # who happens to open the demo first.
+    runner = ProcedureRunner(replace(room, operator=DEMO_SEED), library)
     run_id = runner.launch("incendie", "EV-0001")
     runner.start(run_id, runner.view(run_id).steps[0].step.id)
 
 
 def _seed_safety(room: Room) -> None:
     """A hazard flag where the demo's brawl is, and a lookout: the safety docks, the event
-    card and the map's « Dangers signalés » layer show something from the start."""
+    card and the map's « Dangers signalés » layer show something from the start. Decided by
+    the same commands, written under the seed's identity (these commands are a named
+    person's in a real room: the seed is the demo's given, not a person's act)."""
     from scop.safety import commands as sc
 
-    sc.run_as(
-        room,
-        DEMO_CHIEF,
-        sc.record_hazard,
+    now = room.clock.now()
+    drafts = sc.record_hazard(
+        room.state,
+        now,
+        DEMO_SEED,
         category="violences_agents",
         text="agents pris à partie à la sortie de l'établissement lors d'une précédente "
         "intervention de nuit",
@@ -321,12 +332,16 @@ def _seed_safety(room: Room) -> None:
         lon=2.3733,
         lat=48.8535,
     )
-    sc.run_as(
-        room,
-        DEMO_OPERATOR,
-        sc.issue_lookout,
+    room.store.append(drafts, DEMO_SEED)
+    room.sync()
+    drafts = sc.issue_lookout(
+        room.state,
+        now,
+        DEMO_SEED,
         kind="personne_vulnerable",
         priority=1,
         description="Homme de 82 ans, désorienté, manteau gris et canne, parti de son "
         "domicile rue de la Roquette vers 6 h",
     )
+    room.store.append(drafts, DEMO_SEED)
+    room.sync()

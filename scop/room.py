@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scop.clock import Clock
 from scop.journal.store import DatabaseUnavailable, JournalStore, WriteTxn, is_unavailable
+from scop.models import fold_accounts as ka
 from scop.models import fold_core as k
 from scop.models.entities import PositionFix
 from scop.models.entries import SYSTEM, Draft, Entry, Operator
+from scop.models.permissions import COMMAND_MODES, allowed, refusal
 from scop.models.projection import Projection
 from scop.models.state import RoomState
 
@@ -35,25 +37,6 @@ Decide = Callable[[RoomState], Sequence[Draft]]
 
 READ_ONLY_REFUSAL = "Main courante en lecture seule : aucune action n'est possible ici."
 
-# Commands that only make sense in some room modes (``live``, ``demo``, ``exercise``).
-COMMAND_MODES: dict[str, frozenset[str]] = {}
-
-# Commands reserved to some roles, and what the others are told.
-COMMAND_ROLES: dict[str, tuple[frozenset[str], str]] = {
-    "message.validate": (
-        frozenset({"chief"}),
-        "Seul le chef de salle peut valider un message pour la PP.",
-    ),
-    "handover.draft": (
-        frozenset({"chief"}),
-        "Seul le chef de salle sortant rédige la relève.",
-    ),
-    "handover.acknowledge": (
-        frozenset({"chief"}),
-        "Seul le chef de salle entrant prend la relève.",
-    ),
-}
-
 
 def guard(room: Room, command: str, operator: Operator) -> None:
     """The one gate every command passes before its decision runs: may ``operator`` issue
@@ -65,9 +48,8 @@ def guard(room: Room, command: str, operator: Operator) -> None:
     modes = COMMAND_MODES.get(command)
     if modes is not None and room.mode not in modes:
         raise CommandRefused(f"Action impossible dans une salle en mode « {room.mode} ».")
-    roles = COMMAND_ROLES.get(command)
-    if roles is not None and operator.role not in roles[0]:
-        raise CommandRefused(roles[1])
+    if not allowed(command, operator.role):
+        raise CommandRefused(refusal(command, operator.role))
 
 
 # -- checks of entries, re-run on a fresh fold --------------------------------------------
@@ -143,6 +125,11 @@ class Room:
             self.projection.apply_fix(fix, fix_id)
         self.projection.state.last_fix_id = self.store.last_position_id()
 
+    def acting_as(self, operator: Operator) -> Room:
+        """This room (same journal, same fold, same listeners) for a service that writes under
+        its own identity: a simulator's report is not the logged-in operator's act."""
+        return replace(self, operator=operator)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
@@ -192,9 +179,11 @@ class Room:
         A command that decides something writes a decision and calls :meth:`execute`."""
         if not drafts:
             return []
-        authors = {d.author for d in drafts if d.author is not None}
-        author = authors.pop() if len(authors) == 1 else None
-        return self.execute(drafts[0].kind, lambda _st: drafts, author=author)
+        signed = [d if d.author else replace(d, author=self.operator) for d in drafts]
+        command = signed[0].kind
+        for who in {d.author for d in signed[1:]}:  # each author must be entitled to write
+            guard(self, command, who or self.operator)
+        return self.execute(command, lambda _st: signed, author=signed[0].author)
 
     def _sync_after_write(self) -> None:
         """The write is committed; if the database fails right after, the next poll catches
@@ -264,13 +253,36 @@ class Room:
             check_correction(st, payload)
             return [Draft(k.CORRECTION, payload)]
 
-        return self.execute("correct", decide)[0]
+        return self.execute(self._correction_command(position), decide)[0]
+
+    def _correction_command(self, position: int) -> str:
+        """Correcting one's own entry is ``correct``; someone else's is ``correct.other``
+        (the chief's, in the role table)."""
+        target = self.store.read(after=position - 1, limit=1) if position >= 1 else []
+        if not target or target[0].position != position:
+            return "correct"  # the decision refuses a missing entry
+        e, me = target[0], self.operator
+        mine = e.author_id == me.id if (e.author_id and me.id) else e.author == me.name
+        return "correct" if mine else "correct.other"
 
     def login(self) -> Entry:
         ws = self.workstation
         entry = self.execute("login", lambda _st: [Draft(k.LOGIN, {"workstation": ws})])[0]
         self.in_session = True
         return entry
+
+    def lock(self) -> Entry:
+        """The idle lock: journaled so the record shows when a workstation stood unattended."""
+        ws = self.workstation
+        return self.execute(
+            "session.lock", lambda _st: [Draft(ka.SESSION_LOCKED, {"workstation": ws})]
+        )[0]
+
+    def unlock(self) -> Entry:
+        ws = self.workstation
+        return self.execute(
+            "session.unlock", lambda _st: [Draft(ka.SESSION_UNLOCKED, {"workstation": ws})]
+        )[0]
 
     def logout(self) -> Entry | None:
         """Journal the end of the session, once (the window's close and the launcher's

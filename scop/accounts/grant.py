@@ -19,7 +19,7 @@ TABLE_RIGHTS: dict[str, tuple[str, ...]] = {
     "journal_entries": ("SELECT", "INSERT"),
     "journal_head": ("SELECT", "INSERT", "UPDATE"),
     "crew_positions": ("SELECT", "INSERT"),
-    "room_meta": ("SELECT",),
+    "room_meta": ("SELECT", "INSERT", "UPDATE"),  # room settings (administrators)
     "accounts": ("SELECT", "INSERT", "UPDATE"),
 }
 # Tables other modules add (roster, relève…): read and append only, unless listed above.

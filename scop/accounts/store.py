@@ -21,6 +21,7 @@ from scop.journal.store import JournalStore
 from scop.journal.tables import accounts
 from scop.models import fold_accounts as ka
 from scop.models.entries import ROLES, SYSTEM, Draft, Operator
+from scop.models.permissions import allowed, refusal
 
 MAX_FAILURES = 5
 LOCK_DURATION = timedelta(minutes=15)
@@ -78,6 +79,12 @@ def check_login(login: str) -> str:
             f"Identifiant invalide « {login} » : 1 à {LOGIN_MAX} caractères, sans espace."
         )
     return key
+
+
+def _authorize(command: str, by: Operator) -> None:
+    """The room's role table, for the account commands as for every other."""
+    if not allowed(command, by.role):
+        raise AccountError(refusal(command, by.role))
 
 
 def _account(r: Row[Any]) -> Account:
@@ -151,6 +158,7 @@ class Accounts:
     # -- administration ------------------------------------------------------------------
 
     def add(self, login: str, name: str, role: str, password: str | None, by: Operator) -> Account:
+        _authorize("account.create", by)
         key = check_login(login)
         name = " ".join(name.split())
         if not name:
@@ -198,6 +206,7 @@ class Accounts:
             conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
 
     def set_enabled(self, login: str, enabled: bool, by: Operator) -> Account:
+        _authorize("account.enable" if enabled else "account.disable", by)
         account = self._existing(login)
         if account.enabled == enabled:
             return account
@@ -215,6 +224,7 @@ class Accounts:
         return not others
 
     def set_role(self, login: str, role: str, by: Operator) -> Account:
+        _authorize("account.set_role", by)
         account = self._existing(login)
         if role not in ACCOUNT_ROLES:
             raise AccountError(f"Rôle inconnu : {role}.")
@@ -239,6 +249,7 @@ class Accounts:
         return self._existing(login)
 
     def reset_password(self, login: str, password: str, by: Operator) -> Account:
+        _authorize("account.reset_password", by)
         account = self._existing(login)
         check_policy(password)
         self._update(

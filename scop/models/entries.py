@@ -40,6 +40,15 @@ class Operator:
 
 SYSTEM = Operator("SCOP", "system", "service:scop")
 
+# Services write under their own identity, never as whoever is logged in: the main courante
+# says a crew simulator moved a crew, not the operator who happened to be at the console.
+CREW_SIMULATOR = Operator("Simulateur équipages", "system", "service:simulateur-equipages")
+CREW_FEED = Operator("Flux équipages", "system", "service:flux-equipages")
+PP_SIMULATOR = Operator("Simulateur PP", "system", "service:simulateur-pp")
+DEMO_SEED = Operator("Jeu de démonstration", "system", "service:demo")
+SCENARIO = Operator("Scénario d'exercice", "system", "service:scenario")
+GENERATOR = Operator("Générateur de vacation", "system", "service:generateur")
+
 
 @dataclass(frozen=True, slots=True)
 class Draft:

@@ -15,6 +15,7 @@ ACCOUNT_LOCKED = "account.locked"
 LOGIN_FAILED = "auth.failed"
 SESSION_LOCKED = "session.locked"
 SESSION_UNLOCKED = "session.unlocked"
+SETTING_CHANGED = "room.setting_changed"
 
 FAILURE_REASONS = {
     "password": "mot de passe refusé",
@@ -80,3 +81,8 @@ def _d_session_locked(e: Entry) -> str:
 @describes(SESSION_UNLOCKED, "Poste déverrouillé")
 def _d_session_unlocked(e: Entry) -> str:
     return f"Poste {e.payload.get('workstation', '?')} déverrouillé"
+
+
+@describes(SETTING_CHANGED, "Réglage de la salle")
+def _d_setting(e: Entry) -> str:
+    return f"Réglage de la salle « {e.payload.get('key')} » : {e.payload.get('value')}"

@@ -260,7 +260,7 @@ class ProcedureRunner:
                 raise CommandRefused(f"L'étape « {sv.step.title} » est déjà commencée.")
             return [Draft(fp.STEP_STARTED, self._payload(v, sv.step))]
 
-        self.room.execute("procedure.start_step", decide)
+        self.room.execute(self._step_command("procedure.start_step", run_id, step_id), decide)
 
     def complete(
         self,
@@ -289,7 +289,7 @@ class ProcedureRunner:
             drafts.insert(0, Draft(fp.STEP_DONE, {**self._payload(v, step), "inputs": values}))
             return drafts
 
-        self.room.execute("procedure.complete_step", decide)
+        self.room.execute(self._step_command("procedure.complete_step", run_id, step_id), decide)
 
     def skip(self, run_id: str, step_id: str, reason: str) -> None:
         reason = reason.strip()
@@ -300,7 +300,7 @@ class ProcedureRunner:
             v, sv = self._open_step(st, run_id, step_id)
             return [Draft(fp.STEP_SKIPPED, {**self._payload(v, sv.step), "reason": reason})]
 
-        self.room.execute("procedure.skip_step", decide)
+        self.room.execute(self._step_command("procedure.skip_step", run_id, step_id), decide)
 
     def choose(self, run_id: str, step_id: str, branch: int) -> None:
         def decide(st: RoomState) -> list[Draft]:
@@ -319,7 +319,7 @@ class ProcedureRunner:
             }
             return [Draft(fp.BRANCH_CHOSEN, payload)]
 
-        self.room.execute("procedure.choose_branch", decide)
+        self.room.execute(self._step_command("procedure.choose_branch", run_id, step_id), decide)
 
     def log_call(
         self,
@@ -339,7 +339,7 @@ class ProcedureRunner:
             v, sv = self._open_step(st, run_id, step_id, allow_done=not done)
             return self._call_drafts(v, sv.step, contact_id, outcome, note, now, done=done)
 
-        self.room.execute("procedure.log_call", decide)
+        self.room.execute(self._step_command("procedure.log_call", run_id, step_id), decide)
 
     def _call_drafts(  # noqa: PLR0917  (the call as the operator described it)
         self,
@@ -504,6 +504,16 @@ class ProcedureRunner:
         return draft, extra
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _step_command(self, command: str, run_id: str, step_id: str) -> str:
+        """A step the fiche assigns to the chief is the chief's, whatever is done to it (the
+        role table: ``procedure.chief_step``); others go by ``command``."""
+        run = fp.runs(self.room.state).get(run_id)
+        fiche = self.library.fiches.get(run.fiche_id) if run is not None else None
+        step = fiche.step(step_id) if fiche is not None else None
+        if step is not None and step.role == "chef_de_salle":
+            return "procedure.chief_step"
+        return command
 
     def _run(self, st: RoomState, run_id: str) -> tuple[ProcedureRun, Fiche]:
         run = fp.runs(st).get(run_id)

@@ -26,6 +26,7 @@ from websockets.asyncio.server import Server, ServerConnection
 from scop.geo.area import bearing_deg, haversine_m
 from scop.geo.streets import StreetNetwork
 from scop.models.entities import PositionFix
+from scop.models.entries import CREW_SIMULATOR
 from scop.models.state import RoomState
 from scop.models.vocabulary import CrewStatus
 from scop.protocols.crew_feed import encode_positions
@@ -184,7 +185,8 @@ class FeedSimulatorServer:
         simulator: CrewSimulator | None = None,
         report_statuses: bool = True,
     ) -> None:
-        self.room = room
+        # Its reports are the simulator's, whoever is logged in at the console it runs in.
+        self.room = room.acting_as(CREW_SIMULATOR)
         self.host = host
         self.port = port
         self.period = period
@@ -307,7 +309,6 @@ def _cmd_feed_sim(args: argparse.Namespace) -> int:
     from scop.config import default_db_url
     from scop.geo.streets import default_network
     from scop.journal.store import JournalStore
-    from scop.models.entries import Operator
     from scop.room import open_room
 
     logging.basicConfig(
@@ -327,9 +328,7 @@ def _cmd_feed_sim(args: argparse.Namespace) -> int:
                 f"(mode : {mode or 'base vide'}) ; lancez d'abord la console en démo"
             )
             return 1
-        room = open_room(
-            store, clock, Operator("Simulateur équipages", "system"), workstation="simulateur"
-        )
+        room = open_room(store, clock, CREW_SIMULATOR, workstation="simulateur")
         if not room.state.crews:
             print(
                 "scop feed-sim : aucun équipage dans cette base (lancez d'abord la console en démo)"

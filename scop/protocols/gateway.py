@@ -28,7 +28,7 @@ from scop.room import Room, open_room
 
 log = logging.getLogger(__name__)
 
-GATEWAY_OPERATOR = Operator("Passerelle de la salle", "system")
+GATEWAY_OPERATOR = Operator("Passerelle de la salle", "system", "service:passerelle")
 PP_STATES = {"ok": "ok", "warning": "degraded", "error": "down"}
 
 StateListener = Callable[[str], None]  # French line for the gateway's own log / terminal

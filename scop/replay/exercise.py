@@ -22,12 +22,12 @@ from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_exercise as x
 from scop.models.entities import PositionFix
-from scop.models.entries import SYSTEM, Draft, Entry, Operator, seal
+from scop.models.entries import SCENARIO, SYSTEM, Draft, Entry, Operator, seal
 from scop.replay.engine import ReplayEngine, to_us
 from scop.replay.expected import Outcome, evaluate, tally
 from scop.replay.scenario import EXERCISE_MARK, INJECT_TYPES, Inject, Scenario
 from scop.replay.source import import_entries, import_positions, open_source
-from scop.room import CommandRefused, Room, open_room
+from scop.room import CommandRefused, Room, guard, open_room
 
 TRAINER = Operator("Formateur", "trainer")
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 30, 60, None)  # None: as fast as possible
@@ -178,6 +178,9 @@ class ExerciseRunner:
         return [s for s in self.injects if s.status == "a_venir"]
 
     def _record(self, drafts: list[Draft]) -> None:
+        # The scenario writes its injects under its own name, but only a trainer drives it:
+        # the role table is checked for the person at the controls as well.
+        guard(self.room, drafts[0].kind, self.trainer)
         self.room.record_all(drafts)
 
     # -- controls --------------------------------------------------------------------------
@@ -188,14 +191,16 @@ class ExerciseRunner:
         if self.room.mode != "exercise":
             raise CommandRefused("Refusé : cette salle n'est pas une salle d'exercice.")
         s = self.scenario
-        drafts: list[Draft] = []
-        if s.demo_crews and not self.room.state.crews:
-            drafts += [
-                Draft(d.kind, d.payload, d.source, self.trainer)
-                for d in demo_drafts()
-                if d.kind == k.CREW_REGISTERED
-            ]
-        drafts.append(
+        guard(self.room, x.STARTED, self.trainer)  # before the scenario writes anything
+        if s.demo_crews and not self.room.state.crews:  # the scenario's, before it starts
+            self.room.record_all(
+                [
+                    Draft(d.kind, d.payload, d.source, SCENARIO)
+                    for d in demo_drafts()
+                    if d.kind == k.CREW_REGISTERED
+                ]
+            )
+        drafts: list[Draft] = [
             Draft(
                 x.STARTED,
                 {
@@ -211,7 +216,7 @@ class ExerciseRunner:
                 "formateur",
                 self.trainer,
             )
-        )
+        ]
         self._record(drafts)
         self.start_position = self.room.state.position
         self.t0 = self.clock.now()
@@ -350,16 +355,16 @@ class ExerciseRunner:
             payload["forced"] = True
         if inj.type == "message_pp" and self.pp_via_sim:
             payload["text"] = f"{inj.text} (joué par le simulateur PP sur le lien)"
-        drafts = [Draft(x.INJECT, payload, inj.source, self.trainer)]
+        drafts = [Draft(x.INJECT, payload, inj.source, SCENARIO)]
         if inj.event is not None and inj.event.id not in self.room.state.events:
             drafts.append(
-                Draft(k.EVENT_CREATED, inj.event.payload(inj.source), inj.source, self.trainer)
+                Draft(k.EVENT_CREATED, inj.event.payload(inj.source), inj.source, SCENARIO)
             )
         if inj.type == "equipage" and inj.status and inj.call_sign in self.room.state.crews:
             p: dict[str, Any] = {"call_sign": inj.call_sign, "status": inj.status}
             if inj.reason:
                 p["reason"] = inj.reason
-            drafts.append(Draft(k.CREW_STATUS, p, "equipage", self.trainer))
+            drafts.append(Draft(k.CREW_STATUS, p, "equipage", SCENARIO))
         if inj.type == "message_pp" and not self.pp_via_sim:
             text = inj.text if inj.text.startswith("EXERCICE") else f"{EXERCISE_MARK} — {inj.text}"
             drafts.append(
@@ -375,7 +380,7 @@ class ExerciseRunner:
                         "sender": "Préfecture de Police (EXERCICE)",
                     },
                     "pp",
-                    self.trainer,
+                    SCENARIO,
                 )
             )
         self._record(drafts)

@@ -4,14 +4,14 @@ Each is a decision: a pure function of the folded state, the time and who acts, 
 the journal drafts (or raising :class:`CommandRefused` with a French message). :func:`run`
 hands it to ``room.execute``, which runs it inside the journal's write transaction against
 the journal's head, so two consoles never ask the same check twice nor raise one alert twice.
-Who may issue each command (the chief alone closes an alert…) is the guard's business:
-:data:`ROLES` is merged into ``scop.room.COMMAND_ROLES``.
+Who may issue each command (the chief alone closes an alert…) is the guard's business: the
+``safety.*`` rows of the role table, :mod:`scop.models.permissions`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec
 
@@ -20,11 +20,12 @@ from scop.geo.area import in_paris
 from scop.models import fold_core as k
 from scop.models import fold_safety as ks
 from scop.models.entities import Crew
-from scop.models.entries import Draft, Entry, Operator
+from scop.models.entries import CREW_FEED, Draft, Entry, Operator
 from scop.models.fold_safety import DangerAlert, settings_of
+from scop.models.ids import next_id
 from scop.models.state import RoomState
 from scop.operations.commands import next_event_id
-from scop.room import COMMAND_ROLES, CommandRefused, Room
+from scop.room import CommandRefused, Room
 from scop.safety.watch import crew_point, due_reason, nearest_available, watch_of
 
 P = ParamSpec("P")
@@ -34,27 +35,8 @@ DANGER_CATEGORY = "PSW/ALM"  # EMSI « Alarme »: the event an agent-in-danger a
 MAX_TEXT = 300
 
 # Services acting on their own: every entry names who really acted.
-SAFETY_WATCH = Operator("Veille sécurité", "system")
-FEED = Operator("Flux équipages", "system")
-
-_PEOPLE = frozenset({"operator", "chief", "trainer"})
-_CHIEF = frozenset({"chief"})
-ROLES: dict[str, tuple[frozenset[str], str]] = {
-    "safety.check_outcome": (_PEOPLE, "Seul un opérateur nommé enregistre un point de situation."),
-    "safety.take_danger": (_PEOPLE, "Seul un opérateur nommé peut prendre l'alerte."),
-    "safety.close_danger": (_CHIEF, "Seul le chef de salle peut clore une alerte agent en danger."),
-    "safety.change_settings": (
-        _CHIEF,
-        "Seul le chef de salle peut changer les seuils de sécurité de la salle.",
-    ),
-    "safety.record_hazard": (_CHIEF, "Seul le chef de salle peut signaler un danger sur un lieu."),
-    "safety.lift_hazard": (_CHIEF, "Seul le chef de salle peut lever un signalement de danger."),
-    "safety.issue_lookout": (_PEOPLE, "Seul un opérateur nommé émet un avis de recherche."),
-    "safety.read_lookout": (_PEOPLE, "Seul un opérateur nommé diffuse un avis de recherche."),
-    "safety.attach_lookout": (_PEOPLE, "Seul un opérateur nommé rattache un avis de recherche."),
-    "safety.close_lookout": (_PEOPLE, "Seul un opérateur nommé clôt un avis de recherche."),
-}
-COMMAND_ROLES.update(ROLES)
+SAFETY_WATCH = Operator("Veille sécurité", "system", "service:veille-securite")
+FEED = CREW_FEED
 
 
 def run(room: Room, command: Command[P], *args: P.args, **kwargs: P.kwargs) -> list[Entry]:
@@ -342,15 +324,6 @@ _PERSON_HINTS = re.compile(
 )
 
 
-def _next_id(prefix: str, existing: Sequence[str]) -> str:
-    n = [
-        int(i[len(prefix) :])
-        for i in existing
-        if i.startswith(prefix) and i[len(prefix) :].isdigit()
-    ]
-    return f"{prefix}{max(n, default=0) + 1:04d}"
-
-
 def record_hazard(
     state: RoomState,
     now: datetime,
@@ -388,7 +361,7 @@ def record_hazard(
         _d(
             ks.HAZARD_RECORDED,
             {
-                "id": _next_id("DGR-", list(state.hazards)),
+                "id": next_id("DGR-", state.hazards),
                 "category": category,
                 "text": text,
                 "address": address.strip(),
@@ -444,7 +417,7 @@ def issue_lookout(
         _d(
             ks.LOOKOUT_ISSUED,
             {
-                "id": _next_id("ADR-", list(state.lookouts)),
+                "id": next_id("ADR-", state.lookouts),
                 "type": kind,
                 "priority": priority,
                 "description": description,

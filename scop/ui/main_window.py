@@ -59,7 +59,7 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             Area.LeftDockWidgetArea: [(0.62, ["map", "events"]), (0.38, ["journal", "event_card"])],
             Area.RightDockWidgetArea: [
                 (0.55, ["procedures", "events", "safety"]),
-                (0.45, ["messages", "crews", "lookouts"]),
+                (0.45, ["messages", "crews", "lookouts", "dashboard"]),
             ],
         },
     ),
@@ -74,7 +74,7 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             ],
             Area.RightDockWidgetArea: [
                 (0.5, ["exercise", "events", "crews", "safety"]),
-                (0.5, ["procedures", "messages", "event_card", "lookouts"]),
+                (0.5, ["procedures", "messages", "event_card", "lookouts", "dashboard"]),
             ],
         },
     ),
@@ -195,6 +195,10 @@ class MainWindow(QMainWindow):
                 "font-weight:bold; padding:0 8px;"
             )
             sb.addPermanentWidget(mode_label)
+
+    def show_operator(self, op: Any) -> None:
+        """After « Changer d'opérateur »: the status bar names who is at the keyboard now."""
+        self.operator_label.setText(f"{op.name} — {ROLES[op.role]} — {self.ctx.room.workstation}")
 
     def set_link_state(self, key: str, text: str, state: str = "ok") -> None:
         """A link (PP, crew feed…) shows its state in the status bar; ``state`` is one of

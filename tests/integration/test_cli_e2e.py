@@ -28,7 +28,7 @@ from scop.clock import SystemClock
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_messages as fm
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.protocols import outbox
 from scop.replay.generate import generate_shift, write_sqlite
 from scop.room import Room, open_room
@@ -59,7 +59,7 @@ def exercise_room(path: Path) -> Room:
     clock = SystemClock()
     store = JournalStore.open(f"sqlite:///{path}", clock)
     room = open_room(store, clock, CHIEF, mode="exercise", label="Exercice incendie")
-    room.record(
+    room.acting_as(SYSTEM).record(
         k.EVENT_CREATED,
         {
             "id": "EV-EX-0001",

@@ -287,7 +287,7 @@ def _seed(data: Path) -> None:
     store = JournalStore.open(f"sqlite:///{data / 'salle.sqlite'}", clock)
     room = open_room(store, clock, op, mode="live", label="Salle")
     for i in range(3):
-        room.record("note.added", {"text": f"note {i}"}, "operateur")
+        room.note(f"note {i}")
     export_journal(store, data / "vacation.jsonl.gz")
     export_journal(store, data / "alteree.jsonl", with_positions=False)
     store.close()

@@ -174,7 +174,7 @@ def test_a_live_shift_from_room_init_to_the_releve(
 
         # 6. The relève: written by the outgoing chief, acknowledged by the incoming one.
         clock.advance(hours=2)  # X77-1's planned end has passed
-        with pytest.raises(CommandRefused, match="Seul le chef de salle sortant"):
+        with pytest.raises(CommandRefused, match="seul le chef de salle peut le faire"):
             draft_handover(room, "consignes")  # an operator does not write the relève
         head = chief_room.state.position
         hid = draft_handover(

@@ -25,7 +25,7 @@ from scop.clock import SystemClock
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_messages as fm
-from scop.models.entries import Draft, Entry, Operator
+from scop.models.entries import SYSTEM, Draft, Entry, Operator
 from scop.protocols import outbox
 from scop.protocols.edxl import PROFILE_VERSION, SUBPROTOCOL, EventInfo, Identity, build_pp_emsi
 from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink
@@ -41,7 +41,7 @@ def make_room(path: Path, mode: str = "live", events: int = 3) -> Room:
     room = open_room(store, clock, CHIEF, mode=mode, label="Salle de test PP")
     room.record_all([])
     for i in range(events):
-        room.record(
+        room.acting_as(SYSTEM).record(
             k.EVENT_CREATED,
             {
                 "id": f"EV-{i:04d}",
@@ -221,7 +221,7 @@ def test_reliability_2000_each_way_through_50_cuts(tmp_path: Path) -> None:
                     )
                     for i in range(start, start + 50)
                 ]
-                room.record_all(drafts)
+                room.acting_as(SYSTEM).record_all(drafts)
                 for i in range(start, start + 50):
                     entry = outbox.validate_draft(room, f"D-{i}")
                     sent.append(str(entry.payload["distribution_id"]))

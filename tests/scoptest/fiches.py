@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from scop.models.entries import SYSTEM
 from scop.procedures.model import Library
 from scop.procedures.runner import ProcedureRunner
 from scop.room import Room
@@ -26,7 +28,9 @@ FLOOD: dict[str, Any] = {
 
 
 def fire_runner(room: Room, library: Library) -> ProcedureRunner:
-    """A runner over a room holding the fire (EV-1) and the flood (EV-2)."""
-    room.record("event.created", FIRE)
-    room.record("event.created", FLOOD)
+    """A runner over a room holding the fire (EV-1) and the flood (EV-2), its person made chief
+    (fiches are launched and closed by the chief: the role table)."""
+    room.acting_as(SYSTEM).record("event.created", FIRE)
+    room.acting_as(SYSTEM).record("event.created", FLOOD)
+    room.operator = replace(room.operator, role="chief")
     return ProcedureRunner(room, library)

@@ -11,7 +11,7 @@ from pathlib import Path
 from scop.clock import SystemClock
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.room import Room, open_room
 
 CHIEF = Operator("Cdt. Test", "chief")
@@ -33,8 +33,9 @@ def open_live_room(url: str, crews: int = 3, events: int = 2) -> Room:
     clock = SystemClock()
     store = JournalStore.open(url, clock)
     room = open_room(store, clock, CHIEF, mode="live", label="Salle de test passerelle")
+    given = room.acting_as(SYSTEM)  # what the test takes as given, written as a service
     for i in range(crews):
-        room.record(
+        given.record(
             k.CREW_REGISTERED,
             {
                 "call_sign": f"PM-{i:02d}",
@@ -46,7 +47,7 @@ def open_live_room(url: str, crews: int = 3, events: int = 2) -> Room:
             "equipage",
         )
     for i in range(events):
-        room.record(
+        given.record(
             k.EVENT_CREATED,
             {
                 "id": f"EV-{i:04d}",

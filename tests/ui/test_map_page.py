@@ -10,6 +10,7 @@ from scoptest.map_page import page_state, wait_page
 
 from scop.config import Config
 from scop.models.entities import PositionFix
+from scop.models.entries import SYSTEM
 from scop.ui.map import MapDock
 
 
@@ -73,7 +74,7 @@ def test_time_filter_uses_the_room_clock(
     from scop.models import fold_core as k
 
     old = clock.now() - timedelta(hours=3)
-    demo_room.record(
+    demo_room.acting_as(SYSTEM).record(
         k.EVENT_CREATED,
         {
             "id": "EV-OLD",
@@ -105,7 +106,7 @@ def test_reset_sends_the_whole_replaced_state(
     ctx = make_ctx(demo_room)
     dock = make_map(ctx)
     snapshot = demo_room.state.copy()
-    demo_room.record(
+    demo_room.acting_as(SYSTEM).record(
         k.EVENT_CREATED,
         {"id": "EV-NEW", "category": "HLT", "title": "Malaise", "lon": 2.3, "lat": 48.85},
     )
@@ -203,7 +204,7 @@ def test_points_of_means_are_drawn(
     from scop.models import fold_map as km
 
     dock = make_map(make_ctx(demo_room))
-    demo_room.record(
+    demo_room.acting_as(SYSTEM).record(
         km.MEANS_PLACED,
         {
             "id": "CARE-1",
@@ -214,7 +215,7 @@ def test_points_of_means_are_drawn(
             "event_id": "EV-0001",
         },
     )
-    demo_room.record(
+    demo_room.acting_as(SYSTEM).record(
         km.MEANS_PLACED, {"id": "VPU-1", "means": "VPU", "label": "", "lon": 2.37, "lat": 48.86}
     )
     st = wait_page(qtbot, dock, lambda s: len(s["means"]) == 2)
@@ -224,7 +225,7 @@ def test_points_of_means_are_drawn(
         "means": "CARE",
         "label": "Mairie du 11e",
     }
-    demo_room.record(km.MEANS_REMOVED, {"id": "VPU-1"})
+    demo_room.acting_as(SYSTEM).record(km.MEANS_REMOVED, {"id": "VPU-1"})
     st = wait_page(qtbot, dock, lambda s: set(s["means"]) == {"CARE-1"})
 
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from scop.journal.store import JournalStore
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.procedures.loader import load_library
 from scop.procedures.runner import ProcedureRunner
 from scop.room import Room
@@ -32,8 +32,8 @@ FIRE = {
 
 @pytest.fixture
 def dock(qtbot: Any, room: Room, make_ctx: Any) -> ProceduresDock:
-    room.record("event.created", FIRE)
-    room.record(
+    room.acting_as(SYSTEM).record("event.created", FIRE)
+    room.acting_as(SYSTEM).record(
         "event.created",
         {**FIRE, "id": "EV-2", "category": "HLT", "title": "Malaise lié à la chaleur"},
     )
@@ -273,6 +273,7 @@ def test_reset_and_read_only(
     qtbot: Any, dock: ProceduresDock, room: Room, make_ctx: Any, db_url: str, clock: Any
 ) -> None:
     before = room.state.copy()
+    room.operator = CHIEF  # fiches are launched by the chief (the role table)
     run = dock.launch("incendie", "EV-1")
     assert dock.tree.topLevelItemCount() >= 1
     assert dock.run_id == run
@@ -323,8 +324,8 @@ def test_broken_fiche_is_listed_and_the_others_still_load(
     assert "ligne 3" in bad.child(0).child(0).text(0)
     assert list(library.fiches) == ["incendie"]
     # a run launched with a fiche that no longer loads is still listed, not dropped
-    room.record("event.created", FIRE)
-    room.record(
+    room.acting_as(SYSTEM).record("event.created", FIRE)
+    room.acting_as(SYSTEM).record(
         "procedure.launched",
         {
             "run_id": "crue-1",
@@ -344,6 +345,7 @@ def test_launching_a_fiche_preselects_the_selected_event(
 ) -> None:
     """« Lancer une fiche » right after picking EV-2 on the map or in the list opens on EV-2
     (the dialog lists EV-1 first), and the fiche is launched on it."""
+    dock.ctx.room.operator = CHIEF  # fiches are launched by the chief
     dock.ctx.selection.select_event("EV-2")
     seen: list[Any] = []
 

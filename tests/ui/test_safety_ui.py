@@ -17,7 +17,7 @@ from scop.clock import ManualClock
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_safety as ks
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.protocols.crew_feed import CrewFeedClient, encode_signal
 from scop.room import Room, open_room
 from scop.safety import commands as sc
@@ -32,7 +32,7 @@ def _north(m: float) -> tuple[float, float]:
 
 def _crews(room: Room) -> None:
     for cs, (lon, lat) in (("P11", BASTILLE), ("P12", _north(400)), ("V20", _north(1500))):
-        room.record(
+        room.acting_as(SYSTEM).record(
             k.CREW_REGISTERED,
             {"call_sign": cs, "division": "D11", "mode": "vehicule", "lon": lon, "lat": lat},
         )

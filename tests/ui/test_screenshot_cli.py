@@ -70,7 +70,14 @@ def test_console_opens_on_postgresql(tmp_path: Path, pg_store: object) -> None:
     assert res.returncode == 0, res.stderr[-2000:]
     kinds = [e.kind for e in pg_store.read()]
     assert kinds[:2] == ["room.opened", "session.login"]
-    assert pg_store.read()[1].author == "A. Martin"
+    # a real room: --operator names nobody (identities come from accounts); a capture
+    # writes only its own session, as an observer
+    login = pg_store.read()[1]
+    assert (login.author, login.role, login.author_id) == (
+        "Capture d'écran",
+        "observer",
+        "service:capture",
+    )
     assert pg_store.meta("mode") == "live"
 
 

@@ -66,8 +66,9 @@ def test_holder_is_who_last_moved_the_event(chief_room: Room, clock: ManualClock
     room = chief_room
     s = _summary(room)
     holders = {e["id"]: e["holder"] for e in s["open_events"]}
-    assert holders["EV-0001"] == "Cdt. Morel"  # the demo's chief put the fire en cours
-    assert holders["EV-0003"] == "B. Lefèvre"  # created by the operator, never moved
+    # the demo's seed wrote its opening (under its own identity, not a person's)
+    assert holders["EV-0001"] == "Jeu de démonstration"
+    assert holders["EV-0003"] == "Jeu de démonstration"
     other = Room(room.store, clock, Operator("C. Petit", "operator"), "poste-2")
     other.load()
     ops.take_in_hand(other, "EV-0003")
@@ -90,7 +91,7 @@ def test_first_period_is_at_most_a_day_then_runs_from_the_last_releve(
     incoming.load()
     operator = Room(room.store, clock, Operator("B. Lefèvre", "operator"), "poste-4")
     operator.load()
-    with pytest.raises(CommandRefused, match="Seul le chef de salle entrant"):
+    with pytest.raises(CommandRefused, match="seul le chef de salle peut le faire"):
         acknowledge_handover(operator, hid)
     assert pending_handover(incoming.state) is not None
     clock.advance(60)

@@ -9,6 +9,7 @@ import pytest
 from scop import map_commands as mc
 from scop.models import fold_map as km
 from scop.models.describe import describe
+from scop.models.entries import SYSTEM
 from scop.room import CommandRefused
 
 
@@ -62,7 +63,7 @@ def test_polygon_closed_ring_is_kept_open(room: Any) -> None:
 
 
 def test_means_placed_and_removed(room: Any) -> None:
-    room.record(
+    room.acting_as(SYSTEM).record(
         km.MEANS_PLACED,
         {
             "id": "M1",
@@ -73,11 +74,15 @@ def test_means_placed_and_removed(room: Any) -> None:
             "event_id": None,
         },
     )
-    room.record(km.MEANS_PLACED, {"id": "M2", "means": "HELICO", "lon": 2.3, "lat": 48.8})
-    room.record(km.MEANS_PLACED, {"id": "M3", "means": "VPU", "lon": "x", "lat": 48.8})
+    room.acting_as(SYSTEM).record(
+        km.MEANS_PLACED, {"id": "M2", "means": "HELICO", "lon": 2.3, "lat": 48.8}
+    )
+    room.acting_as(SYSTEM).record(
+        km.MEANS_PLACED, {"id": "M3", "means": "VPU", "lon": "x", "lat": 48.8}
+    )
     assert set(room.state.means) == {"M1"}
     assert room.state.means["M1"].label == "Mairie du 11e"
-    room.record(km.MEANS_REMOVED, {"id": "M1"})
+    room.acting_as(SYSTEM).record(km.MEANS_REMOVED, {"id": "M1"})
     assert room.state.means == {}
 
 

@@ -8,6 +8,7 @@ import pytest
 from scoptest.fiches import FIRE
 
 from scop.clock import ManualClock
+from scop.models.entries import SYSTEM
 from scop.models.projection import fold
 from scop.procedures.directory import mairie_for, on_call
 from scop.procedures.model import Library
@@ -185,17 +186,20 @@ def test_wait_step_timer_runs_from_its_start(runner: ProcedureRunner, clock: Man
 
 def test_fold_ignores_entries_that_make_no_sense(runner: ProcedureRunner, room: Room) -> None:
     run = runner.launch("incendie", "EV-1")
-    room.record("procedure.launched", {"run_id": "x", "fiche_id": "incendie", "event_id": "EV-404"})
-    room.record(
+    given = room.acting_as(SYSTEM)  # written as a service: these are no command
+    given.record(
+        "procedure.launched", {"run_id": "x", "fiche_id": "incendie", "event_id": "EV-404"}
+    )
+    given.record(
         "procedure.launched",
         {"run_id": "y", "fiche_id": "incendie", "event_id": "EV-1", "fiche_version": "v2"},
     )
-    room.record("procedure.step_done", {"run_id": "absent", "step_id": "perimetre"})
-    room.record(
+    given.record("procedure.step_done", {"run_id": "absent", "step_id": "perimetre"})
+    given.record(
         "procedure.branch_chosen",
         {"run_id": run, "step_id": "besoin_soutien", "branch": "deux", "target": "vpu"},
     )
-    room.record("procedure.step_done", {"run_id": run, "step_id": 12})
+    given.record("procedure.step_done", {"run_id": run, "step_id": 12})
     assert "x" not in room.state.procedures
     assert room.state.procedures["y"].fiche_version == 1
     assert room.state.procedures[run].steps["besoin_soutien"].branch == 0

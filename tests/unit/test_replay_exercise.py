@@ -14,7 +14,7 @@ from scop.clock import ManualClock
 from scop.config import default_db_path, default_db_url
 from scop.errors import OutputError
 from scop.journal.store import JournalStore
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.procedures.loader import load_library
 from scop.procedures.runner import ProcedureRunner
 from scop.protocols.outbox import draft_message, validate_draft
@@ -120,13 +120,15 @@ def play_the_room(runner: ExerciseRunner) -> None:
     runner.tick(60)
     pr.complete(run_id, "confirmer_bspp")
     runner.tick(300)  # T+7:40: the engagement is late (5 min expected)
-    room.record("crew.engaged", {"call_sign": "V11-1", "event_id": "EV-EX-0001"})
+    room.acting_as(SYSTEM).record("crew.engaged", {"call_sign": "V11-1", "event_id": "EV-EX-0001"})
     draft = draft_message(room, "EV-EX-0001", "demande_umip").payload["draft_id"]
     validated = validate_draft(room, draft)
     did = validated.payload["distribution_id"]
-    room.record("pp.message_sent", {"distribution_id": did}, "systeme")  # as the link would
+    room.acting_as(SYSTEM).record(
+        "pp.message_sent", {"distribution_id": did}, "systeme"
+    )  # as the link would
     runner.tick(45)
-    room.record("pp.ack_received", {"distribution_id": did, "step": "RECU"}, "pp")
+    room.acting_as(SYSTEM).record("pp.ack_received", {"distribution_id": did, "step": "RECU"}, "pp")
 
 
 def test_expected_actions_met_late_and_missed(runner: ExerciseRunner) -> None:

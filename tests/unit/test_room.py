@@ -6,6 +6,7 @@ import pytest
 
 from scop.clock import ManualClock
 from scop.models.entities import PositionFix
+from scop.models.entries import SYSTEM
 from scop.models.projection import Projection, ProjectionError, fold
 from scop.room import Change, CommandRefused, Room
 
@@ -80,6 +81,8 @@ def test_a_gap_in_the_journal_stops_the_fold(demo_room: Room) -> None:
 
 def test_snapshot_is_independent(demo_room: Room) -> None:
     snap = demo_room.state.copy()
-    demo_room.record("crew.status_changed", {"call_sign": "B01-1", "status": "indisponible"})
+    demo_room.acting_as(SYSTEM).record(
+        "crew.status_changed", {"call_sign": "B01-1", "status": "indisponible"}
+    )
     assert snap.crews["B01-1"].status == "disponible"
     assert demo_room.state.crews["B01-1"].status == "indisponible"

@@ -14,7 +14,7 @@ from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_safety as ks
 from scop.models.describe import describe
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.replay.engine import ReplayEngine
 from scop.room import CommandRefused, Room
 from scop.safety import commands as sc
@@ -30,7 +30,7 @@ def _offset(lon: float, lat: float, north_m: float) -> tuple[float, float]:
 
 
 def _crew(room: Room, call_sign: str, lon: float, lat: float, mode: str = "vehicule") -> None:
-    room.record(
+    room.acting_as(SYSTEM).record(
         k.CREW_REGISTERED,
         {"call_sign": call_sign, "division": "D11", "mode": mode, "lon": lon, "lat": lat},
     )
@@ -224,7 +224,7 @@ def test_danger_raised_taken_and_closed(scene: Room, clock: ManualClock) -> None
     assert sc.run_as(scene, sc.FEED, sc.raise_danger, "P11", via="flux") == []
 
     clock.advance(seconds=7)
-    with pytest.raises(CommandRefused, match="opérateur nommé"):
+    with pytest.raises(CommandRefused, match="opérateur ou le chef de salle en personne"):
         sc.run_as(scene, sc.SAFETY_WATCH, sc.take_danger, alert.alert_id)
     sc.run(scene, sc.take_danger, alert.alert_id)
     alert = scene.state.danger_alerts[alert.alert_id]
@@ -260,7 +260,9 @@ def test_false_alarm_is_journaled_never_erased(scene: Room) -> None:
 
 
 def test_danger_without_position_uses_the_crews_event(room: Room) -> None:
-    room.record(k.CREW_REGISTERED, {"call_sign": "P30", "division": "D11", "mode": "pied"})
+    room.acting_as(SYSTEM).record(
+        k.CREW_REGISTERED, {"call_sign": "P30", "division": "D11", "mode": "pied"}
+    )
     ev = _event(room, *BASTILLE)
     ops.engage(room, "P30", ev)
     raised = sc.run(room, sc.raise_danger, "P30")

@@ -125,7 +125,7 @@ def run_exercise(config: Config, runner: ExerciseRunner, start: bool) -> int:
     from scop.app import identify, qt_application, run_window
 
     app = qt_application(config.headless)
-    operator = identify(config, "exercise")
+    operator = identify(config, "exercise", runner.room.store)
     if operator is None:
         return 1
     room = runner.room
