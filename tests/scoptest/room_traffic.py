@@ -15,6 +15,7 @@ from scop.clock import SystemClock
 from scop.journal.store import JournalStore
 from scop.models.entries import Operator
 from scop.models.state import RoomState
+from scop.protocols import outbox
 from scop.room import CommandRefused, Room
 
 OBERKAMPF = (2.37282, 48.864649)
@@ -22,7 +23,7 @@ OBERKAMPF = (2.37282, 48.864649)
 
 def open_workstation(url: str, name: str) -> Room:
     store = JournalStore.open(url, SystemClock())
-    room = Room(store, SystemClock(), Operator(name), f"poste-{name}")
+    room = Room(store, SystemClock(), Operator(name, "chief"), f"poste-{name}")
     room.load()
     return room
 
@@ -35,6 +36,7 @@ def snapshot(st: RoomState) -> dict[str, Any]:
         "events": dict(st.events),
         "perimeters": dict(st.perimeters),
         "corrections": dict(st.corrections),
+        "messages": {k: repr(m) for k, m in st.messages.items()},
     }
 
 
@@ -79,11 +81,23 @@ def random_command(room: Room, rng: random.Random) -> Callable[[], object] | Non
     if r < 0.88:
         ev = _pick(rng, events)
         return (lambda: ops.add_info(room, ev, "témoin rappelle", "appel_3975")) if ev else None
-    if r < 0.93:
+    if r < 0.91:
         return lambda: mc.draw_circle(room, lon, lat, 50.0)
-    if r < 0.97:
+    if r < 0.94:
         per = _pick(rng, sorted(st.perimeters))
         return (lambda: mc.lift_perimeter(room, per)) if per else None
+    drafts = sorted(k for k, m in st.messages.items() if m.state == "brouillon")
+    if r < 0.96:
+        ev = _pick(rng, open_events)
+        return (
+            (lambda: outbox.draft_message(room, ev, "alerte", {"texte": "point"})) if ev else None
+        )
+    if r < 0.98:
+        d = _pick(rng, drafts)
+        return (lambda: outbox.validate_draft(room, d)) if d else None
+    if r < 0.99:
+        d = _pick(rng, drafts)
+        return (lambda: outbox.discard_draft(room, d, "doublon")) if d else None
     return lambda: room.note(f"note {rng.randint(0, 999)}")
 
 
