@@ -18,7 +18,7 @@ from scop.config import Config
 from scop.models.entries import DEMO_SEED, Draft
 from scop.models.fold_messages import DRAFTED
 from scop.protocols.edxl import EventInfo
-from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink
+from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink, link_config
 from scop.protocols.pp_sim import PPSimulator, Script, Step
 from scop.protocols.services import LinkStatus, ServiceHost
 
@@ -92,15 +92,8 @@ def start_pp_services(
         # « carried by the gateway » while nobody carries it.
         window.set_link_state("pp", NOT_CONFIGURED, "down")
         return []
-    link_config = LinkConfig(
-        endpoint.url,
-        exercise=room.mode == "exercise",
-        cafile=endpoint.cafile,
-        certfile=endpoint.certfile,
-        keyfile=endpoint.keyfile,
-    )
     try:
-        link = PPLink(room, link_config, listener=show)
+        link = PPLink(room, link_config(endpoint, exercise=room.mode == "exercise"), listener=show)
     except LinkConfigError as e:
         show("error", f"Lien PP : {e}")
         host.notices.error(str(e))
