@@ -9,7 +9,6 @@ caused it, and was checked against what every workstation had written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ from scop.models import fold_core as k
 from scop.models import fold_operations as ko
 from scop.models.entities import CREW_STATUSES, GRAVITIES, VERIFICATION_STATES, Crew, Event
 from scop.models.entries import SOURCES, Draft
+from scop.models.ids import next_id
 from scop.models.nomenclatures import categories, category_label
 from scop.models.state import RoomState
 from scop.operations.ranking import estimate, rank_crews
@@ -66,16 +66,12 @@ def _by(crew: Crew) -> str:
     return f" (par {crew.status_by}{when})"
 
 
-_EVENT_ID = re.compile(r"EV-(\d+)")
-
-
 def next_event_id(st: RoomState, now: datetime) -> str:
     """``EV-0042``: one format for every event of the room (the demo's and the operators'),
     short on the radio, unique in the room's journal (computed inside the write transaction,
     so two workstations never pick the same). ``now`` is kept for the command's signature."""
     del now
-    taken = [int(m.group(1)) for i in st.events if (m := _EVENT_ID.fullmatch(i))]
-    return f"EV-{max(taken, default=0) + 1:04d}"
+    return next_id("EV-", st.events)
 
 
 def create_event(

@@ -21,6 +21,7 @@ from scop.models import fold_duty as kd
 from scop.models.entities import CREW_STATUSES, EVENT_STATUSES, GRAVITIES
 from scop.models.entries import Draft, Entry
 from scop.models.fold_duty import Handover
+from scop.models.ids import next_id
 from scop.models.nomenclatures import crew_kind_label
 from scop.models.state import RoomState
 from scop.room import CommandRefused, Room, entry_check
@@ -235,8 +236,7 @@ def procedure_steps(library: Any) -> FicheSteps:
 
 def next_handover_id(state: RoomState, now: datetime) -> str:
     prefix = f"RL-{local(now):%Y%m%d}-"
-    taken = [int(h[len(prefix) :]) for h in state.handovers if h.startswith(prefix)]
-    return f"{prefix}{max(taken, default=0) + 1:02d}"
+    return next_id(prefix, state.handovers, width=2)
 
 
 @entry_check(kd.HANDOVER_DRAFTED)

@@ -4,7 +4,10 @@ database's state through a real outage of a real PostgreSQL server."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +20,9 @@ from scop.journal.store import JournalStore
 from scop.models.entries import Operator
 from scop.room import CommandRefused, Room, open_room
 from scop.ui.main_window import LINK_COLOURS, MainWindow
+
+# Where the screenshots go for a person to look at (SCOP_TEST_SHOTS_DIR), else a temporary dir.
+SHOTS = Path(os.environ.get("SCOP_TEST_SHOTS_DIR") or tempfile.mkdtemp(prefix="scop-shots-"))
 
 
 def _window(qtbot: Any, room: Room, make_ctx: Any, settings: QSettings) -> MainWindow:
@@ -35,7 +41,8 @@ def test_status_bar_shows_the_gateway_and_alarms_when_it_goes_silent(
     messages._tick()
     assert "gateway" not in w.link_labels  # no gateway in this room yet
     assert "assuré" not in messages.link_label.text()
-    assert "aucune passerelle" in messages.link_label.text()
+    assert "non configuré" in messages.link_label.text()  # and said in red:
+    assert "#b71c1c" in messages.link_label.styleSheet()
 
     store = room.store
     lease.acquire(store.write_engine, "srv-a", clock.now())
@@ -55,7 +62,7 @@ def test_status_bar_shows_the_gateway_and_alarms_when_it_goes_silent(
     assert "Flux équipages connecté" in w.link_labels["feed"].text()
     assert "Lien PP connecté" in messages.link_label.text()
     qtbot.wait(300)  # the status bar lays out the new labels
-    w.grab().save("/work/coord/shots/gateway11-status-ok.png")
+    w.grab().save(str(SHOTS / "gateway11-status-ok.png"))
 
     clock.advance(8)  # no heartbeat for 8 s: the gateway is gone
     with qtbot.wait_signal(w.ctx.notices.posted) as notice:
@@ -72,7 +79,7 @@ def test_status_bar_shows_the_gateway_and_alarms_when_it_goes_silent(
     assert "assuré" not in messages.link_label.text()
     assert "coupé" in messages.link_label.text()
     qtbot.wait(300)
-    w.grab().save("/work/coord/shots/gateway11-status-stale.png")
+    w.grab().save(str(SHOTS / "gateway11-status-stale.png"))
 
 
 @pytest.fixture
@@ -99,7 +106,7 @@ def test_console_survives_a_database_outage_and_catches_up(
     assert not bridge.database_up
     with pytest.raises(CommandRefused, match="Base indisponible — réessayez"):
         room.note("pendant la panne")
-    w.grab().save("/work/coord/shots/gateway11-db-down.png")
+    w.grab().save(str(SHOTS / "gateway11-db-down.png"))
 
     pg_cluster.start()
     other = JournalStore.open(pg_cluster.url(), clock)
