@@ -21,7 +21,7 @@ from scop.clock import SystemClock
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_messages as fm
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.protocols import edxl, outbox
 from scop.protocols.edxl import SUBPROTOCOL, Identity, dumps
 from scop.protocols.pp_link import LinkConfig, PPLink
@@ -101,7 +101,9 @@ def _room(path: Path) -> Room:
         label="Salle de test interop",
     )
     for i in range(2):
-        room.record(k.EVENT_CREATED, {"id": f"EV-{i}", "category": "FIR", "title": f"Feu {i}"})
+        room.acting_as(SYSTEM).record(  # what the test takes as given, written as a service
+            k.EVENT_CREATED, {"id": f"EV-{i}", "category": "FIR", "title": f"Feu {i}"}
+        )
     return room
 
 
