@@ -24,7 +24,7 @@ from scop.protocols.services import LinkStatus, ServiceHost
 
 log = logging.getLogger(__name__)
 
-NOT_CONFIGURED = "Lien PP non configuré (ni passerelle dans la salle, ni SCOP_PP_URL)"
+NOT_CONFIGURED = "Lien PP non configuré (ni passerelle dans la salle, ni --pp / SCOP_PP_URL)"
 # The link's states, as MainWindow.set_link_state names them.
 STATUS_BAR_STATES = {"ok": "ok", "warning": "degraded", "error": "down"}
 
@@ -79,7 +79,7 @@ def start_pp_services(
         return []
     if not demo and getattr(host.services.get("room_status"), "has_gateway", False):
         if endpoint is not None:
-            log.warning("SCOP_PP_URL ignoré : la passerelle de la salle porte le lien PP")
+            log.warning("--pp / SCOP_PP_URL ignoré : la passerelle de la salle porte le lien PP")
         return []  # the room's gateway carries the link; RoomStatus shows its state
     show: Callable[[str, str], None] = lambda state, text: window.set_link_state(  # noqa: E731
         "pp", text, STATUS_BAR_STATES.get(state, "off")
