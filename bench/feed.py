@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,8 +137,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from scop.config import Config
     from scop.demo import demo_drafts
     from scop.journal.store import JournalStore
-    from scop.models import fold_core as k
-    from scop.models.entries import SYSTEM, Draft, Operator
+    from scop.models.entries import SYSTEM, Operator
+    from scop.models.nomenclatures import KIND_OF_MODE
+    from scop.models.vocabulary import CrewMode
+    from scop.operations.duty import CrewDuty, registration_draft
     from scop.protocols.crew_feed import CrewFeedClient
     from scop.room import open_room
     from scop.ui.context import Notices, RoomBridge, Selection, UiContext
@@ -150,18 +152,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     room.record_all(demo_drafts())
     rng = random.Random(5)
     extra = [cs for cs in call_signs(args.crews) if cs not in room.state.crews]
+    now = clock.now()
     room.acting_as(SYSTEM).record_all(
         [
-            Draft(
-                k.CREW_REGISTERED,
-                {
-                    "call_sign": cs,
-                    "division": "Division Centre",
-                    "mode": "vehicule",
-                    "lon": 2.30 + rng.random() * 0.1,
-                    "lat": 48.84 + rng.random() * 0.05,
-                },
-                "equipage",
+            registration_draft(
+                CrewDuty(
+                    call_sign=cs,
+                    kind=KIND_OF_MODE[CrewMode.VEHICULE],
+                    division="Division Centre",
+                    agents=2,
+                    duty_start=now,
+                    duty_end=now + timedelta(hours=12),
+                    lon=2.30 + rng.random() * 0.1,
+                    lat=48.84 + rng.random() * 0.05,
+                ),
+                source="equipage",
             )
             for cs in extra
         ]

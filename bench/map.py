@@ -21,6 +21,8 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +49,16 @@ APP = QApplication(sys.argv[:1])
 
 from scop.clock import ManualClock  # noqa: E402
 from scop.journal.store import JournalStore  # noqa: E402
-from scop.models import fold_core as k  # noqa: E402
 from scop.models.entities import PositionFix  # noqa: E402
-from scop.models.entries import SYSTEM, Draft, Operator  # noqa: E402
+from scop.models.entries import SYSTEM, Operator  # noqa: E402
+from scop.models.nomenclatures import KIND_OF_MODE  # noqa: E402
+from scop.models.vocabulary import CrewMode, CrewStatus  # noqa: E402
+from scop.operations.duty import CrewDuty, registration_draft  # noqa: E402
 from scop.room import open_room  # noqa: E402
 from scop.ui.context import Notices, RoomBridge, Selection, UiContext  # noqa: E402
 from scop.ui.map import MapDock  # noqa: E402
 
-STATUSES = ("disponible", "engage", "sur_les_lieux", "indisponible", "hors_service")
+STATUSES = tuple(CrewStatus)
 W, H = 1200, 800
 
 
@@ -90,19 +94,21 @@ def live_way(n: int, rounds: int, rng: random.Random) -> dict[str, Any]:
     drafts = []
     for i in range(n):
         lon, lat = random_point(rng)
+        duty = CrewDuty(
+            call_sign=f"C{i:05d}",
+            kind=KIND_OF_MODE[CrewMode.VEHICULE],
+            division="Banc",
+            agents=2,
+            duty_start=clock.now(),
+            duty_end=clock.now() + timedelta(hours=12),
+            lon=round(lon, 6),
+            lat=round(lat, 6),
+            heading=rng.randrange(360),
+        )
+        # the map is measured with every colour at once: each crew goes on duty in its status
+        draft = registration_draft(duty)
         drafts.append(
-            Draft(
-                k.CREW_REGISTERED,
-                {
-                    "call_sign": f"C{i:05d}",
-                    "division": "Banc",
-                    "mode": "vehicule",
-                    "status": STATUSES[i % len(STATUSES)],
-                    "lon": round(lon, 6),
-                    "lat": round(lat, 6),
-                    "heading": rng.randrange(360),
-                },
-            )
+            replace(draft, payload={**draft.payload, "status": STATUSES[i % len(STATUSES)]})
         )
     room.acting_as(SYSTEM).record_all(drafts)
     ctx = UiContext(room, RoomBridge(room, poll_ms=0), Notices(), Selection())

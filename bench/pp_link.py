@@ -4,11 +4,13 @@ End to end = the PP simulator sends an EMSI message; the console's link parses a
 against the schemas, journals it in a real SQLite room (WAL, synchronous=FULL), folds it and
 sends RECU then INTEGRE; the simulator parses and validates the acknowledgement. Measured:
 - throughput: N messages queued at once, time until the last RECU arrives;
-- latency: one message at a time, send → RECU, p50 and p99.
+- latency: one message at a time, send → RECU, p50 and p99;
+- steady: a message every 10 ms (100 msg/s, the goal's load) for ``--steady`` messages,
+  send → RECU p50 and p99 (goal: p99 ≤ 10 ms).
 Baseline, same run, same frames: a bare websockets echo (throughput pipelined, round-trip
 latency one at a time). Both ends share one event loop in one process, like the baseline.
 
-Usage: .venv/bin/python bench/pp_link.py [--messages 2000] [--serial 300]
+Usage: .venv/bin/python bench/pp_link.py [--messages 2000] [--serial 300] [--steady 1000]
 The last line printed is one JSON object.
 """
 
@@ -43,7 +45,7 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def link_run(n: int, serial: int, db: Path) -> dict[str, float]:
+async def link_run(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, float]:
     clock = SystemClock()
     store = JournalStore.open(f"sqlite:///{db}", clock)
     room = open_room(store, clock, Operator("Banc d'essai", "chief"), label="Banc PP")
@@ -83,6 +85,19 @@ async def link_run(n: int, serial: int, db: Path) -> dict[str, float]:
         while did not in acked:
             await asyncio.sleep(0)
         lat.append((acked[did] - t) * 1000)
+
+    # steady 100 msg/s: each message sent on its tick, whatever the previous ones became
+    sent_at: dict[str, float] = {}
+    start = time.perf_counter()
+    for i in range(steady):
+        delay = start + i / 100 - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        did = sim.send_pp("point_de_situation", events[i % 10], f"steady {i}")
+        sent_at[did] = time.perf_counter()
+    while len([d for d in sent_at if d in acked]) < steady:
+        await asyncio.sleep(0.005)
+    steady_lat = [(acked[d] - t) * 1000 for d, t in sent_at.items()] or [0.0]
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await sim.stop()
@@ -92,6 +107,8 @@ async def link_run(n: int, serial: int, db: Path) -> dict[str, float]:
         "rate": n / elapsed,
         "p50": statistics.median(lat),
         "p99": pct(lat, 0.99),
+        "steady_p50": statistics.median(steady_lat),
+        "steady_p99": pct(steady_lat, 0.99),
         "entries": entries,
     }
 
@@ -130,6 +147,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--serial", type=int, default=300)
+    ap.add_argument("--steady", type=int, default=1000)
     args = ap.parse_args()
     sim_frame = dumps(
         build_pp_emsi(
@@ -143,7 +161,9 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as d:
         base = asyncio.run(echo_run(args.messages, args.serial, sim_frame))
-        link = asyncio.run(link_run(args.messages, args.serial, Path(d) / "bench.sqlite"))
+        link = asyncio.run(
+            link_run(args.messages, args.serial, Path(d) / "bench.sqlite", args.steady)
+        )
     print(f"frame size: {len(sim_frame.encode())} bytes")
     print(
         f"bare websockets echo : {base['rate']:8.0f} msg/s, round trip p50 "
@@ -152,6 +172,10 @@ def main() -> None:
     print(
         f"PP link end to end   : {link['rate']:8.0f} msg/s (validate, journal, RECU+INTEGRE),"
         f" p50 {link['p50']:.2f} ms, p99 {link['p99']:.2f} ms ({link['entries']} entries)"
+    )
+    print(
+        f"PP link steady 100/s : {args.steady} messages, send → RECU p50 "
+        f"{link['steady_p50']:.2f} ms, p99 {link['steady_p99']:.2f} ms (goal p99 ≤ 10 ms)"
     )
     ratio = link["rate"] / base["rate"]
     print(f"ratio link/echo: throughput {ratio:.3f}, p50 latency x{link['p50'] / base['p50']:.1f}")
@@ -169,6 +193,9 @@ def main() -> None:
                 "echo_p50_ms": round(base["p50"], 3),
                 "echo_p99_ms": round(base["p99"], 3),
                 "throughput_ratio": round(ratio, 4),
+                "steady_messages": args.steady,
+                "steady_100_p50_ms": round(link["steady_p50"], 3),
+                "steady_100_p99_ms": round(link["steady_p99"], 3),
                 "p50_latency_ratio": round(link["p50"] / base["p50"], 2),
             }
         )

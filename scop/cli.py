@@ -17,6 +17,7 @@ from scop.cli_fr import FrenchArgumentParser
 from scop.config import (
     Config,
     add_console_options,
+    add_link_options,
     default_db_url,
     error_dialog_choice,
     log_file,
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="ouvrir en mode DÉMO (implicite avec la base par défaut)",
     )
     add_console_options(p)
+    add_link_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMANDE")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -26,6 +26,8 @@ ENVIRONMENT: dict[str, str] = {
     "SCOP_PP_CA": "autorité de certification de la PP (fichier PEM)",
     "SCOP_PP_CERT": "certificat client de la console pour le lien PP",
     "SCOP_PP_KEY": "clé du certificat client",
+    "SCOP_PP_SENDER_ID": "identifiant de la salle sur le lien PP (défaut : fr.police.scop)",
+    "SCOP_PP_PEER_ID": "identifiant de la PP sur le lien (défaut : fr.police.pp)",
     "SCOP_TILE_URL": "modèle d'URL de tuiles de fond de carte (l'emporte sur les réglages)",
     "SCOP_FICHES_DIR": "dossier des fiches réflexes, de l'annuaire et des modèles de messages",
     "SCOP_LOG_DIR": "dossier du fichier journal technique scop.log (défaut : "
@@ -75,14 +77,104 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+DEFAULT_SENDER_ID = "fr.police.scop"
+DEFAULT_PEER_ID = "fr.police.pp"
+DEFAULT_ACK_TIMEOUT = 10.0
+
+
 @dataclass(frozen=True)
 class PPEndpoint:
-    """A direct PP link for a workstation alone (a room of many holds it in ``scop gateway``)."""
+    """The PP link's settings: the same for a workstation alone and for ``scop gateway``
+    (options :func:`add_link_options`, else the ``SCOP_PP_*`` variables)."""
 
     url: str
     cafile: str | None = None
     certfile: str | None = None
     keyfile: str | None = None
+    sender_id: str = DEFAULT_SENDER_ID
+    peer_id: str = DEFAULT_PEER_ID
+    ack_timeout: float = DEFAULT_ACK_TIMEOUT
+
+
+def pp_endpoint(opts: Mapping[str, object], env: Mapping[str, str]) -> PPEndpoint | None:
+    """The PP link from the options, each missing one from its variable; None without a URL."""
+
+    def pick(option: str, variable: str) -> str | None:
+        value = opts.get(option)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        return env.get(variable, "").strip() or None
+
+    url = pick("pp", "SCOP_PP_URL")
+    if url is None:
+        return None
+    timeout = opts.get("ack_timeout")
+    return PPEndpoint(
+        url,
+        pick("ca", "SCOP_PP_CA"),
+        pick("cert", "SCOP_PP_CERT"),
+        pick("key", "SCOP_PP_KEY"),
+        sender_id=pick("sender_id", "SCOP_PP_SENDER_ID") or DEFAULT_SENDER_ID,
+        peer_id=pick("peer_id", "SCOP_PP_PEER_ID") or DEFAULT_PEER_ID,
+        ack_timeout=float(timeout) if isinstance(timeout, int | float) else DEFAULT_ACK_TIMEOUT,
+    )
+
+
+def _option(opts: Mapping[str, object], name: str) -> str | None:
+    value = opts.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"durée en secondes attendue, pas {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"durée hors limites (0 à 3600 s) : {text}")
+    return value
+
+
+def add_link_options(p: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    """The PP link's options, the same on the console (a workstation alone) and on
+    ``scop gateway``; each one missing falls back on its ``SCOP_PP_*`` variable.
+    ``after_command``: as in :func:`add_console_options`."""
+    d = argparse.SUPPRESS if after_command else None
+    p.add_argument(
+        "--feed",
+        metavar="URL",
+        default=d,
+        help="flux des positions des équipages : wss://… (ws:// en boucle locale seulement) ;"
+        " défaut SCOP_FEED_URL",
+    )
+    p.add_argument(
+        "--pp",
+        metavar="URL",
+        default=d,
+        help="adresse de la PP : wss://… (ws:// en boucle locale seulement) ; défaut SCOP_PP_URL",
+    )
+    p.add_argument("--ca", metavar="PEM", default=d, help="AC de la PP (défaut SCOP_PP_CA)")
+    p.add_argument(
+        "--cert", metavar="PEM", default=d, help="certificat client de la salle (SCOP_PP_CERT)"
+    )
+    p.add_argument("--key", metavar="PEM", default=d, help="clé du certificat (SCOP_PP_KEY)")
+    p.add_argument(
+        "--sender-id",
+        default=d,
+        help=f"identifiant de la salle sur le lien (SCOP_PP_SENDER_ID, défaut {DEFAULT_SENDER_ID})",
+    )
+    p.add_argument(
+        "--peer-id",
+        default=d,
+        help=f"identifiant de la PP (SCOP_PP_PEER_ID, défaut {DEFAULT_PEER_ID})",
+    )
+    p.add_argument(
+        "--ack-timeout",
+        type=_positive_seconds,
+        default=d,
+        metavar="S",
+        help=f"renvoi d'un message sans accusé après S secondes (défaut {DEFAULT_ACK_TIMEOUT:g})",
+    )
 
 
 @dataclass(frozen=True)
@@ -132,7 +224,6 @@ class Config:
             value = env.get(name, "").strip()
             return value or None
 
-        pp_url = env_value("SCOP_PP_URL")
         fiches = env_value("SCOP_FICHES_DIR")
         return cls(
             db_url=opts.get("db"),
@@ -144,12 +235,8 @@ class Config:
             screenshot=opts.get("screenshot"),
             size=opts.get("size") or DEFAULT_SIZE,
             no_sim=bool(opts.get("no_sim", False)),
-            feed_url=env_value("SCOP_FEED_URL"),
-            pp=PPEndpoint(
-                pp_url, env_value("SCOP_PP_CA"), env_value("SCOP_PP_CERT"), env_value("SCOP_PP_KEY")
-            )
-            if pp_url
-            else None,
+            feed_url=_option(opts, "feed") or env_value("SCOP_FEED_URL"),
+            pp=pp_endpoint(opts, env),
             tile_url=env_value("SCOP_TILE_URL"),
             fiches_dir=Path(fiches) if fiches else shipped_fiches_dir(),
             log_path=log_file(env),

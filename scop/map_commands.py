@@ -13,6 +13,7 @@ from typing import Any
 
 from scop.models import fold_map as km
 from scop.models.entries import Draft, Entry
+from scop.models.ids import next_id
 from scop.models.state import RoomState
 from scop.room import CommandRefused, Room, entry_check
 
@@ -30,8 +31,7 @@ def _check_point(lon: float, lat: float) -> None:
 
 
 def next_perimeter_id(st: RoomState) -> str:
-    taken = [int(i[4:]) for i in st.perimeters if i.startswith("PER-") and i[4:].isdigit()]
-    return f"PER-{max(taken, default=0) + 1:04d}"
+    return next_id("PER-", st.perimeters)
 
 
 def _draw(room: Room, payload: dict[str, object]) -> Entry:

@@ -750,6 +750,11 @@
       });
     out.legend_open = legendOpen;
     out.label_overlaps = S.labelOverlaps();
+    out.labels_hidden = 0;
+    groups.labels.eachLayer(function (mk) {
+      var el = mk.getElement();
+      if (el && el.firstChild && el.firstChild.style.visibility === 'hidden') out.labels_hidden += 1;
+    });
     var scale = document.querySelector('.leaflet-control-scale');
     out.scale_text = scale ? scale.innerText : '';
     var attr = document.querySelector('.leaflet-control-attribution');
@@ -936,14 +941,21 @@
       var span = el && el.firstChild;
       if (!span) return;
       span.style.marginTop = '0px';
+      span.style.visibility = '';
       var box = boxOf(span);
-      for (var pass = 0; pass < 4; pass++) {
-        var hit = icons.filter(function (i) {
+      var hit = null;
+      for (var pass = 0; pass < 3; pass++) {
+        hit = icons.filter(function (i) {
           return overlap(box, i);
         })[0];
         if (!hit) break;
         span.style.marginTop = parseFloat(span.style.marginTop) + (hit.b - box.t) + 1 + 'px';
         box = boxOf(span);
+      }
+      // a label that cannot be placed near its sector is left out rather than stacked
+      if (hit || parseFloat(span.style.marginTop) > box.b - box.t + 6) {
+        span.style.visibility = 'hidden';
+        return;
       }
       icons.push(box);
     });
@@ -957,7 +969,7 @@
     var n = 0;
     groups.labels.eachLayer(function (mk) {
       var el = mk.getElement();
-      if (!el || !el.firstChild) return;
+      if (!el || !el.firstChild || el.firstChild.style.visibility === 'hidden') return;
       var box = boxOf(el.firstChild);
       icons.forEach(function (i) {
         if (overlap(box, i)) n += 1;

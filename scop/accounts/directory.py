@@ -99,7 +99,9 @@ class Directory:
         if not password:  # an empty password is an anonymous bind: never a login
             raise LoginRefused(WRONG_CREDENTIALS, "password")
         dn = self.user_dn.format(login=_escape_dn_value(login))
-        conn = Connection(self._server(), user=dn, password=password, receive_timeout=self.timeout)
+        conn = Connection(
+            self._server(), user=dn, password=password, receive_timeout=max(1, int(self.timeout))
+        )
         try:
             try:
                 if self.starttls:
@@ -137,7 +139,7 @@ class Directory:
                     roles.add(group_role)
             best = next((r for r in PRECEDENCE if r in roles), None)
             if best is None:
-                raise LoginRefused(NO_ROLE, "password")
+                raise LoginRefused(NO_ROLE, "role")
             return name, best
         finally:
             conn.unbind()

@@ -17,13 +17,13 @@ class HashCost:
     parallelism: int
 
 
-# Measured on this machine kind (2 shared cores, bench/login.py): ~0.3 s per verification
-# (0.17 s at t=2/19 MiB, 0.33 s at t=2/32 MiB, 0.54 s at t=2/46 MiB, 1.3 s at t=3/64 MiB/2
-# lanes, under the load of a busy machine). A login happens once per shift and after an idle
-# lock, so 0.3 s keeps nobody waiting, while each guess at a stolen hash costs an attacker
-# the same 0.3 s and 32 MiB (memory is what makes GPU farms pay). One lane: the console's
-# machine has few cores and the GUI must stay responsive while it hashes.
-ROOM_COST = HashCost(time_cost=2, memory_kib=32 * 1024, parallelism=1)
+# Measured on this machine kind (2 shared cores, bench/login.py): t=3, 64 MiB, one lane
+# verifies in 0.17-0.30 s as the load varies (t=2/32 MiB: 0.09 s, too cheap; t=4/64 MiB:
+# 0.34 s). A login happens once per shift and after an idle lock, so 0.2-0.3 s keeps nobody
+# waiting, while every guess at a stolen hash costs an attacker as much time and 64 MiB
+# (memory is what makes GPU farms pay): RFC 9106's second recommended setting. One lane:
+# the console's machine has few cores and the GUI must stay responsive.
+ROOM_COST = HashCost(time_cost=3, memory_kib=64 * 1024, parallelism=1)
 
 # For tests that run thousands of logins (the lockout property test): the code path is the
 # same, only the work factor is not, so that 2,000 attempts take seconds instead of ten

@@ -296,8 +296,10 @@ class Accounts:
         try:
             name, role = self.directory(key, password)
         except LoginRefused as refused:
-            if refused.reason == "directory":
-                self._journal_failure(shown, workstation, "directory")
+            if refused.reason in ("directory", "role") or account is None:
+                # down, in no group of the room, or never seen here (nothing to count yet)
+                reason = "password" if refused.reason == "password" else refused.reason
+                self._journal_failure(shown, workstation, reason)
                 raise
             self._fail(shown, workstation, account)
         if account is None:

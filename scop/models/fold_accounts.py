@@ -23,6 +23,7 @@ FAILURE_REASONS = {
     "disabled": "compte désactivé",
     "locked": "compte verrouillé",
     "directory": "annuaire injoignable",
+    "role": "dans aucun groupe de la salle",
 }
 
 

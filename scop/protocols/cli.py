@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scop.protocols.edxl import Identity
+from scop.config import Config, add_link_options
 
 
 def register(sub: Any) -> None:
@@ -54,24 +54,16 @@ def register(sub: Any) -> None:
     )
     g.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     g.add_argument(
-        "--pp",
-        metavar="URL",
-        help="adresse de la PP : wss://… (ws:// en boucle locale seulement)",
-    )
-    g.add_argument(
-        "--feed",
-        metavar="URL",
-        help="flux des positions des équipages : wss://… (ws:// en boucle locale seulement)",
-    )
-    g.add_argument("--ca", help="AC de la PP")
-    g.add_argument("--cert", help="certificat client de la salle")
-    g.add_argument("--key", help="clé du certificat client")
-    g.add_argument(
         "--exercise", action="store_true", help="lien d'exercice (refuse le trafic réel)"
     )
-    g.add_argument("--sender-id", default="fr.police.scop")
-    g.add_argument("--peer-id", default="fr.police.pp")
-    g.add_argument("--ack-timeout", type=float, default=10.0, metavar="S")
+    add_link_options(g, after_command=True)
+    g.add_argument(
+        "--check",
+        action="store_true",
+        help="vérifier le déploiement et quitter : charge les certificats, se connecte une "
+        "fois à la PP (et au flux), dit ce qu'elle a trouvé ; code 0 si tout répond, "
+        "1 sinon, 2 si la configuration est incomplète",
+    )
     g.add_argument(
         "--name",
         help="nom de cette passerelle dans la barre d'état des postes (défaut : machine-pid)",
@@ -134,6 +126,34 @@ def run_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(config: Any, feed_url: str | None, mode: str) -> int:
+    """``--check``: what the deployment looks like, in French; 0 if every link answered."""
+    from scop.protocols.link_check import Finding, check_feed, check_pp
+
+    async def run() -> list[Finding]:
+        label = {"live": "réel", "exercise": "EXERCICE", "demo": "DÉMO"}.get(mode, mode)
+        found = [Finding(True, f"Base : salle trouvée (mode {label})")]
+        if config is not None:
+            found += await check_pp(config)
+        if feed_url:
+            found += await check_feed(feed_url)
+        return found
+
+    findings = asyncio.run(run())
+    for f in findings:
+        if f.text.startswith(" "):
+            print(f.text if f.ok else "  ✘ " + f.text.strip())
+        else:
+            print(("✔ " if f.ok else "✘ ") + f.text)
+    failed = [f for f in findings if not f.ok]
+    print(
+        "Vérification réussie : la passerelle peut porter ses liens."
+        if not failed
+        else f"Vérification en échec : {len(failed)} problème(s)."
+    )
+    return 1 if failed else 0
+
+
 def run_gateway(args: argparse.Namespace) -> int:
     import os
     import signal
@@ -145,32 +165,25 @@ def run_gateway(args: argparse.Namespace) -> int:
     from scop.journal.store import JournalStore
     from scop.protocols.crew_feed import check_url
     from scop.protocols.gateway import Gateway
-    from scop.protocols.pp_link import LinkConfig, LinkConfigError, check_config
+    from scop.protocols.pp_link import LinkConfigError, check_config, link_config
 
     _logging()
-    if not args.pp and not args.feed:
+    settings = Config.load(args)
+    feed_url = settings.feed_url
+    if settings.pp is None and not feed_url:
         print("scop gateway : donnez --pp, --feed, ou les deux", file=sys.stderr)
         return 2
     config = None
-    if args.pp:
-        config = LinkConfig(
-            args.pp,
-            Identity(args.sender_id, args.peer_id),
-            exercise=args.exercise,
-            cafile=args.ca,
-            certfile=args.cert,
-            keyfile=args.key,
-            ack_timeout=args.ack_timeout,
-            tick=0.3,
-        )
+    if settings.pp is not None:
+        config = link_config(settings.pp, exercise=args.exercise, tick=0.3)
         try:
             check_config(config)
         except LinkConfigError as e:
             print(f"scop gateway : {e}", file=sys.stderr)
             return 2
-    if args.feed:
+    if feed_url:
         try:
-            check_url(args.feed)
+            check_url(feed_url)
         except ValueError as e:
             print(f"scop gateway : {e}", file=sys.stderr)
             return 2
@@ -205,13 +218,15 @@ def run_gateway(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.check:
+            return _check(config, feed_url, mode)
         name = args.name or f"{socket.gethostname()}-{os.getpid()}"
         gateway = Gateway(
             store,
             clock,
             name=name,
             pp=config,
-            feed_url=args.feed,
+            feed_url=feed_url,
             ttl=args.lease_ttl,
             on_state=lambda text: print(text, file=sys.stderr, flush=True),
         )

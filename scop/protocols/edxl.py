@@ -738,7 +738,9 @@ def parse(
     def refuse(code: tuple[int, str], cause: str) -> InvalidMessage:
         return InvalidMessage(code, cause, did, source, kind=kind, exercise=exercise_mark)
 
-    if _long_string(obj):
+    # A decoded string is never longer than the frame it came in (escapes only shrink): a frame
+    # of at most MAX_STRING characters needs no walk, and the walk was a third of parse().
+    if len(raw) > MAX_STRING and _long_string(obj):
         source = _excerpt(raw)
         raise refuse(INVALID_MESSAGE, f"champ de plus de {MAX_STRING} caractères")
     reasons = schema_errors(obj)

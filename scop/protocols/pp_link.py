@@ -37,6 +37,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.exceptions import InvalidMessage as WsInvalidMessage
 
 from scop.clock import Clock, to_iso
+from scop.config import PPEndpoint
 from scop.models import fold_messages as fm
 from scop.models.entries import SYSTEM, Draft
 from scop.models.vocabulary import ACK_STEP_STATE, MESSAGE_RANK, AckStep, MessageState
@@ -87,6 +88,20 @@ class LinkConfig:
     hold_timeout: float = 30.0  # an out-of-order message waits this long for its predecessor
     tick: float = 1.0
     label: str = ""  # how the status bar names the peer (e.g. the DÉMO simulator)
+
+
+def link_config(endpoint: PPEndpoint, *, exercise: bool, **kw: Any) -> LinkConfig:
+    """The link's settings from the configuration: one way for the console and the gateway."""
+    return LinkConfig(
+        endpoint.url,
+        Identity(endpoint.sender_id, endpoint.peer_id),
+        exercise=exercise,
+        cafile=endpoint.cafile,
+        certfile=endpoint.certfile,
+        keyfile=endpoint.keyfile,
+        ack_timeout=endpoint.ack_timeout,
+        **kw,
+    )
 
 
 def is_loopback(host: str | None) -> bool:

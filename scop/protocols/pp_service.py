@@ -18,13 +18,13 @@ from scop.config import Config
 from scop.models.entries import DEMO_SEED, Draft
 from scop.models.fold_messages import DRAFTED
 from scop.protocols.edxl import EventInfo
-from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink
+from scop.protocols.pp_link import LinkConfig, LinkConfigError, PPLink, link_config
 from scop.protocols.pp_sim import PPSimulator, Script, Step
 from scop.protocols.services import LinkStatus, ServiceHost
 
 log = logging.getLogger(__name__)
 
-NOT_CONFIGURED = "Lien PP non configuré (ni passerelle dans la salle, ni SCOP_PP_URL)"
+NOT_CONFIGURED = "Lien PP non configuré (ni passerelle dans la salle, ni --pp / SCOP_PP_URL)"
 # The link's states, as MainWindow.set_link_state names them.
 STATUS_BAR_STATES = {"ok": "ok", "warning": "degraded", "error": "down"}
 
@@ -79,7 +79,7 @@ def start_pp_services(
         return []
     if not demo and getattr(host.services.get("room_status"), "has_gateway", False):
         if endpoint is not None:
-            log.warning("SCOP_PP_URL ignoré : la passerelle de la salle porte le lien PP")
+            log.warning("--pp / SCOP_PP_URL ignoré : la passerelle de la salle porte le lien PP")
         return []  # the room's gateway carries the link; RoomStatus shows its state
     show: Callable[[str, str], None] = lambda state, text: window.set_link_state(  # noqa: E731
         "pp", text, STATUS_BAR_STATES.get(state, "off")
@@ -92,15 +92,8 @@ def start_pp_services(
     loop = asyncio.get_event_loop()
     if demo or endpoint is None:
         return [loop.create_task(_demo(host, show))]
-    link_config = LinkConfig(
-        endpoint.url,
-        exercise=room.mode == "exercise",
-        cafile=endpoint.cafile,
-        certfile=endpoint.certfile,
-        keyfile=endpoint.keyfile,
-    )
     try:
-        link = PPLink(room, link_config, listener=show)
+        link = PPLink(room, link_config(endpoint, exercise=room.mode == "exercise"), listener=show)
     except LinkConfigError as e:
         show("error", f"Lien PP : {e}")
         host.notices.error(str(e))

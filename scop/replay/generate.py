@@ -147,7 +147,7 @@ def _new_event(sim: _Sim, now: float) -> list[Draft]:
         round(lon + rng.uniform(-0.008, 0.008), 6),
         round(lat + rng.uniform(-0.005, 0.005), 6),
     )
-    ev_id = f"EV-{sim.next_event:05d}"
+    ev_id = f"EV-{sim.next_event:04d}"  # the room's one format (operations.next_event_id)
     sim.next_event += 1
     sim.events[ev_id] = (lon, lat)
     address = f"{rng.randint(1, 120)} {rng.choice(STREETS)}, 750{arr:02d} Paris"

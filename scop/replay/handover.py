@@ -21,8 +21,10 @@ from scop.models import fold_duty as kd
 from scop.models.entities import CREW_STATUSES, EVENT_STATUSES, GRAVITIES
 from scop.models.entries import Draft, Entry
 from scop.models.fold_duty import Handover
+from scop.models.ids import next_id
 from scop.models.nomenclatures import crew_kind_label
 from scop.models.state import RoomState
+from scop.models.vocabulary import EventStatus
 from scop.room import CommandRefused, Room, entry_check
 
 FIRST_PERIOD = timedelta(hours=24)
@@ -90,7 +92,9 @@ def build_summary(
     in_period = [e for e in entries if e.ts >= start]
     kinds = Counter(e.kind for e in in_period)
     closed = sum(
-        1 for e in in_period if e.kind == k.EVENT_STATUS and e.payload.get("status") == "clos"
+        1
+        for e in in_period
+        if e.kind == k.EVENT_STATUS and e.payload.get("status") == EventStatus.CLOS
     )
     counters = []
     for label, ks in COUNTERS:
@@ -102,14 +106,15 @@ def build_summary(
             n = sum(kinds[x] for x in ks)
         counters.append([label, n])
     open_events = sorted(
-        (ev for ev in state.events.values() if ev.status != "clos"),
+        (ev for ev in state.events.values() if ev.status != EventStatus.CLOS),
         key=lambda ev: (-ev.gravity, ev.created_at),
     )
     major = sorted(
         (
             ev
             for ev in state.events.values()
-            if ev.gravity >= MAJOR_GRAVITY and (ev.status != "clos" or ev.created_at >= start)
+            if ev.gravity >= MAJOR_GRAVITY
+            and (ev.status != EventStatus.CLOS or ev.created_at >= start)
         ),
         key=lambda ev: (-ev.gravity, ev.created_at),
     )
@@ -235,8 +240,7 @@ def procedure_steps(library: Any) -> FicheSteps:
 
 def next_handover_id(state: RoomState, now: datetime) -> str:
     prefix = f"RL-{local(now):%Y%m%d}-"
-    taken = [int(h[len(prefix) :]) for h in state.handovers if h.startswith(prefix)]
-    return f"{prefix}{max(taken, default=0) + 1:02d}"
+    return next_id(prefix, state.handovers, width=2)
 
 
 @entry_check(kd.HANDOVER_DRAFTED)

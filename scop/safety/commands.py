@@ -11,7 +11,7 @@ Who may issue each command (the chief alone closes an alert…) is the guard's b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec
 
@@ -22,6 +22,7 @@ from scop.models import fold_safety as ks
 from scop.models.entities import Crew
 from scop.models.entries import CREW_FEED, Draft, Entry, Operator
 from scop.models.fold_safety import DangerAlert, settings_of
+from scop.models.ids import next_id
 from scop.models.state import RoomState
 from scop.operations.commands import next_event_id
 from scop.room import CommandRefused, Room
@@ -323,15 +324,6 @@ _PERSON_HINTS = re.compile(
 )
 
 
-def _next_id(prefix: str, existing: Sequence[str]) -> str:
-    n = [
-        int(i[len(prefix) :])
-        for i in existing
-        if i.startswith(prefix) and i[len(prefix) :].isdigit()
-    ]
-    return f"{prefix}{max(n, default=0) + 1:04d}"
-
-
 def record_hazard(
     state: RoomState,
     now: datetime,
@@ -369,7 +361,7 @@ def record_hazard(
         _d(
             ks.HAZARD_RECORDED,
             {
-                "id": _next_id("DGR-", list(state.hazards)),
+                "id": next_id("DGR-", state.hazards),
                 "category": category,
                 "text": text,
                 "address": address.strip(),
@@ -425,7 +417,7 @@ def issue_lookout(
         _d(
             ks.LOOKOUT_ISSUED,
             {
-                "id": _next_id("ADR-", list(state.lookouts)),
+                "id": next_id("ADR-", state.lookouts),
                 "type": kind,
                 "priority": priority,
                 "description": description,

@@ -59,7 +59,7 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             Area.LeftDockWidgetArea: [(0.62, ["map", "events"]), (0.38, ["journal", "event_card"])],
             Area.RightDockWidgetArea: [
                 (0.55, ["procedures", "events", "safety"]),
-                (0.45, ["messages", "crews", "lookouts"]),
+                (0.45, ["messages", "crews", "lookouts", "dashboard"]),
             ],
         },
     ),
@@ -74,7 +74,7 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             ],
             Area.RightDockWidgetArea: [
                 (0.5, ["exercise", "events", "crews", "safety"]),
-                (0.5, ["procedures", "messages", "event_card", "lookouts"]),
+                (0.5, ["procedures", "messages", "event_card", "lookouts", "dashboard"]),
             ],
         },
     ),

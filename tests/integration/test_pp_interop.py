@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scoptest.gateways import wait_for
 from scoptest.tasks import stop_tasks
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -21,7 +22,7 @@ from scop.clock import SystemClock
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_messages as fm
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.protocols import edxl, outbox
 from scop.protocols.edxl import SUBPROTOCOL, Identity, dumps
 from scop.protocols.pp_link import LinkConfig, PPLink
@@ -83,12 +84,7 @@ class StandIn:
 
 
 async def _until(cond: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"délai dépassé en attendant : {what}")
-        await asyncio.sleep(0.02)
+    await wait_for(cond, timeout, what)
 
 
 def _room(path: Path) -> Room:
@@ -101,7 +97,9 @@ def _room(path: Path) -> Room:
         label="Salle de test interop",
     )
     for i in range(2):
-        room.record(k.EVENT_CREATED, {"id": f"EV-{i}", "category": "FIR", "title": f"Feu {i}"})
+        room.acting_as(SYSTEM).record(
+            k.EVENT_CREATED, {"id": f"EV-{i}", "category": "FIR", "title": f"Feu {i}"}
+        )
     return room
 
 

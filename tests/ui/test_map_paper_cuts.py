@@ -38,6 +38,7 @@ def test_labels_scale_attribution_and_legend(
     dock = make_map(make_ctx(demo_room))
     st = wait_page(qtbot, dock, lambda s: s["scale_text"] != "")
     assert st["label_overlaps"] == 0  # no sector label over a mairie or another label
+    assert st["labels_hidden"] <= 1  # placed, not dropped, at the default zoom
     assert "km" in st["scale_text"] or " m" in st["scale_text"]
     assert "mi" not in st["scale_text"]
     assert "ft" not in st["scale_text"]

@@ -214,6 +214,7 @@ def test_status_bar_names_the_source_and_the_chart_fits_the_shift(
     assert len(heights) >= 12  # a two-hour shift is not one grey bar
     assert activity_bin(5 * 60) == 10  # a five-minute demo: ten-second bars
     assert activity_bin(24 * 3600) == 1800
+    assert w.minimumSizeHint().width() <= 1366  # the replay console fits a 1366 screen
 
 
 @pytest.mark.parametrize("layout", ["operateur", "chef", "formateur"])

@@ -18,6 +18,8 @@ def test_environment_is_read_into_the_configuration() -> None:
         "SCOP_PP_CA": "ac.pem",
         "SCOP_PP_CERT": "scop.pem",
         "SCOP_PP_KEY": "scop.key",
+        "SCOP_PP_SENDER_ID": "fr.police.scop",
+        "SCOP_PP_PEER_ID": "fr.police.pp",
         "SCOP_TILE_URL": "https://tuiles/{z}/{x}/{y}.png",
         "SCOP_FICHES_DIR": "/srv/fiches",
         "SCOP_LOG_DIR": "/var/log/scop",
@@ -86,3 +88,52 @@ def test_readme_lists_every_variable() -> None:
     section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     for name in ENVIRONMENT:
         assert f"`{name}`" in section or f"`{name}`," in section, name
+
+
+def test_console_and_gateway_take_the_same_link_options() -> None:
+    link = [
+        *("--pp", "wss://pp.example:443", "--ca", "ac.pem", "--cert", "scop.pem"),
+        *("--key", "scop.key", "--sender-id", "fr.police.salle2", "--peer-id", "fr.pp.test"),
+        *("--ack-timeout", "4", "--feed", "wss://flux/geo"),
+    ]
+    console = Config.load(build_parser().parse_args(link), environ={})
+    gateway = Config.load(
+        build_parser().parse_args(["gateway", "--db", "sqlite:////s.sqlite", *link]), environ={}
+    )
+    expected = PPEndpoint(
+        "wss://pp.example:443",
+        "ac.pem",
+        "scop.pem",
+        "scop.key",
+        "fr.police.salle2",
+        "fr.pp.test",
+        4.0,
+    )
+    assert console.pp == gateway.pp == expected
+    assert console.feed_url == gateway.feed_url == "wss://flux/geo"
+
+
+def test_each_link_option_missing_falls_back_on_its_variable() -> None:
+    env = {
+        "SCOP_PP_URL": "wss://pp.env:443",
+        "SCOP_PP_CA": "ac-env.pem",
+        "SCOP_PP_CERT": "env.pem",
+        "SCOP_PP_KEY": "env.key",
+        "SCOP_PP_SENDER_ID": "fr.police.env",
+        "SCOP_FEED_URL": "wss://flux.env/geo",
+    }
+    for argv in (
+        ["--cert", "opt.pem"],
+        ["gateway", "--db", "sqlite:////s.sqlite", "--cert", "opt.pem"],
+    ):
+        config = Config.load(build_parser().parse_args(argv), environ=env)
+        assert config.pp == PPEndpoint(
+            "wss://pp.env:443", "ac-env.pem", "opt.pem", "env.key", "fr.police.env", "fr.police.pp"
+        )
+        assert config.feed_url == "wss://flux.env/geo"
+
+
+def test_bad_ack_timeout_is_refused_in_french(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["gateway", "--db", "x", "--ack-timeout", "bientôt"])
+    assert "durée en secondes attendue" in capsys.readouterr().err

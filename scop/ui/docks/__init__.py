@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scop.ui.docks.base import ScopDock
 from scop.ui.docks.crews_dock import CrewsDock
+from scop.ui.docks.dashboard_dock import DashboardDock
 from scop.ui.docks.event_card import EventCardDock
 from scop.ui.docks.events_dock import EventsDock
 from scop.ui.docks.journal_dock import JournalDock
@@ -23,4 +24,5 @@ DOCK_CLASSES: tuple[type[ScopDock], ...] = (
     MessagesDock,
     SafetyDock,
     LookoutsDock,
+    DashboardDock,
 )

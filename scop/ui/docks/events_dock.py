@@ -223,6 +223,26 @@ class EventsDock(ScopDock):
             self._card.show()
             self._card.raise_()
 
+    def select_events(self, event_ids: list[str]) -> int:
+        """Select several events at once (the dashboard's bar); returns how many are shown.
+        Events hidden by the filter (closed ones, by default) are not selected."""
+        from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+        sel = QItemSelection()
+        for event_id in event_ids:
+            row = self.model.row_of(event_id)
+            if row is None:
+                continue
+            idx = self.proxy.mapFromSource(self.model.index(row, 0))
+            if idx.isValid():
+                sel.select(idx, idx)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.view.selectionModel().select(sel, flags)
+        return len(sel.indexes()) // max(1, self.proxy.columnCount())
+
     def _show_event(self, event_id: str) -> None:
         row = self.model.row_of(event_id)
         if row is None:

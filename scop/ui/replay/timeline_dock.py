@@ -90,12 +90,17 @@ class TimelineDock(ScopDock):
                 f"{local(m.ts).strftime('%H:%M:%S')} — {MARK_LANES[m.lane]} — {m.label}"[:110],
                 m.position,
             )
+        # sized by a few letters, not by its longest mark: the window fits a 1366 screen
+        self.marks_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.marks_box.setMinimumContentsLength(14)
         self.time_label = QLabel()
         self.time_label.setStyleSheet("font-weight:bold; font-size:14px; padding:0 8px;")
         for widget in (self.play_button, self.step_button, QLabel("Vitesse :"), self.speed_box):
             bar.addWidget(widget)
         bar.addWidget(self.marks_box, 1)
-        bar.addWidget(self.time_label)
+        lay.addWidget(self.time_label)  # its own line: beside the controls it overflowed 1366
         lay.addLayout(bar)
 
         offset = local(engine.start).utcoffset()
@@ -168,6 +173,7 @@ class TimelineDock(ScopDock):
             "pour y aller."
         )
         legend.setStyleSheet("color:#555;")
+        legend.setWordWrap(True)  # unwrapped, it made the window wider than a 1366 screen
         lay.addWidget(legend)
         self.set_content(w)
 

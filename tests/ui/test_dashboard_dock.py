@@ -1,0 +1,171 @@
+"""Tableau de bord: follows the replay's instant, a bar's click selects its events, exports."""
+
+from __future__ import annotations
+
+import csv
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from scop.clock import ManualClock
+from scop.errors import OutputError
+from scop.models.entries import Operator
+from scop.replay.engine import ReplayEngine
+from scop.replay.generate import generate_shift, write_sqlite
+from scop.replay.source import open_source
+from scop.ui.replay.controller import ReplayController
+from scop.ui.replay.launch import install_replay, replay_room
+
+START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def shift_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dash") / "shift.sqlite"
+    write_sqlite(
+        path,
+        generate_shift(START, hours=3, crews=24, events_per_hour=40, fix_period=60, seed=5),
+    )
+    return path
+
+
+@pytest.fixture
+def replay_window(qtbot: Any, shift_db: Path, make_ctx: Any, settings: Any) -> Any:
+    from scop.ui.main_window import MainWindow
+
+    src = open_source(str(shift_db), ManualClock())
+    engine = ReplayEngine.from_store(src.store)
+    room = replay_room(src, engine, Operator("Formateur", "trainer"), START + timedelta(hours=1))
+    ctx = make_ctx(room)
+    w = MainWindow(ctx, settings)
+    qtbot.addWidget(w)
+    clock = room.clock
+    assert isinstance(clock, ManualClock)
+    install_replay(ctx, w, ReplayController(ctx, engine, clock, w), "vacation de test")
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitUntil(w.all_docks_ready, timeout=30000)
+    yield w
+    w.replay.stop()
+    src.close()
+
+
+def _created_between(engine: ReplayEngine, a: datetime, b: datetime) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in engine.entries:
+        if e.kind == "event.created" and a <= e.ts <= b:
+            out[e.payload["category"]] = out.get(e.payload["category"], 0) + 1
+    return out
+
+
+def test_dashboard_follows_a_seek(replay_window: Any, qtbot: Any) -> None:
+    w = replay_window
+    dock = w.docks["dashboard"]
+    dock.show()
+    ctl = w.replay
+    for t in (START + timedelta(minutes=170), START + timedelta(minutes=40)):  # forward, back
+        ctl.seek(t)
+        d = dock.dashboard
+        assert d.end == t
+        want = _created_between(ctl.engine, t - timedelta(hours=12), t)
+        assert {k: sum(v) for k, v in d.by_category.items() if sum(v)} == want
+        open_now = {k for k, e in ctl.engine.state_at(t).events.items() if e.status != "clos"}
+        assert {i for ids in d.open_by_gravity.values() for i in ids} == open_now
+        assert str(sum(want.values())) in dock.summary.text()
+
+
+def test_click_on_a_bar_selects_its_events(replay_window: Any, qtbot: Any) -> None:
+    w = replay_window
+    dock = w.docks["dashboard"]
+    w.replay.seek(START + timedelta(minutes=50))
+    dock.show()
+    dock.raise_()
+    chart = dock.gravity
+    dock.tabs.setCurrentWidget(chart)
+    qtbot.waitExposed(chart)
+    d = dock.dashboard
+    gravity = max(d.open_by_gravity, key=lambda g: len(d.open_by_gravity[g]))
+    i = sorted([1, 2, 3, 4]).index(gravity)
+    vb = chart.plot.getPlotItem().vb
+    scene = vb.mapViewToScene(QPointF(i, 0.5))
+    view_pos = chart.plot.mapFromScene(scene)
+    assert chart.at(scene) is not None  # hover finds the bar
+    chart._moved(scene)
+    assert f": {len(d.open_by_gravity[gravity])}" in chart.hover.text()
+    qtbot.mouseClick(chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=view_pos)
+    events = w.docks["events"]
+    selected = {
+        events.proxy.mapToSource(ix).data(Qt.ItemDataRole.UserRole + 1)
+        for ix in events.view.selectionModel().selectedRows()
+    }
+    rows = {events.model.item(events.proxy.mapToSource(ix).row()).id
+            for ix in events.view.selectionModel().selectedRows()}  # fmt: skip
+    assert rows == set(d.open_by_gravity[gravity]), selected
+    assert w.ctx.selection.event_id in rows
+
+
+def test_csv_export_sums_to_totals_and_bad_path_is_french(
+    replay_window: Any, tmp_path: Path
+) -> None:
+    w = replay_window
+    dock = w.docks["dashboard"]
+    t = START + timedelta(minutes=150)
+    w.replay.seek(t)
+    out = tmp_path / "cat.csv"
+    dock.tabs.setCurrentWidget(dock.by_category)
+    dock.export(out, "csv")
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    total = sum(int(v) for row in rows[1:] for v in row[1:])
+    assert total == sum(_created_between(w.replay.engine, t - timedelta(hours=12), t).values())
+    assert total > 0
+    png = tmp_path / "cat.png"
+    dock.export(png, "png")
+    assert png.read_bytes().startswith(b"\x89PNG")
+    blocker = tmp_path / "f"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="Impossible d'écrire"):
+        dock.export(blocker / "x.csv", "csv")
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:
+        dock.resize(1100, 520)
+        dock.setFloating(True)
+        for name, page in (("categories", dock.by_category), ("delais", dock.delays)):
+            dock.tabs.setCurrentWidget(page)
+            dock.grab().save(str(Path(shots) / f"dash12-dashboard-{name}.png"))
+
+
+def test_choropleth_tab_counts_and_exports_png(replay_window: Any, tmp_path: Path) -> None:
+    from scop.reports.choropleth import Level
+
+    w = replay_window
+    dock = w.docks["dashboard"]
+    t = START + timedelta(minutes=170)
+    w.replay.seek(t)
+    dock.tabs.setCurrentWidget(dock.map_page)
+    c = dock.choropleth
+    assert c.level == Level.ARRONDISSEMENT
+    want = sum(_created_between(w.replay.engine, t - timedelta(hours=12), t).values())
+    assert c.total + c.outside == want
+    dock.level_box.setCurrentIndex(1)
+    assert dock.choropleth.level == Level.QUARTIER
+    assert dock.choropleth.total == c.total
+    idx = dock.category_box.findData("ASB")
+    dock.category_box.setCurrentIndex(idx)
+    assert 0 < dock.choropleth.total < c.total
+    dock.level_box.setCurrentIndex(0)
+    out = tmp_path / "carte.png"
+    dock.export(out, "png")
+    assert out.read_bytes().startswith(b"\x89PNG")
+    rows = dock.chart_csv()
+    assert sum(int(r[1]) for r in rows[1:]) == dock.choropleth.total
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:
+        dock.map_view.export_png(Path(shots) / "dash12-choropleth-export.png")
+        dock.resize(1100, 700)
+        dock.setFloating(True)
+        dock.grab().save(str(Path(shots) / "dash12-choropleth-dock.png"))
