@@ -24,24 +24,24 @@ def test_right_click_create_then_engage_the_suggested_crew(window: Any, qtbot: A
     before = room.state.position
     lon, lat = 2.37285, 48.86466  # 52 rue Oberkampf
 
-    with qtbot.waitSignal(map_dock.context_requested, timeout=5000):
+    with qtbot.waitSignal(map_dock.context_requested, timeout=30000):
         map_dock.simulate_context_click(lon, lat)
     map_dock.context_action("Créer un événement ici").trigger()
     dlg = window.docks["events"].intake
     assert dlg is not None
-    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    qtbot.waitUntil(dlg.isVisible, timeout=30000)
     assert dlg.address.text() == "52 Rue Oberkampf, 75011 Paris"
     qtbot.waitUntil(lambda: dlg.focusWidget() is dlg.category)
     qtbot.keyClicks(dlg.category, "incendie")
     popup = dlg.category.completer().popup()
-    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    qtbot.waitUntil(popup.isVisible, timeout=30000)
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)  # Enter picks "Incendie (FIR)"…
     qtbot.keyClick(dlg.category, Qt.Key.Key_Return)  # …Enter again moves on
     assert dlg.focusWidget() is dlg.gravity
     qtbot.keyClicks(dlg.gravity, "4")
     qtbot.keyClick(dlg.gravity, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=30000)
 
     [created] = room.store.read(after=before)
     ev_id = created.payload["id"]
