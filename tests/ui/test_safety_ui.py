@@ -290,3 +290,26 @@ def test_intake_shows_hazards_and_antecedents_at_the_point(
     dialog.set_point(*_north(31))
     assert "Squat" not in dialog.places.text()
     assert old not in dialog.places.text()
+
+
+def test_flag_and_lookout_dialogs_show_why_they_are_refused(
+    qtbot: Any, room: Room, make_ctx: Any
+) -> None:
+    """Their error line starts hidden (one error_label for every dialog) and must appear."""
+    from scop.ui.docks.lookouts_dock import LookoutDialog
+    from scop.ui.docks.safety_dock import HazardDialog
+
+    ctx = make_ctx(room)
+    hazard = HazardDialog(ctx)
+    lookout = LookoutDialog(ctx)
+    for dialog in (hazard, lookout):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.error.isVisible()
+    hazard.submit()  # no description
+    lookout.photo.setText("/nulle/part.jpg")
+    lookout.submit()
+    for dialog in (hazard, lookout):
+        assert dialog.isVisible()
+        assert dialog.error.isVisible()
+        assert dialog.error.text()
