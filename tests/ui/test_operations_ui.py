@@ -73,7 +73,7 @@ def _last(room: Room, after: int) -> list[Any]:
 
 def _pick_from_popup(qtbot: Any, completer: Any) -> None:
     popup = completer.popup()
-    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    qtbot.waitUntil(popup.isVisible, timeout=30000)
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
 
