@@ -35,6 +35,7 @@ from scop.room import Change, CommandRefused
 from scop.safety.watch import crew_timer
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
+from scop.ui.docks.safety_dock import LEVEL_COLOURS
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
 
 STALE_AFTER_S = 120  # a position older than two minutes is flagged
@@ -63,7 +64,6 @@ POSITION_COL = 8
 END_COL = 7
 OVERDUE = "#c62828"
 TIMER_COL = 9  # time in status, coloured by the room's thresholds (scop.safety.watch)
-TIMER_COLOURS = {"ok": "#2e7d32", "check": "#ef6c00", "red": "#b71c1c"}
 PULSE_BACKGROUNDS = {"check": "#ffe0b2", "red": "#ffcdd2"}
 
 
@@ -191,7 +191,7 @@ class CrewsDock(ScopDock):
         if col == TIMER_COL and role == SORT_ROLE:
             return t.in_status_s
         if col == TIMER_COL and role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor(TIMER_COLOURS[t.level]))
+            return QBrush(QColor(LEVEL_COLOURS[t.level]))
         if role == Qt.ItemDataRole.BackgroundRole and t.level != "ok" and self._pulse:
             return QBrush(QColor(PULSE_BACKGROUNDS[t.level]))
         return None
