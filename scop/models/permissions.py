@@ -137,3 +137,8 @@ def refusal(command: str, role: str) -> str:
     if role == "observer":
         return f"Un observateur consulte sans rien écrire : seul {who} peut le faire."
     return f"Refusé au rôle {mine} : seul {who} peut le faire."
+
+
+# Roles whose screens show who called and their number: not the wall display (observers).
+def shows_callers(role: str) -> bool:
+    return role != "observer"

@@ -22,6 +22,8 @@ from scop.models.entries import SOURCES, Draft
 from scop.models.ids import next_id
 from scop.models.nomenclatures import categories, category_label
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus, EventStatus, Verification
+from scop.operations.duty import ENGAGED
 from scop.operations.ranking import estimate, rank_crews
 from scop.room import CommandRefused, Room, entry_check
 
@@ -45,7 +47,7 @@ def _event(st: RoomState, event_id: str) -> Event:
 
 def _open_event(st: RoomState, event_id: str) -> Event:
     ev = _event(st, event_id)
-    if ev.status == "clos":
+    if ev.status == EventStatus.CLOS:
         raise CommandRefused(f"L'événement {ev.id} est clos.")
     return ev
 
@@ -148,9 +150,9 @@ def check_event_status(st: RoomState, p: Mapping[str, Any]) -> None:
 def take_in_hand(room: Room, event_id: str) -> None:
     def decide(st: RoomState) -> list[Draft]:
         ev = _open_event(st, event_id)
-        if ev.status != "nouveau":
+        if ev.status != EventStatus.NOUVEAU:
             raise CommandRefused(f"L'événement {ev.id} est déjà {ev.status_label.lower()}.")
-        return [_set_status(ev, "pris_en_compte")]
+        return [_set_status(ev, EventStatus.PRIS_EN_COMPTE)]
 
     room.execute("event.take_in_hand", decide)
 
@@ -158,9 +160,9 @@ def take_in_hand(room: Room, event_id: str) -> None:
 def start_event(room: Room, event_id: str) -> None:
     def decide(st: RoomState) -> list[Draft]:
         ev = _open_event(st, event_id)
-        if ev.status == "en_cours":
+        if ev.status == EventStatus.EN_COURS:
             raise CommandRefused(f"L'événement {ev.id} est déjà en cours.")
-        return [_set_status(ev, "en_cours")]
+        return [_set_status(ev, EventStatus.EN_COURS)]
 
     room.execute("event.start", decide)
 
@@ -180,7 +182,7 @@ def close_event(room: Room, event_id: str, reason: str) -> None:
             )
             for c in ev.crews
         ]
-        return [*drafts, _set_status(ev, "clos", reason)]
+        return [*drafts, _set_status(ev, EventStatus.CLOS, reason)]
 
     room.execute("event.close", decide)
 
@@ -238,7 +240,7 @@ def children(room: Room, event_id: str) -> list[Event]:
 
 
 def add_info(
-    room: Room, event_id: str, text: str, source: str, verification: str = "a_verifier"
+    room: Room, event_id: str, text: str, source: str, verification: str = Verification.A_VERIFIER
 ) -> int:
     """Returns the item's id (the journal position of its entry)."""
     text = text.strip()
@@ -299,8 +301,8 @@ def engage(room: Room, call_sign: str, event_id: str) -> None:
         payload.update(_eta(st, call_sign, event_id, now))
         ev = st.events[event_id]
         drafts = [Draft(k.CREW_ENGAGED, payload)]
-        if ev.status == "nouveau":
-            drafts.append(_set_status(ev, "pris_en_compte"))
+        if ev.status == EventStatus.NOUVEAU:
+            drafts.append(_set_status(ev, EventStatus.PRIS_EN_COMPTE))
         return drafts
 
     room.execute("crew.engage", decide)
@@ -320,14 +322,14 @@ def _eta(st: RoomState, call_sign: str, event_id: str, now: datetime) -> dict[st
 def check_engaged(st: RoomState, p: Mapping[str, Any]) -> None:
     ev = _open_event(st, str(p.get("event_id")))
     crew = _crew(st, str(p.get("call_sign")))
-    if crew.status in ("engage", "sur_les_lieux"):
+    if crew.status in ENGAGED:
         if crew.event_id == ev.id:
             raise CommandRefused(f"{crew.call_sign} est déjà engagé sur {ev.id}{_by(crew)}.")
         raise CommandRefused(
             f"{crew.call_sign} est déjà engagé sur {crew.event_id} : "
             f"utilisez le déroulement pour le réorienter{_by(crew)}."
         )
-    if crew.status != "disponible":
+    if crew.status != CrewStatus.DISPONIBLE:
         raise CommandRefused(
             f"{crew.call_sign} est {crew.status_label.lower()} : il ne peut pas être engagé."
         )
@@ -365,8 +367,8 @@ def reroute(room: Room, call_sign: str, to_event_id: str, reason: str = "") -> N
         check_rerouted(st, payload)
         payload.update(_eta(st, call_sign, target.id, now))
         drafts = [Draft(ko.CREW_REROUTED, payload)]
-        if target.status == "nouveau":
-            drafts.append(_set_status(target, "pris_en_compte"))
+        if target.status == EventStatus.NOUVEAU:
+            drafts.append(_set_status(target, EventStatus.PRIS_EN_COMPTE))
         return drafts
 
     room.execute("crew.reroute", decide)
@@ -376,7 +378,7 @@ def reroute(room: Room, call_sign: str, to_event_id: str, reason: str = "") -> N
 def check_rerouted(st: RoomState, p: Mapping[str, Any]) -> None:
     target = _open_event(st, str(p.get("to_event_id")))
     crew = _crew(st, str(p.get("call_sign")))
-    if crew.status not in ("engage", "sur_les_lieux") or crew.event_id is None:
+    if crew.status not in ENGAGED or crew.event_id is None:
         raise CommandRefused(
             f"{crew.call_sign} n'est engagé sur aucun événement : engagez-le directement."
         )
@@ -401,7 +403,7 @@ def release(room: Room, call_sign: str, reason: str = "", source: str = "operate
 @entry_check(k.CREW_RELEASED)
 def check_released(st: RoomState, p: Mapping[str, Any]) -> None:
     crew = _crew(st, str(p.get("call_sign")))
-    if crew.status not in ("engage", "sur_les_lieux"):
+    if crew.status not in ENGAGED:
         raise CommandRefused(f"{crew.call_sign} n'est pas engagé.")
 
 
@@ -412,14 +414,16 @@ def crew_on_scene(room: Room, call_sign: str, source: str = "operateur") -> None
         crew = _crew(st, call_sign)
         payload = {
             "call_sign": crew.call_sign,
-            "status": "sur_les_lieux",
+            "status": CrewStatus.SUR_LES_LIEUX,
             "event_id": crew.event_id,
         }
         check_crew_status(st, payload)
         drafts = [Draft(k.CREW_STATUS, payload, source)]
         ev = st.events.get(crew.event_id) if crew.event_id else None
-        if ev is not None and ev.status in ("nouveau", "pris_en_compte"):
-            drafts.append(Draft(k.EVENT_STATUS, {"id": ev.id, "status": "en_cours"}, source))
+        if ev is not None and ev.status in (EventStatus.NOUVEAU, EventStatus.PRIS_EN_COMPTE):
+            drafts.append(
+                Draft(k.EVENT_STATUS, {"id": ev.id, "status": EventStatus.EN_COURS}, source)
+            )
         return drafts
 
     room.execute("crew.on_scene", decide)
@@ -431,12 +435,12 @@ def check_crew_status(st: RoomState, p: Mapping[str, Any]) -> None:
     status = str(p.get("status"))
     if status not in CREW_STATUSES:
         raise CommandRefused(f"Statut inconnu : {status}.")
-    if status == "engage":
+    if status == CrewStatus.ENGAGE:
         raise CommandRefused("Pour engager un équipage, choisissez l'événement.")
-    if status == "sur_les_lieux":
-        if crew.status != "engage" or crew.event_id is None:
+    if status == CrewStatus.SUR_LES_LIEUX:
+        if crew.status != CrewStatus.ENGAGE or crew.event_id is None:
             raise CommandRefused(f"{crew.call_sign} n'est pas en route vers un événement.")
-    elif status == "disponible" and crew.status in ("engage", "sur_les_lieux"):
+    elif status == CrewStatus.DISPONIBLE and crew.status in ENGAGED:
         raise CommandRefused(f"{crew.call_sign} est engagé : dégagez-le de son événement.")
 
 
@@ -447,9 +451,9 @@ def set_crew_status(
     unavailable, out of service; on scene goes through :func:`crew_on_scene`."""
     if status not in CREW_STATUSES:
         raise CommandRefused(f"Statut inconnu : {status}.")
-    if status == "engage":
+    if status == CrewStatus.ENGAGE:
         raise CommandRefused("Pour engager un équipage, choisissez l'événement.")
-    if status == "sur_les_lieux":
+    if status == CrewStatus.SUR_LES_LIEUX:
         crew_on_scene(room, call_sign, source)
         return
 
@@ -458,7 +462,7 @@ def set_crew_status(
         if status == crew.status:
             return []
         payload: dict[str, Any] = {"call_sign": crew.call_sign}
-        if status == "disponible" and crew.status in ("engage", "sur_les_lieux"):
+        if status == CrewStatus.DISPONIBLE and crew.status in ENGAGED:
             payload["event_id"] = crew.event_id
             if reason.strip():
                 payload["reason"] = reason.strip()

@@ -20,13 +20,14 @@ from scop.models.entities import Crew
 from scop.models.entries import Draft, Operator
 from scop.models.nomenclatures import CREW_KINDS, CrewKind, crew_kind_label
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus
 from scop.room import CommandRefused, Room, entry_check
 
 MAX_AGENTS = 12
 MAX_DUTY_HOURS = 24
 CALL_SIGN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/")
 KIND_VALUES = frozenset(k.value for k in CrewKind)
-ENGAGED = ("engage", "sur_les_lieux")
+ENGAGED = (CrewStatus.ENGAGE, CrewStatus.SUR_LES_LIEUX)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from scop.models.fold_procedures import ProcedureRun, StepRecord
 from scop.models.nomenclatures import category_label
 from scop.models.state import RoomState
 from scop.models.vocabulary import STEP_ENDED, STEP_STATUSES, EventStatus, StepStatus
+from scop.procedures import situation
 from scop.procedures.directory import OnCall, mairie_for, on_call, resolve_contact
 from scop.procedures.model import END, LAUNCH, Contact, Fiche, InputSpec, Library, Mairie, Step
 from scop.room import CommandRefused, Room, entry_check
@@ -434,6 +435,13 @@ class ProcedureRunner:
                 if rec.status == StepStatus.FAIT:
                     fields.update({k: v for k, v in rec.inputs.items() if k != "choix"})
         fields.update(values)
+        if step.template == situation.TEMPLATE and ev is not None:
+            # the « point de situation » step comes prefilled with what the room knows; what
+            # the chief typed stays
+            known = situation.template_fields(self.room.state, ev.id, self.room.clock.now())
+            for key, text in known.items():
+                if not str(fields.get(key) or "").strip():
+                    fields[key] = text
         return fields
 
     def render(self, template_id: str, fields: Mapping[str, Any]) -> tuple[str, str]:

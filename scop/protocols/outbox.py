@@ -72,6 +72,18 @@ def draft_message(
     return room.execute("message.draft", decide)[0]
 
 
+def draft_situation(room: Room, event_id: str, edits: Mapping[str, Any] | None = None) -> Entry:
+    """The point de situation as a draft for the chief: verified facts only
+    (:mod:`scop.procedures.situation`), the chief's edits over them; it is validated and sent
+    like every PP message."""
+    from scop.procedures.situation import TEMPLATE, template_fields
+
+    if event_id not in room.state.events:
+        raise CommandRefused(f"L'événement {event_id} n'existe pas.")
+    fields = {**template_fields(room.state, event_id, room.clock.now()), **(edits or {})}
+    return draft_message(room, event_id, TEMPLATE, fields)
+
+
 @entry_check(fm.DRAFTED)
 def check_drafted(st: RoomState, p: Mapping[str, Any]) -> None:
     event_info(st, str(p.get("event_id")))

@@ -24,6 +24,7 @@ from scop.models.fold_duty import Handover
 from scop.models.ids import next_id
 from scop.models.nomenclatures import crew_kind_label
 from scop.models.state import RoomState
+from scop.models.vocabulary import EventStatus
 from scop.room import CommandRefused, Room, entry_check
 
 FIRST_PERIOD = timedelta(hours=24)
@@ -91,7 +92,9 @@ def build_summary(
     in_period = [e for e in entries if e.ts >= start]
     kinds = Counter(e.kind for e in in_period)
     closed = sum(
-        1 for e in in_period if e.kind == k.EVENT_STATUS and e.payload.get("status") == "clos"
+        1
+        for e in in_period
+        if e.kind == k.EVENT_STATUS and e.payload.get("status") == EventStatus.CLOS
     )
     counters = []
     for label, ks in COUNTERS:
@@ -103,14 +106,15 @@ def build_summary(
             n = sum(kinds[x] for x in ks)
         counters.append([label, n])
     open_events = sorted(
-        (ev for ev in state.events.values() if ev.status != "clos"),
+        (ev for ev in state.events.values() if ev.status != EventStatus.CLOS),
         key=lambda ev: (-ev.gravity, ev.created_at),
     )
     major = sorted(
         (
             ev
             for ev in state.events.values()
-            if ev.gravity >= MAJOR_GRAVITY and (ev.status != "clos" or ev.created_at >= start)
+            if ev.gravity >= MAJOR_GRAVITY
+            and (ev.status != EventStatus.CLOS or ev.created_at >= start)
         ),
         key=lambda ev: (-ev.gravity, ev.created_at),
     )

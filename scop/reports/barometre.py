@@ -19,9 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any, Protocol
 
 from scop.clock import PARIS
-from scop.models.entries import Entry
 
 EVENT_CREATED = "event.created"
 EVENT_STATUS = "event.status_changed"
@@ -78,6 +78,19 @@ MONTHS = (
     "novembre",
     "décembre",
 )
+
+
+class Counted(Protocol):
+    """What the barometer reads of an entry (a whole :class:`Entry` will do)."""
+
+    @property
+    def ts(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
 
 
 class PeriodError(ValueError):
@@ -183,7 +196,7 @@ class _Tally:
     by_category: Counter[str] = field(default_factory=Counter)
 
 
-def compute(entries: Iterable[Entry], start: datetime, end: datetime, step: Step) -> Barometre:
+def compute(entries: Iterable[Counted], start: datetime, end: datetime, step: Step) -> Barometre:
     """The barometer of ``[start, end)``. ``entries`` must include those before ``start``
     (a DansMaRue event created last month and closed today counts today; a crew on duty
     since yesterday is on duty today); entries at or after ``end`` are ignored."""

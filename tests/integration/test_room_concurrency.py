@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +24,20 @@ from scop.models.projection import fold
 from scop.room import invalid_entries, open_room
 
 CTX = multiprocessing.get_context("spawn")  # no engine, lock or thread crosses a fork
+
+
+def _wait(cond: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + traffic.PATIENCE
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"délai dépassé en attendant : {what}")
+        time.sleep(0.1)
+
+
+def _entries_by(store: JournalStore, author: str) -> int:
+    return sum(1 for e in store.iter_entries() if e.author == author)
+
+
 WORKERS = 3
 COMMANDS_EACH = 60
 
@@ -46,7 +61,8 @@ def test_three_workstations_sending_random_commands_leave_no_invalid_entry(
 ) -> None:
     url = _url(room_store)
     manager = CTX.Manager()
-    start, finished = manager.Event(), manager.Barrier(WORKERS)
+    # every worker starts once all are up (spawning one can take seconds on a loaded machine)
+    start, finished = manager.Barrier(WORKERS), manager.Barrier(WORKERS)
     with CTX.Pool(WORKERS) as pool:
         pending = [
             pool.apply_async(
@@ -54,9 +70,7 @@ def test_three_workstations_sending_random_commands_leave_no_invalid_entry(
             )
             for i in range(WORKERS)
         ]
-        time.sleep(0.5)
-        start.set()
-        results = [p.get(timeout=120) for p in pending]
+        results = [p.get(timeout=traffic.PATIENCE * 2) for p in pending]
 
     entries = list(room_store.iter_entries())
     assert room_store.verify().ok
@@ -83,16 +97,14 @@ def test_two_simultaneous_engagements_of_one_crew(room_store: JournalStore) -> N
     manager = CTX.Manager()
     with CTX.Pool(2) as pool:
         for round_, call_sign in enumerate(free[:4]):
-            start = manager.Event()
+            start = manager.Barrier(2)  # both engage once both are up
             names = (f"Agent {round_}A", f"Agent {round_}B")
             targets = (events[0], events[1])
             pending = [
                 pool.apply_async(traffic.engage_at_once, (url, n, call_sign, ev, start))
                 for n, ev in zip(names, targets, strict=True)
             ]
-            time.sleep(0.3)
-            start.set()
-            outcomes = [p.get(timeout=60) for p in pending]
+            outcomes = [p.get(timeout=traffic.PATIENCE * 2) for p in pending]
             assert sorted(outcomes).count("ok") == 1, outcomes
             winner = names[outcomes.index("ok")]
             refusal = next(o for o in outcomes if o != "ok")
@@ -118,12 +130,13 @@ def test_a_console_killed_and_restarted_during_traffic_catches_up(
     for p in (*writers, console):
         p.start()
     try:
-        time.sleep(4)
+        # killed once it is in its traffic (starting a process can take seconds under load)
+        _wait(lambda: _entries_by(room_store, "console") >= 20, "trafic du poste")
         assert console.pid is not None
         os.kill(console.pid, signal.SIGKILL)  # mid-traffic, maybe mid-transaction
-        console.join(10)
+        console.join(traffic.PATIENCE)
         head_at_kill = room_store.head()[0]
-        time.sleep(1)
+        _wait(lambda: room_store.head()[0] > head_at_kill + 20, "trafic pendant la panne")
         # The restarted console loads what it missed while down, and works on.
         result = traffic.run_random(url, "console", 100, 30)
     finally:

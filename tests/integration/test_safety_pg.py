@@ -17,7 +17,7 @@ from scop.clock import ManualClock
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
 from scop.models import fold_safety as ks
-from scop.models.entries import Operator
+from scop.models.entries import SYSTEM, Operator
 from scop.protocols.crew_feed import CrewFeedClient, encode_signal
 from scop.room import Room, open_room
 from scop.safety import commands as sc
@@ -36,7 +36,7 @@ def _rooms(store: JournalStore, clock: ManualClock) -> tuple[Room, Room]:
 
 def _scene(room: Room) -> None:
     for cs, dlat in (("P11", 0.0), ("P12", 0.004)):
-        room.record(
+        room.acting_as(SYSTEM).record(
             k.CREW_REGISTERED,
             {
                 "call_sign": cs,

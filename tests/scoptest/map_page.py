@@ -12,7 +12,7 @@ def page_state(qtbot: Any, dock: Any) -> dict[str, Any]:
     return box[0]
 
 
-def wait_page(qtbot: Any, dock: Any, predicate: Any, timeout: int = 5000) -> dict[str, Any]:
+def wait_page(qtbot: Any, dock: Any, predicate: Any, timeout: int = 30000) -> dict[str, Any]:
     """Poll the page's own state until ``predicate(state)`` holds."""
     last: dict[str, Any] = {}
 

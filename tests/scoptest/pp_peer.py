@@ -38,8 +38,15 @@ def inner_message(obj: Any) -> dict[str, Any]:
 
 
 class MinimalPP:
-    def __init__(self, *, resend_after: float = 1.0, identity: Identity = PP) -> None:
+    def __init__(
+        self,
+        *,
+        resend_after: float = 1.0,
+        identity: Identity = PP,
+        ping_interval: float | None = 20.0,
+    ) -> None:
         self.identity = identity
+        self.ping_interval = ping_interval  # None: no keepalive (a harness that pauses its loop)
         self.resend_after = resend_after
         self.clock = SystemClock()
         self.connections = 0
@@ -75,6 +82,7 @@ class MinimalPP:
             0,
             subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
             max_size=1 << 20,
+            ping_interval=self.ping_interval,
         )
         self.port = int(next(iter(self._server.sockets)).getsockname()[1])
         self._resender = asyncio.create_task(self._resend_loop())

@@ -18,6 +18,9 @@ from scop.models.state import RoomState
 from scop.protocols import outbox
 from scop.room import CommandRefused, Room
 
+# How long a worker waits for the others or for its start: a bound for a hang (spawning a
+# process and importing the console takes seconds on a loaded machine), not a measure of speed.
+PATIENCE = 120.0
 OBERKAMPF = (2.37282, 48.864649)
 
 
@@ -110,7 +113,7 @@ def run_random(
     room = open_workstation(url, name)
     rng = random.Random(seed)
     if start is not None:
-        start.wait(30)
+        start.wait(PATIENCE)
     done = refused = 0
     while done + refused < count:
         command = random_command(room, rng)
@@ -122,7 +125,7 @@ def run_random(
         except CommandRefused:
             refused += 1
     if finished is not None:
-        finished.wait(60)
+        finished.wait(PATIENCE)
     room.sync()
     result = {"done": done, "refused": refused, "state": snapshot(room.state)}
     room.store.close()
@@ -132,7 +135,7 @@ def run_random(
 def engage_at_once(url: str, name: str, call_sign: str, event_id: str, start: Any) -> str:
     """Wait for the start signal, then engage: 'ok' or the refusal's text."""
     room = open_workstation(url, name)
-    start.wait(30)
+    start.wait(PATIENCE)
     try:
         ops.engage(room, call_sign, event_id)
         return "ok"

@@ -67,7 +67,7 @@ def test_prise_de_service_from_the_keyboard(qtbot: Any, host: Host, room: Room) 
     dialog = dock.last_dialog
     assert isinstance(dialog, DutyDialog)
     qtbot.waitExposed(dialog)
-    qtbot.waitUntil(dialog.call_sign.hasFocus, timeout=3000)
+    qtbot.waitUntil(dialog.call_sign.hasFocus, timeout=30000)
     qtbot.keyClicks(dialog.call_sign, "m08-2")
     qtbot.keyClick(dialog.call_sign, Qt.Key.Key_Tab)
     assert dialog.kind.hasFocus()
@@ -136,7 +136,7 @@ def test_roster_composition_and_fin_de_service(
     _key(qtbot, host, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     dialog = dock.last_dialog
     assert isinstance(dialog, DutyDialog)
-    qtbot.waitUntil(dialog.agents.hasFocus, timeout=3000)
+    qtbot.waitUntil(dialog.agents.hasFocus, timeout=30000)
     dialog.agents.selectAll()
     qtbot.keyClicks(dialog.agents, "1")
     dialog.names.setText("M. Fontaine")

@@ -78,7 +78,7 @@ def test_releve_drafted_then_taken_from_the_keyboard(
     assert "Relève incendie" in shown or "Incendie" in shown
     assert "15:00 — DÉPASSÉE" in shown  # the day crews whose planned end has passed
     assert "DÉMO" not in shown + dialog.windowTitle()
-    qtbot.waitUntil(dialog.text.hasFocus, timeout=3000)
+    qtbot.waitUntil(dialog.text.hasFocus, timeout=30000)
     qtbot.keyClicks(dialog.text, "Reprise de feu possible rue Oberkampf : V11-1 reste sur place.")
     if SHOTS:
         dialog.grab().save(str(Path(SHOTS) / "shift9-releve-dialog.png"))
@@ -128,7 +128,7 @@ def test_releve_drafted_then_taken_from_the_keyboard(
     qtbot.waitExposed(taking)
     assert taking.acknowledging
     assert taking.text.toPlainText().startswith("Reprise de feu possible")
-    qtbot.waitUntil(taking.comment.hasFocus, timeout=3000)
+    qtbot.waitUntil(taking.comment.hasFocus, timeout=30000)
     qtbot.keyClicks(taking.comment, "Vu, je prends")
     qtbot.keyClick(taking.comment, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     last = incoming.store.read(after=incoming.state.position - 1)[0]

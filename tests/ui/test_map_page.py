@@ -169,10 +169,10 @@ def test_mbtiles_base_layer_served_through_scheme(
         "i.onerror = function () { window._tile = 'error'; }; i.src = '%s'; true"
     )
     dock.page.runJavaScript(probe % "scoptiles:12/2074/1409")
-    qtbot.waitUntil(lambda: js_value(qtbot, dock, "window._tile") != "pending", timeout=5000)
+    qtbot.waitUntil(lambda: js_value(qtbot, dock, "window._tile") != "pending", timeout=30000)
     assert js_value(qtbot, dock, "window._tile") == 256
     dock.page.runJavaScript(probe % "scoptiles:12/1/1")
-    qtbot.waitUntil(lambda: js_value(qtbot, dock, "window._tile") != "pending", timeout=5000)
+    qtbot.waitUntil(lambda: js_value(qtbot, dock, "window._tile") != "pending", timeout=30000)
     assert js_value(qtbot, dock, "window._tile") == "error"
 
 
@@ -194,7 +194,7 @@ def test_bad_tile_url_is_refused_with_a_message(
 def js_value(qtbot: Any, dock: MapDock, expr: str) -> Any:
     box: list[Any] = []
     dock.page.runJavaScript(f"JSON.stringify({expr})", 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=5000)
+    qtbot.waitUntil(lambda: bool(box), timeout=30000)
     return json.loads(box[0]) if box[0] else None
 
 
@@ -269,7 +269,7 @@ def test_crew_symbol_is_painted_in_its_status_colour(
         c = img.pixelColor(int(x), int(y) + 1)
         return abs(c.red() - want.red()) + abs(c.green() - want.green()) < 40
 
-    qtbot.waitUntil(painted, timeout=5000)  # a grab right after an update can be stale
+    qtbot.waitUntil(painted, timeout=30000)  # a grab right after an update can be stale
 
 
 def test_crew_past_its_planned_end_is_flagged_on_the_map(
@@ -303,4 +303,4 @@ def test_crew_past_its_planned_end_is_flagged_on_the_map(
     dock._refresh_clock()  # the room's clock reaches the page without any other change
     qtbot.waitUntil(lambda: "V12-1" in (js_value(qtbot, dock, "ScopMap.overdueCrews()") or []))
     assert len(js_value(qtbot, dock, "ScopMap.overdueCrews()")) == len(demo_room.state.crews)
-    qtbot.waitUntil(badge, timeout=5000)
+    qtbot.waitUntil(badge, timeout=30000)

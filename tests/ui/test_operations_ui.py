@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from scop import operations as ops
 from scop.geo import addresses
+from scop.models.entries import Operator
 from scop.room import Room
 from scop.ui.docks.crews_dock import CrewsDock
 from scop.ui.docks.event_card import EventCardDock
@@ -72,7 +73,7 @@ def _last(room: Room, after: int) -> list[Any]:
 
 def _pick_from_popup(qtbot: Any, completer: Any) -> None:
     popup = completer.popup()
-    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    qtbot.waitUntil(popup.isVisible, timeout=30000)
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
 
@@ -368,3 +369,27 @@ def test_event_card_history_follows_a_replaced_state(host: Host, demo_room: Room
     now = [card.history.item(i).text() for i in range(card.history.count())]
     assert len(now) == 1
     assert "Nouvel événement" in now[0]
+
+
+def test_the_wall_display_hides_who_called(host: Host, demo_room: Room) -> None:
+    """An observer (wall display, visiting partners) sees the event, not the caller's name
+    and number; an operator sees them."""
+    ev_id = ops.create_event(
+        demo_room,
+        source="appel_3975",
+        category="FIR",
+        gravity=3,
+        lon=2.37,
+        lat=48.86,
+        title="Fumées",
+        caller="Mme Durand 06 12 34 56 78",
+    )
+    card = host.docks["event_card"]
+    card.ctx.selection.select_event(ev_id)
+    assert "06 12 34 56 78" in card.header.text()
+    demo_room.operator = Operator("Mur d'images", "observer", "mur")
+    card.show_event(ev_id)
+    assert "Mme Durand" not in card.header.text()
+    assert "06 12 34 56 78" not in card.header.text()
+    assert "appelant masqué" in card.header.text()
+    card.grab().save("/work/coord/shots/accounts10-observer-card.png")

@@ -42,7 +42,7 @@ def test_bridge_reads_when_another_workstation_commits(
         ctx = make_ctx(reader, poll_ms=50)
         qtbot.wait(600)  # a dozen ticks with nothing committed…
         assert reads == []  # …and not one read of the journal
-        with qtbot.waitSignal(ctx.bridge.changed, timeout=1000) as got:
+        with qtbot.waitSignal(ctx.bridge.changed, timeout=30000) as got:
             writer.note("Appel d'un riverain, rue Oberkampf")
         assert [e.payload["text"] for e in got.args[0].entries] == [
             "Appel d'un riverain, rue Oberkampf"

@@ -81,7 +81,7 @@ def test_feed_alert_raises_the_banner_and_the_alarm_on_a_second_console(
     )
     chief_ctx.bridge.poll()
     operator_ctx.bridge.poll()
-    qtbot.waitUntil(banner.isVisible, timeout=5000)
+    qtbot.waitUntil(banner.isVisible, timeout=30000)
     assert banner.sound_on
     assert operator_banner.sound_on
     text = banner.label.text()
@@ -103,7 +103,7 @@ def test_feed_alert_raises_the_banner_and_the_alarm_on_a_second_console(
         qtbot.wait(100)
         return bool(page) and page[-1].get("zoom") == 17 and page[-1].get("danger_layers", 0) > 0
 
-    qtbot.waitUntil(centred, timeout=10000)
+    qtbot.waitUntil(centred, timeout=30000)
     centre = page[-1]["center"]
     assert abs(centre["lat"] - _north(10)[1]) < 1e-4
     qtbot.wait(300)  # a grab right after an update can return the previous frame
@@ -144,7 +144,7 @@ def test_feed_alert_raises_the_banner_and_the_alarm_on_a_second_console(
         qtbot.wait(100)
         return bool(page) and page[-1].get("hazards") == [flag.payload["id"]]
 
-    qtbot.waitUntil(flagged, timeout=10000)
+    qtbot.waitUntil(flagged, timeout=30000)
     operator_banner.teardown()
     for s in (feed_store, operator_store):
         s.close()
@@ -191,7 +191,7 @@ def test_check_keys_record_outcomes_and_escalate(
     _save(dock, "safety16-checks.png", tmp_path)
 
     dock.activateWindow()
-    qtbot.waitUntil(dock.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(dock.isActiveWindow, timeout=30000)
     dock.view.setFocus()
     qtbot.keyClick(dock.view, Qt.Key.Key_F7)  # sans réponse
     clock.advance(minutes=2)
@@ -290,3 +290,26 @@ def test_intake_shows_hazards_and_antecedents_at_the_point(
     dialog.set_point(*_north(31))
     assert "Squat" not in dialog.places.text()
     assert old not in dialog.places.text()
+
+
+def test_flag_and_lookout_dialogs_show_why_they_are_refused(
+    qtbot: Any, room: Room, make_ctx: Any
+) -> None:
+    """Their error line starts hidden (one error_label for every dialog) and must appear."""
+    from scop.ui.docks.lookouts_dock import LookoutDialog
+    from scop.ui.docks.safety_dock import HazardDialog
+
+    ctx = make_ctx(room)
+    hazard = HazardDialog(ctx)
+    lookout = LookoutDialog(ctx)
+    for dialog in (hazard, lookout):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.error.isVisible()
+    hazard.submit()  # no description
+    lookout.photo.setText("/nulle/part.jpg")
+    lookout.submit()
+    for dialog in (hazard, lookout):
+        assert dialog.isVisible()
+        assert dialog.error.isVisible()
+        assert dialog.error.text()

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from scop import operations as ops
 from scop.clock import local
 from scop.models.entities import CREW_STATUSES, Crew
+from scop.models.vocabulary import CrewStatus
+from scop.operations.duty import ENGAGED
 from scop.operations.roster import import_roster, read_roster_file
 from scop.room import Change, CommandRefused
 from scop.safety.watch import crew_timer
@@ -38,11 +40,11 @@ from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
 STALE_AFTER_S = 120  # a position older than two minutes is flagged
 
 STATUS_COLOURS = {
-    "disponible": "#2e7d32",
-    "engage": "#ef6c00",
-    "sur_les_lieux": "#c62828",
-    "indisponible": "#6d4c41",
-    "hors_service": "#757575",
+    CrewStatus.DISPONIBLE: "#2e7d32",
+    CrewStatus.ENGAGE: "#ef6c00",
+    CrewStatus.SUR_LES_LIEUX: "#c62828",
+    CrewStatus.INDISPONIBLE: "#6d4c41",
+    CrewStatus.HORS_SERVICE: "#757575",
 }
 
 HEADERS = (
@@ -279,13 +281,13 @@ class CrewsDock(ScopDock):
             return []
         room = self.ctx.room
         out: list[tuple[str, Any]] = []
-        if crew.status == "engage":
+        if crew.status == CrewStatus.ENGAGE:
             out.append(("Sur les lieux", lambda: ops.crew_on_scene(room, call_sign)))
-        if crew.status in ("engage", "sur_les_lieux"):
+        if crew.status in ENGAGED:
             out.append(("Dégager (retour disponible)", lambda: ops.release(room, call_sign)))
-        for status in ("disponible", "indisponible", "hors_service"):
+        for status in (CrewStatus.DISPONIBLE, CrewStatus.INDISPONIBLE, CrewStatus.HORS_SERVICE):
             if crew.status != status and not (
-                status == "disponible" and crew.status in ("engage", "sur_les_lieux")
+                status == CrewStatus.DISPONIBLE and crew.status in ENGAGED
             ):
                 out.append(
                     (

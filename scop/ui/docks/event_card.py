@@ -37,6 +37,7 @@ from scop.models.describe import describe, kind_label
 from scop.models.entities import GRAVITIES, VERIFICATION_STATES, Event
 from scop.models.entries import SOURCES, Entry
 from scop.models.nomenclatures import category_label
+from scop.models.permissions import shows_callers
 from scop.room import Change, CommandRefused
 from scop.safety.places import hazards_near
 from scop.ui.context import UiContext
@@ -491,8 +492,10 @@ class EventCardDock(ScopDock):
                 else ""
             ),
         ]
-        if ev.caller:
+        if ev.caller and shows_callers(self.ctx.room.operator.role):
             lines.append(f"☎ {e(ev.caller)}")
+        elif ev.caller:  # the wall display and visiting partners: no caller's name or phone
+            lines.append("☎ appelant masqué (affichage observateur)")
         if ev.description:
             text = ev.description if len(ev.description) <= 140 else ev.description[:139] + "…"
             lines.append(f"<i>{e(text)}</i>")

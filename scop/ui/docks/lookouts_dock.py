@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -35,6 +34,7 @@ from scop.room import Change, CommandRefused
 from scop.safety import commands as sc
 from scop.safety.places import active_lookouts
 from scop.ui.context import UiContext
+from scop.ui.crew_duty import error_label
 from scop.ui.docks.base import ScopDock
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
 
@@ -188,9 +188,7 @@ class LookoutDialog(QDialog):
         self.days.setDecimals(0)
         self.days.setValue(settings_of(ctx.room.state).lookout_expiry_days)
         self.days.setSuffix(" jours")
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#c62828; font-weight:bold;")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         form = QFormLayout(self)
         form.addRow("Type", self.kind)
         form.addRow("Priorité", self.priority)
@@ -214,6 +212,7 @@ class LookoutDialog(QDialog):
         photo = self.photo.text().strip()
         if photo and not Path(photo).is_file():
             self.error.setText(f"Photo introuvable : {photo}")
+            self.error.show()
             return
         try:
             sc.run(
@@ -227,5 +226,6 @@ class LookoutDialog(QDialog):
             )
         except CommandRefused as exc:
             self.error.setText(str(exc))
+            self.error.show()
             return
         self.accept()

@@ -48,6 +48,7 @@ from scop.safety import commands as sc
 from scop.safety.places import active_hazards
 from scop.safety.watch import CrewTimer, crew_timer, format_duration, watch_of
 from scop.ui.context import UiContext
+from scop.ui.crew_duty import error_label
 from scop.ui.docks.base import ScopDock
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
 
@@ -428,9 +429,7 @@ class HazardDialog(QDialog):
         self.days.setDecimals(0)
         self.days.setValue(settings_of(ctx.room.state).hazard_expiry_days)
         self.days.setSuffix(" jours")
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#c62828; font-weight:bold;")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         form = QFormLayout(self)
         form.addRow("Catégorie", self.category)
         form.addRow("Description", self.text)
@@ -458,6 +457,7 @@ class HazardDialog(QDialog):
                 lon, lat, address = found.lon, found.lat, found.label
             except AddressNotFound as exc:
                 self.error.setText(str(exc))
+                self.error.show()
                 return
         try:
             sc.run(
@@ -472,6 +472,7 @@ class HazardDialog(QDialog):
             )
         except CommandRefused as exc:
             self.error.setText(str(exc))
+            self.error.show()
             return
         self.accept()
 
@@ -500,8 +501,7 @@ class SettingsDialog(QDialog):
         self.risky = QLineEdit(", ".join(s.risky_categories))
         self.risky.setToolTip(ks.SETTING_REASONS["risky_categories"])
         form.addRow(ks.SETTING_LABELS["risky_categories"], self.risky)
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#c62828; font-weight:bold;")
+        self.error = error_label()
         form.addRow(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -517,5 +517,6 @@ class SettingsDialog(QDialog):
             sc.run(self.ctx.room, sc.change_settings, values)
         except CommandRefused as exc:
             self.error.setText(str(exc))
+            self.error.show()
             return
         self.accept()
