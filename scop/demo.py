@@ -15,6 +15,7 @@ from scop.models import fold_core as k
 from scop.models.entries import DEMO_SEED, Draft, Operator
 from scop.models.nomenclatures import KIND_OF_MODE
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus, EventStatus
 from scop.operations.duty import CrewDuty, service_drafts
 
 if TYPE_CHECKING:
@@ -179,11 +180,11 @@ def demo_crews(seed: int = 75) -> list[dict[str, object]]:
         for mode in modes:
             letter = {"vehicule": "V", "velo": "B", "pied": "P"}[mode]
             call_sign = f"{letter}{arr:02d}-1"
-            status = "disponible"
+            status = CrewStatus.DISPONIBLE
             if mode == "pied" and arr in (4, 9):
-                status = "indisponible"
+                status = CrewStatus.INDISPONIBLE
             if arr == 16 and mode == "velo":
-                status = "hors_service"
+                status = CrewStatus.HORS_SERVICE
             crews.append(
                 {
                     "call_sign": call_sign,
@@ -241,7 +242,7 @@ def demo_drafts(now: datetime | None = None) -> list[Draft]:
             DEMO_SEED,
         )
         for c in demo_crews()
-        if c["status"] != "disponible"
+        if c["status"] != CrewStatus.DISPONIBLE
     ]
     for ev_id, cat, title, grav, src, addr, lon, lat, desc, crews in DEMO_EVENTS:
         drafts.append(
@@ -269,13 +270,18 @@ def demo_drafts(now: datetime | None = None) -> list[Draft]:
     drafts.append(
         Draft(
             k.CREW_STATUS,
-            {"call_sign": "V11-1", "status": "sur_les_lieux"},
+            {"call_sign": "V11-1", "status": CrewStatus.SUR_LES_LIEUX},
             "equipage",
             DEMO_SEED,
         )
     )
     drafts.append(
-        Draft(k.EVENT_STATUS, {"id": "EV-0001", "status": "en_cours"}, "operateur", DEMO_SEED)
+        Draft(
+            k.EVENT_STATUS,
+            {"id": "EV-0001", "status": EventStatus.EN_COURS},
+            "operateur",
+            DEMO_SEED,
+        )
     )
     drafts.append(
         Draft(

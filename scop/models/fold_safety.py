@@ -19,6 +19,7 @@ from scop.models.describe import describes
 from scop.models.entries import Entry
 from scop.models.projection import handles, observes
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus
 
 CHECK_DUE = "safety.check_due"
 CHECK_OUTCOME = "safety.check_outcome"
@@ -276,7 +277,7 @@ def _ts(value: Any) -> datetime | None:
 def _on_engaged(st: RoomState, e: Entry) -> None:
     call_sign = str(e.payload.get("call_sign"))
     crew = st.crews.get(call_sign)
-    if crew is None or crew.status != "engage":
+    if crew is None or crew.status != CrewStatus.ENGAGE:
         return
     eta = e.payload.get("eta_s")
     st.crew_watch[call_sign] = replace(
@@ -304,7 +305,9 @@ def _on_status(st: RoomState, e: Entry) -> None:
     if call_sign not in st.crews:
         return
     w = _watch(st, call_sign)
-    confirmed = w.confirmed_at or (e.ts if st.crews[call_sign].status == "sur_les_lieux" else None)
+    confirmed = w.confirmed_at or (
+        e.ts if st.crews[call_sign].status == CrewStatus.SUR_LES_LIEUX else None
+    )
     st.crew_watch[call_sign] = replace(
         w,
         confirmed_at=confirmed,

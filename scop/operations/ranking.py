@@ -13,6 +13,7 @@ from datetime import datetime
 from scop.geo.area import haversine_m
 from scop.models.entities import Crew, Event
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus
 
 DETOUR_FACTOR = 1.35
 
@@ -63,7 +64,7 @@ def rank_crews(
         return []
     out = []
     for crew in state.crews.values():
-        if crew.status != "disponible":
+        if crew.status != CrewStatus.DISPONIBLE:
             continue
         s = estimate(crew, event.lon, event.lat, now)
         if s is not None:
@@ -81,7 +82,7 @@ def rank_for_reroute(
         return []
     out = []
     for crew in state.crews.values():
-        if crew.status != "engage" or crew.event_id == event.id:
+        if crew.status != CrewStatus.ENGAGE or crew.event_id == event.id:
             continue
         current = state.events.get(crew.event_id or "")
         if current is not None and current.gravity >= event.gravity:

@@ -84,14 +84,14 @@ def start_pp_services(
     show: Callable[[str, str], None] = lambda state, text: window.set_link_state(  # noqa: E731
         "pp", text, STATUS_BAR_STATES.get(state, "off")
     )
-    loop = asyncio.get_event_loop()
-    if demo:
-        return [loop.create_task(_demo(host, show))]
-    if endpoint is None:
+    if not demo and endpoint is None:
         # No gateway has taken the lease and no direct link is configured: say so, never
         # « carried by the gateway » while nobody carries it.
         window.set_link_state("pp", NOT_CONFIGURED, "down")
         return []
+    loop = asyncio.get_event_loop()
+    if demo or endpoint is None:
+        return [loop.create_task(_demo(host, show))]
     try:
         link = PPLink(room, link_config(endpoint, exercise=room.mode == "exercise"), listener=show)
     except LinkConfigError as e:

@@ -24,6 +24,7 @@ from scop.models.entries import CREW_FEED, Draft, Entry, Operator
 from scop.models.fold_safety import DangerAlert, settings_of
 from scop.models.ids import next_id
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus
 from scop.operations.commands import next_event_id
 from scop.room import CommandRefused, Room
 from scop.safety.watch import crew_point, due_reason, nearest_available, watch_of
@@ -149,7 +150,7 @@ def confirm_engagement(
 ) -> list[Draft]:
     """The crew acknowledges its engagement: from the radio (the operator) or the feed."""
     crew = _crew(state, call_sign)
-    if crew.status != "engage" or crew.event_id is None:
+    if crew.status != CrewStatus.ENGAGE or crew.event_id is None:
         raise CommandRefused(f"{call_sign} n'a pas d'engagement à confirmer.")
     if watch_of(state, call_sign).confirmed_at is not None:
         return []

@@ -13,6 +13,7 @@ from scop.geo.area import haversine_m
 from scop.models.entities import Event
 from scop.models.fold_safety import Hazard, Lookout, settings_of
 from scop.models.state import RoomState
+from scop.models.vocabulary import EventStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class PastEvent:
     @property
     def outcome(self) -> str:
         ev = self.event
-        if ev.status == "clos":
+        if ev.status == EventStatus.CLOS:
             return ev.closing_reason or "clos"
         return ev.status_label.lower()
 

@@ -13,6 +13,7 @@ from scop.geo.area import haversine_m
 from scop.models.entities import Crew
 from scop.models.fold_safety import CrewWatch, SafetySettings, settings_of
 from scop.models.state import RoomState
+from scop.models.vocabulary import CrewStatus
 from scop.operations.ranking import estimate
 
 LEVELS = ("ok", "check", "red")
@@ -69,16 +70,16 @@ def watch_of(state: RoomState, call_sign: str) -> CrewWatch:
 def thresholds(state: RoomState, crew: Crew, w: CrewWatch) -> tuple[float | None, float | None]:
     """(check, red) in seconds for the crew's status, the event's category and its ETA."""
     s = settings_of(state)
-    if crew.status == "sur_les_lieux":
+    if crew.status == CrewStatus.SUR_LES_LIEUX:
         ev = state.events.get(crew.event_id or "")
         if ev is not None and is_risky(ev.category, s):
             return s.risky_check_min * 60, s.risky_red_min * 60
         return s.on_scene_check_min * 60, s.on_scene_red_min * 60
-    if crew.status == "engage":
+    if crew.status == CrewStatus.ENGAGE:
         eta = w.eta_s if w.eta_s is not None else s.engaged_default_eta_min * 60
         check = eta + s.engaged_margin_min * 60
         return check, check + s.engaged_margin_min * 60
-    if crew.status == "disponible":
+    if crew.status == CrewStatus.DISPONIBLE:
         return s.available_contact_min * 60, s.available_contact_min * 90
     return None, None
 
@@ -89,7 +90,7 @@ def crew_timer(state: RoomState, crew: Crew, now: datetime) -> CrewTimer:
     base = max(since, w.last_contact) if w.last_contact else since
     check, red = thresholds(state, crew, w)
     unconfirmed = None
-    if crew.status == "engage" and w.engaged_at is not None and w.confirmed_at is None:
+    if crew.status == CrewStatus.ENGAGE and w.engaged_at is not None and w.confirmed_at is None:
         unconfirmed = max(0.0, (now - w.engaged_at).total_seconds())
     return CrewTimer(
         call_sign=crew.call_sign,
@@ -142,7 +143,7 @@ def nearest_available(
         return []
     out = []
     for crew in state.crews.values():
-        if crew.status != "disponible" or crew.call_sign == exclude:
+        if crew.status != CrewStatus.DISPONIBLE or crew.call_sign == exclude:
             continue
         s = estimate(crew, lon, lat, now)
         if s is not None:

@@ -36,6 +36,7 @@ from scop import map_commands
 from scop.clock import local
 from scop.models.entities import Crew, Event
 from scop.models.fold_safety import DangerAlert, Hazard
+from scop.models.vocabulary import EventStatus
 from scop.room import Change, CommandRefused
 from scop.safety.places import active_hazards
 from scop.safety.watch import CrewTimer, crew_timer
@@ -529,7 +530,7 @@ class MapDock(ScopDock):
     def _perimeter_event(self) -> str | None:
         ev_id = self.ctx.selection.event_id
         ev = self.ctx.room.state.events.get(ev_id) if ev_id else None
-        return ev.id if ev is not None and ev.status != "clos" else None
+        return ev.id if ev is not None and ev.status != EventStatus.CLOS else None
 
     def _open_context_menu(self, lon: float, lat: float, at: QPoint) -> None:
         if self.context_menu is not None:
