@@ -111,9 +111,10 @@ def _barometre(args: argparse.Namespace) -> int:
     src = open_source(args.source, ManualClock(SystemClock().now()))
     try:
         b = barometer_of(src.store, args.first, args.last, Step(args.by))
+        mode = src.store.meta("mode") or ""
     finally:
         src.close()
-    write(b, args.source, out)
+    write(b, args.source, out, mode)
     t = b.total
     print(
         f"Baromètre écrit : {out} ({len(b.periods)} période(s) ; {t.missions} missions, "

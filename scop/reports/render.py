@@ -129,7 +129,7 @@ def _thousands(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
-def write_pdf(b: Barometre, source: str, path: Path) -> None:
+def write_pdf(b: Barometre, source: str, path: Path, mode: str = "") -> None:
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.charts.lineplots import LinePlot
     from reportlab.graphics.shapes import Drawing
@@ -244,10 +244,19 @@ def write_pdf(b: Barometre, source: str, path: Path) -> None:
             "cell",
         )
     )
-    kit.build(path, title, story, exercise=False)
+    kit.build(path, title, story, exercise=mode == "exercise", mode=mode)
 
 
-def write(b: Barometre, source: str, path: Path) -> None:
+def _mode_banner(mode: str) -> str:
+    return "EXERCICE EXERCICE EXERCICE" if mode == "exercise" else "DÉMO — données fictives"
+
+
+def _mode_line(mode: str) -> str:
+    """An exercise's or the demo's figures say so on their first line, even in a CSV."""
+    return f"# {_mode_banner(mode)}\n" if mode in ("exercise", "demo") else ""
+
+
+def write(b: Barometre, source: str, path: Path, mode: str = "") -> None:
     """CSV, HTML or PDF from the file's extension; a file that cannot be written is an
     :class:`OutputError` and no partial file is left behind."""
     suffix = path.suffix.lower()
@@ -259,11 +268,15 @@ def write(b: Barometre, source: str, path: Path) -> None:
     part = path.with_name(path.name + ".partiel")
     try:
         if suffix == ".pdf":
-            write_pdf(b, source, part)
+            write_pdf(b, source, part, mode)
         elif suffix == ".csv":
-            part.write_text(to_csv(b), encoding="utf-8-sig")
+            part.write_text(_mode_line(mode) + to_csv(b), encoding="utf-8-sig")
         else:
-            part.write_text(to_html(b, source), encoding="utf-8")
+            html_text = to_html(b, source)
+            if mode in ("exercise", "demo"):
+                banner = f"<p style='color:#c62828;font-weight:bold'>{_mode_banner(mode)}</p>"
+                html_text = html_text.replace("<body>", "<body>" + banner, 1)
+            part.write_text(html_text, encoding="utf-8")
         os.replace(part, path)
     except OSError as exc:
         with contextlib.suppress(OSError):

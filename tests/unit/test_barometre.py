@@ -221,3 +221,16 @@ def test_reading_only_creates_no_database(tmp_path: Path) -> None:
     assert code == Exit.DB_MISSING
     assert not missing.exists()
     assert not out.exists()
+
+
+def test_exercise_figures_say_exercice(tmp_path: Path) -> None:
+    path = tmp_path / "exercice.sqlite"
+    items = generate_shift(START, hours=2, crews=6, events_per_hour=20, fix_period=3600, seed=2)
+    write_sqlite(path, items, mode="exercise")
+    out = tmp_path / "b.csv"
+    args = ["barometre", "--db", str(path), "--from", "2026-11-23", "--to", "2026-11-23"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8-sig").startswith("# EXERCICE EXERCICE EXERCICE\n")
+    html_out = tmp_path / "b.html"
+    assert main([*args, "--out", str(html_out)]) == 0
+    assert "EXERCICE EXERCICE EXERCICE" in html_out.read_text(encoding="utf-8")

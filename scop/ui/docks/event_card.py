@@ -163,7 +163,9 @@ class EventCardDock(ScopDock):
         cl.addWidget(
             QLabel("<b>Suggestions</b> (équipages disponibles, par temps d'arrivée estimé)")
         )
-        self.suggestions = _table(("Indicatif", "Mode", "Distance", "Arrivée estimée", "Position"))
+        self.suggestions = _table(
+            ("Indicatif", "Mode", "Distance", "Arrivée estimée", "Fraîcheur position")
+        )
         self.suggestions.setMinimumHeight(110)
         cl.addWidget(self.suggestions, 1)
         row = QHBoxLayout()
