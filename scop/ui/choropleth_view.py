@@ -30,7 +30,7 @@ class ChoroplethView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data: Choropleth | None = None
-        self.setMinimumSize(420, 320)
+        self.setMinimumSize(320, 120)  # the dock shares a 1366×768 screen
 
     def show_counts(self, data: Choropleth) -> None:
         self.data = data

@@ -184,13 +184,18 @@ class DashboardDock(ScopDock):
             e.setDateTime(QDateTime.fromSecsSinceEpoch(int(ctx.room.clock.now().timestamp())))
         self.png_button = QPushButton("Exporter PNG…")
         self.csv_button = QPushButton("Exporter CSV…")
-        for widget in (QLabel("Période :"), self.window_box, self.from_edit, QLabel("→")):
-            bar.addWidget(widget)
-        bar.addWidget(self.to_edit)
+        # Two short rows rather than one long one: the dock shares a 1366 px screen with the map.
+        bar.addWidget(QLabel("Période :"))
+        bar.addWidget(self.window_box)
         bar.addStretch(1)
         bar.addWidget(self.png_button)
         bar.addWidget(self.csv_button)
         lay.addLayout(bar)
+        span = QHBoxLayout()
+        for widget in (QLabel("Du"), self.from_edit, QLabel("au"), self.to_edit):
+            span.addWidget(widget)
+        span.addStretch(1)
+        lay.addLayout(span)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
