@@ -192,8 +192,10 @@ class DashboardDock(ScopDock):
         bar.addWidget(self.csv_button)
         lay.addLayout(bar)
         span = QHBoxLayout()
-        for widget in (QLabel("Du"), self.from_edit, QLabel("au"), self.to_edit):
-            span.addWidget(widget)
+        span.addWidget(QLabel("Du"))
+        span.addWidget(self.from_edit)
+        span.addWidget(QLabel("au"))
+        span.addWidget(self.to_edit)
         span.addStretch(1)
         lay.addLayout(span)
         self.summary = QLabel()
