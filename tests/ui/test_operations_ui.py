@@ -392,4 +392,3 @@ def test_the_wall_display_hides_who_called(host: Host, demo_room: Room) -> None:
     assert "Mme Durand" not in card.header.text()
     assert "06 12 34 56 78" not in card.header.text()
     assert "appelant masqué" in card.header.text()
-    card.grab().save("/work/coord/shots/accounts10-observer-card.png")

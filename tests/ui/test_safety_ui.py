@@ -23,7 +23,7 @@ from scop.room import Room, open_room
 from scop.safety import commands as sc
 
 BASTILLE = (2.3692, 48.8531)
-SHOTS = Path(os.environ.get("SCOP_SHOTS_DIR", "/work/coord/shots"))
+SHOTS = Path(os.environ.get("SCOP_SHOTS_DIR", "")) if os.environ.get("SCOP_SHOTS_DIR") else None
 
 
 def _north(m: float) -> tuple[float, float]:
@@ -41,7 +41,7 @@ def _crews(room: Room) -> None:
 def _save(widget: Any, name: str, tmp_path: Path) -> Path:
     out = tmp_path / name
     assert widget.grab().save(str(out))
-    if SHOTS.is_dir():
+    if SHOTS is not None:
         widget.grab().save(str(SHOTS / name))
     return out
 
