@@ -132,9 +132,10 @@ class EventsDock(ScopDock):
         self._card: ScopDock | None = None
         self._refresh()
         if reason := ctx.read_only_reason:
-            for w in (self.new_button, self.new_action):
-                w.setEnabled(False)
-                w.setToolTip(reason)
+            self.new_button.setEnabled(False)
+            self.new_button.setToolTip(reason)
+            self.new_action.setEnabled(False)
+            self.new_action.setToolTip(reason)
 
     def wire(self, docks: dict[str, ScopDock]) -> None:
         self._card = docks.get("event_card")
