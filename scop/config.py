@@ -36,7 +36,7 @@ ENVIRONMENT: dict[str, str] = {
     "(défaut : seulement sans terminal)",
 }
 
-LAYOUTS = ("operateur", "chef", "formateur")
+LAYOUTS = ("operateur", "chef", "formateur", "mur")
 DEFAULT_SIZE = (1920, 1080)
 
 

@@ -97,7 +97,11 @@ def test_an_observer_gets_the_wall_layout_without_callers(
     assert "Feu d'appartement" in card_text  # the texts were read: the room is there
 
     if path := os.environ.get("SCOP_SHOTS_DIR"):
+        qtbot.wait(1000)  # one more frame of the map
         w.grab().save(os.path.join(path, "wall-layout.png"))
+        w.docks["event_card"].raise_()  # the card of EV-0006, phoned in by a demo caller
+        qtbot.wait(300)
+        w.grab().save(os.path.join(path, "wall-card.png"))
 
 
 def test_the_wall_offers_no_control_that_writes(
