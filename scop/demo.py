@@ -66,6 +66,14 @@ DEMO_ACCOUNT = Operator("Compte DÉMO", "chief", "demo")
 # with live data, and its trainer runs it from the room's training workstation.
 EXERCISE_TRAINER = Operator("Formateur", "trainer", "exercice:formateur")
 
+# Who called the 3975 (fictitious names, numbers from the range reserved for fiction): the
+# operators' event card shows them, the wall display must not.
+DEMO_CALLERS = {
+    "EV-0001": "Mme Hortense Delaunay-Vidal, 01 99 00 41 27",
+    "EV-0002": "M. Anatole Brissac (gérant du bar), 06 39 98 52 17",
+    "EV-0006": "Mme Solène Marquet-Ybert, 07 00 00 38 64",
+}
+
 # (id, category, title, gravity, source, address, lon, lat, description, crews)
 DEMO_EVENTS = [
     (
@@ -258,6 +266,7 @@ def demo_drafts(now: datetime | None = None) -> list[Draft]:
                     "lon": lon,
                     "lat": lat,
                     "description": desc,
+                    **({"caller": DEMO_CALLERS[ev_id]} if ev_id in DEMO_CALLERS else {}),
                 },
                 src,
                 DEMO_SEED,

@@ -142,3 +142,11 @@ def refusal(command: str, role: str) -> str:
 # Roles whose screens show who called and their number: not the wall display (observers).
 def shows_callers(role: str) -> bool:
     return role != "observer"
+
+
+# The wall display and visiting partners: screens offer them no control that writes.
+OBSERVER_READ_ONLY = "Affichage observateur : un observateur consulte sans rien écrire."
+
+
+def writes_nothing(role: str) -> bool:
+    return role == "observer"

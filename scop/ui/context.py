@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from scop.config import Config
 from scop.journal.store import is_unavailable
 from scop.journal.watch import CHECK_INTERVAL_S, ChangeWatch
+from scop.models.permissions import OBSERVER_READ_ONLY, writes_nothing
 from scop.procedures.runner import ProcedureRunner
 from scop.room import Change, Room
 
@@ -136,3 +137,14 @@ class UiContext:
     @property
     def mode(self) -> str:
         return self.room.mode
+
+    @property
+    def read_only_reason(self) -> str:
+        """Why this console's controls that write are disabled ('' when they are not): a
+        replay writes nothing, nor does an observer (the wall display). Read each time: the
+        person at the keyboard changes at the relève."""
+        if self.room.store.readonly:
+            return "Relecture : la main courante est en lecture seule."
+        if writes_nothing(self.room.operator.role):
+            return OBSERVER_READ_ONLY
+        return ""

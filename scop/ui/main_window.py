@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from scop.clock import local
 from scop.models.entries import ROLES
+from scop.models.permissions import writes_nothing
 from scop.ui.context import UiContext
 from scop.ui.docks import DOCK_CLASSES
 from scop.ui.docks.base import ScopDock
@@ -78,8 +79,20 @@ LAYOUTS: dict[str, tuple[str, float, dict[Area, list[Group]]]] = {
             ],
         },
     ),
+    # The wall display: the room as it stands, large, for the wall and visiting partners.
+    # Nothing to draft here (no intake, fiches or PP messages): those docks stay hidden.
+    "mur": (
+        "Mur d'images",
+        0.64,
+        {
+            Area.LeftDockWidgetArea: [(0.7, ["map"]), (0.3, ["journal"])],
+            Area.RightDockWidgetArea: [(0.55, ["events", "event_card"]), (0.45, ["crews"])],
+        },
+    ),
 }
-ROLE_LAYOUT = {"operator": "operateur", "chief": "chef", "trainer": "formateur"}
+# Layouts whose unnamed docks are hidden rather than tabbed into the last group.
+SHOWS_ONLY_NAMED = frozenset({"mur"})
+ROLE_LAYOUT = {"operator": "operateur", "chief": "chef", "trainer": "formateur", "observer": "mur"}
 
 MODE_BANNERS = {
     "demo": (
@@ -291,7 +304,9 @@ class MainWindow(QMainWindow):
             "Relève entre chefs de salle : rédiger ou prendre la relève"
         )
         self.handover_action.triggered.connect(self.open_handover)
-        self.handover_action.setEnabled(not self.ctx.room.store.readonly)
+        self.handover_action.setEnabled(not self.ctx.read_only_reason)
+        if self.ctx.read_only_reason:
+            self.handover_action.setToolTip(self.ctx.read_only_reason)
         operations.addAction(self.handover_action)
         self.addAction(self.handover_action)
 
@@ -367,7 +382,7 @@ class MainWindow(QMainWindow):
                     last_front = dock
                 else:
                     self.tabifyDockWidget(last_front, dock)
-                dock.show()
+                dock.setVisible(key not in SHOWS_ONLY_NAMED)
         self._columns = (split, columns)
         self._size_docks()
         if key in self.layout_actions:
@@ -425,6 +440,13 @@ class MainWindow(QMainWindow):
         geometry = s.value(self._key("geometry"))
         state = s.value(self._key("state"))
         default_key = ROLE_LAYOUT.get(self.ctx.room.operator.role, "operateur")
+        if writes_nothing(self.ctx.room.operator.role):
+            # An observer always gets the wall layout: a workstation's saved layout could
+            # show the docks that draft (intake, fiches, PP messages).
+            self.apply_layout(default_key)
+            if isinstance(geometry, QByteArray):
+                self.restoreGeometry(geometry)
+            return
         self.apply_layout(str(s.value(self._key("layout")) or default_key))
         if isinstance(geometry, QByteArray) and isinstance(state, QByteArray):
             self.restoreGeometry(geometry)

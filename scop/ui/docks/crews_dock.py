@@ -133,6 +133,10 @@ class CrewsDock(ScopDock):
             self.actions_by_name[name] = action
             tools.addAction(action)
         self.menu_actions = list(self.actions_by_name.values())
+        if reason := ctx.read_only_reason:
+            for action in self.menu_actions:
+                action.setEnabled(False)
+                action.setToolTip(reason)
         lay.addLayout(bar)
         lay.addWidget(tools)
         self.view = QTableView()
@@ -277,7 +281,7 @@ class CrewsDock(ScopDock):
     def status_actions(self, call_sign: str) -> list[tuple[str, Any]]:
         """What the operator can do with this crew now: (label, command) pairs."""
         crew = self.ctx.room.state.crews.get(call_sign)
-        if crew is None or self.ctx.room.store.readonly:
+        if crew is None or self.ctx.read_only_reason:
             return []
         room = self.ctx.room
         out: list[tuple[str, Any]] = []
@@ -306,7 +310,7 @@ class CrewsDock(ScopDock):
         menu.addSection(call_sign)
         for label, command in self.status_actions(call_sign):
             menu.addAction(label).triggered.connect(lambda _=False, c=command: self._run(c))
-        if not self.ctx.room.store.readonly:
+        if not self.ctx.read_only_reason:
             menu.addSeparator()
             menu.addAction(self.actions_by_name["compose"])
             menu.addAction(self.actions_by_name["end"])
@@ -403,10 +407,8 @@ class CrewsDock(ScopDock):
         self._dialog(dialog)
 
     def _refuse_if_readonly(self) -> bool:
-        if self.ctx.room.store.readonly:
-            self.ctx.notices.warning(
-                "Main courante en lecture seule : aucune action n'est possible ici."
-            )
+        if reason := self.ctx.read_only_reason:
+            self.ctx.notices.warning(f"{reason} Aucune action n'est possible ici.")
             return True
         return False
 

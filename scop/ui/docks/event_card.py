@@ -320,7 +320,8 @@ class EventCardDock(ScopDock):
 
     def refresh(self) -> None:
         ev = self.current_event()
-        readonly = self.ctx.room.store.readonly
+        reason = self.ctx.read_only_reason
+        readonly = bool(reason)
         for b in (
             self.take_button,
             self.start_button,
@@ -335,6 +336,8 @@ class EventCardDock(ScopDock):
             self.link_button,
         ):
             b.setEnabled(ev is not None and not readonly and ev.status != "clos")
+            if readonly:
+                b.setToolTip(reason)
         self.engage_action.setEnabled(ev is not None and not readonly and ev.status != "clos")
         if ev is None:
             self.header.setText(

@@ -131,8 +131,11 @@ class EventsDock(ScopDock):
         self._ages.start(20000)
         self._card: ScopDock | None = None
         self._refresh()
-        self.new_button.setEnabled(not ctx.room.store.readonly)
-        self.new_action.setEnabled(not ctx.room.store.readonly)
+        if reason := ctx.read_only_reason:
+            self.new_button.setEnabled(False)
+            self.new_button.setToolTip(reason)
+            self.new_action.setEnabled(False)
+            self.new_action.setToolTip(reason)
 
     def wire(self, docks: dict[str, ScopDock]) -> None:
         self._card = docks.get("event_card")
@@ -262,8 +265,8 @@ class EventsDock(ScopDock):
         given. Returns the dialog."""
         from scop.ui.intake import IntakeDialog
 
-        if self.ctx.room.store.readonly:
-            self.ctx.notices.warning("Main courante en lecture seule : création impossible.")
+        if reason := self.ctx.read_only_reason:
+            self.ctx.notices.warning(f"{reason} Création impossible.")
             return None
         if self.intake is None or not self.intake.isVisible():
             self.intake = IntakeDialog(self.ctx, self.window())

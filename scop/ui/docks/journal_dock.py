@@ -308,6 +308,13 @@ class JournalDock(ScopDock):
         self.correct_action.triggered.connect(self.start_correction)
         self.addAction(self.focus_action)
         self.addAction(self.correct_action)
+        if reason := ctx.read_only_reason:
+            for action in (self.focus_action, self.correct_action):
+                action.setEnabled(False)
+                action.setToolTip(reason)
+            self.entry.setEnabled(False)
+            self.entry.setPlaceholderText(reason)
+            self.entry.setToolTip(reason)
 
         self.search.textChanged.connect(self.apply_filters)
         self.kind_box.currentIndexChanged.connect(self.apply_filters)
@@ -402,7 +409,7 @@ class JournalDock(ScopDock):
             f"La note figurera aussi dans l'historique de {event_id} (fiche événement)."
         )
         self.attach_box.setChecked(True)
-        self.attach_box.setVisible(self._correcting is None and not self.ctx.room.store.readonly)
+        self.attach_box.setVisible(self._correcting is None and not self.ctx.read_only_reason)
 
     def attach_target(self) -> str | None:
         if self.attach_box.isVisible() and self.attach_box.isChecked():
