@@ -15,6 +15,7 @@ Settings (``scop room settings`` / ``room_meta`` key ``ldap``, JSON)::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 from collections.abc import Mapping
@@ -31,6 +32,11 @@ log = logging.getLogger("scop.accounts")
 DOWN = (
     "Annuaire de la Ville injoignable : connexion impossible pour l'instant. "
     "Prévenez l'administrateur ; aucun autre moyen de connexion n'est ouvert."
+)
+UNTRUSTED = (
+    "Certificat de l'annuaire de la Ville non reconnu (autorité de certification de la salle, "
+    "réglage ca_file) : connexion refusée. Prévenez l'administrateur ; aucune connexion "
+    "en clair n'est tentée."
 )
 NO_ROLE = "Votre compte de l'annuaire n'appartient à aucun groupe de la salle."
 # Roles in order of precedence when a person is in several groups.
@@ -106,7 +112,11 @@ class Directory:
             try:
                 if self.starttls:
                     conn.open()
-                    conn.start_tls()
+                    # start_tls() answers False (no exception) when the server declines:
+                    # binding anyway would send the password in clear.
+                    if not conn.start_tls():
+                        log.warning("annuaire %s : StartTLS refusé", self.url)
+                        raise LoginRefused(DOWN, "directory")
                 if not conn.bind():
                     if conn.result.get("result") == 49:  # invalidCredentials
                         raise LoginRefused(WRONG_CREDENTIALS, "password")
@@ -115,6 +125,9 @@ class Directory:
             except LDAPBindError:
                 raise LoginRefused(WRONG_CREDENTIALS, "password") from None
             except (LDAPSocketOpenError, LDAPException, OSError) as exc:
+                if _untrusted_certificate(exc):
+                    log.warning("annuaire %s : certificat non reconnu", self.url)
+                    raise LoginRefused(UNTRUSTED, "directory") from None
                 log.warning("annuaire %s injoignable : %s", self.url, type(exc).__name__)
                 raise LoginRefused(DOWN, "directory") from None
             conn.search(dn, "(objectClass=*)", BASE, attributes=["cn", "displayName"])
@@ -142,7 +155,27 @@ class Directory:
                 raise LoginRefused(NO_ROLE, "role")
             return name, best
         finally:
-            conn.unbind()
+            # after a failed handshake the socket is already closed: nothing left to unbind
+            with contextlib.suppress(LDAPException):
+                conn.unbind()
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    """Whether the TLS handshake failed on the server's certificate. ldap3 wraps the ssl error
+    (LDAPS: in the socket-open error's history; StartTLS: in its message), so look at both."""
+    seen: list[BaseException] = [exc]
+    for item in getattr(exc, "args", ()):
+        if isinstance(item, list):  # LDAPSocketOpenError: [(exception, address), …]
+            for t in item:
+                if isinstance(t, tuple):
+                    seen += [x for x in t if isinstance(x, BaseException)]
+    for e in seen:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return True
+        text = str(e)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return True
+    return False
 
 
 def _filter_escape(value: str) -> str:
