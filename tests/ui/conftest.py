@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +13,19 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 # QtWebEngine must be imported, and contexts shared, before the QApplication exists.
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 import PySide6.QtWebEngineWidgets  # noqa: E402, F401
+from scoptest.replay import START  # noqa: E402
 
+from scop.clock import ManualClock  # noqa: E402
+from scop.models.entries import Operator  # noqa: E402
 from scop.procedures.loader import load_library  # noqa: E402
 from scop.procedures.model import Library  # noqa: E402
 from scop.procedures.runner import ProcedureRunner  # noqa: E402
+from scop.replay.engine import ReplayEngine  # noqa: E402
+from scop.replay.source import open_source  # noqa: E402
 from scop.room import Room  # noqa: E402
 from scop.ui.context import Notices, RoomBridge, Selection, UiContext  # noqa: E402
+from scop.ui.replay.controller import ReplayController  # noqa: E402
+from scop.ui.replay.launch import install_replay, replay_room  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -88,3 +97,25 @@ def make_map(qtbot: Any) -> Iterator[Any]:
         dock.close()
         dock.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+@pytest.fixture
+def replay_window(qtbot: Any, shift_db: Path, make_ctx: Any, settings: Any) -> Any:
+    """A replay console one hour into the ``shift_db`` that the test module generates."""
+    from scop.ui.main_window import MainWindow
+
+    src = open_source(str(shift_db), ManualClock())
+    engine = ReplayEngine.from_store(src.store)
+    room = replay_room(src, engine, Operator("Formateur", "trainer"), START + timedelta(hours=1))
+    ctx = make_ctx(room)
+    w = MainWindow(ctx, settings)
+    qtbot.addWidget(w)
+    clock = room.clock
+    assert isinstance(clock, ManualClock)
+    install_replay(ctx, w, ReplayController(ctx, engine, clock, w), "vacation de test")
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitUntil(w.all_docks_ready, timeout=30000)
+    yield w
+    w.replay.stop()
+    src.close()

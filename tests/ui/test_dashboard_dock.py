@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import csv
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from scoptest.replay import START
 
-from scop.clock import ManualClock
 from scop.errors import OutputError
-from scop.models.entries import Operator
 from scop.replay.engine import ReplayEngine
 from scop.replay.generate import generate_shift, write_sqlite
-from scop.replay.source import open_source
-from scop.ui.replay.controller import ReplayController
-from scop.ui.replay.launch import install_replay, replay_room
-
-START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -31,27 +25,6 @@ def shift_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         generate_shift(START, hours=3, crews=24, events_per_hour=40, fix_period=60, seed=5),
     )
     return path
-
-
-@pytest.fixture
-def replay_window(qtbot: Any, shift_db: Path, make_ctx: Any, settings: Any) -> Any:
-    from scop.ui.main_window import MainWindow
-
-    src = open_source(str(shift_db), ManualClock())
-    engine = ReplayEngine.from_store(src.store)
-    room = replay_room(src, engine, Operator("Formateur", "trainer"), START + timedelta(hours=1))
-    ctx = make_ctx(room)
-    w = MainWindow(ctx, settings)
-    qtbot.addWidget(w)
-    clock = room.clock
-    assert isinstance(clock, ManualClock)
-    install_replay(ctx, w, ReplayController(ctx, engine, clock, w), "vacation de test")
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitUntil(w.all_docks_ready, timeout=30000)
-    yield w
-    w.replay.stop()
-    src.close()
 
 
 def _created_between(engine: ReplayEngine, a: datetime, b: datetime) -> dict[str, int]:
