@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -37,6 +36,7 @@ from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.docks.safety_dock import LEVEL_COLOURS
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
+from scop.ui.qt_models.rows import read_only_rows
 
 STALE_AFTER_S = 120  # a position older than two minutes is flagged
 
@@ -143,10 +143,7 @@ class CrewsDock(ScopDock):
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
+        read_only_rows(self.view)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setStretchLastSection(True)
         for col, width in enumerate((70, 125, 110, 50, 80, 95, 125, 135, 80)):

@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -43,6 +42,7 @@ from scop.safety.places import hazards_near
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.docks.crews_dock import STATUS_COLOURS
+from scop.ui.qt_models.rows import read_only_rows
 from scop.ui.safety.places import PlacesPanel, hazard_line
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,7 @@ CLOSING_REASONS = (
 def _table(headers: tuple[str, ...]) -> QTableWidget:
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(list(headers))
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().setVisible(False)
+    read_only_rows(t)
     t.verticalHeader().setDefaultSectionSize(22)
     t.horizontalHeader().setStretchLastSection(True)
     return t

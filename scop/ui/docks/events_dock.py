@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLineEdit,
@@ -26,6 +25,7 @@ from scop.room import Change
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
+from scop.ui.qt_models.rows import read_only_rows
 
 GRAVITY_COLOURS = {1: "#e8f5e9", 2: "#fff8e1", 3: "#ffe0b2", 4: "#ffcdd2"}
 HEADERS = (
@@ -100,10 +100,7 @@ class EventsDock(ScopDock):
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
+        read_only_rows(self.view)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setStretchLastSection(True)
         for col, width in enumerate((120, 50, 60, 70, 150, 220, 210, 100)):

@@ -15,7 +15,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -35,6 +34,7 @@ from scop.models.entries import ROLES, SOURCES, Entry
 from scop.room import Change, CommandRefused
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
+from scop.ui.qt_models.rows import read_only_rows
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 10
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 11
@@ -267,10 +267,7 @@ class JournalDock(ScopDock):
 
         self.view = QTableView()
         self.view.setModel(self.proxy)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
+        read_only_rows(self.view)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)

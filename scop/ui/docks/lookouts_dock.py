@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -37,6 +36,7 @@ from scop.ui.context import UiContext
 from scop.ui.crew_duty import error_label
 from scop.ui.docks.base import ScopDock
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
+from scop.ui.qt_models.rows import read_only_rows
 
 HEADERS = ("N°", "Type", "Priorité", "Description", "Photo", "Jusqu'au", "Lu", "Événements")
 EXPIRY_CHECK_MS = 30_000
@@ -56,10 +56,7 @@ class LookoutsDock(ScopDock):
         self.view = QTableView()
         self.view.setObjectName("lookouts_table")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
+        read_only_rows(self.view)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setWordWrap(True)
         lay.addWidget(self.view, 1)

@@ -51,6 +51,7 @@ from scop.ui.context import UiContext
 from scop.ui.crew_duty import error_label
 from scop.ui.docks.base import ScopDock
 from scop.ui.qt_models.keyed_table import KEY_ROLE, SORT_ROLE, KeyedTableModel
+from scop.ui.qt_models.rows import read_only_rows
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +103,7 @@ class SafetyDock(ScopDock):
         self.view = QTableView()
         self.view.setObjectName("safety_checks")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
+        read_only_rows(self.view)
         self.view.horizontalHeader().setStretchLastSection(True)
         cl.addWidget(self.view, 1)
         row = QHBoxLayout()

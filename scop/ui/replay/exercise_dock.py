@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -37,6 +36,7 @@ from scop.replay.scenario import INJECT_TYPES, format_offset
 from scop.room import CommandRefused
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
+from scop.ui.qt_models.rows import read_only_rows
 from scop.ui.replay.controller import SPEEDS
 
 INJECT_STATUS = {"a_venir": "À venir", "injecte": "Injecté", "passe": "Passé"}
@@ -139,10 +139,7 @@ class ExerciseDock(ScopDock):
         self.expected = QTableWidget(0, 4)
         self.expected.setHorizontalHeaderLabels(("Action attendue", "Échéance", "Faite", "État"))
         for table in (self.injects, self.expected):
-            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-            table.verticalHeader().setVisible(False)
+            read_only_rows(table)
             table.horizontalHeader().setStretchLastSection(False)
             split.addWidget(table)
         self.injects.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
