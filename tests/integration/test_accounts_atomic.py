@@ -4,7 +4,7 @@ account is left as it was, and a change never lands without its entry."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select, text
@@ -12,7 +12,6 @@ from sqlalchemy.exc import DBAPIError
 
 from scop.accounts.passwords import TEST_COST, Hasher
 from scop.accounts.store import Accounts
-from scop.clock import ManualClock
 from scop.journal.store import JournalStore
 from scop.journal.tables import accounts
 from scop.models.entries import Operator
@@ -20,14 +19,6 @@ from scop.models.entries import Operator
 ADMIN = Operator("Adm. Roux", "admin", "aroux")
 PASSWORD = "correct horse battery"
 HASHER = Hasher(TEST_COST)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_store(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[JournalStore]:
-    if request.param == "sqlite":
-        yield request.getfixturevalue("store")
-    else:
-        yield request.getfixturevalue("pg_store")
 
 
 def refuse_journal_inserts(store: JournalStore) -> None:
