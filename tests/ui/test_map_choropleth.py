@@ -15,10 +15,13 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from scoptest.geo_shapes import point_counts
 from scoptest.map_page import js_value, page_state, wait_page
+from scoptest.replay import START
 
+from scop.clock import PARIS
 from scop.errors import OutputError
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM
+from scop.replay.generate import generate_shift, write_sqlite
 from scop.reports.choropleth import QUARTIER_ZOOM
 
 CATS = ("ASB", "ASB", "ASB/ABV", "FIR", "TRP/COL", "HLT")
@@ -193,3 +196,36 @@ def test_export_png_has_the_title_of_the_level_shown(
     shots = os.environ.get("SCOP_SHOTS")
     if shots:
         dock.export_choropleth(Path(shots) / "choro12-export-quartiers.png")
+
+
+@pytest.fixture(scope="module")
+def shift_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("choro") / "shift.sqlite"
+    write_sqlite(
+        path,
+        generate_shift(START, hours=3, crews=16, events_per_hour=40, fix_period=300, seed=12),
+    )
+    return path
+
+
+def test_layer_follows_the_replay_instant(replay_window: Any, qtbot: Any) -> None:
+    w = replay_window
+    dock = w.docks["map"]
+    room = dock.ctx.room
+    dock.show_choropleth(True)
+
+    def counted_at(t: datetime) -> dict[str, Any]:
+        want = _reference(room, t - timedelta(hours=12), t, "", "arrondissement")
+        return wait_page(
+            qtbot, dock, lambda s: _shown(s["choro"]["counts"]["arrondissement"]) == want
+        )
+
+    counted_at(START + timedelta(hours=1))
+    for t in (START + timedelta(minutes=170), START + timedelta(minutes=40)):  # forward, back
+        w.replay.seek(t)
+        st = counted_at(t)
+        assert "au 23/11/2026 " + f"{t.astimezone(PARIS):%H:%M}" in st["choro"]["legend"]
+    # playing on: the entries of the step reach the layer (at its modest refresh)
+    t = START + timedelta(minutes=100)
+    w.replay.advance_to(t)
+    assert sum(counted_at(t)["choro"]["counts"]["arrondissement"].values()) > 30
