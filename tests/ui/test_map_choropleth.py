@@ -229,3 +229,10 @@ def test_layer_follows_the_replay_instant(replay_window: Any, qtbot: Any) -> Non
     t = START + timedelta(minutes=100)
     w.replay.advance_to(t)
     assert sum(counted_at(t)["choro"]["counts"]["arrondissement"].values()) > 30
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:  # the chief's layout on a 1366×768 screen, the layer on
+        w.apply_layout("chef")
+        w.resize(1366, 768)
+        dock.raise_()
+        qtbot.wait(1500)
+        w.grab().save(str(Path(shots) / "choro12-chef-1366.png"))
