@@ -474,3 +474,28 @@ class SituationDialog(QDialog):
             self.ctx.notices.warning(text)
         else:
             self.ctx.notices.info(text)
+
+
+class SituationWindow:
+    """The one point de situation a dock has open: opening another closes the first, and a
+    closed one is let go."""
+
+    def __init__(self) -> None:
+        self.dialog: SituationDialog | None = None
+
+    def show(self, dialog: SituationDialog) -> SituationDialog:
+        self.close()
+        dialog.finished.connect(lambda _r: self._closed(dialog))
+        self.dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+
+    def _closed(self, dialog: SituationDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()

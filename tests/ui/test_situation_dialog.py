@@ -79,7 +79,7 @@ def _card(qtbot: Any, make_ctx: Any, room: Room, ev: str) -> EventCardDock:
 def _open(qtbot: Any, card: EventCardDock) -> SituationDialog:
     assert card.situation_button.isEnabled()
     qtbot.mouseClick(card.situation_button, Qt.MouseButton.LeftButton)
-    dialog = card.situation_dialog
+    dialog = card.situation.dialog
     assert dialog is not None
     qtbot.waitExposed(dialog)
     return dialog
@@ -169,7 +169,7 @@ def test_chief_edits_and_sends_a_journaled_validated_message(
     assert CHECKING not in text
     assert "DECREA" in text  # the trend the chief chose
     assert "EXERCICE" not in text
-    qtbot.waitUntil(lambda: card.situation_dialog is None)
+    qtbot.waitUntil(lambda: card.situation.dialog is None)
 
 
 def test_exercise_dialog_and_message_say_exercice(qtbot: Any, rooms: Any, make_ctx: Any) -> None:
@@ -260,7 +260,7 @@ def test_fiche_step_opens_it_prefilled_and_sending_completes_the_step(
     _save(dock, "step-panel")
     situation_input.setText("Feu circonscrit, typed in the step")
     qtbot.mouseClick(panel.situation_button, Qt.MouseButton.LeftButton)
-    dialog = dock.situation_dialog
+    dialog = dock.situation.dialog
     assert dialog is not None
     qtbot.waitExposed(dialog)
     assert dialog.origin == (run, "point_situation")

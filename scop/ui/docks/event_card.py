@@ -44,7 +44,7 @@ from scop.ui.docks.base import ScopDock
 from scop.ui.docks.crews_dock import STATUS_COLOURS
 from scop.ui.qt_models.rows import read_only_rows
 from scop.ui.safety.places import PlacesPanel, hazard_line
-from scop.ui.situation_dialog import SituationDialog
+from scop.ui.situation_dialog import SituationDialog, SituationWindow
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class EventCardDock(ScopDock):
         self._indexed_to = 0
         self._history_ready = False  # built from the journal when first needed, not at start
         self.reroute_box: QMessageBox | None = None
-        self.situation_dialog: SituationDialog | None = None
+        self.situation = SituationWindow()
 
         w = QWidget()
         lay = QVBoxLayout(w)
@@ -640,19 +640,7 @@ class EventCardDock(ScopDock):
         if ev is None:
             self.ctx.notices.warning("Choisissez d'abord un événement.")
             return None
-        if self.situation_dialog is not None:
-            self.situation_dialog.close()
-        dialog = SituationDialog(self.ctx, ev.id, self)
-        dialog.finished.connect(lambda _r: self._situation_closed(dialog))
-        self.situation_dialog = dialog
-        dialog.show()
-        dialog.raise_()
-        return dialog
-
-    def _situation_closed(self, dialog: SituationDialog) -> None:
-        if self.situation_dialog is dialog:
-            self.situation_dialog = None
-        dialog.deleteLater()
+        return self.situation.show(SituationDialog(self.ctx, ev.id, self))
 
     def add_info(self) -> None:
         text = self.info_text.text().strip()
@@ -675,8 +663,7 @@ class EventCardDock(ScopDock):
         self._age_timer.stop()
         if self.reroute_box is not None:
             self.reroute_box.close()
-        if self.situation_dialog is not None:
-            self.situation_dialog.close()
+        self.situation.close()
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self._on_reset)
 

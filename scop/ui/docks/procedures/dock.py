@@ -34,7 +34,7 @@ from scop.ui.docks.procedures.launch import LaunchDialog
 from scop.ui.docks.procedures.run_tree import RunTree, StepList
 from scop.ui.docks.procedures.step_panel import StepPanel
 from scop.ui.docks.procedures.style import BIG, OVERDUE_BG, READONLY_WHY, enable
-from scop.ui.situation_dialog import SituationDialog
+from scop.ui.situation_dialog import SituationDialog, SituationWindow
 
 CHANGES = ("procedure.", "event.", "pp.message")  # entries that change what this dock shows
 
@@ -52,7 +52,7 @@ class ProceduresDock(ScopDock):
         self.run_id: str | None = None
         self.step_id: str | None = None
         self._dialog: LaunchDialog | None = None
-        self.situation_dialog: SituationDialog | None = None
+        self.situation = SituationWindow()
 
         root = QWidget()
         outer = QVBoxLayout(root)
@@ -233,25 +233,12 @@ class ProceduresDock(ScopDock):
         if v.run.event_id not in self.ctx.room.state.events:
             self.ctx.notices.warning(f"L'événement {v.run.event_id} n'existe plus.")
             return None
-        if self.situation_dialog is not None:
-            self.situation_dialog.close()
-        dialog = SituationDialog(
-            self.ctx,
-            v.run.event_id,
-            self,
-            origin=(v.run.run_id, self.step_id),
-            prefill=self.panel.inputs(),
+        origin = (v.run.run_id, self.step_id)
+        return self.situation.show(
+            SituationDialog(
+                self.ctx, v.run.event_id, self, origin=origin, prefill=self.panel.inputs()
+            )
         )
-        dialog.finished.connect(lambda _r: self._situation_closed(dialog))
-        self.situation_dialog = dialog
-        dialog.show()
-        dialog.raise_()
-        return dialog
-
-    def _situation_closed(self, dialog: SituationDialog) -> None:
-        if self.situation_dialog is dialog:
-            self.situation_dialog = None
-        dialog.deleteLater()
 
     def _preview(self, v: RunView, sv: StepView) -> str | None:
         """The message a « message » step prepares; once done, where its draft stands."""
@@ -420,8 +407,7 @@ class ProceduresDock(ScopDock):
 
     def teardown(self) -> None:
         self._tick.stop()
-        if self.situation_dialog is not None:
-            self.situation_dialog.close()
+        self.situation.close()
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self.refresh)
         self.ctx.selection.event_selected.disconnect(self._on_event_selected)
