@@ -1,13 +1,14 @@
 """Accounts in the room's database: create, disable, change a role, and log in.
 
-Every change to an account is journaled, by whoever made it; a login that fails is journaled
+Every change to an account is journaled, by whoever made it, in the same transaction as the
+change itself (a crash never leaves one without the other); a login that fails is journaled
 too, with the login typed and never the password. The failure count and the lock live in the
 ``accounts`` table, so a second workstation sees an account locked on the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import Row, insert, select, update
 from scop.accounts.passwords import Hasher, check_policy
 from scop.accounts.roles import ACCOUNT_ROLES
 from scop.clock import from_iso, local, to_iso
-from scop.journal.store import JournalStore
+from scop.journal.store import JournalStore, WriteTxn
 from scop.journal.tables import accounts
 from scop.models import fold_accounts as ka
 from scop.models.entries import ROLES, SYSTEM, Draft, Operator
@@ -171,18 +172,24 @@ class Accounts:
             hashed = self.hasher.hash(password)
         if self.get(key) is not None:
             raise AccountError(f"Le compte « {key} » existe déjà.")
-        self._insert(key, name, role, hashed)
-        self.store.append(
-            [Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme")],
-            by,
-        )
+        created = Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme")
+        self._insert(key, name, role, hashed, entry=created, by=by)
         account = self.get(key)
         assert account is not None
         return account
 
-    def _insert(self, key: str, name: str, role: str, hashed: str | None) -> None:
-        with self._write.begin() as conn:
-            conn.execute(
+    def _journaled(self, change: Callable[[WriteTxn], Sequence[Draft]], by: Operator) -> None:
+        """Run ``change`` on the accounts table inside the journal's write transaction: the
+        account and its entries commit together or not at all."""
+        self.store.append_decided(change, by)
+
+    def _insert(
+        self, key: str, name: str, role: str, hashed: str | None, *, entry: Draft, by: Operator
+    ) -> None:
+        def change(txn: WriteTxn) -> list[Draft]:
+            if txn.execute(select(accounts.c.id).where(accounts.c.login == key)):
+                raise AccountError(f"Le compte « {key} » existe déjà.")  # made meanwhile
+            txn.execute(
                 insert(accounts).values(
                     login=key,
                     name=name,
@@ -194,6 +201,9 @@ class Accounts:
                     created_at=to_iso(self.clock.now()),
                 )
             )
+            return [entry]
+
+        self._journaled(change, by)
 
     def _existing(self, login: str) -> Account:
         account = self.get(login)
@@ -202,8 +212,18 @@ class Accounts:
         return account
 
     def _update(self, account: Account, **values: Any) -> None:
+        """A change that is not journaled (the failure count reset by a successful login)."""
         with self._write.begin() as conn:
             conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+
+    def _update_journaled(
+        self, account: Account, entries: Sequence[Draft], by: Operator, **values: Any
+    ) -> None:
+        def change(txn: WriteTxn) -> Sequence[Draft]:
+            txn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+            return entries
+
+        self._journaled(change, by)
 
     def set_enabled(self, login: str, enabled: bool, by: Operator) -> Account:
         _authorize("account.enable" if enabled else "account.disable", by)
@@ -214,9 +234,15 @@ class Accounts:
             raise AccountError(
                 "C'est le dernier administrateur actif : créez-en un autre avant de le désactiver."
             )
-        self._update(account, enabled=enabled, failures=0, locked_until=None)
         kind = ka.ACCOUNT_ENABLED if enabled else ka.ACCOUNT_DISABLED
-        self.store.append([Draft(kind, {"login": account.login}, "systeme")], by)
+        self._update_journaled(
+            account,
+            [Draft(kind, {"login": account.login}, "systeme")],
+            by,
+            enabled=enabled,
+            failures=0,
+            locked_until=None,
+        )
         return self._existing(login)
 
     def _last_admin(self, account: Account) -> bool:
@@ -235,8 +261,8 @@ class Accounts:
                 "C'est le dernier administrateur actif : nommez-en un autre"
                 " avant de changer son rôle."
             )
-        self._update(account, role=role)
-        self.store.append(
+        self._update_journaled(
+            account,
             [
                 Draft(
                     ka.ACCOUNT_ROLE,
@@ -245,6 +271,7 @@ class Accounts:
                 )
             ],
             by,
+            role=role,
         )
         return self._existing(login)
 
@@ -252,10 +279,15 @@ class Accounts:
         _authorize("account.reset_password", by)
         account = self._existing(login)
         check_policy(password)
-        self._update(
-            account, password_hash=self.hasher.hash(password), failures=0, locked_until=None
+        hashed = self.hasher.hash(password)  # before the write transaction: it takes ~0.3 s
+        self._update_journaled(
+            account,
+            [Draft(ka.ACCOUNT_PASSWORD, {"login": account.login}, "systeme")],
+            by,
+            password_hash=hashed,
+            failures=0,
+            locked_until=None,
         )
-        self.store.append([Draft(ka.ACCOUNT_PASSWORD, {"login": account.login}, "systeme")], by)
         return self._existing(login)
 
     # -- logging in ----------------------------------------------------------------------
@@ -303,33 +335,26 @@ class Accounts:
                 raise
             self._fail(shown, workstation, account)
         if account is None:
-            self._insert(key, name, role, None)
-            self.store.append(
-                [
-                    Draft(
-                        ka.ACCOUNT_CREATED,
-                        {"login": key, "name": name, "role": role, "directory": True},
-                        "systeme",
-                    )
-                ],
-                SYSTEM,
+            created = Draft(
+                ka.ACCOUNT_CREATED,
+                {"login": key, "name": name, "role": role, "directory": True},
+                "systeme",
             )
+            self._insert(key, name, role, None, entry=created, by=SYSTEM)
             account = self._existing(key)
         elif not account.enabled:
             self._refuse(shown, workstation, "disabled", account)
         elif account.role != role or account.name != name:
-            self._update(account, role=role, name=name)
+            entries = []
             if account.role != role:
-                self.store.append(
-                    [
-                        Draft(
-                            ka.ACCOUNT_ROLE,
-                            {"login": key, "from": account.role, "role": role, "directory": True},
-                            "systeme",
-                        )
-                    ],
-                    SYSTEM,
+                entries.append(
+                    Draft(
+                        ka.ACCOUNT_ROLE,
+                        {"login": key, "from": account.role, "role": role, "directory": True},
+                        "systeme",
+                    )
                 )
+            self._update_journaled(account, entries, SYSTEM, role=role, name=name)
             account = self._existing(key)
         self._succeed(account, None)
         return account.operator()
@@ -381,13 +406,16 @@ class Accounts:
             raise LoginRefused(WRONG_CREDENTIALS, "unknown")
         now = self.clock.now()
         locked_until: datetime | None = None
-        failures = 0
-        with self._write.begin() as conn:
-            row = conn.execute(
+
+        def count(txn: WriteTxn) -> list[Draft]:
+            nonlocal locked_until
+            locked_until = None
+            [row] = txn.execute(
                 select(accounts.c.failures, accounts.c.locked_until)
                 .where(accounts.c.id == account.id)
                 .with_for_update()
-            ).one()
+            )
+            failures = 0
             if row.locked_until and from_iso(row.locked_until) > now:
                 locked_until = from_iso(row.locked_until)  # locked meanwhile, elsewhere
                 reason = "locked"
@@ -398,28 +426,30 @@ class Accounts:
                 if failures >= MAX_FAILURES:
                     locked_until = now + LOCK_DURATION
                     values = {"failures": 0, "locked_until": to_iso(locked_until)}
-                conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
-        drafts = [
-            Draft(
-                ka.LOGIN_FAILED,
-                {"login": shown, "workstation": workstation, "reason": reason},
-                "systeme",
-            )
-        ]
-        if reason == "password" and locked_until is not None:
-            drafts.append(
+                txn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+            drafts = [
                 Draft(
-                    ka.ACCOUNT_LOCKED,
-                    {
-                        "login": account.login,
-                        "failures": failures,
-                        "until": f"{local(locked_until):%H:%M}",
-                        "workstation": workstation,
-                    },
+                    ka.LOGIN_FAILED,
+                    {"login": shown, "workstation": workstation, "reason": reason},
                     "systeme",
                 )
-            )
-        self.store.append(drafts, SYSTEM)
+            ]
+            if reason == "password" and locked_until is not None:
+                drafts.append(
+                    Draft(
+                        ka.ACCOUNT_LOCKED,
+                        {
+                            "login": account.login,
+                            "failures": failures,
+                            "until": f"{local(locked_until):%H:%M}",
+                            "workstation": workstation,
+                        },
+                        "systeme",
+                    )
+                )
+            return drafts
+
+        self._journaled(count, SYSTEM)
         if locked_until is not None:
             raise LoginRefused(
                 f"Compte verrouillé après {MAX_FAILURES} échecs de connexion : "
