@@ -39,9 +39,7 @@ from scop.errors import cannot_write
 from scop.models.entities import GRAVITIES
 from scop.models.entries import Entry
 from scop.models.vocabulary import CREW_STATUSES
-from scop.reports.choropleth import Choropleth, Level, areas, count
 from scop.reports.dashboard import Aggregates, Dashboard, hourly_csv_rows
-from scop.ui.choropleth_view import ChoroplethView
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 
@@ -232,23 +230,6 @@ class DashboardDock(ScopDock):
         )  # fmt: skip
         self.overdue = _table(("Fiche", "Étape en retard", "Événement"))
         self.acks = _table(("Message", "Envoyé à", "Délai d'accusé PP"))
-        self.map_page = QWidget()
-        map_lay = QVBoxLayout(self.map_page)
-        map_lay.setContentsMargins(0, 0, 0, 0)
-        map_bar = QHBoxLayout()
-        self.level_box = QComboBox()
-        self.level_box.addItem("Par arrondissement", Level.ARRONDISSEMENT)
-        self.level_box.addItem("Par quartier", Level.QUARTIER)
-        self.category_box = QComboBox()
-        self.category_box.addItem("Toutes catégories", "")
-        for widget in (QLabel("Carte :"), self.level_box, QLabel("Catégorie :")):
-            map_bar.addWidget(widget)
-        map_bar.addWidget(self.category_box)
-        map_bar.addStretch(1)
-        map_lay.addLayout(map_bar)
-        self.map_view = ChoroplethView()
-        map_lay.addWidget(self.map_view, 1)
-        self.choropleth: Choropleth | None = None
         for page, label in (
             (self.by_category, "Par catégorie"),
             (self.by_source, "Par source"),
@@ -257,7 +238,6 @@ class DashboardDock(ScopDock):
             (self.delays, "Délais"),
             (self.overdue, "Étapes en retard"),
             (self.acks, "Accusés PP"),
-            (self.map_page, "Carte"),
         ):
             self.tabs.addTab(page, label)
         lay.addWidget(self.tabs, 1)
@@ -266,9 +246,6 @@ class DashboardDock(ScopDock):
         self.window_box.currentIndexChanged.connect(self._window_changed)
         self.from_edit.dateTimeChanged.connect(self.mark_dirty)
         self.to_edit.dateTimeChanged.connect(self.mark_dirty)
-        self.level_box.currentIndexChanged.connect(self.refresh)
-        self.category_box.currentIndexChanged.connect(self.refresh)
-        self.tabs.currentChanged.connect(self._tab_changed)
         self.png_button.clicked.connect(lambda: self.ask_export("png"))
         self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
         ctx.bridge.changed.connect(self.mark_dirty)
@@ -319,10 +296,6 @@ class DashboardDock(ScopDock):
         self.to_edit.setEnabled(chosen)
         self.refresh()
 
-    def _tab_changed(self) -> None:
-        if self.tabs.currentWidget() is self.map_page:
-            self.refresh()
-
     def _tick(self) -> None:
         if self._dirty or not self.ctx.room.store.readonly:
             self.refresh()
@@ -362,18 +335,6 @@ class DashboardDock(ScopDock):
         d = self.aggregates.dashboard(room.state, start, end, overdue)
         self.dashboard = d
         self._show(d)
-        if self.tabs.currentWidget() is self.map_page:  # counting on the map is not free
-            self._show_map(d, start, end)
-
-    def _show_map(self, d: Dashboard, start: datetime, end: datetime) -> None:
-        known = {str(self.category_box.itemData(i)) for i in range(self.category_box.count())}
-        for category in sorted({c.split("/")[0] for c in d.by_category} | set(d.by_category)):
-            if category not in known:
-                self.category_box.addItem(category, category)
-        level = Level(self.level_box.currentData())
-        category = str(self.category_box.currentData() or "")
-        self.choropleth = count(self.entries, start, end, category, level)
-        self.map_view.show_counts(self.choropleth)
 
     def _show(self, d: Dashboard) -> None:
         ticks = [f"{local(h):%H:%M}" for h in d.hours]
@@ -475,11 +436,6 @@ class DashboardDock(ScopDock):
             return [["Gravité", "Événements ouverts"]] + [
                 [GRAVITIES.get(g, str(g)), str(len(ids))] for g, ids in d.open_by_gravity.items()
             ]
-        if tab is self.map_page and self.choropleth is not None:
-            names = {a.key: a.name for a in areas(self.choropleth.level)}
-            return [["Zone", "Événements"]] + [
-                [names[k], str(n)] for k, n in self.choropleth.counts.items()
-            ]
         t = tab if isinstance(tab, QTableWidget) else self.delays
         head = [_header(t, c) for c in range(t.columnCount())]
         rows = [[_text(t, r, c) for c in range(t.columnCount())] for r in range(t.rowCount())]
@@ -487,9 +443,7 @@ class DashboardDock(ScopDock):
 
     def export(self, path: Path, fmt: str) -> None:
         try:
-            if fmt == "png" and self.tabs.currentWidget() is self.map_page:
-                self.map_view.export_png(path)
-            elif fmt == "png":
+            if fmt == "png":
                 if not self.tabs.currentWidget().grab().save(str(path), "PNG"):
                     raise OSError(13, "refused", str(path))
             else:
