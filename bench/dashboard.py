@@ -1,6 +1,6 @@
 """Tableau de bord and barometer speed.
 
-1. Dashboard refresh: a 24 h generated shift of ~50,000 entries (the generator at 260 events
+1. Dashboard refresh: a 24 h generated shift of ~50,000 entries (the generator at 240 events
    an hour, 180 crews; positions sparse, the dashboard does not read them), opened in replay
    as the console does, the dock shown (offscreen) on « Par catégorie », window « Dernières
    24 h ». Each second the timeline moves on (×1, then ×60: a minute of shift a second) and the
@@ -43,7 +43,21 @@ from scop.reports.cli import barometer_of
 
 START = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
 # The issue's shift: 24 h, ~50,000 entries.
-SHIFT = {"hours": 24, "crews": 180, "events_per_hour": 260, "notes_per_hour": 90}
+SHIFT = {"hours": 24, "crews": 180, "events_per_hour": 240, "notes_per_hour": 90}
+
+
+def _journal(folder: Path, name: str, **params: float) -> tuple[Path, int]:
+    """A generated journal, reused from ``--cache`` if it was made with the same parameters
+    (generation is not what is measured; remove the folder after changing the generator)."""
+    key = "-".join(f"{k}{v}" for k, v in sorted(params.items()))
+    path = folder / f"{name}-{key}.sqlite"
+    if path.exists():
+        with sqlite3.connect(path) as con:
+            return path, int(con.execute("SELECT max(position) FROM journal_entries").fetchone()[0])
+    t0 = time.perf_counter()
+    n, _ = write_sqlite(path, generate_shift(START, **params))  # type: ignore[arg-type]
+    print(f"{name}: {n} entries generated in {time.perf_counter() - t0:.0f} s")
+    return path, n
 
 
 def _p99(times: list[float]) -> float:
@@ -64,8 +78,7 @@ def bench_refresh(folder: Path, refreshes: int) -> dict[str, float]:
     from scop.ui.replay.launch import replay_room
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    path = folder / "shift.sqlite"
-    n, _ = write_sqlite(path, generate_shift(START, fix_period=3600, seed=3, **SHIFT))
+    path, n = _journal(folder, "shift", fix_period=3600, seed=3, **SHIFT)
     src = open_source(str(path), ManualClock())
     engine = ReplayEngine.from_store(src.store)
     end = engine.end
@@ -130,12 +143,8 @@ def bench_refresh(folder: Path, refreshes: int) -> dict[str, float]:
 
 
 def bench_quarter(folder: Path, days: int) -> dict[str, float]:
-    path = folder / "quarter.sqlite"
-    t0 = time.perf_counter()
-    n, _ = write_sqlite(
-        path, generate_shift(START, hours=24 * days, crews=120, fix_period=86400, seed=5)
-    )
-    print(f"quarter: {n} entries over {days} days generated in {time.perf_counter() - t0:.0f} s")
+    path, n = _journal(folder, "quarter", hours=24 * days, crews=120, fix_period=86400, seed=5)
+    print(f"quarter: {n} entries over {days} days")
     first = date(2026, 10, 1)
     last = first + timedelta(days=days - 1)
     start, end = date_range(first, last)
@@ -165,9 +174,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=90)
     ap.add_argument("--refreshes", type=int, default=120)
+    ap.add_argument("--cache", type=Path, help="keep the generated journals there for next runs")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="scop-bench-dash-") as tmp:
-        out = {**bench_refresh(Path(tmp), args.refreshes), **bench_quarter(Path(tmp), args.days)}
+        folder = args.cache or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = {**bench_refresh(folder, args.refreshes), **bench_quarter(folder, args.days)}
     out["days"] = args.days
     print(json.dumps(out))
 
