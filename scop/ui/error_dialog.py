@@ -19,19 +19,29 @@ from scop.errors import ScopError, log_file, report
 log = logging.getLogger("scop")
 
 
-def error_dialog(err: ScopError, parent: QWidget | None = None) -> QMessageBox:
+def _message_box(
+    err: ScopError, parent: QWidget | None, *, name: str, title: str, details: str
+) -> QMessageBox:
     box = QMessageBox(parent)
-    box.setObjectName("scop_error_dialog")
+    box.setObjectName(name)
     box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("SCOP — la console ne peut pas démarrer")
+    box.setWindowTitle(title)
     box.setText(err.message + ".")
-    box.setInformativeText(
-        (err.hint + "\n\n" if err.hint else "")
-        + f"Code de sortie {int(err.exit_code)} ; détail technique dans {log_file()}."
-    )
+    box.setInformativeText(details)
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.button(QMessageBox.StandardButton.Close).setText("Fermer")
     return box
+
+
+def error_dialog(err: ScopError, parent: QWidget | None = None) -> QMessageBox:
+    return _message_box(
+        err,
+        parent,
+        name="scop_error_dialog",
+        title="SCOP — la console ne peut pas démarrer",
+        details=(err.hint + "\n\n" if err.hint else "")
+        + f"Code de sortie {int(err.exit_code)} ; détail technique dans {log_file()}.",
+    )
 
 
 # -- after start-up: an exception in a slot --------------------------------------------------
@@ -41,17 +51,15 @@ def unexpected_error_dialog(err: ScopError, parent: QWidget | None = None) -> QM
     """An action that failed while the console runs: the same French words as a start-up
     failure, but the console stays open (the room's state is in the journal, not in the
     widget that failed)."""
-    box = QMessageBox(parent)
-    box.setObjectName("scop_unexpected_error")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("SCOP — erreur inattendue")
-    box.setText(err.message + ".")
-    box.setInformativeText(
-        "L'action en cours n'a pas abouti ; la console continue."
-        + (f"\n\n{err.hint}" if err.hint else f"\n\nDétail technique dans {log_file()}.")
+    box = _message_box(
+        err,
+        parent,
+        name="scop_unexpected_error",
+        title="SCOP — erreur inattendue",
+        details="L'action en cours n'a pas abouti ; la console continue.\n\n"
+        + (err.hint or f"Détail technique dans {log_file()}."),
     )
-    box.setStandardButtons(QMessageBox.StandardButton.Close)
-    box.button(QMessageBox.StandardButton.Close).setText("Fermer")
+    box.setIcon(QMessageBox.Icon.Warning)
     return box
 
 
