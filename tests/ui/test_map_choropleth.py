@@ -164,6 +164,32 @@ def test_new_events_reach_the_layer(qtbot: Any, choro_map: Any, demo_room: Any, 
     }
 
 
+def test_chosen_period_counts_only_its_events(
+    qtbot: Any, choro_map: Any, demo_room: Any, clock: Any
+) -> None:
+    """A period that ended: its counts, and the events that come after it change nothing."""
+    dock = choro_map
+    end = clock.now() - timedelta(minutes=30)
+    start = end - timedelta(minutes=25)
+    want = _reference(demo_room, start, end, "", "arrondissement")
+    assert 0 < sum(want.values()) < 30
+    dock.set_choropleth_period(start, end)
+    assert dock.choro_period.currentData() == 0
+    wait_page(qtbot, dock, lambda s: _shown(s["choro"]["counts"]["arrondissement"]) == want)
+    sent = dock.batches_sent
+    demo_room.acting_as(SYSTEM).record(
+        k.EVENT_CREATED,
+        {"id": "EV-LATE", "category": "ASB", "title": "Rixe", "lon": 2.3795, "lat": 48.8590},
+    )
+    clock.advance(5)
+    qtbot.waitUntil(lambda: dock.batches_sent > sent)  # the map took the new event
+    dock.refresh_choropleth()
+    st = page_state(qtbot, dock)["choro"]
+    assert _shown(st["counts"]["arrondissement"]) == want
+    with pytest.raises(ValueError, match="Période inversée"):
+        dock.set_choropleth_period(end, start)
+
+
 def test_export_png_has_the_title_of_the_level_shown(
     qtbot: Any, choro_map: Any, tmp_path: Path
 ) -> None:

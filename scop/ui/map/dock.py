@@ -547,6 +547,7 @@ class MapDock(ScopDock):
         self.choro_bar.setVisible(False)
         self._tally = Tally()
         self._tally_after = 0  # journal position read into the tally
+        self._tally_store: Any = None  # the store it was read from
         self._choro_dirty = True
         self._choro_sent = ""
         self._choro_computed_at: datetime | None = None
@@ -655,6 +656,7 @@ class MapDock(ScopDock):
             log.warning("carte de l'observatoire : main courante illisible", exc_info=True)
             self._choro_dirty = True
             return
+        self._tally_store = room.store
         if new:
             self._tally.add(new)
             self._tally_after = new[-1].position
@@ -684,9 +686,13 @@ class MapDock(ScopDock):
         self._js(f"ScopMap.setChoropleth({payload})", lambda _r: self.choropleth_sent.emit())
 
     def _choro_reset(self) -> None:
-        # a seek or a fork replaces the journal read so far; where each point fell is kept
-        self._tally.clear()
-        self._tally_after = 0
+        # A replay seek moves the instant over a journal that does not change (read-only, the
+        # same store): what was read stays, the period's end follows the clock. Anything else
+        # (a fork) replaces the journal: read it again; where each point fell is kept.
+        store = self.ctx.room.store
+        if not (store is self._tally_store and store.readonly):
+            self._tally.clear()
+            self._tally_after = 0
         self._choro_dirty = True
         if self.choropleth_on():
             self.refresh_choropleth()
