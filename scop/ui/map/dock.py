@@ -691,9 +691,7 @@ class MapDock(ScopDock):
             self._tally_after = new[-1].position
         start, end = self.choropleth_period()
         self._choro_computed_at = room.clock.now()
-        if end <= start:
-            self.choro_summary.setText("Période vide : rien à compter")
-            return
+        end = max(start, end)  # a chosen period not begun at the replay's instant: all zero
         category = str(self.choro_category.currentData() or "")
         known = {self.choro_category.itemData(i) for i in range(self.choro_category.count())}
         for code in sorted(self._tally.categories(start, end) - known):
@@ -727,11 +725,11 @@ class MapDock(ScopDock):
             self.refresh_choropleth()
 
     def shown_choropleth(self) -> Choropleth:
-        """The counts of the level the map shows now (counted first if the layer never was)."""
-        if not self.choropleths:
+        """The counts of the level the map shows now (counted first if the layer is off)."""
+        if not self.choropleths or not self.choropleth_on():
             self.refresh_choropleth()
-        if not self.choropleths:
-            raise ValueError("Période vide : rien à exporter.")
+        if not self.choropleths:  # the journal could not be read
+            raise ValueError("Main courante illisible : carte impossible à exporter.")
         return self.choropleths[self.choro_level]
 
     def export_choropleth(self, path: Path, fmt: str = "png") -> None:
