@@ -607,10 +607,17 @@
       })
       .join('');
     var other = choro.level === 'arrondissement' ? 'zoomer pour compter par quartier' : 'dézoomer pour compter par arrondissement';
-    return (
-      '<b>' + esc(d.title) + '</b><br>' + esc(d.period) + '<div class="scop-choro-keys">' + rows + '</div>' +
-      '<span class="scop-choro-hint">' + other + '</span><br><span class="scop-choro-sources">' + esc(choro.data.sources) + '</span>'
-    );
+    var head = '<b>' + esc(d.title) + '</b><br>' + esc(d.period) + '<div class="scop-choro-keys">' + rows + '</div>';
+    // a short map (a dock of a 1366×768 screen) keeps the areas visible: the hint and the
+    // sources go to the legend's tooltip (the exported picture writes them in full)
+    if (map.getSize().y < 600) return head;
+    return head + '<span class="scop-choro-hint">' + other + '</span><br><span class="scop-choro-sources">' + esc(choro.data.sources) + '</span>';
+  }
+
+  function choroLegendTip() {
+    if (!choro.data || !choro.level) return '';
+    var other = choro.level === 'arrondissement' ? 'Zoomer pour compter par quartier.' : 'Dézoomer pour compter par arrondissement.';
+    return other + ' ' + choro.data.sources;
   }
 
   var ChoroLegend = L.Control.extend({
@@ -639,7 +646,10 @@
       choro.legend.remove();
       choro.legend = null;
     }
-    if (choro.legend) choro.legend.getContainer().innerHTML = choroLegendHtml();
+    if (choro.legend) {
+      choro.legend.getContainer().innerHTML = choroLegendHtml();
+      choro.legend.getContainer().title = choroLegendTip();
+    }
     if (changed && level) post({ t: 'choro_level', level: level });
   }
 
@@ -651,16 +661,22 @@
     showChoroLevel(map.getZoom() >= choro.data.quartier_zoom ? 'quartier' : 'arrondissement');
   }
 
+  function choroResize() {
+    if (choro.legend) choro.legend.getContainer().innerHTML = choroLegendHtml();
+  }
+
   var ChoroLayer = L.Layer.extend({
     onAdd: function () {
       choro.on = true;
       map.on('zoomend', choroZoom);
+      map.on('resize', choroResize);
       choroZoom();
       if (!choro.quiet) post({ t: 'choro', on: true });
     },
     onRemove: function () {
       choro.on = false;
       map.off('zoomend', choroZoom);
+      map.off('resize', choroResize);
       showChoroLevel(null);
       if (!choro.quiet) post({ t: 'choro', on: false });
     }
@@ -872,6 +888,7 @@
 
   S.resetView = function () {
     autoFit = true;
+    map.invalidateSize({ pan: false }); // the page may not have heard of a resize yet
     map.fitBounds(PARIS, { animate: false, padding: [4, 4] });
   };
 

@@ -1,8 +1,11 @@
 """Accounts in the room's database: create, disable, change a role, and log in.
 
 Every change to an account is journaled, by whoever made it, in the same transaction as the
-change itself (a crash never leaves one without the other); a login that fails is journaled
-too, with the login typed and never the password. The failure count and the lock live in the
+change itself (a crash never leaves one without the other). A login that fails is journaled
+too, naming the account it tried and never the password; text that names no account of the
+room is journaled as « identifiant inconnu », without the text itself: a password typed into
+the name field (the field had the focus, Tab was missed) must not reach the journal, which
+every chief reads and every export carries. The failure count and the lock live in the
 ``accounts`` table, so a second workstation sees an account locked on the first.
 """
 
@@ -99,13 +102,6 @@ def _account(r: Row[Any]) -> Account:
         locked_until=from_iso(r.locked_until) if r.locked_until else None,
         directory=r.password_hash is None,
     )
-
-
-def _shown_login(text: str) -> str:
-    """The login as typed, for the journal: bounded, one line (a password pasted into the
-    name field is a risk every directory runs; we keep no more than a login's length)."""
-    printable = "".join(c if c.isprintable() else "?" for c in text)
-    return " ".join(printable.split())[:LOGIN_MAX]
 
 
 def _lookup_key(text: str) -> str | None:
@@ -295,31 +291,29 @@ class Accounts:
     def authenticate(self, login: str, password: str, workstation: str) -> Operator:
         """The account's identity if ``password`` is its own; else :class:`LoginRefused`,
         with the failure (and the lock it may cause) journaled."""
-        shown = _shown_login(login)
         key = _lookup_key(login)
         account = None if key is None else self.get(key)
         now = self.clock.now()
         if account is not None and account.locked_at(now):
-            self._refuse(shown, workstation, "locked", account)
+            self._refuse(workstation, "locked", account)
         if self.directory is not None:
             if key is None:
-                self._fail(shown, workstation, None)
+                self._fail(workstation, None)
             assert key is not None
-            return self._authenticate_directory(key, shown, password, workstation, account)
+            return self._authenticate_directory(key, password, workstation, account)
         hashed = self._hash_of(account)
         ok = self.hasher.verify(hashed, password)  # also for an unknown login: same time
         if account is None or not ok:
-            self._fail(shown, workstation, account)
+            self._fail(workstation, account)
         assert account is not None
         if not account.enabled:
-            self._refuse(shown, workstation, "disabled", account)
+            self._refuse(workstation, "disabled", account)
         self._succeed(account, password if hashed and self.hasher.needs_rehash(hashed) else None)
         return account.operator()
 
     def _authenticate_directory(
         self,
         key: str,
-        shown: str,
         password: str,
         workstation: str,
         account: Account | None,
@@ -329,11 +323,14 @@ class Accounts:
             name, role = self.directory(key, password)
         except LoginRefused as refused:
             if refused.reason in ("directory", "role") or account is None:
-                # down, in no group of the room, or never seen here (nothing to count yet)
-                reason = "password" if refused.reason == "password" else refused.reason
-                self._journal_failure(shown, workstation, reason)
+                # down, in no group of the room, or never seen here (nothing to count yet).
+                # In no group, the directory took the password: the login names a person.
+                named = account.login if account is not None else None
+                if refused.reason == "role":
+                    named = key
+                self._journal_failure(named, workstation, refused.reason)
                 raise
-            self._fail(shown, workstation, account)
+            self._fail(workstation, account)
         if account is None:
             created = Draft(
                 ka.ACCOUNT_CREATED,
@@ -343,7 +340,7 @@ class Accounts:
             self._insert(key, name, role, None, entry=created, by=SYSTEM)
             account = self._existing(key)
         elif not account.enabled:
-            self._refuse(shown, workstation, "disabled", account)
+            self._refuse(workstation, "disabled", account)
         elif account.role != role or account.name != name:
             entries = []
             if account.role != role:
@@ -375,20 +372,11 @@ class Accounts:
         if account.failures or account.locked_until or rehash_with is not None:
             self._update(account, **values)
 
-    def _journal_failure(self, shown: str, workstation: str, reason: str) -> None:
-        self.store.append(
-            [
-                Draft(
-                    ka.LOGIN_FAILED,
-                    {"login": shown, "workstation": workstation, "reason": reason},
-                    "systeme",
-                )
-            ],
-            SYSTEM,
-        )
+    def _journal_failure(self, login: str | None, workstation: str, reason: str) -> None:
+        self.store.append([_failure(login, workstation, reason)], SYSTEM)
 
-    def _refuse(self, shown: str, workstation: str, reason: str, account: Account) -> None:
-        self._journal_failure(shown, workstation, reason)
+    def _refuse(self, workstation: str, reason: str, account: Account) -> None:
+        self._journal_failure(account.login, workstation, reason)
         if reason == "locked" and account.locked_until is not None:
             until = local(account.locked_until)
             raise LoginRefused(
@@ -398,11 +386,11 @@ class Accounts:
             )
         raise LoginRefused(DISABLED, reason)
 
-    def _fail(self, shown: str, workstation: str, account: Account | None) -> None:
+    def _fail(self, workstation: str, account: Account | None) -> None:
         """Count the failure in the database (atomically: two workstations failing at once
         both count) and lock the account at the fifth."""
         if account is None:
-            self._journal_failure(shown, workstation, "unknown")
+            self._journal_failure(None, workstation, "unknown")
             raise LoginRefused(WRONG_CREDENTIALS, "unknown")
         now = self.clock.now()
         locked_until: datetime | None = None
@@ -427,13 +415,7 @@ class Accounts:
                     locked_until = now + LOCK_DURATION
                     values = {"failures": 0, "locked_until": to_iso(locked_until)}
                 txn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
-            drafts = [
-                Draft(
-                    ka.LOGIN_FAILED,
-                    {"login": shown, "workstation": workstation, "reason": reason},
-                    "systeme",
-                )
-            ]
+            drafts = [_failure(account.login, workstation, reason)]
             if reason == "password" and locked_until is not None:
                 drafts.append(
                     Draft(
@@ -457,6 +439,15 @@ class Accounts:
                 "locked",
             )
         raise LoginRefused(WRONG_CREDENTIALS, "password")
+
+
+def _failure(login: str | None, workstation: str, reason: str) -> Draft:
+    """A failed login for the journal: the account's login, or none at all when the text
+    typed names no account (it may be a password)."""
+    payload = {"workstation": workstation, "reason": reason}
+    if login is not None:
+        payload["login"] = login
+    return Draft(ka.LOGIN_FAILED, payload, "systeme")
 
 
 def role_label(role: str) -> str:

@@ -4,8 +4,9 @@ polygons the map draws), so it works offline.
 
 Pure: point-in-polygon by ray casting on the shipped polygons. The map's layer and the PNG
 export both paint what :func:`layer_payload` and :func:`count` give; neither counts by itself.
-An event is placed once (its position at creation never changes): :class:`Tally` remembers
-each placement, so a live refresh or a replay seek only filters by period and category.
+An event is placed once (its position at creation never changes), when first counted:
+:class:`Tally` remembers each placement, so a live refresh or a replay seek only filters by
+period and category.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ SOURCES_TEXT = (
 # One ramp for the map's layer and the exported picture: the same count has the same colour.
 RAMP = ("#fde0c5", "#facba6", "#f59e72", "#e4694d", "#b83b3b")
 EMPTY = "#f4f1ea"
-# From this zoom of the live map on, the layer counts by quartier (Paris whole is ~12).
-QUARTIER_ZOOM = 13.0
+# From this zoom of the live map on, the layer counts by quartier. All of Paris fits a map
+# 1920 px wide at zoom 13 but not at 13.5: the whole city always shows arrondissements.
+QUARTIER_ZOOM = 13.5
 
 
 class Level(StrEnum):
@@ -152,33 +154,53 @@ def matches(category: str, wanted: str) -> bool:
     return not wanted or category == wanted or category.startswith(wanted + "/")
 
 
+CELL = 0.005  # degrees: a grid over Paris (~40 × 20 cells) says which areas to try
+
+
+@cache
+def _grid(level: Level) -> dict[tuple[int, int], tuple[Area, ...]]:
+    """Each cell's areas (those whose box meets it), in the areas' order: a point tries one
+    to four polygons rather than all 80 quartiers."""
+    cells: dict[tuple[int, int], list[Area]] = {}
+    for a in areas(level):
+        x0, y0, x1, y1 = a.bbox
+        for i in range(int(x0 // CELL), int(x1 // CELL) + 1):
+            for j in range(int(y0 // CELL), int(y1 // CELL) + 1):
+                cells.setdefault((i, j), []).append(a)
+    return {cell: tuple(found) for cell, found in cells.items()}
+
+
 def locate(lon: float, lat: float, level: Level) -> int | None:
     """The key of the area holding the point, or None outside Paris's areas."""
-    return next((a.key for a in areas(level) if a.contains(lon, lat)), None)
+    tried = _grid(level).get((int(lon // CELL), int(lat // CELL)), ())
+    return next((a.key for a in tried if a.contains(lon, lat)), None)
 
 
 @dataclass(frozen=True, slots=True)
-class Placed:
+class Created:
     ts: datetime
     category: str
-    where: tuple[int | None, ...]  # area key per level of the tally; () without a position
+    point: tuple[float, float] | None  # (lon, lat) at creation
+    key: str  # the entry's hash: where its point fell is remembered under it
 
 
 class Tally:
-    """The events created in the journal, each placed once in its areas.
+    """The events created in the journal, each placed in its areas when first counted.
 
     ``add`` takes entries as they come (live, or a replay's whole journal); ``count`` filters
-    by period and category. ``clear`` forgets the events but not where each entry's point
-    fell, so reading the journal again after a replay seek costs no point-in-polygon.
+    by period and category and only then places what it counts, once: switching the layer on
+    over a long journal places the period's events, not all of them. ``clear`` forgets the
+    events but not where each point fell, so reading the journal again after a replay seek
+    costs no point-in-polygon.
     """
 
     def __init__(self, levels: Sequence[Level] = tuple(Level)) -> None:
         self.levels = tuple(levels)
-        self.placed: list[Placed] = []
-        self._memo: dict[str, tuple[int | None, ...]] = {}
+        self.created: list[Created] = []
+        self._where: dict[str, tuple[int | None, ...]] = {}
 
     def clear(self) -> None:
-        self.placed = []
+        self.created = []
 
     def add(self, entries: Iterable[Entry]) -> None:
         for e in entries:
@@ -186,24 +208,27 @@ class Tally:
                 continue
             p = e.payload
             lon, lat = p.get("lon"), p.get("lat")
-            where: tuple[int | None, ...] = ()
+            point = None
             if isinstance(lon, int | float) and isinstance(lat, int | float):
-                known = self._memo.get(e.hash)
-                if known is None:
-                    known = tuple(locate(float(lon), float(lat), lv) for lv in self.levels)
-                    self._memo[e.hash] = known
-                where = known
-            self.placed.append(Placed(e.ts, str(p.get("category", "")), where))
+                point = (float(lon), float(lat))
+            self.created.append(Created(e.ts, str(p.get("category", "")), point, e.hash))
+
+    def _place(self, c: Created, point: tuple[float, float]) -> tuple[int | None, ...]:
+        where = self._where.get(c.key)
+        if where is None:
+            where = tuple(locate(point[0], point[1], lv) for lv in self.levels)
+            self._where[c.key] = where
+        return where
 
     def count(self, start: datetime, end: datetime, category: str, level: Level) -> Choropleth:
         """Events created in ``[start, end)`` of ``category``, by the area holding their place."""
         i = self.levels.index(level)
         counts = dict.fromkeys((a.key for a in areas(level)), 0)
         outside = 0
-        for pl in self.placed:
-            if not start <= pl.ts < end or not matches(pl.category, category):
+        for c in self.created:
+            if not start <= c.ts < end or not matches(c.category, category):
                 continue
-            key = pl.where[i] if pl.where else None
+            key = None if c.point is None else self._place(c, c.point)[i]
             if key is None:
                 outside += 1
             else:
@@ -211,7 +236,7 @@ class Tally:
         return Choropleth(level, start, end, category, counts, outside)
 
     def categories(self, start: datetime, end: datetime) -> set[str]:
-        return {pl.category for pl in self.placed if start <= pl.ts < end}
+        return {c.category for c in self.created if start <= c.ts < end}
 
 
 def count(

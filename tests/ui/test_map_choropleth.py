@@ -15,10 +15,13 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from scoptest.geo_shapes import point_counts
 from scoptest.map_page import js_value, page_state, wait_page
+from scoptest.replay import START
 
+from scop.clock import PARIS
 from scop.errors import OutputError
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM
+from scop.replay.generate import generate_shift, write_sqlite
 from scop.reports.choropleth import QUARTIER_ZOOM
 
 CATS = ("ASB", "ASB", "ASB/ABV", "FIR", "TRP/COL", "HLT")
@@ -123,18 +126,53 @@ def test_zoom_switches_between_arrondissements_and_quartiers(
     if shots:
         _save_shot(qtbot, dock, Path(shots) / "choro12-map-arrondissements.png")
     # off, from the page's own layer control: the dock hears of it and hides its row
-    js_value(
-        qtbot,
-        dock,
-        "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
-        ".filter(function(l){return l.textContent.indexOf('observatoire') >= 0;})[0]"
-        ".querySelector('input').click()",
-    )
+    _click_overlay(qtbot, dock, "observatoire")
     qtbot.waitUntil(lambda: not dock.choropleth_on(), timeout=10000)
     assert dock.choro_bar.isHidden()
     st = page_state(qtbot, dock)["choro"]
     assert st["shown"] == {"arrondissement": False, "quartier": False}
     assert st["legend"] == ""
+
+
+def _click_overlay(qtbot: Any, dock: Any, text: str) -> None:
+    js_value(
+        qtbot,
+        dock,
+        "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        f".filter(function(l){{return l.textContent.indexOf({text!r}) >= 0;}})[0]"
+        ".querySelector('input').click()",
+    )
+
+
+def test_hovering_an_area_names_it_with_its_count(
+    qtbot: Any, choro_map: Any, demo_room: Any, clock: Any
+) -> None:
+    dock = choro_map
+    for overlay in ("Équipages", "Événements"):  # nothing else under the pointer
+        _click_overlay(qtbot, dock, overlay)
+    counts = page_state(qtbot, dock)["choro"]["counts"]["arrondissement"]
+    # the 12e's count is written in the Bois de Vincennes, far from any other area
+    x, y = js_value(
+        qtbot,
+        dock,
+        "(function(){var p=ScopMap._map().latLngToContainerPoint([48.8330, 2.4330]);"
+        "var r=ScopMap._map().getContainer().getBoundingClientRect();"
+        "return [r.left + p.x, r.top + p.y];})()",
+    )
+    move = (
+        "ScopMap._map().getContainer().dispatchEvent(new MouseEvent('mousemove',"
+        f"{{bubbles: true, clientX: {x}, clientY: {y}}}))"
+    )
+
+    def tip() -> str:
+        js_value(qtbot, dock, move)
+        return js_value(
+            qtbot, dock, "(document.querySelector('.scop-hover') || {innerText: ''}).innerText"
+        )
+
+    qtbot.waitUntil(lambda: "12e" in tip(), timeout=10000)
+    n = counts["12"]
+    assert tip() == f"12e — Reuilly : {n} événement" + ("s" if n > 1 else "")
 
 
 def _save_shot(qtbot: Any, dock: Any, path: Path) -> None:
@@ -159,6 +197,32 @@ def test_new_events_reach_the_layer(qtbot: Any, choro_map: Any, demo_room: Any, 
     assert {key: n for key, n in after.items() if key != "11"} == {
         key: n for key, n in before.items() if key != "11"
     }
+
+
+def test_chosen_period_counts_only_its_events(
+    qtbot: Any, choro_map: Any, demo_room: Any, clock: Any
+) -> None:
+    """A period that ended: its counts, and the events that come after it change nothing."""
+    dock = choro_map
+    end = clock.now() - timedelta(minutes=30)
+    start = end - timedelta(minutes=25)
+    want = _reference(demo_room, start, end, "", "arrondissement")
+    assert 0 < sum(want.values()) < 30
+    dock.set_choropleth_period(start, end)
+    assert dock.choro_period.currentData() == 0
+    wait_page(qtbot, dock, lambda s: _shown(s["choro"]["counts"]["arrondissement"]) == want)
+    sent = dock.batches_sent
+    demo_room.acting_as(SYSTEM).record(
+        k.EVENT_CREATED,
+        {"id": "EV-LATE", "category": "ASB", "title": "Rixe", "lon": 2.3795, "lat": 48.8590},
+    )
+    clock.advance(5)
+    qtbot.waitUntil(lambda: dock.batches_sent > sent)  # the map took the new event
+    dock.refresh_choropleth()
+    st = page_state(qtbot, dock)["choro"]
+    assert _shown(st["counts"]["arrondissement"]) == want
+    with pytest.raises(ValueError, match="Période inversée"):
+        dock.set_choropleth_period(end, start)
 
 
 def test_export_png_has_the_title_of_the_level_shown(
@@ -193,3 +257,43 @@ def test_export_png_has_the_title_of_the_level_shown(
     shots = os.environ.get("SCOP_SHOTS")
     if shots:
         dock.export_choropleth(Path(shots) / "choro12-export-quartiers.png")
+
+
+@pytest.fixture(scope="module")
+def shift_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("choro") / "shift.sqlite"
+    write_sqlite(
+        path,
+        generate_shift(START, hours=3, crews=16, events_per_hour=40, fix_period=300, seed=12),
+    )
+    return path
+
+
+def test_layer_follows_the_replay_instant(replay_window: Any, qtbot: Any) -> None:
+    w = replay_window
+    dock = w.docks["map"]
+    room = dock.ctx.room
+    dock.show_choropleth(True)
+
+    def counted_at(t: datetime) -> dict[str, Any]:
+        want = _reference(room, t - timedelta(hours=12), t, "", "arrondissement")
+        return wait_page(
+            qtbot, dock, lambda s: _shown(s["choro"]["counts"]["arrondissement"]) == want
+        )
+
+    counted_at(START + timedelta(hours=1))
+    for t in (START + timedelta(minutes=170), START + timedelta(minutes=40)):  # forward, back
+        w.replay.seek(t)
+        st = counted_at(t)
+        assert "au 23/11/2026 " + f"{t.astimezone(PARIS):%H:%M}" in st["choro"]["legend"]
+    # playing on: the entries of the step reach the layer (at its modest refresh)
+    t = START + timedelta(minutes=100)
+    w.replay.advance_to(t)
+    assert sum(counted_at(t)["choro"]["counts"]["arrondissement"].values()) > 30
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:  # the chief's layout on a 1366×768 screen, the layer on
+        w.apply_layout("chef")
+        w.resize(1366, 768)
+        dock.raise_()
+        qtbot.wait(1500)
+        w.grab().save(str(Path(shots) / "choro12-chef-1366.png"))

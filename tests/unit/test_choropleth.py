@@ -12,7 +12,7 @@ from shapely.geometry import Point
 
 from scop.models.entries import Draft, Operator, seal
 from scop.replay.generate import GenEntry, generate_shift
-from scop.reports.choropleth import Level, count
+from scop.reports.choropleth import Level, Tally, count, layer_payload
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
@@ -62,3 +62,31 @@ def test_counts_equal_shapely_point_in_polygon(level: Level, category: str) -> N
     assert sum(want.values()) > 10 or category == "FIR"
     if not category:
         assert outside >= 2  # the one outside Paris and the one with no position
+
+
+def test_map_payload_carries_the_counts_of_both_levels() -> None:
+    """What the map page is sent is what ``count`` gives, level by level, with one colour per
+    legend class; a replay seek (clear, then the journal again) counts the same."""
+    entries = _entries()
+    a, b = START, START + timedelta(hours=2)
+    tally = Tally()
+    tally.add(entries)
+    by_level = {lv: tally.count(a, b, "ASB", lv) for lv in Level}
+    payload = layer_payload(by_level, "exercise")
+    for lv in Level:
+        want = count(entries, a, b, "ASB", lv)
+        level = payload[lv.value]
+        assert isinstance(level, dict)
+        assert {x["k"]: x["n"] for x in level["areas"]} == want.counts
+        assert level["total"] == want.total > 0
+        assert level["title"].endswith("Comportement antisocial (ASB) — EXERCICE")
+        legend = {colour for colour, _ in level["legend"]}
+        assert {x["c"] for x in level["areas"]} <= legend
+        top = max(level["areas"], key=lambda x: x["n"])
+        assert top["c"] == level["legend"][-1][0]  # the darkest class holds the maximum
+        zero = [x for x in level["areas"] if x["n"] == 0]
+        assert all(x["c"] == level["legend"][0][0] for x in zero)
+    assert len(payload["quartier"]["areas"]) == 80
+    tally.clear()
+    tally.add(entries)
+    assert tally.count(a, b, "ASB", Level.QUARTIER) == by_level[Level.QUARTIER]
