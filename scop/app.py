@@ -296,6 +296,7 @@ def run_window(
     import qasync
 
     from scop.ui.context import Notices, RoomBridge, Selection, UiContext
+    from scop.ui.error_dialog import ErrorHook
     from scop.ui.main_window import MainWindow
 
     loop = qasync.QEventLoop(app)
@@ -315,6 +316,10 @@ def run_window(
     if config.layout:
         window.apply_layout(config.layout)
     idle_lock = start_idle_lock(ctx, window, config)
+    # From here on an exception in a slot (or a task) is one French message over the window,
+    # its traceback in the log file, never on screen: the console stays up.
+    error_hook = ErrorHook(lambda: window).install()
+    loop.set_exception_handler(error_hook.asyncio_handler)
 
     tasks: list[asyncio.Task[None]] = []
     for starter in SERVICE_STARTERS if starters is None else starters:
@@ -337,6 +342,7 @@ def run_window(
         with contextlib.suppress(Exception):
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
         ctx.bridge.stop()
+        error_hook.uninstall()
         if idle_lock is not None:
             idle_lock.teardown()
         if window.isVisible():

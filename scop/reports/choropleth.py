@@ -30,8 +30,9 @@ SOURCES_TEXT = (
 # One ramp for the map's layer and the exported picture: the same count has the same colour.
 RAMP = ("#fde0c5", "#facba6", "#f59e72", "#e4694d", "#b83b3b")
 EMPTY = "#f4f1ea"
-# From this zoom of the live map on, the layer counts by quartier (Paris whole is ~12).
-QUARTIER_ZOOM = 13.0
+# From this zoom of the live map on, the layer counts by quartier. All of Paris fits a map
+# 1920 px wide at zoom 13 but not at 13.5: the whole city always shows arrondissements.
+QUARTIER_ZOOM = 13.5
 
 
 class Level(StrEnum):

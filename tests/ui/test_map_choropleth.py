@@ -126,18 +126,53 @@ def test_zoom_switches_between_arrondissements_and_quartiers(
     if shots:
         _save_shot(qtbot, dock, Path(shots) / "choro12-map-arrondissements.png")
     # off, from the page's own layer control: the dock hears of it and hides its row
-    js_value(
-        qtbot,
-        dock,
-        "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
-        ".filter(function(l){return l.textContent.indexOf('observatoire') >= 0;})[0]"
-        ".querySelector('input').click()",
-    )
+    _click_overlay(qtbot, dock, "observatoire")
     qtbot.waitUntil(lambda: not dock.choropleth_on(), timeout=10000)
     assert dock.choro_bar.isHidden()
     st = page_state(qtbot, dock)["choro"]
     assert st["shown"] == {"arrondissement": False, "quartier": False}
     assert st["legend"] == ""
+
+
+def _click_overlay(qtbot: Any, dock: Any, text: str) -> None:
+    js_value(
+        qtbot,
+        dock,
+        "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        f".filter(function(l){{return l.textContent.indexOf({text!r}) >= 0;}})[0]"
+        ".querySelector('input').click()",
+    )
+
+
+def test_hovering_an_area_names_it_with_its_count(
+    qtbot: Any, choro_map: Any, demo_room: Any, clock: Any
+) -> None:
+    dock = choro_map
+    for overlay in ("Équipages", "Événements"):  # nothing else under the pointer
+        _click_overlay(qtbot, dock, overlay)
+    counts = page_state(qtbot, dock)["choro"]["counts"]["arrondissement"]
+    # the 12e's count is written in the Bois de Vincennes, far from any other area
+    x, y = js_value(
+        qtbot,
+        dock,
+        "(function(){var p=ScopMap._map().latLngToContainerPoint([48.8330, 2.4330]);"
+        "var r=ScopMap._map().getContainer().getBoundingClientRect();"
+        "return [r.left + p.x, r.top + p.y];})()",
+    )
+    move = (
+        "ScopMap._map().getContainer().dispatchEvent(new MouseEvent('mousemove',"
+        f"{{bubbles: true, clientX: {x}, clientY: {y}}}))"
+    )
+
+    def tip() -> str:
+        js_value(qtbot, dock, move)
+        return js_value(
+            qtbot, dock, "(document.querySelector('.scop-hover') || {innerText: ''}).innerText"
+        )
+
+    qtbot.waitUntil(lambda: "12e" in tip(), timeout=10000)
+    n = counts["12"]
+    assert tip() == f"12e — Reuilly : {n} événement" + ("s" if n > 1 else "")
 
 
 def _save_shot(qtbot: Any, dock: Any, path: Path) -> None:
