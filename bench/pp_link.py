@@ -9,6 +9,8 @@ sends RECU then INTEGRE; the simulator parses and validates the acknowledgement.
   send → RECU p50 and p99 (goal: p99 ≤ 10 ms).
 Baseline, same run, same frames: a bare websockets echo (throughput pipelined, round-trip
 latency one at a time). Both ends share one event loop in one process, like the baseline.
+On a shared, noisy machine the CPU time of the process per message (both ends, throughput
+run) is printed too: it moves far less with the load than the rates.
 
 Usage: .venv/bin/python bench/pp_link.py [--messages 2000] [--serial 300] [--steady 1000]
 The last line printed is one JSON object.
@@ -71,11 +73,12 @@ async def link_run(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, 
     ]
 
     # throughput, pipelined
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     dids = [sim.send_pp("point_de_situation", events[i % 10], f"seq {i}") for i in range(n)]
     while len([d for d in dids if d in acked]) < n:
         await asyncio.sleep(0.005)
     elapsed = max(acked[d] for d in dids) - t0
+    cpu = time.process_time() - c0
 
     # latency, one at a time
     lat: list[float] = []
@@ -105,6 +108,7 @@ async def link_run(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, 
     store.close()
     return {
         "rate": n / elapsed,
+        "cpu_us": cpu / n * 1e6,
         "p50": statistics.median(lat),
         "p99": pct(lat, 0.99),
         "steady_p50": statistics.median(steady_lat),
@@ -121,7 +125,7 @@ async def echo_run(n: int, serial: int, frame: str) -> dict[str, float]:
     server = await serve(echo, "127.0.0.1", 0, max_size=1 << 20)
     port = next(iter(server.sockets)).getsockname()[1]
     async with connect(f"ws://127.0.0.1:{port}", max_size=1 << 20) as ws:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
 
         async def reader() -> None:
             for _ in range(n):
@@ -132,6 +136,7 @@ async def echo_run(n: int, serial: int, frame: str) -> dict[str, float]:
             await ws.send(frame)
         await r
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - c0
         lat = []
         for _ in range(serial):
             t = time.perf_counter()
@@ -140,7 +145,12 @@ async def echo_run(n: int, serial: int, frame: str) -> dict[str, float]:
             lat.append((time.perf_counter() - t) * 1000)
     server.close()
     await server.wait_closed()
-    return {"rate": n / elapsed, "p50": statistics.median(lat), "p99": pct(lat, 0.99)}
+    return {
+        "rate": n / elapsed,
+        "cpu_us": cpu / n * 1e6,
+        "p50": statistics.median(lat),
+        "p99": pct(lat, 0.99),
+    }
 
 
 def main() -> None:
@@ -180,6 +190,10 @@ def main() -> None:
     ratio = link["rate"] / base["rate"]
     print(f"ratio link/echo: throughput {ratio:.3f}, p50 latency x{link['p50'] / base['p50']:.1f}")
     print(
+        f"CPU per message (process, both ends): link {link['cpu_us']:.0f} µs, "
+        f"echo {base['cpu_us']:.0f} µs (x{link['cpu_us'] / base['cpu_us']:.1f})"
+    )
+    print(
         json.dumps(
             {
                 "bench": "pp_link",
@@ -197,6 +211,8 @@ def main() -> None:
                 "steady_100_p50_ms": round(link["steady_p50"], 3),
                 "steady_100_p99_ms": round(link["steady_p99"], 3),
                 "p50_latency_ratio": round(link["p50"] / base["p50"], 2),
+                "link_cpu_us_per_msg": round(link["cpu_us"], 1),
+                "echo_cpu_us_per_msg": round(base["cpu_us"], 1),
             }
         )
     )

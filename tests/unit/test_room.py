@@ -6,7 +6,7 @@ import pytest
 
 from scop.clock import ManualClock
 from scop.models.entities import PositionFix
-from scop.models.entries import SYSTEM
+from scop.models.entries import SYSTEM, Draft
 from scop.models.projection import Projection, ProjectionError, fold
 from scop.room import Change, CommandRefused, Room
 
@@ -86,3 +86,23 @@ def test_snapshot_is_independent(demo_room: Room) -> None:
     )
     assert snap.crews["B01-1"].status == "disponible"
     assert demo_room.state.crews["B01-1"].status == "indisponible"
+
+
+def test_a_write_is_folded_as_the_journal_gives_it_back(room: Room) -> None:
+    """The room folds what it just wrote without reading it back: the entries it folds and
+    announces must be the very ones a re-read gives (JSON types, string keys, UTC time)."""
+    heard: list[Change] = []
+    room.subscribe(heard.append)
+    awkward = {"text": "é \u2028 \x00", "pair": (1, 2.5), "by_n": {10: "a", 9: "b"}, "none": None}
+    [e] = room.record_all([Draft("log.note", awkward, "operateur", SYSTEM)])
+    [back] = room.store.read(after=e.position - 1)
+    assert e == back
+    assert e.payload == {
+        "text": "é \u2028 \x00",
+        "pair": [1, 2.5],
+        "by_n": {"10": "a", "9": "b"},
+        "none": None,
+    }
+    assert heard[-1].entries == [back]
+    assert room.state.position == back.position
+    assert room.store.verify().ok
