@@ -39,7 +39,7 @@ from scop.models.entries import Operator  # noqa: E402
 from scop.protocols.edxl import EventInfo, build_pp_emsi, dumps  # noqa: E402
 from scop.protocols.pp_link import LinkConfig, PPLink  # noqa: E402
 from scop.protocols.pp_sim import PPSimulator  # noqa: E402
-from scop.room import open_room  # noqa: E402
+from scop.room import open_room, settle_heap  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -51,6 +51,7 @@ async def link_run(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, 
     clock = SystemClock()
     store = JournalStore.open(f"sqlite:///{db}", clock)
     room = open_room(store, clock, Operator("Banc d'essai", "chief"), label="Banc PP")
+    settle_heap()  # as the console and the gateway do once the journal is folded
     sim = PPSimulator()
     await sim.start()
     link = PPLink(room, LinkConfig(sim.url))

@@ -360,7 +360,7 @@ def run_console(config: Config) -> int:
     from scop.clock import SystemClock
     from scop.demo import seed_demo
     from scop.journal.store import JournalStore
-    from scop.room import open_room
+    from scop.room import open_room, settle_heap
 
     clock = SystemClock()
     store = JournalStore.open(config.database, clock)
@@ -384,6 +384,7 @@ def run_console(config: Config) -> int:
         if mode == "demo" and not room.state.crews:
             seed_demo(room, config.fiches_dir)
         room.login()
+        settle_heap()
         try:
             return run_window(app, room, config)
         finally:
