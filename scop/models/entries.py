@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from scop.clock import to_iso
+from scop.models import jsonio
 from scop.models.vocabulary import ROLES as ROLES
 from scop.models.vocabulary import SOURCES as SOURCES
 from scop.models.vocabulary import Role, Source
@@ -134,7 +135,7 @@ def seal_text(
     placed as is inside the hashed list, whose canonical text is the concatenation of its
     items' (``entry_hash`` gives the same digest; tests/unit/test_journal_chain.py checks it)."""
     text = canonical_json(draft.payload)
-    payload = json.loads(text)  # freeze to JSON types now, not later
+    payload = jsonio.loads(text)  # freeze to JSON types now, not later
     if not _str_keys(draft.payload):
         text = canonical_json(payload)
     ts_iso = to_iso(ts)
