@@ -113,6 +113,8 @@ def _str_keys(value: Any) -> bool:
     """Whether every mapping in ``value`` has only string keys. With any other key the
     canonical text is not stable through a decode (``{10: …, 9: …}`` sorts as integers, then as
     strings once read back), and the hash must be taken over what is read back."""
+    if jsonio.encodable(value):  # orjson refuses any key that is not a string: 10x a walk
+        return True
     if isinstance(value, Mapping):
         return all(type(k) is str and _str_keys(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):

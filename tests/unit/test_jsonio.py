@@ -69,14 +69,27 @@ def test_loads_refuses_what_json_refuses(text: str) -> None:
         jsonio.loads(text)
 
 
+with_nan = st.recursive(
+    st.none() | st.floats() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=10,
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(values)
+@given(st.one_of(values, with_nan))
 def test_dumps_writes_the_same_values(value: Any) -> None:
     try:
         text = jsonio.dumps(value)
     except UnicodeEncodeError:
         return  # a lone surrogate: no frame can carry it, json's text could not be sent either
     assert same(json.loads(text), json.loads(json.dumps(value)))
+
+
+def test_dumps_writes_nan_and_infinities_as_json_does() -> None:
+    """An RS-ERROR quotes the refused frame as it was read: its NaN stays NaN, not null."""
+    value = {"LAT": float("-inf"), "LONG": float("inf"), "n": float("nan"), "x": None}
+    assert jsonio.dumps(value) == json.dumps(value, separators=(",", ":"))
 
 
 def test_dumps_takes_keys_json_takes() -> None:
