@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scop.config import Config
-from scop.errors import Exit, ScopError, WrongMode
+from scop.errors import DatabaseMissing, Exit, ScopError, WrongMode
 from scop.protocols.pp_service import start_pp_services
 from scop.protocols.services import LinkStatus, ServiceHost, ServiceStarter
 
@@ -296,6 +296,7 @@ def run_window(
     import qasync
 
     from scop.ui.context import Notices, RoomBridge, Selection, UiContext
+    from scop.ui.error_dialog import ErrorHook
     from scop.ui.main_window import MainWindow
 
     loop = qasync.QEventLoop(app)
@@ -315,6 +316,10 @@ def run_window(
     if config.layout:
         window.apply_layout(config.layout)
     idle_lock = start_idle_lock(ctx, window, config)
+    # From here on an exception in a slot (or a task) is one French message over the window,
+    # its traceback in the log file, never on screen: the console stays up.
+    error_hook = ErrorHook(lambda: window).install()
+    loop.set_exception_handler(error_hook.asyncio_handler)
 
     tasks: list[asyncio.Task[None]] = []
     for starter in SERVICE_STARTERS if starters is None else starters:
@@ -337,6 +342,7 @@ def run_window(
         with contextlib.suppress(Exception):
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
         ctx.bridge.stop()
+        error_hook.uninstall()
         if idle_lock is not None:
             idle_lock.teardown()
         if window.isVisible():
@@ -352,6 +358,33 @@ def run_window(
     return code
 
 
+def open_console_store(config: Config, clock: Any) -> Any:
+    """The room's store for the console. The DÉMO base is made on first launch; any other
+    ``--db`` must already hold a room (``scop room init``): it is looked at read-only first,
+    so that a mistyped address creates neither a file nor a table, and no live room."""
+    from scop.errors import no_room, sqlite_path
+    from scop.journal.store import JournalStore
+
+    url = config.database
+    if config.wants_demo:
+        return JournalStore.open(url, clock)
+    path = sqlite_path(url)
+    if path is not None and not Path(path).exists():
+        raise no_room(url)
+    if path is None or Path(path).is_file():  # a folder gets the writer's own message
+        try:
+            probe = JournalStore.open(url, clock, readonly=True)
+        except DatabaseMissing:
+            raise no_room(url) from None
+        try:
+            held = probe.meta("mode") is not None or probe.head()[0] > 0
+        finally:
+            probe.close()
+        if not held:
+            raise no_room(url)
+    return JournalStore.open(url, clock)
+
+
 def run_console(config: Config) -> int:
     """The console over the room's database. The database is opened before Qt starts: a
     wrong ``--db`` fails fast, with its French message (see :mod:`scop.errors`)."""
@@ -359,11 +392,10 @@ def run_console(config: Config) -> int:
 
     from scop.clock import SystemClock
     from scop.demo import seed_demo
-    from scop.journal.store import JournalStore
     from scop.room import open_room, settle_heap
 
     clock = SystemClock()
-    store = JournalStore.open(config.database, clock)
+    store = open_console_store(config, clock)
     try:
         mode = store.meta("mode") or ("demo" if config.wants_demo else "live")
         if mode == "exercise":

@@ -56,8 +56,8 @@ EXIT_MEANINGS: dict[Exit, str] = {
     Exit.USAGE: "option ou argument invalide (voir `scop --help`)",
     Exit.DB_UNREACHABLE: "base inaccessible : serveur injoignable, accès refusé, dossier "
     "impossible à créer",
-    Exit.DB_MISSING: "la base indiquée n'existe pas ou ne tient aucune salle (une commande de "
-    "lecture n'en crée jamais)",
+    Exit.DB_MISSING: "la base indiquée n'existe pas ou ne tient aucune salle (ni la console ni "
+    "une commande de lecture n'en créent : `scop room init`)",
     Exit.NOT_SCOP: "le fichier ou la base n'est pas une base SCOP",
     Exit.DB_DAMAGED: "base SCOP endommagée : lancer `scop journal verify`",
     Exit.BAD_INPUT: "fichier d'entrée illisible ou invalide (export tronqué, scénario…)",
@@ -257,6 +257,19 @@ def damaged(url: str) -> DatabaseDamaged:
         f"Base SCOP endommagée : {safe_url(url)}",
         f"Lancer « scop journal verify --db {safe_url(url)} » pour trouver la première entrée "
         "atteinte, et repartir de la dernière sauvegarde.",
+    )
+
+
+def no_room(url: str) -> DatabaseMissing:
+    """A console given a database that holds no room: rooms are made by ``scop room init``
+    (a typo in --db must not leave an empty live room behind)."""
+    shown = safe_url(url)
+    path = sqlite_path(url)
+    missing = " (le fichier n'existe pas)" if path is not None and not Path(path).exists() else ""
+    return DatabaseMissing(
+        f"Aucune salle dans la base {shown}{missing}",
+        "La console n'en crée pas : créer la salle avec « scop room init --db URL --mode live "
+        "--name … », ou vérifier l'adresse donnée à --db.",
     )
 
 

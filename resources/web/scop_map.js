@@ -543,6 +543,209 @@
     return layer;
   }
 
+  // -- les cartes de l'observatoire ----------------------------------------------------------
+
+  // Events counted by arrondissement, or by quartier from a closer zoom on. Python counts
+  // (scop.reports.choropleth) and sends both levels at once, each area with its count, its
+  // colour and where to write it; the page only draws them and switches level on zoomend.
+  var choro = { data: null, on: false, level: null, quiet: false, groups: {}, labels: {}, polys: {}, layer: null, legend: null };
+  var CHORO_LEVELS = ['arrondissement', 'quartier'];
+
+  function choroShapes(level) {
+    return level === 'arrondissement' ? (GEO.admin || { arrondissements: [] }).arrondissements : GEO.quartiers || [];
+  }
+
+  function buildChoro(level) {
+    if (choro.groups[level]) return;
+    var scale = (GEO.meta && GEO.meta.scale) || 100000;
+    var svg = L.svg({ pane: 'scopChoro' });
+    var group = L.layerGroup();
+    choro.polys[level] = {};
+    choroShapes(level).forEach(function (a) {
+      var layer = L.polygon(polyLatLngs(a.poly, scale), {
+        renderer: svg,
+        interactive: true, // found under the live canvas by elementsFromPoint for the hover
+        color: '#5d5348',
+        weight: level === 'arrondissement' ? 1.5 : 0.8,
+        fillColor: '#f4f1ea',
+        fillOpacity: 0.72
+      });
+      layer.scopChoro = { level: level, k: a.n };
+      group.addLayer(layer);
+      choro.polys[level][a.n] = layer;
+    });
+    choro.groups[level] = group;
+    choro.labels[level] = L.layerGroup();
+  }
+
+  function choroItem(level, k) {
+    var d = choro.data && choro.data[level];
+    if (!d) return null;
+    for (var i = 0; i < d.areas.length; i++) if (d.areas[i].k === k) return d.areas[i];
+    return null;
+  }
+
+  function choroAt(clientX, clientY) {
+    if (!choro.on || !choro.level) return null;
+    var els = document.elementsFromPoint(clientX, clientY);
+    for (var i = 0; i < els.length; i++) {
+      var found = null;
+      choro.groups[choro.level].eachLayer(function (l) {
+        if (l._path === els[i]) found = l;
+      });
+      if (found) return choroItem(found.scopChoro.level, found.scopChoro.k);
+    }
+    return null;
+  }
+
+  function choroLegendHtml() {
+    var d = choro.data && choro.level && choro.data[choro.level];
+    if (!d) return '';
+    var rows = d.legend
+      .map(function (r) {
+        return '<span class="scop-choro-key"><i style="background:' + esc(r[0]) + '"></i>' + esc(r[1]) + '</span>';
+      })
+      .join('');
+    var other = choro.level === 'arrondissement' ? 'zoomer pour compter par quartier' : 'dézoomer pour compter par arrondissement';
+    var head = '<b>' + esc(d.title) + '</b><br>' + esc(d.period) + '<div class="scop-choro-keys">' + rows + '</div>';
+    // a short map (a dock of a 1366×768 screen) keeps the areas visible: the hint and the
+    // sources go to the legend's tooltip (the exported picture writes them in full)
+    if (map.getSize().y < 600) return head;
+    return head + '<span class="scop-choro-hint">' + other + '</span><br><span class="scop-choro-sources">' + esc(choro.data.sources) + '</span>';
+  }
+
+  function choroLegendTip() {
+    if (!choro.data || !choro.level) return '';
+    var other = choro.level === 'arrondissement' ? 'Zoomer pour compter par quartier.' : 'Dézoomer pour compter par arrondissement.';
+    return other + ' ' + choro.data.sources;
+  }
+
+  var ChoroLegend = L.Control.extend({
+    options: { position: 'topleft' },
+    onAdd: function () {
+      var div = L.DomUtil.create('div', 'scop-legend scop-choro-legend');
+      L.DomEvent.disableClickPropagation(div);
+      div.innerHTML = choroLegendHtml();
+      return div;
+    }
+  });
+
+  function showChoroLevel(level) {
+    CHORO_LEVELS.forEach(function (lv) {
+      var want = lv === level;
+      [choro.groups[lv], choro.labels[lv]].forEach(function (g) {
+        if (!g) return;
+        if (want && !map.hasLayer(g)) map.addLayer(g);
+        if (!want && map.hasLayer(g)) map.removeLayer(g);
+      });
+    });
+    var changed = level !== choro.level;
+    choro.level = level;
+    if (level && !choro.legend) choro.legend = new ChoroLegend().addTo(map);
+    if (!level && choro.legend) {
+      choro.legend.remove();
+      choro.legend = null;
+    }
+    if (choro.legend) {
+      choro.legend.getContainer().innerHTML = choroLegendHtml();
+      choro.legend.getContainer().title = choroLegendTip();
+    }
+    if (changed && level) post({ t: 'choro_level', level: level });
+  }
+
+  function choroZoom() {
+    if (!choro.on || !choro.data) {
+      showChoroLevel(null);
+      return;
+    }
+    showChoroLevel(map.getZoom() >= choro.data.quartier_zoom ? 'quartier' : 'arrondissement');
+  }
+
+  function choroResize() {
+    if (choro.legend) choro.legend.getContainer().innerHTML = choroLegendHtml();
+  }
+
+  var ChoroLayer = L.Layer.extend({
+    onAdd: function () {
+      choro.on = true;
+      map.on('zoomend', choroZoom);
+      map.on('resize', choroResize);
+      choroZoom();
+      if (!choro.quiet) post({ t: 'choro', on: true });
+    },
+    onRemove: function () {
+      choro.on = false;
+      map.off('zoomend', choroZoom);
+      map.off('resize', choroResize);
+      showChoroLevel(null);
+      if (!choro.quiet) post({ t: 'choro', on: false });
+    }
+  });
+
+  // The counts of both levels, from Python: colours, labels and tooltips follow.
+  S.setChoropleth = function (data) {
+    choro.data = data;
+    CHORO_LEVELS.forEach(function (level) {
+      var d = data[level];
+      if (!d) return;
+      buildChoro(level);
+      var labels = choro.labels[level];
+      labels.clearLayers();
+      d.areas.forEach(function (a) {
+        var poly = choro.polys[level][a.k];
+        if (poly) poly.setStyle({ fillColor: a.c });
+        var mk = L.marker(a.at, {
+          pane: 'scopChoroLabels',
+          interactive: false,
+          keyboard: false,
+          icon: L.divIcon({
+            className: 'scop-choro-count scop-choro-' + level + (a.n ? '' : ' scop-choro-zero'),
+            html: '<span data-k="' + a.k + '">' + a.n + '</span>',
+            iconSize: null
+          })
+        });
+        labels.addLayer(mk);
+      });
+    });
+    choro.level = null; // redraw the legend of the level shown
+    choroZoom();
+    return true;
+  };
+
+  // Switched from Python (the dock's button): no message back.
+  S.showChoropleth = function (on) {
+    choro.quiet = true;
+    try {
+      if (on && !map.hasLayer(choro.layer)) map.addLayer(choro.layer);
+      if (!on && map.hasLayer(choro.layer)) map.removeLayer(choro.layer);
+    } finally {
+      choro.quiet = false;
+    }
+    return choro.on;
+  };
+
+  function choroState() {
+    var out = { on: choro.on, level: choro.level, shown: {}, counts: {}, labels: {}, legend: '' };
+    CHORO_LEVELS.forEach(function (lv) {
+      out.shown[lv] = !!(choro.groups[lv] && map.hasLayer(choro.groups[lv]));
+      var d = choro.data && choro.data[lv];
+      if (d) {
+        out.counts[lv] = {};
+        d.areas.forEach(function (a) {
+          out.counts[lv][a.k] = a.n;
+        });
+      }
+    });
+    // what the page really wrote on the areas of the level shown
+    if (choro.level) {
+      document.querySelectorAll('.scop-choro-' + choro.level + ' span').forEach(function (el) {
+        out.labels[el.getAttribute('data-k')] = parseInt(el.textContent, 10);
+      });
+    }
+    if (choro.legend) out.legend = choro.legend.getContainer().innerText;
+    return out;
+  }
+
   // -- batches from Python ---------------------------------------------------------------
 
   function upsert(store, items) {
@@ -685,6 +888,7 @@
 
   S.resetView = function () {
     autoFit = true;
+    map.invalidateSize({ pan: false }); // the page may not have heard of a resize yet
     map.fitBounds(PARIS, { animate: false, padding: [4, 4] });
   };
 
@@ -749,6 +953,7 @@
         return e.id;
       });
     out.legend_open = legendOpen;
+    out.choro = choroState();
     out.label_overlaps = S.labelOverlaps();
     out.labels_hidden = 0;
     groups.labels.eachLayer(function (mk) {
@@ -989,11 +1194,20 @@
   S.init = function (m, opts) {
     map = m;
     opts = opts || {};
-    var z = { scopBase: 380, scopStreets: 390, scopPerimeters: 450, scopMairies: 460, scopLive: 620, scopLabels: 630 };
+    var z = {
+      scopBase: 380,
+      scopChoro: 385,
+      scopStreets: 390,
+      scopPerimeters: 450,
+      scopMairies: 460,
+      scopLive: 620,
+      scopLabels: 630,
+      scopChoroLabels: 635
+    };
     Object.keys(z).forEach(function (name) {
       var pane = map.createPane(name);
       pane.style.zIndex = z[name];
-      if (name === 'scopLabels' || name === 'scopStreets') pane.style.pointerEvents = 'none';
+      if (name === 'scopLabels' || name === 'scopStreets' || name === 'scopChoroLabels') pane.style.pointerEvents = 'none';
     });
     map.getContainer().style.background = '#e4e0d8';
     // One short line; the full sources are in its tooltip and in resources/geo/LICENCES.md.
@@ -1066,6 +1280,7 @@
         }
       ),
       'Périmètres': groups.perimeters,
+      "Carte de l'observatoire (comptes par zone)": (choro.layer = new ChoroLayer()),
       'Moyens (C.A.RE, VPU)': new Toggle(
         function () {
           show.means = true;
@@ -1133,6 +1348,12 @@
       hoverQueued = null;
       var h = hit(e.containerPoint);
       map.getContainer().style.cursor = h ? 'pointer' : '';
+      var area = h ? null : choroAt(e.originalEvent.clientX, e.originalEvent.clientY);
+      if (area) {
+        hover.setLatLng(e.latlng).setContent('<b>' + esc(area.name) + '</b> : ' + area.n + ' événement' + (area.n > 1 ? 's' : ''));
+        if (!map.hasLayer(hover)) map.openTooltip(hover);
+        return;
+      }
       if (!h) {
         map.closeTooltip(hover);
         return;

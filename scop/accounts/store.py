@@ -1,13 +1,17 @@
 """Accounts in the room's database: create, disable, change a role, and log in.
 
-Every change to an account is journaled, by whoever made it; a login that fails is journaled
-too, with the login typed and never the password. The failure count and the lock live in the
+Every change to an account is journaled, by whoever made it, in the same transaction as the
+change itself (a crash never leaves one without the other). A login that fails is journaled
+too, naming the account it tried and never the password; text that names no account of the
+room is journaled as « identifiant inconnu », without the text itself: a password typed into
+the name field (the field had the focus, Tab was missed) must not reach the journal, which
+every chief reads and every export carries. The failure count and the lock live in the
 ``accounts`` table, so a second workstation sees an account locked on the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +21,7 @@ from sqlalchemy import Row, insert, select, update
 from scop.accounts.passwords import Hasher, check_policy
 from scop.accounts.roles import ACCOUNT_ROLES
 from scop.clock import from_iso, local, to_iso
-from scop.journal.store import JournalStore
+from scop.journal.store import JournalStore, WriteTxn
 from scop.journal.tables import accounts
 from scop.models import fold_accounts as ka
 from scop.models.entries import ROLES, SYSTEM, Draft, Operator
@@ -100,13 +104,6 @@ def _account(r: Row[Any]) -> Account:
     )
 
 
-def _shown_login(text: str) -> str:
-    """The login as typed, for the journal: bounded, one line (a password pasted into the
-    name field is a risk every directory runs; we keep no more than a login's length)."""
-    printable = "".join(c if c.isprintable() else "?" for c in text)
-    return " ".join(printable.split())[:LOGIN_MAX]
-
-
 def _lookup_key(text: str) -> str | None:
     """The key to look up, or None for what cannot be a login (PostgreSQL refuses a NUL in a
     string: such input is an unknown account, not a crash)."""
@@ -171,18 +168,24 @@ class Accounts:
             hashed = self.hasher.hash(password)
         if self.get(key) is not None:
             raise AccountError(f"Le compte « {key} » existe déjà.")
-        self._insert(key, name, role, hashed)
-        self.store.append(
-            [Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme")],
-            by,
-        )
+        created = Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme")
+        self._insert(key, name, role, hashed, entry=created, by=by)
         account = self.get(key)
         assert account is not None
         return account
 
-    def _insert(self, key: str, name: str, role: str, hashed: str | None) -> None:
-        with self._write.begin() as conn:
-            conn.execute(
+    def _journaled(self, change: Callable[[WriteTxn], Sequence[Draft]], by: Operator) -> None:
+        """Run ``change`` on the accounts table inside the journal's write transaction: the
+        account and its entries commit together or not at all."""
+        self.store.append_decided(change, by)
+
+    def _insert(
+        self, key: str, name: str, role: str, hashed: str | None, *, entry: Draft, by: Operator
+    ) -> None:
+        def change(txn: WriteTxn) -> list[Draft]:
+            if txn.execute(select(accounts.c.id).where(accounts.c.login == key)):
+                raise AccountError(f"Le compte « {key} » existe déjà.")  # made meanwhile
+            txn.execute(
                 insert(accounts).values(
                     login=key,
                     name=name,
@@ -194,6 +197,9 @@ class Accounts:
                     created_at=to_iso(self.clock.now()),
                 )
             )
+            return [entry]
+
+        self._journaled(change, by)
 
     def _existing(self, login: str) -> Account:
         account = self.get(login)
@@ -202,8 +208,18 @@ class Accounts:
         return account
 
     def _update(self, account: Account, **values: Any) -> None:
+        """A change that is not journaled (the failure count reset by a successful login)."""
         with self._write.begin() as conn:
             conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+
+    def _update_journaled(
+        self, account: Account, entries: Sequence[Draft], by: Operator, **values: Any
+    ) -> None:
+        def change(txn: WriteTxn) -> Sequence[Draft]:
+            txn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+            return entries
+
+        self._journaled(change, by)
 
     def set_enabled(self, login: str, enabled: bool, by: Operator) -> Account:
         _authorize("account.enable" if enabled else "account.disable", by)
@@ -214,9 +230,15 @@ class Accounts:
             raise AccountError(
                 "C'est le dernier administrateur actif : créez-en un autre avant de le désactiver."
             )
-        self._update(account, enabled=enabled, failures=0, locked_until=None)
         kind = ka.ACCOUNT_ENABLED if enabled else ka.ACCOUNT_DISABLED
-        self.store.append([Draft(kind, {"login": account.login}, "systeme")], by)
+        self._update_journaled(
+            account,
+            [Draft(kind, {"login": account.login}, "systeme")],
+            by,
+            enabled=enabled,
+            failures=0,
+            locked_until=None,
+        )
         return self._existing(login)
 
     def _last_admin(self, account: Account) -> bool:
@@ -235,8 +257,8 @@ class Accounts:
                 "C'est le dernier administrateur actif : nommez-en un autre"
                 " avant de changer son rôle."
             )
-        self._update(account, role=role)
-        self.store.append(
+        self._update_journaled(
+            account,
             [
                 Draft(
                     ka.ACCOUNT_ROLE,
@@ -245,6 +267,7 @@ class Accounts:
                 )
             ],
             by,
+            role=role,
         )
         return self._existing(login)
 
@@ -252,10 +275,15 @@ class Accounts:
         _authorize("account.reset_password", by)
         account = self._existing(login)
         check_policy(password)
-        self._update(
-            account, password_hash=self.hasher.hash(password), failures=0, locked_until=None
+        hashed = self.hasher.hash(password)  # before the write transaction: it takes ~0.3 s
+        self._update_journaled(
+            account,
+            [Draft(ka.ACCOUNT_PASSWORD, {"login": account.login}, "systeme")],
+            by,
+            password_hash=hashed,
+            failures=0,
+            locked_until=None,
         )
-        self.store.append([Draft(ka.ACCOUNT_PASSWORD, {"login": account.login}, "systeme")], by)
         return self._existing(login)
 
     # -- logging in ----------------------------------------------------------------------
@@ -263,31 +291,29 @@ class Accounts:
     def authenticate(self, login: str, password: str, workstation: str) -> Operator:
         """The account's identity if ``password`` is its own; else :class:`LoginRefused`,
         with the failure (and the lock it may cause) journaled."""
-        shown = _shown_login(login)
         key = _lookup_key(login)
         account = None if key is None else self.get(key)
         now = self.clock.now()
         if account is not None and account.locked_at(now):
-            self._refuse(shown, workstation, "locked", account)
+            self._refuse(workstation, "locked", account)
         if self.directory is not None:
             if key is None:
-                self._fail(shown, workstation, None)
+                self._fail(workstation, None)
             assert key is not None
-            return self._authenticate_directory(key, shown, password, workstation, account)
+            return self._authenticate_directory(key, password, workstation, account)
         hashed = self._hash_of(account)
         ok = self.hasher.verify(hashed, password)  # also for an unknown login: same time
         if account is None or not ok:
-            self._fail(shown, workstation, account)
+            self._fail(workstation, account)
         assert account is not None
         if not account.enabled:
-            self._refuse(shown, workstation, "disabled", account)
+            self._refuse(workstation, "disabled", account)
         self._succeed(account, password if hashed and self.hasher.needs_rehash(hashed) else None)
         return account.operator()
 
     def _authenticate_directory(
         self,
         key: str,
-        shown: str,
         password: str,
         workstation: str,
         account: Account | None,
@@ -297,39 +323,35 @@ class Accounts:
             name, role = self.directory(key, password)
         except LoginRefused as refused:
             if refused.reason in ("directory", "role") or account is None:
-                # down, in no group of the room, or never seen here (nothing to count yet)
-                reason = "password" if refused.reason == "password" else refused.reason
-                self._journal_failure(shown, workstation, reason)
+                # down, in no group of the room, or never seen here (nothing to count yet).
+                # In no group, the directory took the password: the login names a person.
+                named = account.login if account is not None else None
+                if refused.reason == "role":
+                    named = key
+                self._journal_failure(named, workstation, refused.reason)
                 raise
-            self._fail(shown, workstation, account)
+            self._fail(workstation, account)
         if account is None:
-            self._insert(key, name, role, None)
-            self.store.append(
-                [
-                    Draft(
-                        ka.ACCOUNT_CREATED,
-                        {"login": key, "name": name, "role": role, "directory": True},
-                        "systeme",
-                    )
-                ],
-                SYSTEM,
+            created = Draft(
+                ka.ACCOUNT_CREATED,
+                {"login": key, "name": name, "role": role, "directory": True},
+                "systeme",
             )
+            self._insert(key, name, role, None, entry=created, by=SYSTEM)
             account = self._existing(key)
         elif not account.enabled:
-            self._refuse(shown, workstation, "disabled", account)
+            self._refuse(workstation, "disabled", account)
         elif account.role != role or account.name != name:
-            self._update(account, role=role, name=name)
+            entries = []
             if account.role != role:
-                self.store.append(
-                    [
-                        Draft(
-                            ka.ACCOUNT_ROLE,
-                            {"login": key, "from": account.role, "role": role, "directory": True},
-                            "systeme",
-                        )
-                    ],
-                    SYSTEM,
+                entries.append(
+                    Draft(
+                        ka.ACCOUNT_ROLE,
+                        {"login": key, "from": account.role, "role": role, "directory": True},
+                        "systeme",
+                    )
                 )
+            self._update_journaled(account, entries, SYSTEM, role=role, name=name)
             account = self._existing(key)
         self._succeed(account, None)
         return account.operator()
@@ -350,20 +372,11 @@ class Accounts:
         if account.failures or account.locked_until or rehash_with is not None:
             self._update(account, **values)
 
-    def _journal_failure(self, shown: str, workstation: str, reason: str) -> None:
-        self.store.append(
-            [
-                Draft(
-                    ka.LOGIN_FAILED,
-                    {"login": shown, "workstation": workstation, "reason": reason},
-                    "systeme",
-                )
-            ],
-            SYSTEM,
-        )
+    def _journal_failure(self, login: str | None, workstation: str, reason: str) -> None:
+        self.store.append([_failure(login, workstation, reason)], SYSTEM)
 
-    def _refuse(self, shown: str, workstation: str, reason: str, account: Account) -> None:
-        self._journal_failure(shown, workstation, reason)
+    def _refuse(self, workstation: str, reason: str, account: Account) -> None:
+        self._journal_failure(account.login, workstation, reason)
         if reason == "locked" and account.locked_until is not None:
             until = local(account.locked_until)
             raise LoginRefused(
@@ -373,21 +386,24 @@ class Accounts:
             )
         raise LoginRefused(DISABLED, reason)
 
-    def _fail(self, shown: str, workstation: str, account: Account | None) -> None:
+    def _fail(self, workstation: str, account: Account | None) -> None:
         """Count the failure in the database (atomically: two workstations failing at once
         both count) and lock the account at the fifth."""
         if account is None:
-            self._journal_failure(shown, workstation, "unknown")
+            self._journal_failure(None, workstation, "unknown")
             raise LoginRefused(WRONG_CREDENTIALS, "unknown")
         now = self.clock.now()
         locked_until: datetime | None = None
-        failures = 0
-        with self._write.begin() as conn:
-            row = conn.execute(
+
+        def count(txn: WriteTxn) -> list[Draft]:
+            nonlocal locked_until
+            locked_until = None
+            [row] = txn.execute(
                 select(accounts.c.failures, accounts.c.locked_until)
                 .where(accounts.c.id == account.id)
                 .with_for_update()
-            ).one()
+            )
+            failures = 0
             if row.locked_until and from_iso(row.locked_until) > now:
                 locked_until = from_iso(row.locked_until)  # locked meanwhile, elsewhere
                 reason = "locked"
@@ -398,28 +414,24 @@ class Accounts:
                 if failures >= MAX_FAILURES:
                     locked_until = now + LOCK_DURATION
                     values = {"failures": 0, "locked_until": to_iso(locked_until)}
-                conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
-        drafts = [
-            Draft(
-                ka.LOGIN_FAILED,
-                {"login": shown, "workstation": workstation, "reason": reason},
-                "systeme",
-            )
-        ]
-        if reason == "password" and locked_until is not None:
-            drafts.append(
-                Draft(
-                    ka.ACCOUNT_LOCKED,
-                    {
-                        "login": account.login,
-                        "failures": failures,
-                        "until": f"{local(locked_until):%H:%M}",
-                        "workstation": workstation,
-                    },
-                    "systeme",
+                txn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+            drafts = [_failure(account.login, workstation, reason)]
+            if reason == "password" and locked_until is not None:
+                drafts.append(
+                    Draft(
+                        ka.ACCOUNT_LOCKED,
+                        {
+                            "login": account.login,
+                            "failures": failures,
+                            "until": f"{local(locked_until):%H:%M}",
+                            "workstation": workstation,
+                        },
+                        "systeme",
+                    )
                 )
-            )
-        self.store.append(drafts, SYSTEM)
+            return drafts
+
+        self._journaled(count, SYSTEM)
         if locked_until is not None:
             raise LoginRefused(
                 f"Compte verrouillé après {MAX_FAILURES} échecs de connexion : "
@@ -427,6 +439,15 @@ class Accounts:
                 "locked",
             )
         raise LoginRefused(WRONG_CREDENTIALS, "password")
+
+
+def _failure(login: str | None, workstation: str, reason: str) -> Draft:
+    """A failed login for the journal: the account's login, or none at all when the text
+    typed names no account (it may be a password)."""
+    payload = {"workstation": workstation, "reason": reason}
+    if login is not None:
+        payload["login"] = login
+    return Draft(ka.LOGIN_FAILED, payload, "systeme")
 
 
 def role_label(role: str) -> str:

@@ -23,9 +23,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from scop.clock import Clock, from_iso, to_iso
 from scop.errors import (
@@ -325,13 +327,45 @@ class _DriverSql:
         cur = self._do(_SQLITE_ENTRIES_AFTER, (after,))
         return [_row_to_entry(_Row(dict(zip(_ENTRY_COLUMNS, r, strict=True)))) for r in cur]
 
+    def statement(self, statement: Executable, dialect: Dialect) -> list[Any]:
+        """A SQLAlchemy statement compiled for this driver, its rows read by column name."""
+        assert isinstance(statement, ClauseElement)
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        assert isinstance(compiled, SQLCompiler)
+        params = compiled.construct_params()
+        args = []
+        for name in compiled.positiontup or ():
+            process = compiled.binds[name].type.bind_processor(dialect)
+            args.append(params[name] if process is None else process(params[name]))
+        cur = self._do(str(compiled), tuple(args))
+        if cur.description is None:
+            return []
+        names = [d[0] for d in cur.description]
+        return [_Row(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
+
+
+Execute = Callable[[Executable], list[Any]]
+
 
 class WriteTxn:
     """What a decision sees inside the journal's write transaction."""
 
-    def __init__(self, read_after: Callable[[int], list[Entry]], head_position: int) -> None:
+    def __init__(
+        self,
+        read_after: Callable[[int], list[Entry]],
+        head_position: int,
+        execute: Execute | None = None,
+    ) -> None:
         self._read_after = read_after
         self.head_position = head_position
+        self._execute = execute
+
+    def execute(self, statement: Executable) -> list[Any]:
+        """Run ``statement`` in this same transaction (its rows, read by column name): a
+        change to another table (an account) commits with its entries, or neither does."""
+        if self._execute is None:
+            raise JournalError("no statement runs in this transaction")
+        return self._execute(statement)
 
     def read(self, after: int) -> list[Entry]:
         """The entries beyond ``after``: what other workstations appended since."""
@@ -350,6 +384,14 @@ def _entries_after(conn: Connection) -> Callable[[int], list[Entry]]:
         return [_row_to_entry(r) for r in conn.execute(q)]
 
     return read
+
+
+def _statements(conn: Connection) -> Execute:
+    def execute(statement: Executable) -> list[Any]:
+        result = conn.execute(statement)
+        return list(result.all()) if result.returns_rows else []
+
+    return execute
 
 
 Decision = Callable[[WriteTxn], Sequence[Draft]]
@@ -498,7 +540,7 @@ class JournalStore:
                 conn.execute(_INSERT_HEAD, {"position": 0, "hash": GENESIS_HASH})
             else:
                 position, prev = int(head.position), head.hash
-            drafts = decide(WriteTxn(_entries_after(conn), position))
+            drafts = decide(WriteTxn(_entries_after(conn), position, _statements(conn)))
             if not drafts:
                 return []
             rows = self._seal(drafts, author, position, prev, sealed)
@@ -525,7 +567,10 @@ class JournalStore:
                     sql.run(_SQLITE_INSERT_HEAD, [(GENESIS_HASH,)])
                 else:
                     position, prev = int(head[0]), head[1]
-                drafts = decide(WriteTxn(sql.entries_after, position))
+                dialect = self.engine.dialect
+                drafts = decide(
+                    WriteTxn(sql.entries_after, position, lambda st: sql.statement(st, dialect))
+                )
                 if drafts:
                     sql.run(
                         _SQLITE_INSERT_ENTRY, self._seal(drafts, author, position, prev, sealed)

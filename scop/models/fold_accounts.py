@@ -71,7 +71,9 @@ def _d_locked(e: Entry) -> str:
 def _d_failed(e: Entry) -> str:
     p = e.payload
     reason = FAILURE_REASONS.get(str(p.get("reason", "")), str(p.get("reason", "")))
-    return f"Échec de connexion de « {p.get('login')} » sur {p.get('workstation', '?')} : {reason}"
+    # No login: the text typed named no account (it may have been a password), not journaled.
+    who = f"de « {p['login']} »" if "login" in p else "d'un identifiant inconnu"
+    return f"Échec de connexion {who} sur {p.get('workstation', '?')} : {reason}"
 
 
 @describes(SESSION_LOCKED, "Poste verrouillé")

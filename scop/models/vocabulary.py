@@ -169,6 +169,11 @@ ACK_STEP_STATE: dict[str, MessageState] = {
 }
 
 
+# What every exercise screen, message and text says, in French practice: nobody may take it
+# for a real one.
+EXERCISE_MARK = "EXERCICE EXERCICE EXERCICE"
+
+
 class MessageKind(StrEnum):
     """The kinds of message exchanged with the PP: the console composes the first eleven
     (contract with the fiches réflexes), the PP sends those and the last three."""

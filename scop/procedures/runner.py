@@ -270,9 +270,11 @@ class ProcedureRunner:
         inputs: Mapping[str, Any] | None = None,
         *,
         mairie: str | None = None,
+        message: Mapping[str, Any] | None = None,
     ) -> None:
         """Mark a step done. A message step drafts its message for the chief, a map step
-        places its means, in the same transaction."""
+        places its means, in the same transaction. ``message``: the message's fields as the
+        chief edited them (the point de situation's dialog) instead of the fiche's template."""
 
         def decide(st: RoomState) -> list[Draft]:
             v, sv = self._open_step(st, run_id, step_id)
@@ -282,7 +284,7 @@ class ProcedureRunner:
             values = check_inputs(step, inputs or {})
             drafts: list[Draft] = []
             if step.kind == "message":
-                drafts.append(self._message_draft(v, step, values))
+                drafts.append(self._message_draft(v, step, values, message))
             elif step.kind == "carte":
                 placement, extra = self._placement(v, step, mairie)
                 values.update(extra)
@@ -451,13 +453,22 @@ class ProcedureRunner:
         )
         return tpl.subject.format_map(safe), tpl.body.format_map(safe)
 
-    def _message_draft(self, v: RunView, step: Step, values: Mapping[str, Any]) -> Draft:
+    def _message_draft(
+        self,
+        v: RunView,
+        step: Step,
+        values: Mapping[str, Any],
+        edited: Mapping[str, Any] | None = None,
+    ) -> Draft:
         assert step.template is not None
         if step.template not in self.library.templates:
             raise CommandRefused(f"Modèle de message absent : « {step.template} ».")
-        fields = self.message_fields(v.run, step, values)
-        subject, body = self.render(step.template, fields)
-        fields = {**fields, "objet": subject, "texte": body}
+        if edited is not None:
+            fields = dict(edited)
+        else:
+            fields = self.message_fields(v.run, step, values)
+            subject, body = self.render(step.template, fields)
+            fields = {**fields, "objet": subject, "texte": body}
         return Draft(
             MESSAGE_DRAFTED,
             {

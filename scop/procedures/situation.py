@@ -13,16 +13,26 @@ Pure: a function of the state and an instant, used by the fiche step « point de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from scop.clock import local
 from scop.models.entities import GRAVITIES, Event
 from scop.models.state import RoomState
-from scop.models.vocabulary import CrewStatus, StepStatus, Verification
+from scop.models.vocabulary import EXERCISE_MARK, CrewStatus, StepStatus, Verification
 
 TEMPLATE = "point_de_situation"
 SMS_LENGTH = 160
+EXERCISE_WORD = "EXERCICE"
+# The trend the EMSI update carries (RISK_ASSESMENT), as the chief picks it.
+TRENDS: dict[str, str] = {
+    "": "non précisée",
+    "aggravation": "aggravation",
+    "stable": "stable",
+    "amelioration": "amélioration",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +106,64 @@ def template_fields(st: RoomState, event_id: str, now: datetime) -> dict[str, st
     return {"situation": s.situation_text(), "moyens_ville": s.means_text()}
 
 
-def sms_text(st: RoomState, event_id: str, now: datetime) -> str:
-    """At most one SMS: the event, its gravity, the crews, the first verified fact."""
+# Counts a fiche collected (evacuated people, people at the C.A.RE…): said in the text, and
+# those the EMSI has a slot for (casualties, evacuation) carried there too.
+COUNT_LABELS: dict[str, str] = {
+    "victimes": "Victimes",
+    "impliques": "Impliqués",
+    "evacues": "Personnes évacuées",
+    "accueillis": "Personnes accueillies au C.A.RE",
+}
+EMSI_COUNTS = ("victimes", "impliques", "evacues")
+
+
+def update_text(situation: str, means: str, counts: Mapping[str, Any] | None = None) -> str:
+    """The text of the EMSI update as the PP reads it: what the chief read and edited."""
+    lines = [f"Situation : {situation.strip()}"]
+    given = counts or {}
+    said = [f"{label} : {given[k]}" for k, label in COUNT_LABELS.items() if _given(given, k)]
+    if said:
+        lines.append(". ".join(said) + ".")
+    lines.append(f"Moyens de la Ville engagés : {means.strip()}.")
+    return "\n".join(lines)
+
+
+def _given(counts: Mapping[str, Any] | None, key: str) -> bool:
+    return counts is not None and str(counts.get(key, "")).strip() not in ("", "None")
+
+
+def update_fields(
+    situation: str, means: str, trend: str = "", counts: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The draft's fields: one text (so that the PP reads sentences, not field names), the
+    trend and the counts the codec carries in EMSI slots of their own."""
+    if trend not in TRENDS:
+        raise ValueError(f"tendance inconnue : {trend}")
+    fields: dict[str, Any] = {"texte": update_text(situation, means, counts)}
+    if trend:
+        fields["tendance"] = trend
+    for key in EMSI_COUNTS:
+        if counts is not None and _given(counts, key):
+            fields[key] = counts[key]
+    return fields
+
+
+def mark_sms(text: str, exercise: bool) -> str:
+    """An exercise SMS says so first, even when the chief's edit dropped the word; and it
+    stays one SMS long."""
+    text = text.strip()
+    if exercise and EXERCISE_WORD not in text.upper():
+        text = f"{EXERCISE_WORD} {text}"
+    return text if len(text) <= SMS_LENGTH else text[: SMS_LENGTH - 1] + "…"
+
+
+def sms_text(st: RoomState, event_id: str, now: datetime, exercise: bool = False) -> str:
+    """At most one SMS: the event, its gravity, the crews, the last verified fact."""
     s = situation_of(st, event_id, now)
     ev = st.events[event_id]
     head = (
-        f"SCOP {local(now):%H:%M} {ev.id} {ev.title[:40]}, "
+        (f"{EXERCISE_WORD} " if exercise else "")
+        + f"SCOP {local(now):%H:%M} {ev.id} {ev.title[:40]}, "
         f"{GRAVITIES.get(ev.gravity, ev.gravity)}. "
         f"{len(s.on_scene)} éq. sur place, {len(s.engaged)} en route."
     )
@@ -110,10 +172,14 @@ def sms_text(st: RoomState, event_id: str, now: datetime) -> str:
     return head if len(head) <= SMS_LENGTH else head[: SMS_LENGTH - 1] + "…"
 
 
-def email_text(st: RoomState, event_id: str, now: datetime) -> tuple[str, str]:
+def email_text(
+    st: RoomState, event_id: str, now: datetime, exercise: bool = False
+) -> tuple[str, str]:
     s = situation_of(st, event_id, now)
     ev = st.events[event_id]
     subject = f"Point de situation SCOP — {ev.id} — {local(now):%d/%m %H:%M}"
+    if exercise:
+        subject = f"[{EXERCISE_WORD}] {subject}"
     body = (
         f"Point de situation de la SCOP à {local(now):%H:%M} sur l'événement {ev.id} "
         f"({ev.title}, {ev.address}).\n\nSituation : {s.situation_text()}\n\n"
@@ -121,4 +187,6 @@ def email_text(st: RoomState, event_id: str, now: datetime) -> tuple[str, str]:
     )
     if s.left_out:
         body += f"\n({s.left_out} information(s) en cours de vérification non reprise(s).)\n"
+    if exercise:
+        body = f"{EXERCISE_MARK}\n\n{body}\n{EXERCISE_MARK}\n"
     return subject, body

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from scop.clock import to_iso
@@ -17,6 +17,7 @@ from scop.models import fold_messages as fm
 from scop.models.entries import Draft, Entry
 from scop.models.state import RoomState
 from scop.models.vocabulary import MessageState
+from scop.procedures import situation
 from scop.protocols.edxl import (
     DEFAULT_TTL,
     TEMPLATES,
@@ -72,16 +73,72 @@ def draft_message(
     return room.execute("message.draft", decide)[0]
 
 
-def draft_situation(room: Room, event_id: str, edits: Mapping[str, Any] | None = None) -> Entry:
+def draft_situation(
+    room: Room,
+    event_id: str,
+    edits: Mapping[str, Any] | None = None,
+    origin: Mapping[str, str] | None = None,
+) -> Entry:
     """The point de situation as a draft for the chief: verified facts only
-    (:mod:`scop.procedures.situation`), the chief's edits over them; it is validated and sent
-    like every PP message."""
-    from scop.procedures.situation import TEMPLATE, template_fields
-
+    (:mod:`scop.procedures.situation`), the chief's edits over them (``situation``,
+    ``moyens_ville``, ``tendance``); it is validated and sent like every PP message."""
     if event_id not in room.state.events:
         raise CommandRefused(f"L'événement {event_id} n'existe pas.")
-    fields = {**template_fields(room.state, event_id, room.clock.now()), **(edits or {})}
-    return draft_message(room, event_id, TEMPLATE, fields)
+    fields = situation_fields(room.state, event_id, room.clock.now(), edits)
+    return draft_message(room, event_id, situation.TEMPLATE, fields, origin)
+
+
+def situation_fields(
+    st: RoomState, event_id: str, now: datetime, edits: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    edits = dict(edits or {})
+    known = situation.template_fields(st, event_id, now)
+    trend = str(edits.pop("tendance", "") or "")
+    if trend not in situation.TRENDS:
+        raise CommandRefused(f"Tendance inconnue : {trend} (aggravation, stable ou amélioration).")
+    counts = {k: edits.pop(k) for k in situation.COUNT_LABELS if k in edits}
+    fields: dict[str, Any] = situation.update_fields(
+        str(edits.pop("situation", None) or known["situation"]),
+        str(edits.pop("moyens_ville", None) or known["moyens_ville"]),
+        trend,
+        counts,
+    )
+    fields.update(edits)
+    return fields
+
+
+def preview(
+    st: RoomState,
+    event_id: str,
+    template: str,
+    fields: Mapping[str, Any],
+    *,
+    now: datetime,
+    exercise: bool,
+    identity: Identity | None = None,
+) -> str:
+    """The text the PP will read (the EMSI free text), built by the same codec that
+    :func:`validate_draft` uses: what the chief sees before sending is what goes."""
+    try:
+        msg = build_emsi(
+            template,
+            event_info(st, event_id),
+            fields,
+            identity=identity or Identity(),
+            now=now,
+            exercise=exercise,
+            distribution_id="apercu",
+        )
+    except CodecError as e:
+        raise CommandRefused(f"Message impossible à construire : {e}") from None
+    return summarize(_emsi_of(msg)).text
+
+
+def _emsi_of(msg: Mapping[str, Any]) -> Mapping[str, Any]:
+    emsi: Mapping[str, Any] = msg["content"][0]["jsonContent"]["embeddedJsonContent"]["message"][
+        "emsi"
+    ]
+    return emsi
 
 
 @entry_check(fm.DRAFTED)
@@ -153,7 +210,7 @@ def validate_draft(
             )
         except CodecError as e:
             raise CommandRefused(f"Message impossible à construire : {e}") from None
-        emsi = msg["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]["emsi"]
+        emsi = _emsi_of(msg)
         payload = {
             "draft_id": draft_id,
             "event_id": m.event_id,

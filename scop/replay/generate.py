@@ -1,8 +1,9 @@
-"""A synthetic shift: calls, events, crews engaged and moving, fiches, PP messages.
+"""A synthetic shift: calls, events, crews engaged, rerouted (déroulements) and moving,
+fiches, PP messages.
 
 Deterministic for a seed. It feeds the replay tests (played live through a real room, then
-replayed) and the benchmark (written straight into SQLite, hash chain sealed by the journal
-code, 24 hours, ~50,000 entries and ~2 million crew positions).
+replayed) and the benchmarks (written straight into SQLite, hash chain sealed by the journal
+code: bench/dashboard.py's 24 hours at 260 events an hour and 180 crews are ~50,000 entries).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scop.clock import ManualClock, to_iso
 from scop.demo import ARRONDISSEMENTS, DEMO_CHIEF, DEMO_OPERATOR, DIVISIONS, SPEEDS
 from scop.journal.store import JournalStore
 from scop.models import fold_core as k
+from scop.models import fold_operations as ko
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Operator, seal
 from scop.models.nomenclatures import KIND_OF_MODE
@@ -41,6 +43,9 @@ CATEGORIES = (
 )
 # A few apartment fires a day, not one event in ten.
 CATEGORY_WEIGHTS = (14, 8, 16, 10, 6, 8, 8, 14, 4, 0.4)
+# A serious event (gravity 3+) takes, this often, a crew still on its way to a less serious
+# one of its division (a déroulement), and always when the division has no crew free.
+REROUTE_SHARE = 0.15
 SOURCES = ("appel_3975", "appel_3975", "appel_3975", "dansmarue", "equipage", "partenaire", "pp")
 STREETS = (
     "Rue Oberkampf",
@@ -99,6 +104,7 @@ class _Sim:
     start: datetime
     crews: dict[str, _Crew] = field(default_factory=dict)
     events: dict[str, tuple[float, float]] = field(default_factory=dict)
+    meta: dict[str, tuple[int, str, int]] = field(default_factory=dict)  # arr, category, gravity
     heap: list[tuple[float, int, Callable[[float], list[Draft]]]] = field(default_factory=list)
     seq: int = 0
     next_event: int = 1
@@ -150,6 +156,7 @@ def _new_event(sim: _Sim, now: float) -> list[Draft]:
     ev_id = f"EV-{sim.next_event:04d}"  # the room's one format (operations.next_event_id)
     sim.next_event += 1
     sim.events[ev_id] = (lon, lat)
+    sim.meta[ev_id] = (arr, cat, gravity)
     address = f"{rng.randint(1, 120)} {rng.choice(STREETS)}, 750{arr:02d} Paris"
     payload = {
         "id": ev_id,
@@ -167,27 +174,78 @@ def _new_event(sim: _Sim, now: float) -> list[Draft]:
 
 
 def _engage(  # noqa: PLR0917
-    sim: _Sim, now: float, ev_id: str, arr: int, cat: str, gravity: int
+    sim: _Sim, now: float, ev_id: str, arr: int, cat: str, gravity: int, first: bool = True
 ) -> list[Draft]:
     rng = sim.rng
+    division = _division(arr)
     free = [c for c in sim.crews.values() if c.status == "disponible"]
-    near = [c for c in free if _division(c.arr) == _division(arr)] or free
-    chosen = rng.sample(near, min(len(near), 1 + (gravity >= 3)))
+    local = [c for c in free if _division(c.arr) == division]
+    near = local or free
+    chosen: list[_Crew] = []
     drafts: list[Draft] = []
-    for c in chosen:
+    if gravity >= 3 and (not local or rng.random() < REROUTE_SHARE):
+        drafts += _reroute(sim, now, ev_id, division, gravity, chosen, first)
+    for c in rng.sample(near, min(len(near), 1 + (gravity >= 3) - len(chosen))):
         c.status, c.event, c.target = "engage", ev_id, sim.events[ev_id]
+        chosen.append(c)
         drafts.append(Draft(k.CREW_ENGAGED, {"call_sign": c.call_sign, "event_id": ev_id}))
     if chosen:
         sim.at(now + rng.uniform(180, 720), lambda t: _on_scene(sim, t, ev_id, chosen))
-    else:
+    elif first:
         sim.at(now + rng.uniform(600, 1800), lambda t: _close(sim, t, ev_id, []))
-    if cat == "FIR" and gravity >= 4:
+    if cat == "FIR" and gravity >= 4 and first:
         _fire_procedure(sim, now, ev_id)
+    return drafts
+
+
+def _reroute(  # noqa: PLR0917
+    sim: _Sim, now: float, ev_id: str, division: str, gravity: int, chosen: list[_Crew], new: bool
+) -> list[Draft]:
+    """Déroulement: a crew still on its way to a less serious event of the division is sent
+    to this one instead, with the entries the console writes (operations.commands.reroute);
+    the event it leaves gets a crew again a few minutes later."""
+    rng = sim.rng
+    on_way = [
+        c
+        for c in sim.crews.values()
+        if c.status == "engage"
+        and c.event is not None
+        and c.event != ev_id
+        and _division(c.arr) == division
+        and sim.meta[c.event][2] < gravity
+    ]
+    if not on_way:
+        return []
+    c = rng.choice(on_way)
+    left = c.event
+    assert left is not None
+    c.event, c.target = ev_id, sim.events[ev_id]
+    chosen.append(c)
+    arr, cat, left_gravity = sim.meta[left]
+    payload = {
+        "call_sign": c.call_sign,
+        "from_event_id": left,
+        "to_event_id": ev_id,
+        "from_gravity": left_gravity,
+        "to_gravity": gravity,
+        "reason": "Événement plus grave",
+    }
+    drafts = [Draft(ko.CREW_REROUTED, payload)]
+    if new:  # a new event is taken in hand with its first crew
+        drafts.append(Draft(k.EVENT_STATUS, {"id": ev_id, "status": "pris_en_compte"}))
+    if not any(o.event == left for o in sim.crews.values()):
+        sim.at(
+            now + rng.uniform(120, 600),
+            lambda t: _engage(sim, t, left, arr, cat, left_gravity, first=False),
+        )
     return drafts
 
 
 def _on_scene(sim: _Sim, now: float, ev_id: str, crews: list[_Crew]) -> list[Draft]:
     rng = sim.rng
+    crews = [c for c in crews if c.event == ev_id]  # not those rerouted on the way
+    if not crews:  # all rerouted: the event waits for the crew sent again (_reroute)
+        return []
     drafts: list[Draft] = []
     for c in crews:
         c.status = "sur_les_lieux"

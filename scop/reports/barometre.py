@@ -1,9 +1,11 @@
 """L'activité de la SCOP: the four figures the Observatoire de la tranquillité publique
 publishes, and the counts a chief expects beside them, over any period.
 
-Pure: a function of journal entries and a period, so that the command line, the dashboard
-and the tests compute the same figures, live or from an export. The definitions (which
-entries count, from when to when) are in the README, « Baromètres »; change both together.
+Pure: :func:`compute` is the figures as a function of journal entries and a period (the
+definition, in Python); :func:`assemble` makes them from the activity it reduces the entries
+to, which ``scop barometre`` has the database count by hour instead (reports.cli: a quarter
+is millions of rows). The definitions (which entries count, from when to when) are in the
+README, « Baromètres »; change them together.
 
 Periods are cut in Paris time (a day is a Paris day, a week starts on Monday, a month on the
 1st); each period is half-open ``[start, end)``, so a figure summed over the periods is the
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -196,58 +198,96 @@ class _Tally:
     by_category: Counter[str] = field(default_factory=Counter)
 
 
+# One line of activity: (when, kind, source, category, how many). The journal's entries give
+# one each (compute); the command line reads them grouped by hour from SQL (reports.cli).
+Count = tuple[datetime, str, str, str, int]
+# A crew's time on duty: (call sign, from, to).
+Duty = tuple[str, datetime, datetime]
+
+
 def compute(entries: Iterable[Counted], start: datetime, end: datetime, step: Step) -> Barometre:
     """The barometer of ``[start, end)``. ``entries`` must include those before ``start``
     (a DansMaRue event created last month and closed today counts today; a crew on duty
-    since yesterday is on duty today); entries at or after ``end`` are ignored."""
-    cuts = periods(start, end, step)
-    starts = [p.start for p in cuts]
-    tallies = [_Tally() for _ in cuts]
-    total = _Tally()
+    since yesterday is on duty today); entries at or after ``end`` are ignored.
+
+    This is the definition: reports.cli reads the same figures grouped in SQL, and
+    tests/unit/test_barometre.py holds both to counts made from the raw rows."""
+    counts: list[Count] = []
     dmr_events: set[str] = set()
     closed: set[str] = set()
-    on_duty: dict[str, datetime] = {}  # call sign -> since
-    duty: list[tuple[str, datetime, datetime]] = []  # (call sign, from, to)
-
+    dmr_closed: list[datetime] = []
+    duty: list[tuple[datetime, str, str]] = []
     for e in entries:
         ts = e.ts
         if ts >= end:
             continue
         kind, p = e.kind, e.payload
-        if kind == CREW_REGISTERED:
-            on_duty.setdefault(str(p.get("call_sign")), ts)
-            continue
-        if kind == CREW_DUTY_ENDED:
-            cs = str(p.get("call_sign"))
-            since = on_duty.pop(cs, None)
-            if since is not None:
-                duty.append((cs, since, ts))
-            continue
-        if kind == EVENT_CREATED and e.source == SOURCE_DMR:
-            dmr_events.add(str(p.get("id")))
-        counted = kind == EVENT_STATUS and p.get("status") == CLOSED
-        if counted:
+        if kind in (CREW_REGISTERED, CREW_DUTY_ENDED):
+            duty.append((ts, kind, str(p.get("call_sign"))))
+        elif kind == EVENT_CREATED:
+            if e.source == SOURCE_DMR:
+                dmr_events.add(str(p.get("id")))
+            counts.append((ts, kind, e.source, str(p.get("category", "?")), 1))
+        elif kind == EVENT_STATUS and p.get("status") == CLOSED:
             ev = str(p.get("id"))
-            if ev in closed:  # closed again after a reopening: counted at its first closure
-                continue
-            closed.add(ev)
-        if ts < start:
+            if ev not in closed:  # closed again after a reopening: counted at its first closure
+                closed.add(ev)
+                if ev in dmr_events:
+                    dmr_closed.append(ts)
+        elif kind in (CREW_ENGAGED, CREW_REROUTED):
+            counts.append((ts, kind, e.source, "", 1))
+    return assemble(start, end, step, counts, dmr_closed, on_duty(duty, end))
+
+
+def on_duty(rows: Iterable[tuple[datetime, str, str]], end: datetime) -> list[Duty]:
+    """Each crew's spells on duty from its ``crew.registered`` and ``crew.duty_ended``
+    (time, kind, call sign; in journal order); one still on duty is so until ``end``."""
+    since: dict[str, datetime] = {}
+    out: list[Duty] = []
+    for ts, kind, cs in rows:
+        if kind == CREW_REGISTERED:
+            since.setdefault(cs, ts)
+        elif (t := since.pop(cs, None)) is not None:
+            out.append((cs, t, ts))
+    out.extend((cs, t, end) for cs, t in since.items())
+    return out
+
+
+def assemble(  # noqa: PLR0917
+    start: datetime,
+    end: datetime,
+    step: Step,
+    counts: Iterable[Count],
+    dmr_closed: Iterable[datetime],
+    duty: Sequence[Duty],
+) -> Barometre:
+    """The figures of each period from the activity: ``counts`` of any kind (those out of
+    ``[start, end)`` are left out), the first closure of each DansMaRue event, the crews'
+    spells on duty. A count stamped at an hour's start stands for that hour: the periods
+    start at Paris midnights, whole UTC hours, so an hour never straddles two."""
+    cuts = periods(start, end, step)
+    starts = [p.start for p in cuts]
+    tallies = [_Tally() for _ in cuts]
+    total = _Tally()
+    for ts, kind, source, category, n in counts:
+        if not start <= ts < end:
             continue
         t = tallies[bisect_right(starts, ts) - 1]
         for tally in (t, total):
             if kind == EVENT_CREATED:
-                tally.evenements += 1
-                tally.by_category[str(p.get("category", "?"))] += 1
-                if e.source == SOURCE_3975:
-                    tally.appels_3975 += 1
+                tally.evenements += n
+                tally.by_category[category] += n
+                if source == SOURCE_3975:
+                    tally.appels_3975 += n
             elif kind == CREW_ENGAGED:
-                tally.missions += 1
+                tally.missions += n
             elif kind == CREW_REROUTED:
-                tally.missions += 1
-                tally.deroulements += 1
-            elif counted and str(p.get("id")) in dmr_events:
-                tally.dansmarue_traites += 1
-    duty.extend((cs, since, end) for cs, since in on_duty.items())
+                tally.missions += n
+                tally.deroulements += n
+    for ts in dmr_closed:
+        if start <= ts < end:
+            tallies[bisect_right(starts, ts) - 1].dansmarue_traites += 1
+            total.dansmarue_traites += 1
 
     def crews(a: datetime, b: datetime) -> int:
         return len({cs for cs, since, until in duty if since < b and until > a})

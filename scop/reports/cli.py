@@ -7,19 +7,33 @@ nothing is written but the file asked for.
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, ColumnElement, cast, func, select, type_coerce
 
 from scop.clock import ManualClock, SystemClock, to_iso
 from scop.errors import UsageError
 from scop.journal.store import JournalStore
 from scop.journal.tables import journal_entries
-from scop.reports.barometre import KINDS, Barometre, PeriodError, Step, compute, date_range
+from scop.reports.barometre import (
+    CLOSED,
+    CREW_DUTY_ENDED,
+    CREW_ENGAGED,
+    CREW_REGISTERED,
+    CREW_REROUTED,
+    EVENT_CREATED,
+    EVENT_STATUS,
+    SOURCE_DMR,
+    Barometre,
+    Count,
+    PeriodError,
+    Step,
+    assemble,
+    date_range,
+    on_duty,
+)
 
 
 def _day(text: str) -> date:
@@ -62,37 +76,72 @@ def register(sub: Any) -> None:
     b.set_defaults(func=_barometre)
 
 
-class Counted(NamedTuple):
-    """The four columns the barometer reads: no hash, no author (a quarter is millions of
-    rows; building whole entries was most of the time, bench/dashboard.py)."""
+def _field(store: JournalStore, key: str) -> ColumnElement[str]:
+    """A string field of the payload, read by the database (SQLite's JSON1, PostgreSQL's
+    json; the column is text): decoding a quarter's payloads in Python cost more than the
+    whole GROUP BY (bench/dashboard.py)."""
+    col = journal_entries.c.payload
+    doc = cast(col, JSON) if store.engine.dialect.name == "postgresql" else type_coerce(col, JSON)
+    field: ColumnElement[str] = doc[key].as_string()
+    return field
 
-    ts: datetime
-    kind: str
-    source: str
-    payload: dict[str, Any]
 
-
-def barometer_entries(store: JournalStore, end: datetime) -> Iterator[Counted]:
-    """Only the kinds the barometer counts, before ``end``, in journal order."""
-    c = journal_entries.c
-    q = (
-        select(c.ts, c.kind, c.source, c.payload)
-        .where(c.kind.in_(KINDS), c.ts < to_iso(end))
-        .order_by(c.position)
-    )
-    with store.engine.connect() as conn:
-        for ts, kind, source, payload in conn.execution_options(yield_per=20000).execute(q):
-            yield Counted(
-                datetime.fromisoformat(ts),
-                kind,
-                source,
-                json.loads(payload) if isinstance(payload, str) else payload,
-            )
+def _hour(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def barometer_of(store: JournalStore, first: date, last: date, step: Step) -> Barometre:
+    """The barometer of whole days, counted by the database: events created and crews
+    engaged or rerouted grouped by UTC hour (each hour lies within one Paris day), the first
+    closure of each DansMaRue event, and the crews' duty entries, which are few. The same
+    figures as :func:`scop.reports.barometre.compute` over the entries (tests/unit/
+    test_barometre.py checks both against the raw rows)."""
     start, end = date_range(first, last)
-    return compute(barometer_entries(store, end), start, end, step)
+    c = journal_entries.c
+    hour = func.substr(c.ts, 1, 13)
+    in_range = (c.ts >= to_iso(start), c.ts < to_iso(end))
+    category = _field(store, "category")
+    created = (
+        select(hour, c.source, category, func.count())
+        .where(c.kind == EVENT_CREATED, *in_range)
+        .group_by(hour, c.source, category)
+    )
+    missions = (
+        select(hour, c.kind, func.count())
+        .where(c.kind.in_((CREW_ENGAGED, CREW_REROUTED)), *in_range)
+        .group_by(hour, c.kind)
+    )
+    event_id = _field(store, "id")
+    dmr = select(event_id).where(
+        c.kind == EVENT_CREATED, c.source == SOURCE_DMR, c.ts < to_iso(end)
+    )
+    first_closures = (
+        select(func.min(c.ts))
+        .where(
+            c.kind == EVENT_STATUS,
+            c.ts < to_iso(end),
+            _field(store, "status") == CLOSED,
+            event_id.in_(dmr),
+        )
+        .group_by(event_id)
+    )
+    duty = (
+        select(c.ts, c.kind, _field(store, "call_sign"))
+        .where(c.kind.in_((CREW_REGISTERED, CREW_DUTY_ENDED)), c.ts < to_iso(end))
+        .order_by(c.position)
+    )
+    with store.engine.connect() as conn:
+        counts: list[Count] = [
+            (_hour(h), EVENT_CREATED, source, "?" if cat is None else cat, n)
+            for h, source, cat, n in conn.execute(created)
+        ]
+        counts += [(_hour(h), kind, "", "", n) for h, kind, n in conn.execute(missions)]
+        closures = [datetime.fromisoformat(ts) for (ts,) in conn.execute(first_closures)]
+        spells = on_duty(
+            ((datetime.fromisoformat(ts), kind, str(cs)) for ts, kind, cs in conn.execute(duty)),
+            end,
+        )
+    return assemble(start, end, step, counts, closures, spells)
 
 
 def _barometre(args: argparse.Namespace) -> int:

@@ -3,11 +3,17 @@
 Pure, so that the dock, live or in replay, and the tests compute the same thing: the dock
 hands in the entries up to the clock's instant (in replay, the timeline's), and redraws.
 Each hourly bar keeps the ids of the events behind it, so that a click on it can select them.
+
+:func:`compute` recomputes a window from the whole journal: the definition, simple to
+read. The dock refreshes every second through :class:`Aggregates` instead, which folds each
+entry once into per-hour buckets and assembles the window from them; both give the same
+:class:`Dashboard` (tests/unit/test_dashboard_incremental.py).
 """
 
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -156,41 +162,278 @@ def compute(
     def delays(evs: list[str], to: Mapping[str, datetime]) -> list[float]:
         return [(to[ev] - created[ev][0]).total_seconds() for ev in evs if ev in to]
 
-    rows = []
-    for category in sorted(per_cat):
-        a = delays(per_cat[category], engaged)
-        s = delays(per_cat[category], on_scene)
-        rows.append(
-            DelayRow(
-                category,
-                len(per_cat[category]),
-                statistics.median(a) if a else None,
-                percentile(a, 90),
-                statistics.median(s) if s else None,
-                percentile(s, 90),
-            )
+    rows = [
+        _delay_row(
+            category,
+            len(per_cat[category]),
+            delays(per_cat[category], engaged),
+            delays(per_cat[category], on_scene),
         )
-    gravity: dict[int, list[str]] = defaultdict(list)
-    for event in state.events.values():
-        if event.status != CLOSED:
-            gravity[int(event.gravity)].append(event.id)
-    acks = tuple(
-        AckRow(d, t, (acked[d] - t).total_seconds() if d in acked else None)
-        for d, t in sorted(sent.items(), key=lambda kv: kv[1])
-    )
+        for category in sorted(per_cat)
+    ]
     return Dashboard(
         start,
         end,
         hours,
-        {k: tuple(v) for k, v in sorted(cat.items())},
-        {k: tuple(v) for k, v in sorted(src.items())},
+        _series(cat),
+        _series(src),
         {k: tuple(v) for k, v in ids.items()},
-        {g: tuple(sorted(v)) for g, v in sorted(gravity.items())},
-        {k: tuple(v) for k, v in sorted(crews.items())},
+        _open_by_gravity(state),
+        _series(crews),
         tuple(rows),
-        acks,
+        _acks(sent, acked),
         tuple(overdue),
     )
+
+
+def _series(values: Mapping[str, list[int]]) -> dict[str, tuple[int, ...]]:
+    """A chart's series, in the order of their names."""
+    return {k: tuple(v) for k, v in sorted(values.items())}
+
+
+def _delay_row(category: str, events: int, engage: list[float], scene: list[float]) -> DelayRow:
+    return DelayRow(
+        category,
+        events,
+        statistics.median(engage) if engage else None,
+        percentile(engage, 90),
+        statistics.median(scene) if scene else None,
+        percentile(scene, 90),
+    )
+
+
+def _acks(sent: Mapping[str, datetime], acked: Mapping[str, datetime]) -> tuple[AckRow, ...]:
+    """Each message sent in the window, oldest first, with its first acknowledgement."""
+    return tuple(
+        AckRow(d, t, (acked[d] - t).total_seconds() if d in acked else None)
+        for d, t in sorted(sent.items(), key=lambda kv: kv[1])
+    )
+
+
+def _open_by_gravity(state: RoomState) -> dict[int, tuple[str, ...]]:
+    gravity: dict[int, list[str]] = defaultdict(list)
+    for event in state.events.values():
+        if event.status != CLOSED:
+            gravity[int(event.gravity)].append(event.id)
+    return {g: tuple(sorted(v)) for g, v in sorted(gravity.items())}
+
+
+def _hour(ts: datetime) -> datetime:
+    return ts.replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(slots=True)
+class _Hour:
+    """What one clock hour's created events add to the charts, kept as it is folded."""
+
+    events: list[tuple[datetime, str, str, str]] = field(default_factory=list)  # ts, id, cat, src
+    by_category: Counter[str] = field(default_factory=Counter)
+    by_source: Counter[str] = field(default_factory=Counter)
+    ids: dict[str, list[str]] = field(default_factory=dict)  # category|source -> ids
+    # delays of this hour's events, by category: creation times and seconds, side by side
+    engage: dict[str, tuple[list[datetime], list[float]]] = field(default_factory=dict)
+    scene: dict[str, tuple[list[datetime], list[float]]] = field(default_factory=dict)
+
+
+_FOLDED = frozenset(
+    (
+        "crew.registered",
+        "crew.duty_ended",
+        "crew.engaged",
+        "crew.rerouted",
+        "crew.status_changed",
+        "crew.released",
+        "event.created",
+        "pp.message_sent",
+        "pp.ack_received",
+    )
+)
+
+
+class Aggregates:
+    """The dashboard's running aggregates: the journal folded once, entry by entry, into
+    per-hour buckets, so that a refresh folds only what was appended since the last one and
+    then assembles the window from a day's buckets (tens of them), not from its entries.
+
+    Everything is kept by absolute clock hour, so a window that slides (the last 24 h, a
+    second later) needs no refold. An instant earlier than an entry already folded (a replay
+    seek backwards, a chosen period ending earlier) does: :meth:`behind` says so and the
+    caller starts a new one. :func:`compute` is the same figures recomputed from scratch,
+    the definition this must always equal (tests/unit/test_dashboard_incremental.py).
+    """
+
+    def __init__(self) -> None:
+        self.folded = 0  # entries folded: the index of the next one in the journal's list
+        self.last: datetime | None = None  # time of the last folded entry
+        self._first_boundary: datetime | None = None
+        self._boundary: datetime | None = None  # the next hour start to snapshot the crews at
+        self._status: dict[str, str] = {}  # call sign -> status
+        self._snapshots: dict[datetime, Counter[str]] = {}  # hour start -> crews just before
+        self._crew_event: dict[str, str] = {}
+        self._created: set[str] = set()
+        # events created and not yet engaged / on scene: id -> (created, category, its hour)
+        self._to_engage: dict[str, tuple[datetime, str, _Hour]] = {}
+        self._to_arrive: dict[str, tuple[datetime, str, _Hour]] = {}
+        self._hours: dict[datetime, _Hour] = {}
+        self._sent: list[tuple[datetime, str]] = []  # (ts, distribution id), in journal order
+        self._acked: dict[str, datetime] = {}
+
+    def behind(self, end: datetime) -> bool:
+        """Whether an entry later than ``end`` was folded: the aggregates must be rebuilt."""
+        return self.last is not None and self.last > end
+
+    def fold(self, entries: Sequence[Entry], end: datetime) -> int:
+        """Fold ``entries[self.folded:]`` up to ``end`` (the journal's list, in order);
+        returns how many were folded. One loop with its names local: a seek back refolds
+        a day of journal (bench/dashboard.py)."""
+        i = begin = self.folded
+        n = len(entries)
+        status, crew_event, hours = self._status, self._crew_event, self._hours
+        to_engage, to_arrive = self._to_engage, self._to_arrive
+        boundary = self._boundary
+        while i < n:
+            e = entries[i]
+            ts = e.ts
+            if ts > end:
+                break
+            i += 1
+            if boundary is None:
+                boundary = self._first_boundary = _hour(ts)
+            while boundary <= ts:  # crews per status at each hour's start, for the line chart
+                self._snapshots[boundary] = Counter(status.values())
+                boundary += HOUR
+            kind = e.kind
+            if kind not in _FOLDED:
+                continue
+            p = e.payload
+            if kind == "crew.status_changed":
+                cs = str(p.get("call_sign"))
+                if cs in status:
+                    status[cs] = str(p.get("status"))
+                if p.get("status") == ON_SCENE:
+                    w = to_arrive.pop(crew_event.get(cs, ""), None)
+                    if w is not None:
+                        times, delays = w[2].scene.setdefault(w[1], ([], []))
+                        times.append(w[0])
+                        delays.append((ts - w[0]).total_seconds())
+            elif kind == "crew.engaged" or kind == "crew.rerouted":  # noqa: PLR1714
+                cs = str(p.get("call_sign"))
+                ev = str(p.get("event_id") or p.get("to_event_id"))
+                status[cs] = "engage"
+                crew_event[cs] = ev
+                w = to_engage.pop(ev, None)
+                if w is not None:
+                    times, delays = w[2].engage.setdefault(w[1], ([], []))
+                    times.append(w[0])
+                    delays.append((ts - w[0]).total_seconds())
+            elif kind == "crew.released":
+                cs = str(p.get("call_sign"))
+                if cs in status:
+                    status[cs] = "disponible"
+                crew_event.pop(cs, None)
+            elif kind == "event.created":
+                ev = str(p.get("id"))
+                if ev in self._created:  # an id is created once; a second would count twice
+                    continue
+                self._created.add(ev)
+                category = str(p.get("category", "?"))
+                source = SOURCES.get(e.source, e.source)
+                hour = hours.get(h := _hour(ts))
+                if hour is None:
+                    hour = hours[h] = _Hour()
+                to_engage[ev] = to_arrive[ev] = (ts, category, hour)
+                hour.events.append((ts, ev, category, source))
+                hour.by_category[category] += 1
+                hour.by_source[source] += 1
+                hour.ids.setdefault(category, []).append(ev)
+                hour.ids.setdefault(source, []).append(ev)
+            elif kind == "crew.registered":
+                status[str(p.get("call_sign"))] = str(p.get("status", "disponible"))
+            elif kind == "crew.duty_ended":
+                status.pop(str(p.get("call_sign")), None)
+            elif kind == "pp.message_sent":
+                self._sent.append((ts, str(p.get("distribution_id"))))
+            elif kind == "pp.ack_received":
+                self._acked.setdefault(str(p.get("distribution_id")), ts)
+        self._boundary = boundary
+        if i > begin:
+            self.last = entries[i - 1].ts
+        self.folded = i
+        return i - begin
+
+    def _crews_at(self, boundary: datetime, now: Counter[str]) -> Counter[str]:
+        """Crews per status just before ``boundary`` (an hour start)."""
+        if self._first_boundary is None or boundary < self._first_boundary:
+            return Counter()
+        return self._snapshots.get(boundary, now)
+
+    def dashboard(
+        self,
+        state: RoomState,
+        start: datetime,
+        end: datetime,
+        overdue: Sequence[tuple[str, str, str]] = (),
+    ) -> Dashboard:
+        """The window ``[start, end]``; the aggregates must be folded up to ``end``."""
+        first = start.replace(minute=0, second=0, microsecond=0)
+        n = max(1, -(-int((end - first).total_seconds()) // 3600))
+        hours = tuple(first + i * HOUR for i in range(n))
+        cat: dict[str, list[int]] = {}
+        src: dict[str, list[int]] = {}
+        ids: dict[tuple[str, int], list[str]] = {}
+        engage: dict[str, list[float]] = defaultdict(list)
+        scene: dict[str, list[float]] = defaultdict(list)
+        last = _hour(end)
+        h, i = first, 0
+        while h <= last:
+            hour = self._hours.get(h)
+            if hour is not None and h < start:  # the window's first hour, cut at its start
+                for ts, ev, category, source in hour.events:
+                    if ts >= start:
+                        cat.setdefault(category, [0] * n)[i] += 1
+                        src.setdefault(source, [0] * n)[i] += 1
+                        ids.setdefault((category, i), []).append(ev)
+                        ids.setdefault((source, i), []).append(ev)
+                for into, samples in ((engage, hour.engage), (scene, hour.scene)):
+                    for category, (times, delays) in samples.items():
+                        into[category] += [d for t, d in zip(times, delays, strict=True)
+                                           if t >= start]  # fmt: skip
+            elif hour is not None:
+                for category, c in hour.by_category.items():
+                    cat.setdefault(category, [0] * n)[i] += c
+                for source, c in hour.by_source.items():
+                    src.setdefault(source, [0] * n)[i] += c
+                for key, evs in hour.ids.items():
+                    ids.setdefault((key, i), []).extend(evs)
+                for into, samples in ((engage, hour.engage), (scene, hour.scene)):
+                    for category, (_, delays) in samples.items():
+                        into[category] += delays
+            h += HOUR
+            i = min(n - 1, i + 1)  # an event at the very end belongs to the last bar
+        now = Counter(self._status.values())
+        snaps = [self._crews_at(b + HOUR, now) for b in hours]
+        statuses = sorted({s for c in snaps for s in c})
+        rows = [
+            _delay_row(category, sum(cat[category]), sorted(engage.get(category, ())),
+                       sorted(scene.get(category, ())))
+            for category in sorted(cat)
+        ]  # fmt: skip
+        sent: dict[str, datetime] = {}
+        for ts, d in self._sent[bisect_left(self._sent, (start, "")) :]:
+            sent[d] = ts
+        return Dashboard(
+            start=start,
+            end=end,
+            hours=hours,
+            by_category=_series(cat),
+            by_source=_series(src),
+            events_by_bin={k: tuple(v) for k, v in ids.items()},
+            open_by_gravity=_open_by_gravity(state),
+            crews_by_status={st: tuple(c.get(st, 0) for c in snaps) for st in statuses},
+            delays=tuple(rows),
+            acks=_acks(sent, self._acked),
+            overdue=tuple(overdue),
+        )
 
 
 def hourly_csv_rows(

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from scop.journal.store import JournalStore
+
 
 @pytest.fixture
 def pg_room_url(pg_url: str) -> Iterator[str]:
@@ -30,3 +32,12 @@ def new_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'salle' / 'salle.sqlite'}"
     url: str = request.getfixturevalue("pg_room_url")
     return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest) -> Iterator[JournalStore]:
+    """The room's store on a fresh SQLite file, then on a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("store")
+    else:
+        yield request.getfixturevalue("pg_store")

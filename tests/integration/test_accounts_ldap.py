@@ -198,7 +198,10 @@ def test_bad_password_and_no_group_are_refused_and_journaled(
     with pytest.raises(LoginRefused):
         directory_accounts.authenticate("blefevre", "", "poste-1")  # never an anonymous bind
     failed = [e.payload for e in store.read() if e.kind == ka.LOGIN_FAILED]
-    assert [p["login"] for p in failed] == ["blefevre", "personne", "visiteur", "blefevre"]
+    # never seen in this room, the first and last may be anything typed (a password): not
+    # journaled; « visiteur » bound with its password and is in no group: a person, named
+    assert [p.get("login") for p in failed] == [None, None, "visiteur", None]
+    assert [p["reason"] for p in failed] == ["password", "password", "role", "password"]
     assert all("pas le bon" not in json.dumps(p) for p in failed)
 
 
@@ -259,8 +262,9 @@ def test_certificate_from_another_ca_is_refused_without_fallback(
     assert (str(refused.value), refused.value.reason) == (UNTRUSTED, "directory")
     assert "certificat" in str(refused.value)
     last = store.read()[-1]
-    assert (last.kind, last.payload["login"], last.payload["reason"]) == (
+    # never seen in this room and not checked by the directory: the text typed is not kept
+    assert (last.kind, last.payload.get("login"), last.payload["reason"]) == (
         ka.LOGIN_FAILED,
-        "blefevre",
+        None,
         "directory",
     )

@@ -49,17 +49,18 @@ CASES = [
         Exit.DB_UNREACHABLE,
         "injoignable",
     ),
+    # a console never creates its room (scop room init does): no folder is even tried
     Case(
         "sqlite-folder-missing",
         ("--db", "sqlite:////proc/nope/room.db", "--operator", "A"),
-        Exit.DB_UNREACHABLE,
-        "dossier",
+        Exit.DB_MISSING,
+        "scop room init",
     ),
     Case(
         "sqlite-folder-unwritable",
         ("--db", "sqlite:////sys/room.db", "--operator", "A"),
-        Exit.DB_UNREACHABLE,
-        "accessible en écriture",
+        Exit.DB_MISSING,
+        "scop room init",
     ),
     Case(
         "console-on-random-bytes",
@@ -242,6 +243,20 @@ CASES = [
         "n° 2",
     ),
     Case(
+        "console-new-sqlite-file",
+        ("--db", "sqlite:///{w}/nouvelle/salle.sqlite", "--operator", "A"),
+        Exit.DB_MISSING,
+        "Aucune salle dans la base",
+        absent=("nouvelle",),
+    ),
+    Case(
+        "console-empty-sqlite-file",
+        ("--db", "sqlite:///{d}/vide.sqlite", "--operator", "A"),
+        Exit.DB_MISSING,
+        "scop room init",
+        unchanged=("vide.sqlite",),
+    ),
+    Case(
         "console-sqlite-path-is-a-folder",
         ("--db", "sqlite:///{w}", "--operator", "A"),
         Exit.DB_UNREACHABLE,
@@ -299,6 +314,7 @@ def _seed(data: Path) -> None:
     (data / "notes.txt").write_text("ceci n'est pas un export\n", encoding="utf-8")
     (data / "pas-gzip.jsonl.gz").write_text('{"type": "header"}\n', encoding="utf-8")
     (data / "vide.jsonl").write_text("", encoding="utf-8")
+    (data / "vide.sqlite").write_bytes(b"")
     foreign = sqlite3.connect(data / "etrangere.sqlite")
     foreign.execute("CREATE TABLE factures (id INTEGER PRIMARY KEY, montant REAL)")
     foreign.commit()
@@ -443,3 +459,26 @@ def test_a_gzip_export_is_still_read(tmp_path: Path) -> None:
         env={**os.environ, "SCOP_LOG_DIR": str(tmp_path / "logs")},
     )
     assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.postgres
+def test_console_on_an_empty_postgresql_base_creates_no_room(
+    pg_room_url: str, tmp_path: Path
+) -> None:
+    """A mistyped database name on the room's server is refused as holding no room: the
+    console leaves no tables (and no live room) behind; ``scop room init`` makes rooms."""
+    from sqlalchemy import create_engine, inspect
+
+    case = Case("console-empty-postgresql", ("--db", pg_room_url, "--operator", "A"), Exit.OK, "")
+    o = _run(case, tmp_path, tmp_path)
+    assert o.code == Exit.DB_MISSING, o.stderr
+    assert o.stderr.strip().splitlines() == [
+        f"scop : Aucune salle dans la base {pg_room_url}. La console n'en crée pas : créer la "
+        "salle avec « scop room init --db URL --mode live --name … », ou vérifier l'adresse "
+        "donnée à --db."
+    ]
+    engine = create_engine(pg_room_url)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,6 @@ from scop.models.entries import Draft, Operator
 from scop.room import open_room
 
 OP = Operator("A. Martin", "operator")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_store(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[JournalStore]:
-    if request.param == "sqlite":
-        yield request.getfixturevalue("store")
-    else:
-        yield request.getfixturevalue("pg_store")
 
 
 def drop_append_only_triggers(conn: Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -23,3 +24,11 @@ def wait_page(qtbot: Any, dock: Any, predicate: Any, timeout: int = 30000) -> di
 
     qtbot.waitUntil(check, timeout=timeout)
     return last
+
+
+def js_value(qtbot: Any, dock: Any, expr: str) -> Any:
+    """The JSON value of a JavaScript expression evaluated in the map page."""
+    box: list[Any] = []
+    dock.page.runJavaScript(f"JSON.stringify({expr})", 0, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=30000)
+    return json.loads(box[0]) if box[0] else None

@@ -110,35 +110,3 @@ def test_csv_export_sums_to_totals_and_bad_path_is_french(
         for name, page in (("categories", dock.by_category), ("delais", dock.delays)):
             dock.tabs.setCurrentWidget(page)
             dock.grab().save(str(Path(shots) / f"dash12-dashboard-{name}.png"))
-
-
-def test_choropleth_tab_counts_and_exports_png(replay_window: Any, tmp_path: Path) -> None:
-    from scop.reports.choropleth import Level
-
-    w = replay_window
-    dock = w.docks["dashboard"]
-    t = START + timedelta(minutes=170)
-    w.replay.seek(t)
-    dock.tabs.setCurrentWidget(dock.map_page)
-    c = dock.choropleth
-    assert c.level == Level.ARRONDISSEMENT
-    want = sum(_created_between(w.replay.engine, t - timedelta(hours=12), t).values())
-    assert c.total + c.outside == want
-    dock.level_box.setCurrentIndex(1)
-    assert dock.choropleth.level == Level.QUARTIER
-    assert dock.choropleth.total == c.total
-    idx = dock.category_box.findData("ASB")
-    dock.category_box.setCurrentIndex(idx)
-    assert 0 < dock.choropleth.total < c.total
-    dock.level_box.setCurrentIndex(0)
-    out = tmp_path / "carte.png"
-    dock.export(out, "png")
-    assert out.read_bytes().startswith(b"\x89PNG")
-    rows = dock.chart_csv()
-    assert sum(int(r[1]) for r in rows[1:]) == dock.choropleth.total
-    shots = os.environ.get("SCOP_SHOTS")
-    if shots:
-        dock.map_view.export_png(Path(shots) / "dash12-choropleth-export.png")
-        dock.resize(1100, 700)
-        dock.setFloating(True)
-        dock.grab().save(str(Path(shots) / "dash12-choropleth-dock.png"))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
-from scoptest.map_page import page_state, wait_page
+from scoptest.map_page import js_value, page_state, wait_page
 
 from scop.config import Config
 from scop.models.entities import PositionFix
 from scop.models.entries import SYSTEM
-from scop.ui.map import MapDock
 
 
 def test_page_loads_offline_with_base_map(
@@ -189,13 +187,6 @@ def test_bad_tile_url_is_refused_with_a_message(
         qtbot, dock, "document.querySelector('.leaflet-control-layers-base').textContent"
     )
     assert "Fond de carte configuré" not in names
-
-
-def js_value(qtbot: Any, dock: MapDock, expr: str) -> Any:
-    box: list[Any] = []
-    dock.page.runJavaScript(f"JSON.stringify({expr})", 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=30000)
-    return json.loads(box[0]) if box[0] else None
 
 
 def test_points_of_means_are_drawn(

@@ -219,5 +219,9 @@ def test_every_layout_fits_a_1366_by_768_screen(
         assert hint.width() <= 1366, f"{layout} : {hint.width()} px de large au minimum"
         assert hint.height() <= 768, f"{layout} : {hint.height()} px de haut au minimum"
         assert w.width() <= 1366
+        w.docks["map"].show_choropleth(True)  # the observatoire layer adds a row to the map
+        hint = w.minimumSizeHint()
+        assert hint.width() <= 1366, f"{layout} + observatoire : {hint.width()} px de large"
+        assert hint.height() <= 768, f"{layout} + observatoire : {hint.height()} px de haut"
     finally:
         runner.room.store.close()

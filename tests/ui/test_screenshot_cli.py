@@ -51,10 +51,13 @@ def test_screenshot_of_the_demo_room(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_console_opens_on_postgresql(tmp_path: Path, pg_store: object) -> None:
+    from scop.clock import ManualClock
     from scop.journal.store import JournalStore
+    from scop.room_admin import init_room
 
     assert isinstance(pg_store, JournalStore)
     url = pg_store.engine.url.render_as_string(hide_password=False)
+    init_room(url, "live", "Salle de commandement", ManualClock())  # the console makes none
     out = tmp_path / "pg.png"
     res = run_scop(
         tmp_path,

@@ -79,11 +79,43 @@ def test_wrong_password_and_unknown_name_read_the_same(
         accounts.authenticate("personne", PASSWORD, "poste-1")
     assert str(wrong.value) == str(unknown.value) == WRONG_CREDENTIALS
     failures = [e for e in store.read() if e.kind == ka.LOGIN_FAILED]
-    assert [(e.payload["login"], e.payload["reason"]) for e in failures] == [
+    assert [(e.payload.get("login"), e.payload["reason"]) for e in failures] == [
         ("blefevre", "password"),
-        ("personne", "unknown"),
+        (None, "unknown"),  # text that names no account is not journaled
     ]
     assert all("not the password" not in str(e.payload) for e in failures)
+
+
+def test_a_password_typed_as_the_login_never_reaches_the_journal(
+    accounts: Accounts, store: JournalStore, db_url: str
+) -> None:
+    """Focus in the name field, Tab missed: the password goes in as the login. A chief still
+    reads that a login failed, where and why; never the text."""
+    from scop.models.describe import describe
+
+    accounts.add("blefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
+    typed = "Tr0ub4dor&3-horse"  # a password, in the name field
+    for field in (typed, f"  {typed.upper()} ", typed + "\t"):
+        with pytest.raises(LoginRefused):
+            accounts.authenticate(field, "", "poste-3")
+    with pytest.raises(LoginRefused):
+        accounts.authenticate("BLefevre", typed, "poste-3")
+    failed = [e for e in store.read() if e.kind == ka.LOGIN_FAILED]
+    assert [e.payload for e in failed] == [
+        {"workstation": "poste-3", "reason": "unknown"},
+    ] * 3 + [{"workstation": "poste-3", "reason": "password", "login": "blefevre"}]
+    assert describe(failed[0]) == (
+        "Échec de connexion d'un identifiant inconnu sur poste-3 : identifiant inconnu"
+    )
+    assert describe(failed[-1]) == (
+        "Échec de connexion de « blefevre » sur poste-3 : mot de passe refusé"
+    )
+    base = Path(db_url.removeprefix("sqlite:///"))
+    raw = b"".join(f.read_bytes() for f in base.parent.glob(base.name + "*"))  # with the WAL
+    assert b"blefevre" in raw
+    assert typed.encode() not in raw
+    assert typed.upper().encode() not in raw
+    assert typed.lower().encode() not in raw
 
 
 def test_disabled_account_refused_then_enabled(accounts: Accounts, store: JournalStore) -> None:

@@ -7,45 +7,22 @@ import csv
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from scoptest.replay import START, with_reopenings
 
 from scop.cli import main
+from scop.clock import ManualClock
 from scop.errors import Exit
-from scop.models.entries import Draft
-from scop.replay.generate import GenEntry, Item, generate_shift, write_sqlite
+from scop.journal.store import JournalStore
+from scop.models.projection import Projection
+from scop.operations.commands import check_rerouted
+from scop.replay.generate import generate_shift, write_sqlite
 
 TZ = ZoneInfo("Europe/Paris")
-START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
-
-
-def _with_reroutes_and_reopenings(items: Iterator[Item]) -> Iterator[Item]:
-    """The generator has no déroulement nor reopening: add some, as the room records them."""
-    engaged = 0
-    closed = 0
-    for item in items:
-        yield item
-        if not isinstance(item, GenEntry):
-            continue
-        p = item.draft.payload
-        if item.draft.kind == "crew.engaged":
-            engaged += 1
-            if engaged % 7 == 0:
-                d = Draft(
-                    "crew.rerouted",
-                    {"call_sign": p["call_sign"], "from_event_id": None, "to_event_id": "EV-00001"},
-                )
-                yield GenEntry(item.ts + timedelta(seconds=1), d, item.author)
-        if item.draft.kind == "event.status_changed" and p.get("status") == "clos":
-            closed += 1
-            if closed % 5 == 0:  # reopened and closed again: a DansMaRue report counts once
-                for status in ("en_cours", "clos"):
-                    d = Draft("event.status_changed", {"id": p["id"], "status": status})
-                    yield GenEntry(item.ts + timedelta(seconds=2), d, item.author)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +31,7 @@ def shift(tmp_path_factory: pytest.TempPathFactory) -> Path:
     items = generate_shift(
         START, hours=30, crews=24, events_per_hour=40, fix_period=900, notes_per_hour=10, seed=7
     )
-    write_sqlite(path, _with_reroutes_and_reopenings(items))
+    write_sqlite(path, with_reopenings(items))
     # a crew ends its duty mid-range, one is put on duty on the second day
     return path
 
@@ -234,3 +211,32 @@ def test_exercise_figures_say_exercice(tmp_path: Path) -> None:
     html_out = tmp_path / "b.html"
     assert main([*args, "--out", str(html_out)]) == 0
     assert "EXERCICE EXERCICE EXERCICE" in html_out.read_text(encoding="utf-8")
+
+
+def test_generated_deroulements_are_ones_the_console_would_record(shift: Path) -> None:
+    """The generator's déroulements pass the console's own check at the state they were
+    written in (an engaged crew, from its event, to another open one), the event left is
+    not worked on by the crew that left it, and they are a share of the missions."""
+    store = JournalStore.open(f"sqlite:///{shift}", ManualClock(), readonly=True)
+    entries = store.read()
+    store.close()
+    proj = Projection()
+    kinds: Counter[str] = Counter()
+    closed: set[str] = set()
+    for e in entries:
+        kinds[e.kind] += 1
+        if e.kind == "crew.rerouted":
+            check_rerouted(proj.state, e.payload)  # CommandRefused if the console would refuse
+            assert proj.state.events[e.payload["from_event_id"]].gravity < e.payload["to_gravity"]
+        proj.apply(e)
+        if e.kind != "event.status_changed":
+            continue
+        ev = e.payload["id"]
+        if e.payload["status"] == "clos":
+            closed.add(ev)
+        elif e.payload["status"] == "en_cours" and ev not in closed:  # not a reopening
+            # on scene with a crew of its own, not with one rerouted away on the way
+            assert any(c.event_id == ev and c.status == "sur_les_lieux"
+                       for c in proj.state.crews.values()), ev  # fmt: skip
+    share = kinds["crew.rerouted"] / (kinds["crew.rerouted"] + kinds["crew.engaged"])
+    assert 0.02 < share < 0.15, share

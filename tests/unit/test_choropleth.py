@@ -3,39 +3,18 @@ read and decoded by the test itself (no code of scop.reports.choropleth)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from shapely.geometry import Point, Polygon
-from shapely.ops import unary_union
+from scoptest.geo_shapes import shapes
+from shapely.geometry import Point
 
 from scop.models.entries import Draft, Operator, seal
 from scop.replay.generate import GenEntry, generate_shift
-from scop.reports.choropleth import Level, count
+from scop.reports.choropleth import Level, Tally, count, layer_payload
 
-GEO = Path(__file__).resolve().parents[2] / "resources" / "geo" / "map"
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
-
-
-def _shapes(file: str, key: str, pick: str | None) -> dict[int, object]:
-    text = (GEO / f"{file}.js").read_text(encoding="utf-8")
-    data = json.loads(text.split(f'SCOP_GEO["{key}"]=', 1)[1].rstrip().rstrip(";"))
-    items = data[pick] if pick else data
-    out = {}
-    for item in items:
-        polys = []
-        for rings in item["poly"]:
-            decoded = []
-            for flat in rings:
-                xs = [sum(flat[0 : i + 1 : 2]) / 1e5 for i in range(0, len(flat), 2)]
-                ys = [sum(flat[1 : i + 2 : 2]) / 1e5 for i in range(0, len(flat), 2)]
-                decoded.append(list(zip(xs, ys, strict=True)))
-            polys.append(Polygon(decoded[0], decoded[1:]))
-        out[int(item["n"])] = unary_union(polys)
-    return out
 
 
 def _entries() -> list:
@@ -54,21 +33,13 @@ def _entries() -> list:
     return out
 
 
-@pytest.mark.parametrize(
-    ("level", "file", "key", "pick"),
-    [
-        (Level.ARRONDISSEMENT, "arrondissements", "admin", "arrondissements"),
-        (Level.QUARTIER, "quartiers", "quartiers", None),
-    ],
-)
+@pytest.mark.parametrize("level", list(Level))
 @pytest.mark.parametrize("category", ["", "ASB", "FIR"])
-def test_counts_equal_shapely_point_in_polygon(
-    level: Level, file: str, key: str, pick: str | None, category: str
-) -> None:
+def test_counts_equal_shapely_point_in_polygon(level: Level, category: str) -> None:
     entries = _entries()
     a, b = START + timedelta(minutes=30), START + timedelta(hours=3)
     got = count(entries, a, b, category, level)
-    shapes = _shapes(file, key, pick)
+    areas = shapes(level.value)
     want: Counter[int] = Counter()
     outside = 0
     for e in entries:
@@ -81,7 +52,7 @@ def test_counts_equal_shapely_point_in_polygon(
         if "lon" not in p:
             outside += 1
             continue
-        hits = [n for n, s in shapes.items() if s.covers(Point(p["lon"], p["lat"]))]
+        hits = [n for n, s in areas.items() if s.covers(Point(p["lon"], p["lat"]))]
         if hits:
             want[hits[0]] += 1
         else:
@@ -91,3 +62,31 @@ def test_counts_equal_shapely_point_in_polygon(
     assert sum(want.values()) > 10 or category == "FIR"
     if not category:
         assert outside >= 2  # the one outside Paris and the one with no position
+
+
+def test_map_payload_carries_the_counts_of_both_levels() -> None:
+    """What the map page is sent is what ``count`` gives, level by level, with one colour per
+    legend class; a replay seek (clear, then the journal again) counts the same."""
+    entries = _entries()
+    a, b = START, START + timedelta(hours=2)
+    tally = Tally()
+    tally.add(entries)
+    by_level = {lv: tally.count(a, b, "ASB", lv) for lv in Level}
+    payload = layer_payload(by_level, "exercise")
+    for lv in Level:
+        want = count(entries, a, b, "ASB", lv)
+        level = payload[lv.value]
+        assert isinstance(level, dict)
+        assert {x["k"]: x["n"] for x in level["areas"]} == want.counts
+        assert level["total"] == want.total > 0
+        assert level["title"].endswith("Comportement antisocial (ASB) — EXERCICE")
+        legend = {colour for colour, _ in level["legend"]}
+        assert {x["c"] for x in level["areas"]} <= legend
+        top = max(level["areas"], key=lambda x: x["n"])
+        assert top["c"] == level["legend"][-1][0]  # the darkest class holds the maximum
+        zero = [x for x in level["areas"] if x["n"] == 0]
+        assert all(x["c"] == level["legend"][0][0] for x in zero)
+    assert len(payload["quartier"]["areas"]) == 80
+    tally.clear()
+    tally.add(entries)
+    assert tally.count(a, b, "ASB", Level.QUARTIER) == by_level[Level.QUARTIER]

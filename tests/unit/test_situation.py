@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scop.clock import ManualClock
 from scop.journal.store import JournalStore
 from scop.models.entries import Operator
@@ -9,7 +11,7 @@ from scop.operations import commands as ops
 from scop.procedures import situation
 from scop.procedures.runner import ProcedureRunner
 from scop.protocols import outbox
-from scop.room import Room, open_room
+from scop.room import CommandRefused, Room, open_room
 
 CHIEF = Operator("Cdt. Morel", "chief")
 VERIFIED = "Deux blessés légers pris en charge par la BSPP"
@@ -81,3 +83,54 @@ def test_fiche_step_opens_prefilled_with_verified_facts_only(
     assert "police municipale" in fields["moyens_ville"]
     typed = runner.message_fields(view.run, step, {"situation": "Texte du chef"})
     assert typed["situation"] == "Texte du chef"
+
+
+def test_exercise_marks_every_text_and_an_sms_stays_one_sms(
+    store: JournalStore, clock: ManualClock
+) -> None:
+    room, ev = _room(store, clock)
+    now = clock.now()
+    sms = situation.sms_text(room.state, ev, now, exercise=True)
+    assert sms.startswith("EXERCICE ")
+    assert len(sms) <= situation.SMS_LENGTH
+    subject, body = situation.email_text(room.state, ev, now, exercise=True)
+    assert subject.startswith("[EXERCICE]")
+    assert body.startswith("EXERCICE EXERCICE EXERCICE")
+    assert body.rstrip().endswith("EXERCICE EXERCICE EXERCICE")
+    assert "EXERCICE" not in situation.sms_text(room.state, ev, now)
+    # the chief's edit dropped the word: it comes back, and the SMS is still one SMS
+    assert situation.mark_sms("Feu éteint", exercise=True) == "EXERCICE Feu éteint"
+    assert situation.mark_sms("Feu éteint", exercise=False) == "Feu éteint"
+    long = situation.mark_sms("x" * 200, exercise=True)
+    assert long.startswith("EXERCICE ")
+    assert len(long) == situation.SMS_LENGTH
+
+
+def test_chief_edits_and_fiche_counts_reach_the_update(
+    store: JournalStore, clock: ManualClock, library: object
+) -> None:
+    room, ev = _room(store, clock)
+    fields = outbox.situation_fields(
+        room.state,
+        ev,
+        clock.now(),
+        {"situation": "Feu éteint", "tendance": "amelioration", "evacues": 12, "accueillis": 30},
+    )
+    assert fields["texte"].startswith("Situation : Feu éteint")
+    assert "Personnes évacuées : 12" in fields["texte"]
+    assert "Personnes accueillies au C.A.RE : 30" in fields["texte"]
+    assert "police municipale" in fields["texte"]  # the means left as the room knows them
+    assert fields["evacues"] == 12  # carried in the EMSI's own slot too
+    assert "accueillis" not in fields  # the EMSI has none: said in the text only
+    assert fields["tendance"] == "amelioration"
+    with pytest.raises(CommandRefused, match="Tendance inconnue"):
+        outbox.situation_fields(room.state, ev, clock.now(), {"tendance": "pire"})
+    # completing the fiche step with the chief's fields drafts those, with the fiche as origin
+    runner = ProcedureRunner(room, library)  # type: ignore[arg-type]
+    run = runner.launch("crue_seine", ev)
+    runner.complete(run, "point_situation", {"situation": "Feu éteint"}, message=fields)
+    drafts = [m for m in room.state.messages.values() if m.origin]
+    assert len(drafts) == 1
+    assert drafts[0].fields == fields
+    assert drafts[0].origin == {"run_id": run, "step_id": "point_situation"}
+    assert runner.view(run).step("point_situation").status == "fait"

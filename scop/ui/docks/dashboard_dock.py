@@ -1,7 +1,9 @@
 """Tableau de bord: the shift's activity as charts, live or at the replay's instant.
 
 The figures are computed by :mod:`scop.reports.dashboard` from the journal up to the room's
-clock (in replay, the timeline's instant), at most once a second and at once after a seek.
+clock (in replay, the timeline's instant), at most once a second and at once after a seek:
+only the entries appended since the last refresh are folded (all again after a seek back),
+and each chart's items get new data rather than being rebuilt (bench/dashboard.py).
 Hovering a bar shows its value; clicking a bar selects the events behind it in the
 Événements dock. Every chart exports PNG and CSV.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,9 +39,7 @@ from scop.errors import cannot_write
 from scop.models.entities import GRAVITIES
 from scop.models.entries import Entry
 from scop.models.vocabulary import CREW_STATUSES
-from scop.reports.choropleth import Choropleth, Level, areas, count
-from scop.reports.dashboard import Dashboard, compute, hourly_csv_rows
-from scop.ui.choropleth_view import ChoroplethView
+from scop.reports.dashboard import Aggregates, Dashboard, hourly_csv_rows
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 
@@ -66,37 +67,48 @@ class BarChart(QWidget):
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.hover)
         self.series: dict[str, tuple[int, ...]] = {}
-        self.labels: list[str] = []
+        self.bars: dict[str, tuple[pg.BarGraphItem, tuple[int, ...], tuple[int, ...]]] = {}
         self.ticks: list[str] = []
+        self._top = 0.0
         self._on_click = on_click
         self.plot.scene().sigMouseMoved.connect(self._moved)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     def show_series(self, series: dict[str, tuple[int, ...]], ticks: list[str]) -> None:
-        self.plot.clear()
-        legend = self.plot.getPlotItem().legend
-        if legend is not None:
-            legend.clear()
-        self.series, self.ticks = series, ticks
-        base = [0] * len(ticks)
-        for i, (name, values) in enumerate(series.items()):
-            item = pg.BarGraphItem(
-                x=list(range(len(values))),
-                y0=list(base),
-                height=list(values),
-                width=0.8,
-                brush=pg.mkBrush(PALETTE[i % len(PALETTE)]),
-                pen=pg.mkPen(None),
-                name=name,
+        """Redraw only what changed: each series keeps its bar item, whose data is replaced
+        (clearing and re-adding items and legend each second cost more than the figures)."""
+        if list(series) != list(self.bars):
+            self.plot.clear()
+            legend = self.plot.getPlotItem().legend
+            if legend is not None:
+                legend.clear()
+            self.bars = {}
+            for i, name in enumerate(series):
+                item = pg.BarGraphItem(
+                    x=[], y0=[], height=[], width=0.8,
+                    brush=pg.mkBrush(PALETTE[i % len(PALETTE)]), pen=pg.mkPen(None), name=name,
+                )  # fmt: skip
+                self.plot.addItem(item)
+                self.bars[name] = (item, (), ())
+        self.series = series
+        base: tuple[int, ...] = (0,) * len(ticks)
+        for name, values in series.items():
+            item, y0, height = self.bars[name]
+            if (y0, height) != (base, values):
+                item.setOpts(x=list(range(len(values))), y0=list(base), height=list(values))
+                self.bars[name] = (item, base, values)
+            base = tuple(b + v for b, v in zip(base, values, strict=True))
+        if ticks != self.ticks:
+            self.ticks = ticks
+            step = max(1, len(ticks) // 12)
+            self.plot.getAxis("bottom").setTicks(
+                [[(i, t) for i, t in enumerate(ticks) if i % step == 0]]
             )
-            self.plot.addItem(item)
-            base = [b + v for b, v in zip(base, values, strict=True)]
-        step = max(1, len(ticks) // 12)
-        self.plot.getAxis("bottom").setTicks(
-            [[(i, t) for i, t in enumerate(ticks) if i % step == 0]]
-        )
-        self.plot.setYRange(0, max([*base, 1]) * 1.1)
-        self.plot.setXRange(-0.6, max(len(ticks), 1) - 0.4)
+            self.plot.setXRange(-0.6, max(len(ticks), 1) - 0.4)
+        top = max([*base, 1]) * 1.1
+        if top != self._top:
+            self._top = top
+            self.plot.setYRange(0, top)
 
     def at(self, scene_pos: Any) -> tuple[int, str, int] | None:
         """The bin, series and value under a point of the scene."""
@@ -165,6 +177,9 @@ class DashboardDock(ScopDock):
         super().__init__(ctx, parent)
         self.dashboard: Dashboard | None = None
         self.entries: list[Entry] = []
+        self.aggregates = Aggregates()
+        self.crew_lines: dict[str, tuple[pg.PlotDataItem, tuple[int, ...]]] = {}
+        self._rows: dict[int, list[list[str]]] = {}
         self.events_dock: Any = None
         self._dirty = True
 
@@ -215,23 +230,6 @@ class DashboardDock(ScopDock):
         )  # fmt: skip
         self.overdue = _table(("Fiche", "Étape en retard", "Événement"))
         self.acks = _table(("Message", "Envoyé à", "Délai d'accusé PP"))
-        self.map_page = QWidget()
-        map_lay = QVBoxLayout(self.map_page)
-        map_lay.setContentsMargins(0, 0, 0, 0)
-        map_bar = QHBoxLayout()
-        self.level_box = QComboBox()
-        self.level_box.addItem("Par arrondissement", Level.ARRONDISSEMENT)
-        self.level_box.addItem("Par quartier", Level.QUARTIER)
-        self.category_box = QComboBox()
-        self.category_box.addItem("Toutes catégories", "")
-        for widget in (QLabel("Carte :"), self.level_box, QLabel("Catégorie :")):
-            map_bar.addWidget(widget)
-        map_bar.addWidget(self.category_box)
-        map_bar.addStretch(1)
-        map_lay.addLayout(map_bar)
-        self.map_view = ChoroplethView()
-        map_lay.addWidget(self.map_view, 1)
-        self.choropleth: Choropleth | None = None
         for page, label in (
             (self.by_category, "Par catégorie"),
             (self.by_source, "Par source"),
@@ -240,7 +238,6 @@ class DashboardDock(ScopDock):
             (self.delays, "Délais"),
             (self.overdue, "Étapes en retard"),
             (self.acks, "Accusés PP"),
-            (self.map_page, "Carte"),
         ):
             self.tabs.addTab(page, label)
         lay.addWidget(self.tabs, 1)
@@ -249,8 +246,6 @@ class DashboardDock(ScopDock):
         self.window_box.currentIndexChanged.connect(self._window_changed)
         self.from_edit.dateTimeChanged.connect(self.mark_dirty)
         self.to_edit.dateTimeChanged.connect(self.mark_dirty)
-        self.level_box.currentIndexChanged.connect(self.refresh)
-        self.category_box.currentIndexChanged.connect(self.refresh)
         self.png_button.clicked.connect(lambda: self.ask_export("png"))
         self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
         ctx.bridge.changed.connect(self.mark_dirty)
@@ -279,7 +274,14 @@ class DashboardDock(ScopDock):
         self._dirty = True
 
     def _reset(self) -> None:
-        self.entries = []  # a fork replaces the journal; a seek moves the instant
+        """A seek moves the instant (the aggregates are rebuilt only if it went back, in
+        refresh); a fork replaces the journal, and everything is read again."""
+        if self.entries:
+            last = self.entries[-1]
+            again = self.ctx.room.store.read(last.position - 1, limit=1)
+            if not again or again[0].hash != last.hash:
+                self.entries = []
+                self.aggregates = Aggregates()
         self.refresh()
 
     def _window_changed(self) -> None:
@@ -327,20 +329,12 @@ class DashboardDock(ScopDock):
                 except Exception:  # a fiche missing from the library: nothing to time
                     continue
                 overdue += [(v.fiche.title, s.step.title, run.event_id) for s in v.overdue]
-        d = compute(self.entries, room.state, start, end, overdue)
+        if self.aggregates.behind(end):  # back in time: a seek back, an earlier period
+            self.aggregates = Aggregates()
+        self.aggregates.fold(self.entries, end)  # only what came since the last second
+        d = self.aggregates.dashboard(room.state, start, end, overdue)
         self.dashboard = d
         self._show(d)
-        self._show_map(d, start, end)
-
-    def _show_map(self, d: Dashboard, start: datetime, end: datetime) -> None:
-        known = {str(self.category_box.itemData(i)) for i in range(self.category_box.count())}
-        for category in sorted({c.split("/")[0] for c in d.by_category} | set(d.by_category)):
-            if category not in known:
-                self.category_box.addItem(category, category)
-        level = Level(self.level_box.currentData())
-        category = str(self.category_box.currentData() or "")
-        self.choropleth = count(self.entries, start, end, category, level)
-        self.map_view.show_counts(self.choropleth)
 
     def _show(self, d: Dashboard) -> None:
         ticks = [f"{local(h):%H:%M}" for h in d.hours]
@@ -351,18 +345,8 @@ class DashboardDock(ScopDock):
         self.gravity.show_series(
             {"Ouverts": tuple(len(d.open_by_gravity.get(g, ())) for g in gravities)}, grav_ticks
         )
-        self.crews.clear()
-        legend = self.crews.getPlotItem().legend
-        if legend is not None:
-            legend.clear()
-        for i, (status, values) in enumerate(d.crews_by_status.items()):
-            self.crews.plot(
-                list(range(len(values))),
-                list(values),
-                pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2),
-                name=CREW_STATUSES.get(status, status),
-            )
-        _fill(
+        self._show_crews(d.crews_by_status)
+        self._fill(
             self.delays,
             [
                 [r.category, str(r.events), _mmss(r.engage_median), _mmss(r.engage_p90),
@@ -370,8 +354,8 @@ class DashboardDock(ScopDock):
                 for r in d.delays
             ],
         )  # fmt: skip
-        _fill(self.overdue, [list(o) for o in d.overdue])
-        _fill(
+        self._fill(self.overdue, [list(o) for o in d.overdue])
+        self._fill(
             self.acks,
             [
                 [a.distribution_id, f"{local(a.sent):%d/%m %H:%M:%S}",
@@ -388,6 +372,29 @@ class DashboardDock(ScopDock):
                 f"{period} : {d.created} événement(s) créé(s), {open_n} ouvert(s), "
                 f"{len(d.overdue)} étape(s) de fiche en retard."
             )
+
+    def _show_crews(self, series: Mapping[str, tuple[int, ...]]) -> None:
+        """One line per status, kept and given new data (not cleared and re-added)."""
+        if list(series) != list(self.crew_lines):
+            self.crews.clear()
+            legend = self.crews.getPlotItem().legend
+            if legend is not None:
+                legend.clear()
+            self.crew_lines = {
+                status: (self.crews.plot([], [], pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2),
+                                         name=CREW_STATUSES.get(status, status)), ())
+                for i, status in enumerate(series)
+            }  # fmt: skip
+        for status, values in series.items():
+            line, shown = self.crew_lines[status]
+            if values != shown:
+                line.setData(list(range(len(values))), list(values))
+                self.crew_lines[status] = (line, values)
+
+    def _fill(self, t: QTableWidget, rows: list[list[str]]) -> None:
+        if self._rows.get(id(t)) != rows:  # unchanged since the last second: no new cells
+            self._rows[id(t)] = rows
+            _fill(t, rows)
 
     # -- interaction -----------------------------------------------------------------------
 
@@ -429,11 +436,6 @@ class DashboardDock(ScopDock):
             return [["Gravité", "Événements ouverts"]] + [
                 [GRAVITIES.get(g, str(g)), str(len(ids))] for g, ids in d.open_by_gravity.items()
             ]
-        if tab is self.map_page and self.choropleth is not None:
-            names = {a.key: a.name for a in areas(self.choropleth.level)}
-            return [["Zone", "Événements"]] + [
-                [names[k], str(n)] for k, n in self.choropleth.counts.items()
-            ]
         t = tab if isinstance(tab, QTableWidget) else self.delays
         head = [_header(t, c) for c in range(t.columnCount())]
         rows = [[_text(t, r, c) for c in range(t.columnCount())] for r in range(t.rowCount())]
@@ -441,9 +443,7 @@ class DashboardDock(ScopDock):
 
     def export(self, path: Path, fmt: str) -> None:
         try:
-            if fmt == "png" and self.tabs.currentWidget() is self.map_page:
-                self.map_view.export_png(path)
-            elif fmt == "png":
+            if fmt == "png":
                 if not self.tabs.currentWidget().grab().save(str(path), "PNG"):
                     raise OSError(13, "refused", str(path))
             else:

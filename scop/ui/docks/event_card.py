@@ -44,6 +44,7 @@ from scop.ui.docks.base import ScopDock
 from scop.ui.docks.crews_dock import STATUS_COLOURS
 from scop.ui.qt_models.rows import read_only_rows
 from scop.ui.safety.places import PlacesPanel, hazard_line
+from scop.ui.situation_dialog import SituationDialog, SituationWindow
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class EventCardDock(ScopDock):
         self._indexed_to = 0
         self._history_ready = False  # built from the journal when first needed, not at start
         self.reroute_box: QMessageBox | None = None
+        self.situation = SituationWindow()
 
         w = QWidget()
         lay = QVBoxLayout(w)
@@ -128,6 +130,13 @@ class EventCardDock(ScopDock):
         self.link_button = QPushButton("Rattacher")
         link.addWidget(self.parent_box, 1)
         link.addWidget(self.link_button)
+        self.situation_button = QPushButton("Point de situation…")
+        self.situation_button.setObjectName("situation_button")
+        self.situation_button.setToolTip(
+            "Rédiger le point de situation de l'événement : mise à jour EMSI à la PP et texte "
+            "court pour les astreintes, à partir des seules informations vérifiées."
+        )
+        link.addWidget(self.situation_button)
         lay.addLayout(link)
 
         engage_row = QHBoxLayout()
@@ -239,6 +248,7 @@ class EventCardDock(ScopDock):
         self.engage_selected_button.clicked.connect(self.engage_selected)
         self.suggestions.doubleClicked.connect(lambda _i: self.engage_selected())
         self.reroute_button.clicked.connect(self.ask_reroute)
+        self.situation_button.clicked.connect(self.open_situation)
         self.on_scene_button.clicked.connect(
             lambda: self._on_engaged(lambda cs: ops.crew_on_scene(self.ctx.room, cs))
         )
@@ -336,6 +346,8 @@ class EventCardDock(ScopDock):
             if readonly:
                 b.setToolTip(reason)
         self.engage_action.setEnabled(ev is not None and not readonly and ev.status != "clos")
+        # readable in a replay too (the RETEX asks what could have been said); sending is not
+        self.situation_button.setEnabled(ev is not None)
         if ev is None:
             self.header.setText(
                 "Aucun événement sélectionné : choisissez-en un dans la liste "
@@ -621,6 +633,15 @@ class EventCardDock(ScopDock):
         box.open()
         return box
 
+    def open_situation(self) -> SituationDialog | None:
+        """The point de situation of the shown event, in its own window (the card stays
+        usable beside it)."""
+        ev = self.current_event()
+        if ev is None:
+            self.ctx.notices.warning("Choisissez d'abord un événement.")
+            return None
+        return self.situation.show(SituationDialog(self.ctx, ev.id, self))
+
     def add_info(self) -> None:
         text = self.info_text.text().strip()
         if not text:
@@ -642,6 +663,7 @@ class EventCardDock(ScopDock):
         self._age_timer.stop()
         if self.reroute_box is not None:
             self.reroute_box.close()
+        self.situation.close()
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self._on_reset)
 

@@ -5,43 +5,72 @@ between the room's crews/events/perimeters/means and what it last sent, and push
 with ``runJavaScript`` at most every ``BATCH_INTERVAL_MS`` (a feed at 1,000 positions/s must
 not become 1,000 page calls). The page talks back through console messages (``scop:{…}``):
 clicks select, right-clicks open the Qt context menu here.
+
+Les cartes de l'observatoire are a layer of this page: events of a period and a category
+counted by arrondissement and by quartier (:mod:`scop.reports.choropleth`), both levels sent
+together; the page shows one or the other by its zoom. While the layer is on, it is counted
+again every ``CHORO_REFRESH_MS`` when entries arrived (live, replay playback) or the period's
+end moved with the clock, and at once after a replay seek.
 """
 
 from __future__ import annotations
 
 import atexit
+import csv
 import json
 import logging
 import time
 import weakref
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QDateTime, QPoint, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMenu,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from scop import map_commands
 from scop.clock import local
+from scop.errors import cannot_write
 from scop.models.entities import Crew, Event
 from scop.models.fold_safety import DangerAlert, Hazard
+from scop.models.nomenclatures import categories
 from scop.models.vocabulary import EventStatus
+from scop.reports.choropleth import (
+    Choropleth,
+    Level,
+    Tally,
+    category_text,
+    csv_rows,
+    layer_payload,
+    title,
+)
 from scop.room import Change, CommandRefused
 from scop.safety.places import active_hazards
 from scop.safety.watch import CrewTimer, crew_timer
+from scop.ui.choropleth_view import export_png
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
+from scop.ui.intake import KEYWORDS
 from scop.ui.map.page import write_page
 from scop.ui.map.tiles import configured_sources, open_mbtiles, tiles_handler
 
@@ -69,6 +98,13 @@ TIME_FILTERS: tuple[tuple[str, int], ...] = (
     ("24 dernières heures", 24),
 )
 PERIMETER_RADII = (50, 100, 200, 500)
+CHORO_PERIODS: tuple[tuple[str, int], ...] = (
+    ("Cette vacation (12 h)", 12),
+    ("Dernières 24 h", 24),
+    ("7 derniers jours", 24 * 7),
+    ("30 derniers jours", 24 * 30),
+    ("Période choisie…", 0),
+)
 
 
 def crew_item(c: Crew, timer: CrewTimer | None = None) -> dict[str, Any] | None:
@@ -186,9 +222,14 @@ class MapDock(ScopDock):
     context_requested = Signal(float, float)  # lon, lat: the context menu is ready
     page_ready = Signal()
     batch_sent = Signal(int)  # batch number
+    choropleth_sent = Signal()  # new counts went to the page
+    choropleth_level_shown = Signal(str)  # the page switched level with its zoom
 
     BATCH_INTERVAL_MS = 250
     CLOCK_REFRESH_MS = 30_000
+    CHORO_REFRESH_MS = 2_000
+    REFIT_DEBOUNCE_MS = 300
+    CHORO_CLOCK_S = 30  # a rolling period is counted again when its end moved this much
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -230,11 +271,20 @@ class MapDock(ScopDock):
         self.whole_button = QPushButton("Paris entier")
         self.whole_button.setToolTip("Recentrer la carte sur tout Paris")
         bar.addWidget(self.whole_button)
+        self.choro_button = QToolButton()
+        self.choro_button.setText("Observatoire")
+        self.choro_button.setCheckable(True)
+        self.choro_button.setToolTip(
+            "Carte de l'observatoire : événements d'une période et d'une catégorie comptés par "
+            "arrondissement (par quartier en zoomant), avec légende et export PNG"
+        )
+        bar.addWidget(self.choro_button)
         bar.addStretch(1)
         self.state_label = QLabel("Carte en chargement…")
         self.state_label.setStyleSheet("color:#555;")
         bar.addWidget(self.state_label)
         lay.addLayout(bar)
+        lay.addWidget(self._build_choro_bar())
 
         self.view = QWebEngineView()
         _VIEWS.add(self.view)
@@ -254,12 +304,26 @@ class MapDock(ScopDock):
         self._clock_timer = QTimer(self)
         self._clock_timer.timeout.connect(self._refresh_clock)
         self._clock_timer.start(self.CLOCK_REFRESH_MS)
+        self._choro_timer = QTimer(self)
+        self._choro_timer.setInterval(self.CHORO_REFRESH_MS)
+        self._choro_timer.timeout.connect(self._choro_tick)
+        # The wall (« Mur d'images »): all of Paris after every resize, whatever was clicked
+        # since; once the resizing stops (a window dragged to the wall's screen sends dozens).
+        self.refit_on_resize = False
+        self.refits = 0
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(self.REFIT_DEBOUNCE_MS)
+        self._refit_timer.timeout.connect(self._refit)
 
         self.page.message.connect(self._on_page_message)
         self.page.loadFinished.connect(self._on_loaded)
         self.time_filter.currentIndexChanged.connect(self._on_time_filter)
         self.follow_box.toggled.connect(self._on_follow)
         self.whole_button.clicked.connect(lambda: self._js("ScopMap.resetView()"))
+        self.choro_button.toggled.connect(self.show_choropleth)
+        self.choro_period.currentIndexChanged.connect(self._on_choro_period)
+        self.choro_category.currentIndexChanged.connect(self.refresh_choropleth)
         ctx.bridge.changed.connect(self._on_change)
         ctx.bridge.reset.connect(self._on_reset)
         ctx.selection.crew_selected.connect(self._on_crew_selected)
@@ -267,6 +331,25 @@ class MapDock(ScopDock):
 
         self.page_url = QUrl.fromLocalFile(str(write_page(self._page_options())))
         self.page.load(self.page_url)
+
+    # -- the wall's refit ----------------------------------------------------------------------
+
+    def layout_applied(self, key: str) -> None:
+        self.refit_on_resize = key == "mur"
+        if self.refit_on_resize:
+            self._refit_timer.start()  # the docks just moved: Paris whole on the wall
+        else:
+            self._refit_timer.stop()  # a resize from the wall's last moments: not for this one
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.refit_on_resize:
+            self._refit_timer.start()
+
+    def _refit(self) -> None:
+        if self._page_ready:
+            self.refits += 1
+            self._js("ScopMap.resetView()")
 
     # -- page --------------------------------------------------------------------------------
 
@@ -337,6 +420,7 @@ class MapDock(ScopDock):
         # 1,000 fixes/s must not cost a diff of every crew four times a second).
         if change.entries:
             self._dirty_all = True
+            self._choro_dirty = True
         else:
             self._dirty_crews.update(f.call_sign for f in change.fixes)
         self.schedule()
@@ -346,6 +430,7 @@ class MapDock(ScopDock):
             sent.clear()
         self._full_pending = True
         self.schedule(now=True)
+        self._choro_reset()
 
     def schedule(self, now: bool = False) -> None:
         """Coalesce: one batch per BATCH_INTERVAL_MS at most, however many changes arrive."""
@@ -452,6 +537,231 @@ class MapDock(ScopDock):
             return
         self._js(f"ScopMap.setFollow({'true' if on else 'false'})")
 
+    # -- les cartes de l'observatoire ----------------------------------------------------
+
+    def _build_choro_bar(self) -> QWidget:
+        """The layer's own row, shown while it is on: period, category, export."""
+        self.choro_bar = QWidget()
+        row = QHBoxLayout(self.choro_bar)
+        row.setContentsMargins(4, 0, 4, 0)
+        self.choro_period = QComboBox()
+        for label, hours in CHORO_PERIODS:
+            self.choro_period.addItem(label, hours)
+        self.choro_category = QComboBox()
+        self.choro_category.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.choro_category.setMinimumContentsLength(22)
+        self.choro_category.addItem("Toutes catégories", "")
+        for code in sorted(c for c in categories() if "/" not in c):
+            self._add_category(code)
+        self.choro_export = QToolButton()
+        self.choro_export.setText("Exporter…")
+        self.choro_export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.choro_export)
+        menu.addAction("Image PNG (titre, période, légende, sources)…").triggered.connect(
+            lambda: self.ask_export_choropleth("png")
+        )
+        menu.addAction("Tableau CSV des comptes…").triggered.connect(
+            lambda: self.ask_export_choropleth("csv")
+        )
+        self.choro_export.setMenu(menu)
+        self.choro_summary = QLabel()
+        self.choro_summary.setStyleSheet("color:#555;")
+        for widget in (QLabel("Période :"), self.choro_period, QLabel("Catégorie :")):
+            row.addWidget(widget)
+        row.addWidget(self.choro_category, 1)
+        row.addWidget(self.choro_export)
+        row.addWidget(self.choro_summary)
+        self.choro_bar.setVisible(False)
+        self._tally = Tally()
+        self._tally_after = 0  # journal position read into the tally
+        self._tally_store: Any = None  # the store it was read from
+        self._choro_dirty = True
+        self._choro_sent = ""
+        self._choro_computed_at: datetime | None = None
+        self._custom_period: tuple[datetime, datetime] | None = None
+        self.choropleths: dict[Level, Choropleth] = {}
+        self.choro_level = Level.ARRONDISSEMENT
+        return self.choro_bar
+
+    def _add_category(self, code: str) -> None:
+        self.choro_category.addItem(category_text(code), code)
+        hint = KEYWORDS.get(code)
+        if hint:
+            i = self.choro_category.count() - 1
+            self.choro_category.setItemData(i, hint, Qt.ItemDataRole.ToolTipRole)
+
+    def choropleth_on(self) -> bool:
+        return self.choro_button.isChecked()
+
+    def show_choropleth(self, on: bool) -> None:
+        """Switch the layer (from the dock's button, the page's layer control or a test)."""
+        if self.choro_button.isChecked() != on:
+            self.choro_button.blockSignals(True)
+            self.choro_button.setChecked(on)
+            self.choro_button.blockSignals(False)
+        self.choro_bar.setVisible(on)
+        if on:
+            self._choro_timer.start()
+            self.refresh_choropleth()
+        else:
+            self._choro_timer.stop()
+        if self._page_ready:
+            self._js(f"ScopMap.showChoropleth({'true' if on else 'false'})")
+
+    def set_choropleth_period(self, start: datetime, end: datetime) -> None:
+        """A chosen period (the dialog, or a test): [start, end), cut at the room's clock."""
+        if end <= start:
+            raise ValueError("Période inversée : le début doit précéder la fin.")
+        self._custom_period = (start, end)
+        i = self.choro_period.findData(0)
+        if self.choro_period.currentIndex() != i:
+            self.choro_period.blockSignals(True)
+            self.choro_period.setCurrentIndex(i)
+            self.choro_period.blockSignals(False)
+        self.refresh_choropleth()
+
+    def _on_choro_period(self) -> None:
+        if self.choro_period.currentData() == 0:
+            self._ask_period()
+        self.refresh_choropleth()
+
+    def _ask_period(self) -> None:
+        now = self.ctx.room.clock.now()
+        start, end = self._custom_period or (now - timedelta(days=7), now)
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Carte de l'observatoire — période")
+        form = QFormLayout(dlg)
+        edits = []
+        for label, t in (("Du", start), ("Au", end)):
+            e = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(t.timestamp())))
+            e.setDisplayFormat("dd/MM/yyyy HH:mm")
+            e.setCalendarPopup(True)
+            form.addRow(label, e)
+            edits.append(e)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(dlg.accept)
+        buttons.rejected.connect(dlg.reject)
+        form.addRow(buttons)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            if self._custom_period is None:  # nothing chosen: back to the shift
+                self.choro_period.setCurrentIndex(0)
+            return
+        a, b = (datetime.fromtimestamp(e.dateTime().toSecsSinceEpoch(), UTC) for e in edits)
+        try:
+            self.set_choropleth_period(a, b)
+        except ValueError as exc:
+            self.ctx.notices.warning(str(exc))
+
+    def choropleth_period(self) -> tuple[datetime, datetime]:
+        now = self.ctx.room.clock.now()
+        hours = int(self.choro_period.currentData() or 0)
+        if hours or self._custom_period is None:
+            return now - timedelta(hours=hours or 12), now
+        start, end = self._custom_period
+        return start, min(end, now)
+
+    def _choro_tick(self) -> None:
+        if not self.choropleth_on():
+            return
+        moved = self._choro_computed_at is None or (
+            self.choro_period.currentData()
+            and abs((self.ctx.room.clock.now() - self._choro_computed_at).total_seconds())
+            >= self.CHORO_CLOCK_S
+        )
+        if self._choro_dirty or moved:
+            self.refresh_choropleth()
+
+    def refresh_choropleth(self) -> None:
+        """Count both levels from the journal read so far and send them if they changed."""
+        self._choro_dirty = False
+        room = self.ctx.room
+        try:
+            new = room.store.read(self._tally_after)
+        except Exception:  # the database is away: the bridge says so; counted at the next tick
+            log.warning("carte de l'observatoire : main courante illisible", exc_info=True)
+            self._choro_dirty = True
+            return
+        self._tally_store = room.store
+        if new:
+            self._tally.add(new)
+            self._tally_after = new[-1].position
+        start, end = self.choropleth_period()
+        self._choro_computed_at = room.clock.now()
+        end = max(start, end)  # a chosen period not begun at the replay's instant: all zero
+        category = str(self.choro_category.currentData() or "")
+        known = {self.choro_category.itemData(i) for i in range(self.choro_category.count())}
+        for code in sorted(self._tally.categories(start, end) - known):
+            if code:
+                self._add_category(code)
+        self.choropleths = {lv: self._tally.count(start, end, category, lv) for lv in Level}
+        c = self.choropleths[Level.ARRONDISSEMENT]
+        self.choro_summary.setText(
+            f"{c.total} événement(s)" if c.total else "aucun événement sur la période"
+        )
+        if not self._page_ready or not self.choropleth_on():
+            return
+        payload = json.dumps(
+            layer_payload(self.choropleths, room.mode), separators=(",", ":"), ensure_ascii=False
+        )
+        if payload == self._choro_sent:
+            return
+        self._choro_sent = payload
+        self._js(f"ScopMap.setChoropleth({payload})", lambda _r: self.choropleth_sent.emit())
+
+    def _choro_reset(self) -> None:
+        # A replay seek moves the instant over a journal that does not change (read-only, the
+        # same store): what was read stays, the period's end follows the clock. Anything else
+        # (a fork) replaces the journal: read it again; where each point fell is kept.
+        store = self.ctx.room.store
+        if not (store is self._tally_store and store.readonly):
+            self._tally.clear()
+            self._tally_after = 0
+        self._choro_dirty = True
+        if self.choropleth_on():
+            self.refresh_choropleth()
+
+    def shown_choropleth(self) -> Choropleth:
+        """The counts of the level the map shows now (counted first if the layer is off)."""
+        if not self.choropleths or not self.choropleth_on():
+            self.refresh_choropleth()
+        if not self.choropleths:  # the journal could not be read
+            raise ValueError("Main courante illisible : carte impossible à exporter.")
+        return self.choropleths[self.choro_level]
+
+    def export_choropleth(self, path: Path, fmt: str = "png") -> None:
+        """The layer's counts as a picture (painted by scop.ui.choropleth_view, the same counts
+        the page was sent, at the level its zoom shows) or as a CSV table."""
+        c = self.shown_choropleth()
+        if fmt == "png":
+            export_png(c, path, self.ctx.room.mode)
+            return
+        try:
+            with path.open("w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f, delimiter=";")
+                w.writerow([title(c, self.ctx.room.mode)])
+                w.writerows(csv_rows(c))
+        except OSError as exc:
+            raise cannot_write(path, exc) from exc
+
+    def ask_export_choropleth(self, fmt: str) -> None:
+        level = "arrondissements" if self.choro_level == Level.ARRONDISSEMENT else "quartiers"
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Exporter la carte de l'observatoire", f"carte_{level}.{fmt}", f"*.{fmt}"
+        )
+        if not name:
+            return
+        try:
+            self.export_choropleth(Path(name), fmt)
+        except Exception as exc:  # a French message, never a traceback
+            log.warning("export de la carte de l'observatoire", exc_info=True)
+            self.ctx.notices.error(str(exc))
+            return
+        self.ctx.notices.info(f"Carte exportée : {name}")
+
     # -- selection ---------------------------------------------------------------------------
 
     def _on_crew_selected(self, call_sign: str) -> None:
@@ -487,6 +797,9 @@ class MapDock(ScopDock):
                 self.focus_danger(self._pending_danger)
             if self.ctx.selection.event_id:
                 self._on_event_selected(self.ctx.selection.event_id)
+            if self.choropleth_on():
+                self._choro_sent = ""
+                self.show_choropleth(True)
             self.page_ready.emit()
         elif kind == "select":
             self._from_page = True
@@ -513,6 +826,13 @@ class MapDock(ScopDock):
                     event_id=self._perimeter_event(),
                 )
             )
+        elif kind == "choro":
+            self.show_choropleth(bool(msg.get("on")))
+        elif kind == "choro_level":
+            level = str(msg.get("level"))
+            if level in tuple(Level):
+                self.choro_level = Level(level)
+                self.choropleth_level_shown.emit(level)
         elif kind == "notice":
             text = str(msg.get("text", ""))
             if msg.get("level") == "warning":
@@ -628,6 +948,7 @@ class MapDock(ScopDock):
         self._torn_down = True
         self._flush_timer.stop()
         self._clock_timer.stop()
+        self._choro_timer.stop()
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self._on_reset)
         self.ctx.selection.crew_selected.disconnect(self._on_crew_selected)

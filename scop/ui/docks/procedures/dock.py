@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from scop.models.vocabulary import EventStatus, StepStatus
+from scop.procedures import situation
 from scop.procedures.runner import ProcedureRunner, RunView, StepView, run_view
 from scop.procedures.texts import run_header
 from scop.room import Change, CommandRefused
@@ -33,6 +34,7 @@ from scop.ui.docks.procedures.launch import LaunchDialog
 from scop.ui.docks.procedures.run_tree import RunTree, StepList
 from scop.ui.docks.procedures.step_panel import StepPanel
 from scop.ui.docks.procedures.style import BIG, OVERDUE_BG, READONLY_WHY, enable
+from scop.ui.situation_dialog import SituationDialog, SituationWindow
 
 CHANGES = ("procedure.", "event.", "pp.message")  # entries that change what this dock shows
 
@@ -50,6 +52,7 @@ class ProceduresDock(ScopDock):
         self.run_id: str | None = None
         self.step_id: str | None = None
         self._dialog: LaunchDialog | None = None
+        self.situation = SituationWindow()
 
         root = QWidget()
         outer = QVBoxLayout(root)
@@ -88,6 +91,7 @@ class ProceduresDock(ScopDock):
         p.call.button.clicked.connect(self.log_call)
         p.close_button.clicked.connect(self.close_run)
         p.branch_chosen.connect(self.choose_branch)
+        p.situation_requested.connect(self.open_situation)
         self._shortcuts = install_shortcuts(self, root, self)
 
         ctx.bridge.changed.connect(self._on_change)
@@ -207,6 +211,33 @@ class ProceduresDock(ScopDock):
             readonly=self.readonly,
             mairie=mairie,
             preview=self._preview(v, sv),
+            prefill=self._situation_prefill(v, sv),
+        )
+
+    def _situation_prefill(self, v: RunView, sv: StepView) -> dict[str, str] | None:
+        """A « point de situation » step shows in its own fields what the room knows (verified
+        information only); other steps: None."""
+        step = sv.step
+        if step.kind != "message" or step.template != situation.TEMPLATE:
+            return None
+        if v.run.event_id not in self.ctx.room.state.events:
+            return {}
+        return situation.template_fields(self.ctx.room.state, v.run.event_id, self._now())
+
+    def open_situation(self) -> SituationDialog | None:
+        """The point de situation dialog, prefilled from this step's fields; sending it
+        completes the step."""
+        v = self.current_view()
+        if v is None or self.step_id is None:
+            return None
+        if v.run.event_id not in self.ctx.room.state.events:
+            self.ctx.notices.warning(f"L'événement {v.run.event_id} n'existe plus.")
+            return None
+        origin = (v.run.run_id, self.step_id)
+        return self.situation.show(
+            SituationDialog(
+                self.ctx, v.run.event_id, self, origin=origin, prefill=self.panel.inputs()
+            )
         )
 
     def _preview(self, v: RunView, sv: StepView) -> str | None:
@@ -376,6 +407,7 @@ class ProceduresDock(ScopDock):
 
     def teardown(self) -> None:
         self._tick.stop()
+        self.situation.close()
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self.refresh)
         self.ctx.selection.event_selected.disconnect(self._on_event_selected)

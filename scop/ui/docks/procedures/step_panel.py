@@ -7,7 +7,7 @@ of the fiche and calls no command.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -57,6 +57,7 @@ NO_RUN = (
 
 class StepPanel(QWidget):
     branch_chosen = Signal(int)
+    situation_requested = Signal()  # « Point de situation… » on a point de situation step
 
     def __init__(self, mairies: Sequence[Mairie]) -> None:
         super().__init__()
@@ -130,6 +131,16 @@ class StepPanel(QWidget):
         self.branch_layout = QVBoxLayout(self.branch_box)
         self.branch_layout.setContentsMargins(0, 0, 0, 0)
         dl.addWidget(self.branch_box)
+
+        self.situation_button = QPushButton("Point de situation… (relire, ajuster, envoyer)")
+        self.situation_button.setObjectName("step_situation_button")
+        self.situation_button.setStyleSheet(BIG)
+        self.situation_button.setToolTip(
+            "Ouvre le point de situation pré-rempli : mise à jour EMSI à la PP et texte "
+            "court pour les astreintes ; l'envoi marque l'étape faite."
+        )
+        self.situation_button.clicked.connect(self.situation_requested.emit)
+        dl.addWidget(self.situation_button)
 
         self.preview = QLabel()
         self.preview.setWordWrap(True)
@@ -208,6 +219,7 @@ class StepPanel(QWidget):
             label.setText("")
         for box in (
             self.call,
+            self.situation_button,
             self.mairie_row,
             self.form_box,
             self.preview,
@@ -237,9 +249,12 @@ class StepPanel(QWidget):
         readonly: bool,
         mairie: str | None,
         preview: str | None,
+        prefill: Mapping[str, str] | None = None,
     ) -> None:
         """``mairie``: the code preselected on a « carte » step (None: the event's address);
-        ``preview``: the message a « message » step prepares, as rich text."""
+        ``preview``: the message a « message » step prepares, as rich text; ``prefill``: the
+        inputs' text the room already knows (a point de situation step), shown for the
+        person to read and correct; ``None`` also hides the point de situation button."""
         self._clear_step()
         step = sv.step
         self.step_title.setText(step_title(v, sv))
@@ -268,12 +283,18 @@ class StepPanel(QWidget):
                 w = QLineEdit()
                 if spec.kind == "entier":
                     w.setPlaceholderText("nombre")
+                if editable and prefill and prefill.get(spec.id):
+                    w.setText(prefill[spec.id])
+                    w.setCursorPosition(0)
+                    w.setToolTip(prefill[spec.id])
             w.setMinimumHeight(30)
             w.setEnabled(editable)
             self.input_widgets[spec.id] = w
             self.form.addRow(spec.label + (" *" if spec.required else "") + " :", w)
         self.form_box.setVisible(bool(step.inputs))
 
+        self.situation_button.setVisible(prefill is not None)
+        self.situation_button.setEnabled(prefill is not None and sv.is_open and run_open)
         self.call.setVisible(step.kind == "appel")
         self.call.button.setEnabled(run_open and sv.status != StepStatus.HORS_PARCOURS)
         self.mairie_row.setVisible(step.kind == "carte")

@@ -1,0 +1,76 @@
+"""An account change and its journal entry are one transaction, on SQLite and PostgreSQL: when
+the journal refuses the entry (here a trigger, as a full disk or a lost server would), the
+account is left as it was, and a change never lands without its entry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from scop.accounts.passwords import TEST_COST, Hasher
+from scop.accounts.store import Accounts
+from scop.journal.store import JournalStore
+from scop.journal.tables import accounts
+from scop.models.entries import Operator
+
+ADMIN = Operator("Adm. Roux", "admin", "aroux")
+PASSWORD = "correct horse battery"
+HASHER = Hasher(TEST_COST)
+
+
+def refuse_journal_inserts(store: JournalStore) -> None:
+    with store.engine.begin() as conn:
+        if store.backend == "sqlite":
+            conn.execute(
+                text(
+                    "CREATE TRIGGER test_no_insert BEFORE INSERT ON journal_entries"
+                    " BEGIN SELECT RAISE(ABORT, 'disque plein'); END"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION test_no_insert() RETURNS trigger LANGUAGE plpgsql AS"
+                    " $$ BEGIN RAISE EXCEPTION 'disque plein'; END $$"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER test_no_insert BEFORE INSERT ON journal_entries"
+                    " FOR EACH ROW EXECUTE FUNCTION test_no_insert()"
+                )
+            )
+
+
+def accounts_table(store: JournalStore) -> list[tuple[object, ...]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(accounts).order_by(accounts.c.login)).all()
+    return [tuple(r) for r in rows]
+
+
+CHANGES: dict[str, Callable[[Accounts], object]] = {
+    "add": lambda a: a.add("cdupont", "C. Dupont", "operator", PASSWORD, ADMIN),
+    "disable": lambda a: a.set_enabled("blefevre", False, ADMIN),
+    "set_role": lambda a: a.set_role("blefevre", "chief", ADMIN),
+    "reset_password": lambda a: a.reset_password("blefevre", "another long secret", ADMIN),
+    "failed_login": lambda a: a.authenticate("blefevre", "not the password at all", "poste-1"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_account_unchanged_when_its_journal_entry_fails(
+    any_store: JournalStore, change: str
+) -> None:
+    a = Accounts(any_store, HASHER)
+    a.add("blefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
+    a.add("aroux", "Adm. Roux", "admin", PASSWORD, ADMIN)
+    before, head = accounts_table(any_store), any_store.head()
+    refuse_journal_inserts(any_store)
+    with pytest.raises(DBAPIError, match="disque plein"):
+        CHANGES[change](a)
+    assert accounts_table(any_store) == before
+    assert any_store.head() == head
+    assert any_store.verify().ok

@@ -1,0 +1,278 @@
+"""Le point de situation on the real console: the event card's button opens it with the
+verified information only, the chief edits and sends it through the messages' validation, the
+fiche step opens it prefilled, and a role or a replay that may not send cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+
+from scop.clock import ManualClock
+from scop.journal.store import JournalStore
+from scop.models.entries import Operator
+from scop.operations import commands as ops
+from scop.procedures import situation
+from scop.protocols.edxl import check_schema
+from scop.room import Room, open_room
+from scop.ui.docks.event_card import EventCardDock
+from scop.ui.docks.procedures import ProceduresDock
+from scop.ui.situation_dialog import SituationDialog
+
+CHIEF = Operator("Cdt. Morel", "chief", "cmorel")
+OPERATOR = Operator("B. Lefèvre", "operator", "blefevre")
+VERIFIED = "Deux blessés légers pris en charge par la BSPP"
+UNVERIFIED = "Rumeur d'un troisième foyer rue voisine"
+CHECKING = "Un témoin parle d'une explosion"
+SHOTS = Path("/work/coord/shots")
+
+
+def _room(db_url: str, clock: ManualClock, who: Operator, mode: str) -> tuple[Room, str]:
+    from scop.demo import demo_drafts
+
+    store = JournalStore.open(db_url, clock)
+    room = open_room(store, clock, who, mode=mode, label="Salle")
+    room.record_all(demo_drafts(clock.now()))
+    room.operator = CHIEF  # the facts are entered by someone entitled to every command
+    ev = ops.create_event(
+        room, source="appel_3975", category="FIR/CLA", gravity=3,
+        address="52 Rue Oberkampf, 75011 Paris", lon=2.3748, lat=48.8649,
+        title="Feu d'appartement au 3e étage",
+    )  # fmt: skip
+    ops.add_info(room, ev, VERIFIED, "equipage", "verifie")
+    ops.add_info(room, ev, UNVERIFIED, "reseaux_sociaux", "a_verifier")
+    ops.add_info(room, ev, CHECKING, "appel_3975", "en_verification")
+    free = [c for c, crew in room.state.crews.items() if crew.status == "disponible"]
+    ops.engage(room, free[0], ev)
+    ops.engage(room, free[1], ev)
+    ops.crew_on_scene(room, free[1])
+    room.operator = who
+    return room, ev
+
+
+@pytest.fixture
+def rooms(db_url: str, clock: ManualClock) -> Iterator[Any]:
+    made: list[Room] = []
+
+    def make(who: Operator = CHIEF, mode: str = "demo") -> tuple[Room, str]:
+        room, ev = _room(db_url, clock, who, mode)
+        made.append(room)
+        return room, ev
+
+    yield make
+    for room in made:
+        room.store.close()
+
+
+def _card(qtbot: Any, make_ctx: Any, room: Room, ev: str) -> EventCardDock:
+    card = EventCardDock(make_ctx(room))
+    qtbot.addWidget(card)
+    card.resize(620, 700)
+    card.show()
+    card.ctx.selection.select_event(ev)
+    return card
+
+
+def _open(qtbot: Any, card: EventCardDock) -> SituationDialog:
+    assert card.situation_button.isEnabled()
+    qtbot.mouseClick(card.situation_button, Qt.MouseButton.LeftButton)
+    dialog = card.situation.dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _fits_small_screen(dialog: SituationDialog) -> None:
+    hint = dialog.minimumSizeHint()
+    assert hint.width() <= 1366, hint
+    assert hint.height() <= 740, hint
+    assert dialog.width() <= 1366
+    assert dialog.height() <= 740
+
+
+def _save(widget: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    widget.grab().save(str(SHOTS / f"situation12-{name}.png"))
+
+
+def test_button_opens_the_draft_with_verified_items_only(
+    qtbot: Any, rooms: Any, make_ctx: Any
+) -> None:
+    room, ev = rooms()
+    card = _card(qtbot, make_ctx, room, ev)
+    dialog = _open(qtbot, card)
+    facts = dialog.situation_edit.toPlainText()
+    shown = [
+        facts,
+        dialog.sources.toPlainText(),
+        dialog.emsi_preview.toPlainText(),
+        dialog.sms_edit.toPlainText(),
+        dialog.mail_subject.text(),
+        dialog.mail_body.toPlainText(),
+    ]
+    assert VERIFIED in facts
+    assert VERIFIED in dialog.emsi_preview.toPlainText()
+    for text in shown:
+        assert UNVERIFIED not in text
+        assert CHECKING not in text
+    assert "2 information(s) non vérifiée(s) laissée(s) de côté" in dialog.left_out_label.text()
+    assert dialog.left_out_label.isVisible()
+    # the crews: one on scene, one en route; both in the means and the sources
+    s = situation.situation_of(room.state, ev, room.clock.now())
+    assert len(s.on_scene) == 1
+    assert len(s.engaged) == 1
+    assert s.on_scene[0] in dialog.means_edit.toPlainText()
+    assert s.engaged[0] in dialog.sources.toPlainText()
+    assert "EXERCICE" not in dialog.emsi_preview.toPlainText()
+    assert not dialog.exercise_banner.isVisible()
+    # the live counter follows the chief's typing
+    assert dialog.sms_counter.text().startswith(f"{len(dialog.sms_edit.toPlainText())} / 160")
+    dialog.sms_edit.setPlainText("x" * 170)
+    assert "TROP LONG" in dialog.sms_counter.text()
+    assert len(dialog.sms()) == situation.SMS_LENGTH
+    _fits_small_screen(dialog)
+    dialog.sms_edit.setPlainText(situation.sms_text(room.state, ev, room.clock.now()))
+    _save(dialog, "dialog")
+
+
+def test_chief_edits_and_sends_a_journaled_validated_message(
+    qtbot: Any, rooms: Any, make_ctx: Any
+) -> None:
+    room, ev = rooms()
+    card = _card(qtbot, make_ctx, room, ev)
+    dialog = _open(qtbot, card)
+    before = room.state.position
+    dialog.situation_edit.setPlainText("Feu éteint à 14 h 10 ; deux blessés légers évacués")
+    dialog.trend_box.setCurrentIndex(dialog.trend_box.findData("amelioration"))
+    assert "Feu éteint à 14 h 10" in dialog.emsi_preview.toPlainText()
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    key = dialog.sent_key
+    assert key is not None
+    entries = [e for e in room.store.iter_entries() if e.position > before]
+    kinds = [e.kind for e in entries]
+    assert kinds == ["pp.message_drafted", "pp.message_validated"]
+    for e in entries:
+        assert e.author == CHIEF.name
+        assert e.author_id == CHIEF.id
+    m = room.state.messages[key]
+    assert m.template == "point_de_situation"
+    assert m.state == "valide"
+    assert m.validated_by == CHIEF.name
+    sent = entries[-1].payload["message"]
+    check_schema(sent)  # the EDXL-DE the link will send passes the schemas
+    text = str(sent)
+    assert "Feu éteint à 14 h 10" in text
+    assert UNVERIFIED not in text
+    assert CHECKING not in text
+    assert "DECREA" in text  # the trend the chief chose
+    assert "EXERCICE" not in text
+    qtbot.waitUntil(lambda: card.situation.dialog is None)
+
+
+def test_exercise_dialog_and_message_say_exercice(qtbot: Any, rooms: Any, make_ctx: Any) -> None:
+    room, ev = rooms(mode="exercise")
+    card = _card(qtbot, make_ctx, room, ev)
+    dialog = _open(qtbot, card)
+    assert dialog.exercise_banner.isVisible()
+    assert "EXERCICE" in dialog.windowTitle()
+    assert "EXERCICE EXERCICE EXERCICE" in dialog.emsi_preview.toPlainText()
+    dialog.sms_edit.setPlainText("Point rapide : feu éteint")  # the chief dropped the word
+    assert dialog.sms().startswith("EXERCICE")
+    assert "« EXERCICE » ajouté" in dialog.sms_counter.text()
+    assert dialog.email()[0].startswith("[EXERCICE]")
+    _save(dialog, "dialog-exercice")
+    dialog.log_astreintes()
+    note = room.store.read(after=room.state.position - 1)[-1]
+    assert note.kind == "log.note"
+    assert note.payload["event_id"] == ev
+    assert "EXERCICE" in note.payload["text"]
+    assert note.author == CHIEF.name
+    key = dialog.send(validate=True)
+    assert key is not None
+    validated = room.state.messages[key]
+    assert validated.exercise
+    assert "EXERCICE EXERCICE EXERCICE" in validated.text
+
+
+def test_operator_drafts_but_cannot_send(qtbot: Any, rooms: Any, make_ctx: Any) -> None:
+    room, ev = rooms(who=OPERATOR)
+    card = _card(qtbot, make_ctx, room, ev)
+    dialog = _open(qtbot, card)
+    assert not dialog.send_button.isEnabled()
+    assert "chef de salle" in dialog.role_label.text()
+    assert dialog.draft_button.isEnabled()
+    before = room.state.position
+    assert dialog.send(validate=True) is not None  # even forced, the room refuses to validate
+    kinds = [e.kind for e in room.store.iter_entries() if e.position > before]
+    assert kinds == ["pp.message_drafted"]
+    key = dialog.sent_key
+    assert key is not None
+    assert room.state.messages[key].state == "brouillon"
+    assert "non validé" in dialog.status.text()
+
+
+def test_replay_reads_but_never_sends(
+    qtbot: Any, rooms: Any, make_ctx: Any, db_url: str, clock: ManualClock
+) -> None:
+    _room, ev = rooms()
+    ro_store = JournalStore.open(db_url, clock, readonly=True)
+    try:
+        ro_room = Room(ro_store, clock, CHIEF)
+        ro_room.load()
+        card = _card(qtbot, make_ctx, ro_room, ev)
+        dialog = _open(qtbot, card)
+        assert dialog.readonly_banner.isVisible()
+        assert not dialog.send_button.isEnabled()
+        assert not dialog.draft_button.isEnabled()
+        assert not dialog.log_button.isEnabled()
+        assert VERIFIED in dialog.situation_edit.toPlainText()
+        before = len(list(ro_store.iter_entries()))
+        assert dialog.send() is None
+        dialog.log_astreintes()
+        assert len(list(ro_store.iter_entries())) == before
+        dialog.close()
+    finally:
+        ro_store.close()
+
+
+def test_fiche_step_opens_it_prefilled_and_sending_completes_the_step(
+    qtbot: Any, rooms: Any, make_ctx: Any
+) -> None:
+    room, ev = rooms()
+    dock = ProceduresDock(make_ctx(room))
+    qtbot.addWidget(dock)
+    dock.resize(1300, 720)
+    dock.show()
+    run = dock.launch("incendie", ev)
+    assert run is not None
+    dock.select_run(run, "point_situation")
+    panel = dock.panel
+    # the step panel shows the prefilled text in the step's own fields
+    situation_input = panel.input_widgets["situation"]
+    assert VERIFIED in situation_input.text()
+    assert UNVERIFIED not in situation_input.text()
+    assert "police municipale" in panel.input_widgets["moyens_ville"].text()
+    assert panel.situation_button.isVisible()
+    assert panel.situation_button.isEnabled()
+    _save(dock, "step-panel")
+    situation_input.setText("Feu circonscrit, typed in the step")
+    qtbot.mouseClick(panel.situation_button, Qt.MouseButton.LeftButton)
+    dialog = dock.situation.dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert dialog.origin == (run, "point_situation")
+    assert dialog.situation_edit.toPlainText() == "Feu circonscrit, typed in the step"
+    assert "Incendie" in dialog.origin_label.text()
+    _save(dialog, "dialog-from-step")
+    key = dialog.send(validate=True)
+    assert key is not None
+    m = room.state.messages[key]
+    assert m.origin == {"run_id": run, "step_id": "point_situation"}
+    assert m.state == "valide"
+    assert "Feu circonscrit, typed in the step" in m.text
+    v = dock.runner.view(run)
+    assert v.step("point_situation").status == "fait"
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
