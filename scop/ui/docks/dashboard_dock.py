@@ -336,7 +336,7 @@ class DashboardDock(ScopDock):
                     continue
                 overdue += [(v.fiche.title, s.step.title, run.event_id) for s in v.overdue]
         if self.aggregates.behind(end):  # back in time: a seek back, an earlier period
-            self.aggregates = Aggregates()
+            self.aggregates.rewind(self.entries, end)
         self.aggregates.fold(self.entries, end)  # only what came since the last second
         d = self.aggregates.dashboard(room.state, start, end, overdue)
         self.dashboard = d
