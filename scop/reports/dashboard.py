@@ -395,8 +395,8 @@ class Aggregates:
 
     def fold(self, entries: Sequence[Entry], end: datetime) -> int:
         """Fold ``entries[self.folded:]`` up to ``end`` (the journal's list, in order);
-        returns how many were folded. One loop with its names local: a seek back refolds
-        a day of journal (bench/dashboard.py)."""
+        returns how many were folded. One loop with its names local: the first refresh
+        folds a day of journal (bench/dashboard.py)."""
         i = begin = self.folded
         n = len(entries)
         status, crew_event, hours = self._status, self._crew_event, self._hours
