@@ -888,6 +888,7 @@
 
   S.resetView = function () {
     autoFit = true;
+    map.invalidateSize({ pan: false }); // the page may not have heard of a resize yet
     map.fitBounds(PARIS, { animate: false, padding: [4, 4] });
   };
 

@@ -21,7 +21,13 @@ from typing import Any
 from scop.clock import local
 from scop.models.entities import GRAVITIES, Event
 from scop.models.state import RoomState
-from scop.models.vocabulary import EXERCISE_MARK, CrewStatus, StepStatus, Verification
+from scop.models.vocabulary import (
+    EXERCISE_MARK,
+    CrewStatus,
+    MessageState,
+    StepStatus,
+    Verification,
+)
 
 TEMPLATE = "point_de_situation"
 SMS_LENGTH = 160
@@ -90,10 +96,14 @@ def situation_of(st: RoomState, event_id: str, now: datetime) -> Situation:
         )
     messages = []
     for m in sorted(st.messages.values(), key=lambda m: m.created_at):
-        if m.event_id != ev.id:
+        if m.event_id != ev.id or m.state == MessageState.ABANDONNE:
             continue
-        way = "envoyé" if m.direction == "out" else "reçu"
-        messages.append(f"{m.template or 'message'} {way} ({m.state})")
+        at = f"{local(m.created_at):%H:%M}"
+        if m.direction == "out":
+            messages.append(f"{at} {m.label} vers la PP ({m.state_label.lower()})")
+        else:
+            said = m.text if len(m.text) <= 90 else m.text[:89] + "…"
+            messages.append(f"{at} {m.label} de la PP" + (f" : « {said} »" if said else ""))
     return Situation(
         ev.id, now, facts, left_out, tuple(engaged), tuple(on_scene), tuple(fiches),
         tuple(messages),

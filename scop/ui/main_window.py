@@ -388,6 +388,8 @@ class MainWindow(QMainWindow):
         if key in self.layout_actions:
             self.layout_actions[key].setChecked(True)
         self._layout_key = key
+        for dock in self.docks.values():
+            dock.layout_applied(key)
 
     def _size_docks(self) -> None:
         """Give the columns and the groups in them their share of the window."""

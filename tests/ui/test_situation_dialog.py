@@ -136,6 +136,16 @@ def test_button_opens_the_draft_with_verified_items_only(
     _fits_small_screen(dialog)
     dialog.sms_edit.setPlainText(situation.sms_text(room.state, ev, room.clock.now()))
     _save(dialog, "dialog")
+    # an item checked while the chief writes: the left column follows, the text waits
+    rumour = next(i for i in room.state.events[ev].infos if i.text == UNVERIFIED)
+    dialog.situation_edit.setPlainText("Texte du chef")
+    ops.set_verification(room, ev, rumour.id, "verifie")
+    assert "1 information(s) non vérifiée(s)" in dialog.left_out_label.text()
+    assert UNVERIFIED in dialog.sources.toPlainText()
+    assert dialog.situation_edit.toPlainText() == "Texte du chef"
+    qtbot.mouseClick(dialog.reload_button, Qt.MouseButton.LeftButton)
+    assert UNVERIFIED in dialog.situation_edit.toPlainText()
+    assert CHECKING not in dialog.situation_edit.toPlainText()
 
 
 def test_chief_edits_and_sends_a_journaled_validated_message(
@@ -276,3 +286,32 @@ def test_fiche_step_opens_it_prefilled_and_sending_completes_the_step(
     v = dock.runner.view(run)
     assert v.step("point_situation").status == "fait"
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+def test_from_the_events_list_in_the_chief_layout_on_a_small_screen(
+    qtbot: Any, window: Any
+) -> None:
+    """The real console at 1366×768: a right-click action of the Événements list opens the
+    card's point de situation; the window's layout still fits, and so does the dialog."""
+    window.apply_layout("chef")
+    window.resize(1366, 768)
+    events = window.docks["events"]
+    card = window.docks["event_card"]
+    room = window.ctx.room
+    ev = next(e.id for e in room.state.events.values() if e.status != "clos")
+    window.ctx.selection.select_event(ev)
+    assert events.situation_action in events.view.actions()
+    events.situation_action.trigger()
+    dialog = card.situation.dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert dialog.event_id == ev
+    assert room.operator.role == "operator"  # the fixture's person: drafts, never validates
+    assert not dialog.send_button.isEnabled()
+    assert dialog.draft_button.isEnabled()
+    _fits_small_screen(dialog)
+    assert window.minimumSizeHint().width() <= 1366
+    assert window.minimumSizeHint().height() <= 768
+    _save(window, "window-chef-1366")
+    dialog.close()
+    qtbot.waitUntil(lambda: card.situation.dialog is None)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+from scoptest.map_page import js_value
 
 from scop.demo import DEMO_CALLERS
 from scop.models.entries import Operator
@@ -140,3 +141,41 @@ def test_the_room_s_staff_see_who_called(
     assert w._layout_key != "mur"
     expected = {piece for c in DEMO_CALLERS.values() for piece in c.rsplit(", ", 1)}
     assert expected <= set(_callers_seen(w, qtbot))
+
+
+def _view(qtbot: Any, dock: Any) -> tuple[float, float, float]:
+    st = js_value(qtbot, dock, "ScopMap.state()")
+    return st["zoom"], st["center"]["lat"], st["center"]["lon"]
+
+
+def test_the_wall_map_shows_all_paris_again_after_a_resize(
+    qtbot: Any, demo_room: Room, make_ctx: Any, settings: QSettings
+) -> None:
+    demo_room.operator = OBSERVER
+    w = _window(qtbot, demo_room, make_ctx, settings)
+    dock = w.docks["map"]
+    zoom, lat, lon = _view(qtbot, dock)  # all of Paris, as the page fitted it
+    assert zoom < 13
+    js_value(qtbot, dock, "ScopMap.view(48.8867, 2.3431, 16)")  # a visitor clicked Montmartre
+    before = dock.refits
+    for width in (1800, 1700, 1600, 1500, 1366):  # the window dragged: one refit, at the end
+        w.resize(width, 768)  # (the dock resizes at once; the debounce timer restarts)
+    qtbot.waitUntil(lambda: dock.refits > before, timeout=5000)
+    qtbot.wait(2 * dock.REFIT_DEBOUNCE_MS)
+    assert dock.refits == before + 1
+    qtbot.waitUntil(lambda: _view(qtbot, dock)[0] < 13, timeout=5000)
+    z, la, lo = _view(qtbot, dock)
+    assert z <= zoom  # a smaller window: Paris whole needs as much room or less
+    assert abs(la - lat) < 0.01
+    assert abs(lo - lon) < 0.01
+    if path := os.environ.get("SCOP_SHOTS_DIR"):
+        qtbot.wait(1000)
+        w.grab().save(os.path.join(path, "leftovers-wall-after-resize.png"))
+
+    # an operator's map keeps the view the operator chose
+    w.apply_layout("operateur")
+    js_value(qtbot, dock, "ScopMap.view(48.8867, 2.3431, 16)")
+    w.resize(1920, 1080)
+    qtbot.wait(3 * dock.REFIT_DEBOUNCE_MS)
+    assert _view(qtbot, dock)[0] == 16
+    assert dock.refits == before + 1

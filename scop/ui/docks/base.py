@@ -37,6 +37,10 @@ class ScopDock(QDockWidget):
         """Painted at least once; docks with asynchronous content (the map) add to this."""
         return self._painted
 
+    def layout_applied(self, key: str) -> None:
+        """The window took the layout ``key`` (operateur, chef, formateur, mur): a dock that
+        behaves differently on one of them (the wall's map) adapts here."""
+
     def wire(self, docks: dict[str, ScopDock]) -> None:
         """Connect to the other docks once all exist (e.g. the map's "create an event here"
         to the events dock's intake). Absent docks are simply not wired."""

@@ -114,6 +114,11 @@ class EventsDock(ScopDock):
         self.new_action.triggered.connect(self._new_requested)
         self.menu_actions = [self.new_action]
         self.new_button.clicked.connect(self._new_requested)
+        # Right-click on a row (which makes it the selected event): the card's own actions.
+        self.situation_action = QAction("Point de situation…", self)
+        self.situation_action.triggered.connect(self.open_situation)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.view.addAction(self.situation_action)
 
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         self.status_box.currentIndexChanged.connect(self._refresh)
@@ -222,6 +227,14 @@ class EventsDock(ScopDock):
             self.ctx.selection.select_event(str(index.data(KEY_ROLE)))
             self._card.show()
             self._card.raise_()
+
+    def open_situation(self) -> Any:
+        """The point de situation of the selected event, drafted by the event card."""
+        open_it = getattr(self._card, "open_situation", None)
+        if open_it is None:
+            self.ctx.notices.warning("La fiche événement n'est pas ouverte sur ce poste.")
+            return None
+        return open_it()
 
     def select_events(self, event_ids: list[str]) -> int:
         """Select several events at once (the dashboard's bar); returns how many are shown.

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QPoint, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
@@ -227,6 +228,7 @@ class MapDock(ScopDock):
     BATCH_INTERVAL_MS = 250
     CLOCK_REFRESH_MS = 30_000
     CHORO_REFRESH_MS = 2_000
+    REFIT_DEBOUNCE_MS = 300
     CHORO_CLOCK_S = 30  # a rolling period is counted again when its end moved this much
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
@@ -307,6 +309,14 @@ class MapDock(ScopDock):
         self._choro_timer = QTimer(self)
         self._choro_timer.setInterval(self.CHORO_REFRESH_MS)
         self._choro_timer.timeout.connect(self._choro_tick)
+        # The wall (« Mur d'images »): all of Paris after every resize, whatever was clicked
+        # since; once the resizing stops (a window dragged to the wall's screen sends dozens).
+        self.refit_on_resize = False
+        self.refits = 0
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(self.REFIT_DEBOUNCE_MS)
+        self._refit_timer.timeout.connect(self._refit)
 
         self.page.message.connect(self._on_page_message)
         self.page.loadFinished.connect(self._on_loaded)
@@ -323,6 +333,25 @@ class MapDock(ScopDock):
 
         self.page_url = QUrl.fromLocalFile(str(write_page(self._page_options())))
         self.page.load(self.page_url)
+
+    # -- the wall's refit ----------------------------------------------------------------------
+
+    def layout_applied(self, key: str) -> None:
+        self.refit_on_resize = key == "mur"
+        if self.refit_on_resize:
+            self._refit_timer.start()  # the docks just moved: Paris whole on the wall
+        else:
+            self._refit_timer.stop()  # a resize from the wall's last moments: not for this one
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.refit_on_resize:
+            self._refit_timer.start()
+
+    def _refit(self) -> None:
+        if self._page_ready:
+            self.refits += 1
+            self._js("ScopMap.resetView()")
 
     # -- page --------------------------------------------------------------------------------
 
