@@ -285,6 +285,11 @@ def test_fiche_step_opens_it_prefilled_and_sending_completes_the_step(
     assert "Feu circonscrit, typed in the step" in m.text
     v = dock.runner.view(run)
     assert v.step("point_situation").status == "fait"
+    # the step is done: its panel says where the message stands, the button says why it rests
+    dock.select_run(run, "point_situation")
+    assert not panel.situation_button.isEnabled()
+    assert "déjà fait" in panel.situation_button.toolTip()
+    assert "Validé" in panel.preview.text()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
