@@ -25,6 +25,7 @@ from typing import Any
 import jsonschema_rs
 
 from scop.clock import PARIS
+from scop.models import jsonio
 from scop.models.vocabulary import ACK_STEPS as ACK_STEPS
 from scop.models.vocabulary import ANSWER_LABELS, EventStatus
 from scop.models.vocabulary import INCOMING_LABELS as INCOMING_LABELS
@@ -292,7 +293,7 @@ def party_mismatch(party: Mapping[str, Any], system_id: str) -> str | None:
 
 
 def dumps(message: Mapping[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    return jsonio.dumps(message)
 
 
 # -- building --------------------------------------------------------------------------------
@@ -714,7 +715,7 @@ def parse(
                 INVALID_MESSAGE, "message non UTF-8", None, {"extrait": data[:300].hex()}
             ) from None
     try:
-        obj = json.loads(raw)
+        obj = jsonio.loads(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidMessage(
             INVALID_MESSAGE, f"JSON illisible : {str(e)[:150]}", None, _excerpt(raw)

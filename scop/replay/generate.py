@@ -3,7 +3,7 @@ fiches, PP messages.
 
 Deterministic for a seed. It feeds the replay tests (played live through a real room, then
 replayed) and the benchmarks (written straight into SQLite, hash chain sealed by the journal
-code: bench/dashboard.py's 24 hours at 260 events an hour and 180 crews are ~50,000 entries).
+code: bench/dashboard.py's 24 hours at 240 events an hour and 180 crews are ~50,000 entries).
 """
 
 from __future__ import annotations
@@ -424,29 +424,34 @@ def generate_shift(
     sim.at(60.0, lambda t: _arrivals(sim, t, 3600.0 / events_per_hour))
     sim.at(90.0, lambda t: _misc(sim, t, 3600.0 / notes_per_hour))
     end = hours * 3600.0
-    tick = fix_period
-    author = OPERATORS[0]
-    while tick <= end:
-        for c in sim.crews.values():  # on scene too: a terminal reports even when parked
-            lon, lat, heading = _move(c, rng, fix_period)
-            yield PositionFix(
-                c.call_sign, ts(tick), round(lon, 6), round(lat, 6), round(heading, 1), None
-            )
-        horizon = tick + fix_period
-        while sim.heap and sim.heap[0][0] < horizon:
+
+    def due(until: float, after: float) -> Iterator[GenEntry]:
+        """The entries before ``until``, none before ``after`` (the last fixes' time)."""
+        while sim.heap and sim.heap[0][0] < until:
             when, _, action = heapq.heappop(sim.heap)
-            when = max(when, tick + 0.000_01)
+            when = max(when, after)
             if when >= end:
                 sim.heap.clear()
-                break
-            hour = int(when // 3600)
-            author = OPERATORS[hour % len(OPERATORS)]
+                return
+            author = OPERATORS[int(when // 3600) % len(OPERATORS)]
             for d in action(when):
                 sim.position += 1
                 if d.kind == k.NOTE:
                     sim.notes.append(sim.position)
                 yield GenEntry(ts(when), d, d.author or author)
-        tick = horizon
+
+    # Entries between two rounds of fixes, from the start: the first hour is not left empty
+    # when the fixes are hours apart (the benchmarks' sparse positions).
+    last, tick = 0.0, fix_period
+    while tick <= end:
+        yield from due(tick, last + 0.000_01)
+        for c in sim.crews.values():  # on scene too: a terminal reports even when parked
+            lon, lat, heading = _move(c, rng, fix_period)
+            yield PositionFix(
+                c.call_sign, ts(tick), round(lon, 6), round(lat, 6), round(heading, 1), None
+            )
+        last, tick = tick, tick + fix_period
+    yield from due(end, last + 0.000_01)
 
 
 def write_sqlite(path: Path, items: Iterator[Item], *, mode: str = "live") -> tuple[int, int]:
@@ -503,7 +508,7 @@ def write_sqlite(path: Path, items: Iterator[Item], *, mode: str = "live") -> tu
                         e.author_id,
                     )
                 )
-            if len(fixes) >= 100_000:
+            if len(fixes) >= 100_000 or len(entries) >= 100_000:  # a quarter: millions
                 flush()
         flush()
         conn.execute(
