@@ -11,7 +11,8 @@
    and the busy share of each second (the window stays responsive if it is small).
    Baseline in the same run: the figures recomputed from the whole journal at each refresh
    (scop.reports.dashboard.compute, without drawing), as the dock did before. Also the
-   time of a seek back (the aggregates are rebuilt from the start of the journal).
+   time of a seek back (the replay's state at the instant; the dock's aggregates rewound to
+   the instant's hour and that hour folded again), the dock painted.
 2. Barometer over a quarter: DAYS days of journal at the generator's usual daily volume;
    ``scop barometre``'s computation (the database counts by hour, the DansMaRue closures and
    the duty entries; folded into Paris days) against one SQL GROUP BY over the same rows, in

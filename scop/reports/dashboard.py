@@ -253,6 +253,11 @@ class _Hour:
     ids: dict[str, list[str]] = field(default_factory=dict)  # category|source -> ids
 
 
+# A delay, as folded: (event created, category, on scene (else engaged), seconds, when
+# engaged or on scene, event id).
+_Sample = tuple[datetime, str, bool, float, datetime, str]
+
+
 class _Delays:
     """The delays of the events created since a window's start, sorted, by (category, on
     scene): slid forward, it drops the samples of events now before the start and sorts in
@@ -268,7 +273,7 @@ class _Delays:
         self.heap: list[tuple[datetime, int]] = []  # (event created, sample index) in window
 
     def slide(
-        self, samples: Sequence[tuple[datetime, str, bool, float]], start: datetime
+        self, samples: Sequence[_Sample], start: datetime
     ) -> Mapping[tuple[str, bool], list[float]]:
         if self.start is None or start < self.start:  # a wider window: start again
             self._clear()
@@ -276,7 +281,7 @@ class _Delays:
         few = len(samples) - self.taken < 32  # a second's worth: sorted in one by one
         touched = set()
         for i in range(self.taken, len(samples)):
-            created, category, on_scene, delay = samples[i]
+            created, category, on_scene, delay, _, _ = samples[i]
             if created >= start:
                 values = self.sorted.setdefault((category, on_scene), [])
                 if few:
@@ -294,7 +299,7 @@ class _Delays:
             heapq.heapify(self.heap)
         self.taken = len(samples)
         while self.heap and self.heap[0][0] < start:
-            _, category, on_scene, delay = samples[heapq.heappop(self.heap)[1]]
+            _, category, on_scene, delay, _, _ = samples[heapq.heappop(self.heap)[1]]
             values = self.sorted[(category, on_scene)]
             del values[bisect_left(values, delay)]
         return self.sorted
@@ -322,12 +327,17 @@ class Aggregates:
 
     Everything is kept by absolute clock hour, so a window that slides (the last 24 h, a
     second later) needs no refold. An instant earlier than an entry already folded (a replay
-    seek backwards, a chosen period ending earlier) does: :meth:`behind` says so and the
-    caller starts a new one. :func:`compute` is the same figures recomputed from scratch,
-    the definition this must always equal (tests/unit/test_dashboard_incremental.py).
+    seek backwards, a chosen period ending earlier) does: :meth:`behind` says so, and
+    :meth:`rewind` takes the aggregates back to the start of that instant's hour, from what
+    was kept there, for the caller to fold again at most an hour. :func:`compute` is the same
+    figures recomputed from scratch, the definition this must always equal
+    (tests/unit/test_dashboard_incremental.py).
     """
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self.folded = 0  # entries folded: the index of the next one in the journal's list
         self.last: datetime | None = None  # time of the last folded entry
         self._first_boundary: datetime | None = None
@@ -335,12 +345,13 @@ class Aggregates:
         self._status: dict[str, str] = {}  # call sign -> status
         self._snapshots: dict[datetime, Counter[str]] = {}  # hour start -> crews just before
         self._crew_event: dict[str, str] = {}
+        # hour start -> the crews' statuses and events just before it, to rewind to
+        self._states: dict[datetime, tuple[dict[str, str], dict[str, str]]] = {}
         self._created: set[str] = set()
         # events created and not yet engaged / on scene: id -> (created, category)
         self._to_engage: dict[str, tuple[datetime, str]] = {}
         self._to_arrive: dict[str, tuple[datetime, str]] = {}
-        # every delay, as folded: (event created, category, on scene (else engaged), seconds)
-        self._samples: list[tuple[datetime, str, bool, float]] = []
+        self._samples: list[_Sample] = []  # every delay, in the order folded
         self._window = _Delays()
         self._hours: dict[datetime, _Hour] = {}
         self._sent: list[tuple[datetime, str]] = []  # (ts, distribution id), in journal order
@@ -350,10 +361,42 @@ class Aggregates:
         """Whether an entry later than ``end`` was folded: the aggregates must be rebuilt."""
         return self.last is not None and self.last > end
 
+    def rewind(self, entries: Sequence[Entry], end: datetime) -> None:
+        """Back to the state before the first entry of ``end``'s hour: what was folded from
+        then on is taken out (events created, delays, messages, crews' statuses restored);
+        :meth:`fold` then folds that hour again up to ``end``. Cheap: a seek back costs the
+        hours it jumps over, not the day before it."""
+        b = _hour(end)
+        saved = self._states.get(b)
+        if saved is None:  # before the first entry's hour: nothing to keep
+            self._clear()
+            return
+        status, crew_event = saved
+        self._status, self._crew_event = dict(status), dict(crew_event)
+        for h in [h for h in self._hours if h >= b]:
+            for _, ev, _, _ in self._hours.pop(h).events:
+                self._created.discard(ev)
+                self._to_engage.pop(ev, None)
+                self._to_arrive.pop(ev, None)
+        while self._samples and self._samples[-1][4] >= b:
+            created, category, on_scene, _, _, ev = self._samples.pop()
+            if created < b:  # engaged (or on scene) again in the hour refolded
+                waiting = self._to_arrive if on_scene else self._to_engage
+                waiting[ev] = (created, category)
+        for kept in (self._snapshots, self._states):
+            for h in [h for h in kept if h > b]:
+                del kept[h]
+        del self._sent[bisect_left(self._sent, (b, "")) :]
+        self._acked = {d: t for d, t in self._acked.items() if t < b}
+        self._window = _Delays()
+        self._boundary = b
+        self.folded = bisect_left(entries, b, hi=self.folded, key=lambda e: e.ts)
+        self.last = entries[self.folded - 1].ts if self.folded else None
+
     def fold(self, entries: Sequence[Entry], end: datetime) -> int:
         """Fold ``entries[self.folded:]`` up to ``end`` (the journal's list, in order);
-        returns how many were folded. One loop with its names local: a seek back refolds
-        a day of journal (bench/dashboard.py)."""
+        returns how many were folded. One loop with its names local: the first refresh
+        folds a day of journal (bench/dashboard.py)."""
         i = begin = self.folded
         n = len(entries)
         status, crew_event, hours = self._status, self._crew_event, self._hours
@@ -369,6 +412,7 @@ class Aggregates:
                 boundary = self._first_boundary = _hour(ts)
             while boundary <= ts:  # crews per status at each hour's start, for the line chart
                 self._snapshots[boundary] = Counter(status.values())
+                self._states[boundary] = (dict(status), dict(crew_event))
                 boundary += HOUR
             kind = e.kind
             if kind not in _FOLDED:
@@ -379,9 +423,10 @@ class Aggregates:
                 if cs in status:
                     status[cs] = str(p.get("status"))
                 if p.get("status") == ON_SCENE:
-                    w = to_arrive.pop(crew_event.get(cs, ""), None)
+                    ev = crew_event.get(cs, "")
+                    w = to_arrive.pop(ev, None)
                     if w is not None:
-                        samples.append((w[0], w[1], True, (ts - w[0]).total_seconds()))
+                        samples.append((w[0], w[1], True, (ts - w[0]).total_seconds(), ts, ev))
             elif kind == "crew.engaged" or kind == "crew.rerouted":  # noqa: PLR1714
                 cs = str(p.get("call_sign"))
                 ev = str(p.get("event_id") or p.get("to_event_id"))
@@ -389,7 +434,7 @@ class Aggregates:
                 crew_event[cs] = ev
                 w = to_engage.pop(ev, None)
                 if w is not None:
-                    samples.append((w[0], w[1], False, (ts - w[0]).total_seconds()))
+                    samples.append((w[0], w[1], False, (ts - w[0]).total_seconds(), ts, ev))
             elif kind == "crew.released":
                 cs = str(p.get("call_sign"))
                 if cs in status:

@@ -2,7 +2,8 @@
 
 The figures are computed by :mod:`scop.reports.dashboard` from the journal up to the room's
 clock (in replay, the timeline's instant), at most once a second and at once after a seek:
-only the entries appended since the last refresh are folded (all again after a seek back),
+only the entries appended since the last refresh are folded (after a seek back, those of
+the instant's hour, the aggregates rewound to its start),
 and each chart's items get new data rather than being rebuilt (bench/dashboard.py).
 Hovering a bar shows its value; clicking a bar selects the events behind it in the
 Événements dock. Every chart exports PNG and CSV.
@@ -336,7 +337,7 @@ class DashboardDock(ScopDock):
                     continue
                 overdue += [(v.fiche.title, s.step.title, run.event_id) for s in v.overdue]
         if self.aggregates.behind(end):  # back in time: a seek back, an earlier period
-            self.aggregates = Aggregates()
+            self.aggregates.rewind(self.entries, end)
         self.aggregates.fold(self.entries, end)  # only what came since the last second
         d = self.aggregates.dashboard(room.state, start, end, overdue)
         self.dashboard = d
