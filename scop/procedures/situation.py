@@ -49,7 +49,7 @@ class Situation:
     left_out: int  # unverified items not included
     engaged: tuple[str, ...]
     on_scene: tuple[str, ...]
-    fiches: tuple[str, ...]  # « Incendie : 3 étape(s) faite(s) (a, b, c) »
+    fiches: tuple[str, ...]  # « Incendie : 2 étape(s) faite(s) (titre a, titre b) »
     messages: tuple[str, ...]
 
     def situation_text(self) -> str:
@@ -89,7 +89,7 @@ def situation_of(st: RoomState, event_id: str, now: datetime) -> Situation:
     for run in sorted(st.procedures.values(), key=lambda r: r.launched_at):
         if run.event_id != ev.id or run.closed_at is not None:
             continue
-        done = [sid for sid, rec in run.steps.items() if rec.status == StepStatus.FAIT]
+        done = [rec.title or sid for sid, rec in run.steps.items() if rec.status == StepStatus.FAIT]
         fiches.append(
             f"{run.fiche_title} : {len(done)} étape(s) faite(s)"
             + (f" ({', '.join(done)})" if done else "")
