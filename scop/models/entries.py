@@ -133,13 +133,18 @@ def seal_text(
     """The entry of ``draft`` and its payload's canonical text, which the journal stores.
 
     One encode and one decode per entry (this is on the PP link's path, once per message): the
-    payload's canonical text is written once, decoded to freeze the payload to JSON types, and
+    payload's canonical text is written once (by orjson when that gives the very same bytes, see
+    :func:`scop.models.jsonio.canonical`), decoded to freeze the payload to JSON types, and
     placed as is inside the hashed list, whose canonical text is the concatenation of its
     items' (``entry_hash`` gives the same digest; tests/unit/test_journal_chain.py checks it)."""
-    text = canonical_json(draft.payload)
-    payload = jsonio.loads(text)  # freeze to JSON types now, not later
-    if not _str_keys(draft.payload):
-        text = canonical_json(payload)
+    text = jsonio.canonical(draft.payload)  # orjson's, when it is byte for byte json's
+    if text is None:
+        text = canonical_json(draft.payload)
+        payload = jsonio.loads(text)  # freeze to JSON types now, not later
+        if not _str_keys(draft.payload):
+            text = canonical_json(payload)
+    else:
+        payload = jsonio.loads(text)  # only string keys: orjson refuses any other
     ts_iso = to_iso(ts)
     fields: list[Any] = [position, ts_iso, author.name, author.role, draft.source, draft.kind]
     tail: list[Any] = [prev_hash, author.id] if author.id else [prev_hash]

@@ -4,8 +4,8 @@ orjson is several times faster than :mod:`json` (profiled on the PP link, JSON w
 its CPU per message), but the two differ at the edges: orjson refuses ``NaN``, lone surrogates
 and numbers beyond the float range, and it reads an integer beyond 64 bits as a float. Those
 inputs go to :mod:`json`, so that :func:`loads` gives the very value (or error) ``json.loads``
-gives. The journal's hash chain does not depend on this module: its canonical text is still
-written by :func:`scop.models.entries.canonical_json`.
+gives. :func:`canonical` gives the hash chain's canonical text only when it is byte for byte
+what :func:`scop.models.entries.canonical_json` writes (tests/unit/test_jsonio.py).
 """
 
 from __future__ import annotations
@@ -56,3 +56,51 @@ def encodable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+_CANONICAL = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def canonical(value: Any) -> str | None:
+    """orjson's sorted, compact text of ``value`` when it is the journal's canonical text byte for
+    byte (``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``), else None.
+
+    Strings and integers come out the same (every code point checked); orjson refuses what
+    would differ in other ways: a key that is not a string (json sorts those before turning
+    them into strings), an integer beyond 64 bits, a lone surrogate, a date or a dataclass
+    (which json refuses). Left to json: any ``null`` (orjson writes NaN and infinities so, where
+    json refuses them), and any float json writes in exponent form or below 1e-4 (orjson writes
+    ``0.00001`` for ``1e-05``, ``1e-7`` for ``1e-07``; its exponents always carry a sign):
+    ``0.0000`` anywhere in the text (in a string too, which only costs the slow way), or a
+    number in exponent form."""
+    try:
+        out = orjson.dumps(value, option=_CANONICAL)
+    except TypeError:
+        return None
+    if b"null" in out or b"0.0000" in out:
+        return None
+    return None if _exponent_number(out) else out.decode()
+
+
+# Digits, "." and "-" as "0": a number in exponent form reads "…0e000…" or "…0e+0…".
+_NUMBER_ZEROS = bytes.maketrans(b"123456789.-", b"00000000000")
+_NUMBER_START = frozenset(b":,[")
+
+
+def _exponent_number(out: bytes) -> bool:
+    """Whether compact JSON ``out`` holds a number in exponent form. A candidate inside a
+    string (an identifier's hexadecimal: ``…f02e-7b68…``) is told apart by what precedes its
+    digits: a number in compact JSON follows ``:``, ``,`` or ``[``, never a letter."""
+    zeros = out.translate(_NUMBER_ZEROS)
+    for pattern in (b"0e00", b"0e+0", b"0E00", b"0E+0"):
+        at = zeros.find(pattern)
+        while at >= 0:
+            start = at
+            while start > 0 and zeros[start - 1] == 0x30:
+                start -= 1
+            if start > 0 and zeros[start - 1] in _NUMBER_START:
+                return True
+            at = zeros.find(pattern, at + 1)
+    return False

@@ -618,12 +618,11 @@ class RoomEndpoint(Endpoint):
 
     @staticmethod
     def _received(msg: Message, summary: EmsiSummary) -> dict[str, Any]:
-        return {
+        payload = {
             "distribution_id": msg.distribution_id,
             "event_id": summary.event_id,
             "event_name": summary.event_name,
             "template": summary.template,
-            "answer": summary.answer,
             "text": summary.text,
             "links": list(summary.links),
             "sender": msg.sender_id,
@@ -632,6 +631,9 @@ class RoomEndpoint(Endpoint):
             "expires_at": to_iso(msg.expires_at),
             "message": dict(msg.raw),
         }
+        if summary.answer is not None:  # no null: the journal's fast canonical text has none
+            payload["answer"] = summary.answer
+        return payload
 
     def store_many(self, batch: list[tuple[Message, EmsiSummary]]) -> None:
         self.flush()

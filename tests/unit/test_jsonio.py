@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scop.models import jsonio
+from scop.models.entries import canonical_json
 
 values = st.recursive(
     st.none()
@@ -94,3 +95,48 @@ def test_dumps_writes_nan_and_infinities_as_json_does() -> None:
 
 def test_dumps_takes_keys_json_takes() -> None:
     assert json.loads(jsonio.dumps({1: "a", "b": (1, 2)})) == {"1": "a", "b": [1, 2]}
+
+
+canonical_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # NaN and infinities too: json refuses them, orjson would write null
+    | st.sampled_from([1e-05, 9.9e-05, 0.0001, 1e16, 1.5e17, -2.5e-300, 5e-324, 1e15])
+    | st.text()
+    | st.sampled_from(["0e-0", "9e+1", "0.0000", "fr.police.pp_3fa2e1b0-9c4e-4a1b", "null"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+        | st.dictionaries(st.integers(-20, 20), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(canonical_values)
+def test_fast_canonical_text_is_jsons_byte_for_byte(value: Any) -> None:
+    """The hash chain's canonical text: orjson's is taken only when it is json's exactly, and
+    what json refuses (NaN) is never written by orjson instead."""
+    try:
+        expected: str | None = canonical_json(value)
+    except ValueError:
+        expected = None
+    fast = jsonio.canonical(value)
+    if fast is not None:
+        assert fast == expected
+
+
+def test_fast_canonical_text_is_taken_for_a_message() -> None:
+    """A journaled PP message (hex identifiers, coordinates, accents) takes the fast way."""
+    payload = {
+        "distribution_id": "fr.police.pp_7d1c2a44-5b6f-4c8a-9a2d-0b1e3f5a7c9d",
+        "text": "Feu n° 12, 11e arrondissement",
+        "position": {"LAT": 48.8566, "LONG": 2.3522},
+        "links": ["fr.police.pp_aa", "fr.police.pp_bb"],
+        "exercise": False,
+        "count": 3,
+    }
+    assert jsonio.canonical(payload) == canonical_json(payload)
