@@ -392,7 +392,7 @@ def run_console(config: Config) -> int:
 
     from scop.clock import SystemClock
     from scop.demo import seed_demo
-    from scop.room import open_room
+    from scop.room import open_room, settle_heap
 
     clock = SystemClock()
     store = open_console_store(config, clock)
@@ -416,6 +416,7 @@ def run_console(config: Config) -> int:
         if mode == "demo" and not room.state.crews:
             seed_demo(room, config.fiches_dir)
         room.login()
+        settle_heap()
         try:
             return run_window(app, room, config)
         finally:

@@ -43,7 +43,7 @@ from scop.journal.tables import crew_positions, journal_entries, journal_head, m
 from scop.journal.verify import VerifyReport, verify_chain
 from scop.journal.watch import CHANNEL, ChangeWatch, watch
 from scop.models.entities import PositionFix
-from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Entry, Operator, seal
+from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Entry, Operator, seal_text
 
 
 class JournalError(Exception):
@@ -176,8 +176,9 @@ def _some(names: set[str]) -> str:
     return ", ".join(first) + (", …" if len(names) > 3 else "")
 
 
-def entry_row(e: Entry) -> dict[str, object]:
-    """An entry as its ``journal_entries`` row."""
+def entry_row(e: Entry, payload_text: str | None = None) -> dict[str, object]:
+    """An entry as its ``journal_entries`` row; ``payload_text`` is the payload's canonical JSON
+    when the caller has it (sealing made it), so that it is not encoded a second time."""
     return {
         "position": e.position,
         "ts": e.ts_iso,
@@ -185,7 +186,9 @@ def entry_row(e: Entry) -> dict[str, object]:
         "role": e.role,
         "source": e.source,
         "kind": e.kind,
-        "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
+        "payload": payload_text
+        if payload_text is not None
+        else json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
         "prev_hash": e.prev_hash,
         "hash": e.hash,
         "author_id": e.author_id,
@@ -516,13 +519,16 @@ class JournalStore:
         prev: str,
         sealed: list[Entry],
     ) -> list[dict[str, object]]:
-        now = self.clock.now()
+        now = from_iso(to_iso(self.clock.now()))  # as a re-read gives it: UTC, microseconds
+        rows: list[dict[str, object]] = []
         for d in drafts:
             position += 1
-            e = seal(position, now, d.author or author, d, prev)
+            e, text = seal_text(position, now, d.author or author, d, prev)
             sealed.append(e)
+            row = entry_row(e, text)
+            rows.append(row)
             prev = e.hash
-        return [entry_row(e) for e in sealed]
+        return rows
 
     def _append_once(self, decide: Decision, author: Operator, sealed: list[Entry]) -> list[Entry]:
         if self._sqlite:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from scop.clock import to_iso
+from scop.models import jsonio
 from scop.models.vocabulary import ROLES as ROLES
 from scop.models.vocabulary import SOURCES as SOURCES
 from scop.models.vocabulary import Role, Source
@@ -108,21 +109,48 @@ def entry_hash(  # noqa: PLR0917  (the hashed fields, in their canonical order)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def _str_keys(value: Any) -> bool:
+    """Whether every mapping in ``value`` has only string keys. With any other key the
+    canonical text is not stable through a decode (``{10: …, 9: …}`` sorts as integers, then as
+    strings once read back), and the hash must be taken over what is read back."""
+    if jsonio.encodable(value):  # orjson refuses any key that is not a string: 10x a walk
+        return True
+    if isinstance(value, Mapping):
+        return all(type(k) is str and _str_keys(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_str_keys(v) for v in value)
+    return True
+
+
 def seal(position: int, ts: datetime, author: Operator, draft: Draft, prev_hash: str) -> Entry:
-    payload = json.loads(canonical_json(draft.payload))  # freeze to JSON types now, not later
+    """The entry of ``draft``, hash-chained to ``prev_hash``."""
+    return seal_text(position, ts, author, draft, prev_hash)[0]
+
+
+def seal_text(
+    position: int, ts: datetime, author: Operator, draft: Draft, prev_hash: str
+) -> tuple[Entry, str]:
+    """The entry of ``draft`` and its payload's canonical text, which the journal stores.
+
+    One encode and one decode per entry (this is on the PP link's path, once per message): the
+    payload's canonical text is written once (by orjson when that gives the very same bytes, see
+    :func:`scop.models.jsonio.canonical`), decoded to freeze the payload to JSON types, and
+    placed as is inside the hashed list, whose canonical text is the concatenation of its
+    items' (``entry_hash`` gives the same digest; tests/unit/test_journal_chain.py checks it)."""
+    text = jsonio.canonical(draft.payload)  # orjson's, when it is byte for byte json's
+    if text is None:
+        text = canonical_json(draft.payload)
+        payload = jsonio.loads(text)  # freeze to JSON types now, not later
+        if not _str_keys(draft.payload):
+            text = canonical_json(payload)
+    else:
+        payload = jsonio.loads(text)  # only string keys: orjson refuses any other
     ts_iso = to_iso(ts)
-    h = entry_hash(
-        position,
-        ts_iso,
-        author.name,
-        author.role,
-        draft.source,
-        draft.kind,
-        payload,
-        prev_hash,
-        author.id,
-    )
-    return Entry(
+    fields: list[Any] = [position, ts_iso, author.name, author.role, draft.source, draft.kind]
+    tail: list[Any] = [prev_hash, author.id] if author.id else [prev_hash]
+    body = canonical_json(fields)[:-1] + "," + text + "," + canonical_json(tail)[1:]
+    h = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    entry = Entry(
         position,
         ts,
         author.name,
@@ -134,6 +162,7 @@ def seal(position: int, ts: datetime, author: Operator, draft: Draft, prev_hash:
         h,
         author.id,
     )
+    return entry, text
 
 
 def expected_hash(e: Entry) -> str:

@@ -66,6 +66,7 @@ class StepRecord:
     target: str | None = None
     calls: tuple[CallRecord, ...] = ()
     position: int = 0  # journal position of the last transition
+    title: str = ""  # the step's title as its entries say it (a point de situation quotes it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,8 @@ def _update(st: RoomState, e: Entry, fn: Any) -> None:
     if new is None:
         return
     steps = dict(run.steps)
-    steps[step_id] = replace(new, position=e.position)
+    title = str(e.payload.get("step_title") or new.title)
+    steps[step_id] = replace(new, position=e.position, title=title)
     st.procedures[run.run_id] = replace(run, steps=steps)
 
 

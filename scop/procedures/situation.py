@@ -21,7 +21,13 @@ from typing import Any
 from scop.clock import local
 from scop.models.entities import GRAVITIES, Event
 from scop.models.state import RoomState
-from scop.models.vocabulary import EXERCISE_MARK, CrewStatus, StepStatus, Verification
+from scop.models.vocabulary import (
+    EXERCISE_MARK,
+    CrewStatus,
+    MessageState,
+    StepStatus,
+    Verification,
+)
 
 TEMPLATE = "point_de_situation"
 SMS_LENGTH = 160
@@ -43,7 +49,7 @@ class Situation:
     left_out: int  # unverified items not included
     engaged: tuple[str, ...]
     on_scene: tuple[str, ...]
-    fiches: tuple[str, ...]  # « Incendie : 3 étape(s) faite(s) (a, b, c) »
+    fiches: tuple[str, ...]  # « Incendie : 2 étape(s) faite(s) (titre a, titre b) »
     messages: tuple[str, ...]
 
     def situation_text(self) -> str:
@@ -83,17 +89,21 @@ def situation_of(st: RoomState, event_id: str, now: datetime) -> Situation:
     for run in sorted(st.procedures.values(), key=lambda r: r.launched_at):
         if run.event_id != ev.id or run.closed_at is not None:
             continue
-        done = [sid for sid, rec in run.steps.items() if rec.status == StepStatus.FAIT]
+        done = [rec.title or sid for sid, rec in run.steps.items() if rec.status == StepStatus.FAIT]
         fiches.append(
             f"{run.fiche_title} : {len(done)} étape(s) faite(s)"
             + (f" ({', '.join(done)})" if done else "")
         )
     messages = []
     for m in sorted(st.messages.values(), key=lambda m: m.created_at):
-        if m.event_id != ev.id:
+        if m.event_id != ev.id or m.state == MessageState.ABANDONNE:
             continue
-        way = "envoyé" if m.direction == "out" else "reçu"
-        messages.append(f"{m.template or 'message'} {way} ({m.state})")
+        at = f"{local(m.created_at):%H:%M}"
+        if m.direction == "out":
+            messages.append(f"{at} {m.label} vers la PP ({m.state_label.lower()})")
+        else:
+            said = m.text if len(m.text) <= 90 else m.text[:89] + "…"
+            messages.append(f"{at} {m.label} de la PP" + (f" : « {said} »" if said else ""))
     return Situation(
         ev.id, now, facts, left_out, tuple(engaged), tuple(on_scene), tuple(fiches),
         tuple(messages),

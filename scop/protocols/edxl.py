@@ -18,13 +18,14 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import jsonschema_rs
 
 from scop.clock import PARIS
+from scop.models import jsonio
 from scop.models.vocabulary import ACK_STEPS as ACK_STEPS
 from scop.models.vocabulary import ANSWER_LABELS, EventStatus
 from scop.models.vocabulary import INCOMING_LABELS as INCOMING_LABELS
@@ -241,11 +242,25 @@ def check_schema(message: Mapping[str, Any]) -> None:
 # -- time and ids ----------------------------------------------------------------------------
 
 
+_FMT_CACHE: dict[int, str] = {}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+
+
 def fmt_time(t: datetime) -> str:
-    """The profile's timestamps: Paris offset spelled out, whole seconds (no ``Z``)."""
+    """The profile's timestamps: Paris offset spelled out, whole seconds (no ``Z``).
+
+    Kept per second: every envelope writes two (sent, expires) and the time zone conversion
+    was a twentieth of the PP link's CPU; within one second the text cannot change."""
     if t.tzinfo is None:
         raise ValueError("naive datetime")
-    return t.astimezone(PARIS).replace(microsecond=0).isoformat()
+    second = (t - _EPOCH) // _SECOND
+    text = _FMT_CACHE.get(second)
+    if text is None:
+        if len(_FMT_CACHE) > 256:
+            _FMT_CACHE.clear()
+        text = _FMT_CACHE[second] = t.astimezone(PARIS).replace(microsecond=0).isoformat()
+    return text
 
 
 def parse_time(s: str) -> datetime:
@@ -292,7 +307,7 @@ def party_mismatch(party: Mapping[str, Any], system_id: str) -> str | None:
 
 
 def dumps(message: Mapping[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    return jsonio.dumps(message)
 
 
 # -- building --------------------------------------------------------------------------------
@@ -714,7 +729,7 @@ def parse(
                 INVALID_MESSAGE, "message non UTF-8", None, {"extrait": data[:300].hex()}
             ) from None
     try:
-        obj = json.loads(raw)
+        obj = jsonio.loads(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidMessage(
             INVALID_MESSAGE, f"JSON illisible : {str(e)[:150]}", None, _excerpt(raw)

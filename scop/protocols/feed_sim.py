@@ -28,14 +28,18 @@ from scop.geo.streets import StreetNetwork
 from scop.models.entities import PositionFix
 from scop.models.entries import CREW_SIMULATOR
 from scop.models.state import RoomState
-from scop.models.vocabulary import CrewStatus
+from scop.models.vocabulary import CrewMode, CrewStatus, Source
 from scop.protocols.crew_feed import encode_positions
 from scop.room import CommandRefused, Room
 
 log = logging.getLogger("scop.feed_sim")
 
-PATROL_SPEED = {"pied": 1.2, "velo": 3.5, "vehicule": 5.0}  # m/s
-URGENT_SPEED = {"pied": 1.8, "velo": 5.0, "vehicule": 9.0}
+PATROL_SPEED: dict[str, float] = {
+    CrewMode.PIED: 1.2,
+    CrewMode.VELO: 3.5,
+    CrewMode.VEHICULE: 5.0,
+}  # m/s
+URGENT_SPEED: dict[str, float] = {CrewMode.PIED: 1.8, CrewMode.VELO: 5.0, CrewMode.VEHICULE: 9.0}
 ON_SCENE_M = 30.0
 DWELL_S = (150.0, 360.0)  # time on scene before reporting back available
 
@@ -83,7 +87,7 @@ class CrewSimulator:
         fixes: list[PositionFix] = []
         reports: list[StatusReport] = []
         for crew in state.crews.values():
-            if crew.lon is None or crew.lat is None or crew.status == "hors_service":
+            if crew.lon is None or crew.lat is None or crew.status == CrewStatus.HORS_SERVICE:
                 continue
             sc = self.crews.get(crew.call_sign)
             if sc is None:
@@ -235,14 +239,14 @@ class FeedSimulatorServer:
         for r in reports:
             try:
                 if r.status == CrewStatus.SUR_LES_LIEUX:
-                    ops.crew_on_scene(self.room, r.call_sign, source="equipage")
+                    ops.crew_on_scene(self.room, r.call_sign, source=Source.EQUIPAGE)
                 else:
                     ops.set_crew_status(
                         self.room,
                         r.call_sign,
                         CrewStatus.DISPONIBLE,
                         "fin de mission, retour disponible",
-                        source="equipage",
+                        source=Source.EQUIPAGE,
                     )
             except CommandRefused as exc:
                 log.info("simulateur : %s", exc)

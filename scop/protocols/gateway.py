@@ -24,7 +24,7 @@ from scop.journal.store import JournalStore, is_unavailable
 from scop.models.entries import Operator
 from scop.protocols.crew_feed import CrewFeedClient, FeedStats
 from scop.protocols.pp_link import LinkConfig, PPLink
-from scop.room import Room, open_room
+from scop.room import Room, open_room, settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ class Gateway:
                 if not is_unavailable(exc):
                     raise
                 await asyncio.sleep(self.heartbeat)
+        settle_heap()
         tasks: list[asyncio.Task[Any]] = []
         if self.pp is not None:
             self.links["pp"] = ("degraded", "Lien PP : démarrage")

@@ -3,7 +3,7 @@ fiches, PP messages.
 
 Deterministic for a seed. It feeds the replay tests (played live through a real room, then
 replayed) and the benchmarks (written straight into SQLite, hash chain sealed by the journal
-code: bench/dashboard.py's 24 hours at 260 events an hour and 180 crews are ~50,000 entries).
+code: bench/dashboard.py's 24 hours at 240 events an hour and 180 crews are ~50,000 entries).
 """
 
 from __future__ import annotations
@@ -26,6 +26,14 @@ from scop.models import fold_operations as ko
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, SYSTEM, Draft, Operator, seal
 from scop.models.nomenclatures import KIND_OF_MODE
+from scop.models.vocabulary import (
+    AckStep,
+    CrewMode,
+    CrewStatus,
+    EventStatus,
+    MessageKind,
+    Source,
+)
 from scop.operations.duty import CrewDuty, registration_draft
 from scop.room import Room
 
@@ -46,7 +54,15 @@ CATEGORY_WEIGHTS = (14, 8, 16, 10, 6, 8, 8, 14, 4, 0.4)
 # A serious event (gravity 3+) takes, this often, a crew still on its way to a less serious
 # one of its division (a déroulement), and always when the division has no crew free.
 REROUTE_SHARE = 0.15
-SOURCES = ("appel_3975", "appel_3975", "appel_3975", "dansmarue", "equipage", "partenaire", "pp")
+SOURCES = (
+    Source.APPEL_3975,
+    Source.APPEL_3975,
+    Source.APPEL_3975,
+    Source.DANSMARUE,
+    Source.EQUIPAGE,
+    Source.PARTENAIRE,
+    Source.PP,
+)
 STREETS = (
     "Rue Oberkampf",
     "Rue de la Roquette",
@@ -93,7 +109,7 @@ class _Crew:
     mode: str
     lon: float
     lat: float
-    status: str = "disponible"
+    status: str = CrewStatus.DISPONIBLE
     event: str | None = None
     target: tuple[float, float] | None = None
 
@@ -122,13 +138,13 @@ def _division(arr: int) -> str:
 
 def _crews(n: int, rng: random.Random) -> list[_Crew]:
     out: list[_Crew] = []
-    modes = ("vehicule", "velo", "pied")
+    modes = (CrewMode.VEHICULE, CrewMode.VELO, CrewMode.PIED)
     i = 0
     while len(out) < n:
         arr = (i % 20) + 1
         mode = modes[(i // 20) % 3]
         rank = i // 60 + 1
-        letter = {"vehicule": "V", "velo": "B", "pied": "P"}[mode]
+        letter = {CrewMode.VEHICULE: "V", CrewMode.VELO: "B", CrewMode.PIED: "P"}[mode]
         lon, lat = ARRONDISSEMENTS[arr]
         out.append(
             _Crew(
@@ -178,7 +194,7 @@ def _engage(  # noqa: PLR0917
 ) -> list[Draft]:
     rng = sim.rng
     division = _division(arr)
-    free = [c for c in sim.crews.values() if c.status == "disponible"]
+    free = [c for c in sim.crews.values() if c.status == CrewStatus.DISPONIBLE]
     local = [c for c in free if _division(c.arr) == division]
     near = local or free
     chosen: list[_Crew] = []
@@ -186,7 +202,7 @@ def _engage(  # noqa: PLR0917
     if gravity >= 3 and (not local or rng.random() < REROUTE_SHARE):
         drafts += _reroute(sim, now, ev_id, division, gravity, chosen, first)
     for c in rng.sample(near, min(len(near), 1 + (gravity >= 3) - len(chosen))):
-        c.status, c.event, c.target = "engage", ev_id, sim.events[ev_id]
+        c.status, c.event, c.target = CrewStatus.ENGAGE, ev_id, sim.events[ev_id]
         chosen.append(c)
         drafts.append(Draft(k.CREW_ENGAGED, {"call_sign": c.call_sign, "event_id": ev_id}))
     if chosen:
@@ -208,7 +224,7 @@ def _reroute(  # noqa: PLR0917
     on_way = [
         c
         for c in sim.crews.values()
-        if c.status == "engage"
+        if c.status == CrewStatus.ENGAGE
         and c.event is not None
         and c.event != ev_id
         and _division(c.arr) == division
@@ -232,7 +248,7 @@ def _reroute(  # noqa: PLR0917
     }
     drafts = [Draft(ko.CREW_REROUTED, payload)]
     if new:  # a new event is taken in hand with its first crew
-        drafts.append(Draft(k.EVENT_STATUS, {"id": ev_id, "status": "pris_en_compte"}))
+        drafts.append(Draft(k.EVENT_STATUS, {"id": ev_id, "status": EventStatus.PRIS_EN_COMPTE}))
     if not any(o.event == left for o in sim.crews.values()):
         sim.at(
             now + rng.uniform(120, 600),
@@ -248,25 +264,29 @@ def _on_scene(sim: _Sim, now: float, ev_id: str, crews: list[_Crew]) -> list[Dra
         return []
     drafts: list[Draft] = []
     for c in crews:
-        c.status = "sur_les_lieux"
+        c.status = CrewStatus.SUR_LES_LIEUX
         drafts.append(
-            Draft(k.CREW_STATUS, {"call_sign": c.call_sign, "status": "sur_les_lieux"}, "equipage")
+            Draft(
+                k.CREW_STATUS,
+                {"call_sign": c.call_sign, "status": CrewStatus.SUR_LES_LIEUX},
+                Source.EQUIPAGE,
+            )
         )
-    drafts.append(Draft(k.EVENT_STATUS, {"id": ev_id, "status": "en_cours"}))
+    drafts.append(Draft(k.EVENT_STATUS, {"id": ev_id, "status": EventStatus.EN_COURS}))
     for _ in range(rng.randint(0, 3)):
         sim.at(
             now + rng.uniform(30, 600),
-            lambda _t: [Draft(k.NOTE, {"text": f"{ev_id} : {rng.choice(NOTES)}"}, "equipage")],
+            lambda _t: [Draft(k.NOTE, {"text": f"{ev_id} : {rng.choice(NOTES)}"}, Source.EQUIPAGE)],
         )
     sim.at(now + rng.uniform(600, 2400), lambda t: _close(sim, t, ev_id, crews))
     return drafts
 
 
 def _close(sim: _Sim, _now: float, ev_id: str, crews: list[_Crew]) -> list[Draft]:
-    drafts = [Draft(k.EVENT_STATUS, {"id": ev_id, "status": "clos", "reason": "Traité"})]
+    drafts = [Draft(k.EVENT_STATUS, {"id": ev_id, "status": EventStatus.CLOS, "reason": "Traité"})]
     for c in crews:
         if c.event == ev_id:
-            c.status, c.event, c.target = "disponible", None, None
+            c.status, c.event, c.target = CrewStatus.DISPONIBLE, None, None
             drafts.append(Draft(k.CREW_RELEASED, {"call_sign": c.call_sign}))
     return drafts
 
@@ -290,7 +310,7 @@ def _fire_procedure(sim: _Sim, now: float, ev_id: str) -> None:
         sim.at(t, _step_done(run_id, step))
     dist = f"SCOP-{ev_id}-UMIP"
     draft = f"BR-{ev_id}-UMIP"
-    ids = {"draft_id": draft, "event_id": ev_id, "template": "demande_umip"}
+    ids = {"draft_id": draft, "event_id": ev_id, "template": MessageKind.DEMANDE_UMIP}
     t_sent = now + rng.uniform(300, 900)
     sim.at(t_sent - 60, lambda _t: [Draft("pp.message_drafted", dict(ids))])
     sim.at(
@@ -301,12 +321,14 @@ def _fire_procedure(sim: _Sim, now: float, ev_id: str) -> None:
                 {**ids, "distribution_id": dist, "exercise": False, "text": "Demande UMIP"},
                 author=DEMO_CHIEF,
             ),
-            Draft("pp.message_sent", {"distribution_id": dist}, "systeme", SYSTEM),
+            Draft("pp.message_sent", {"distribution_id": dist}, Source.SYSTEME, SYSTEM),
         ],
     )
     sim.at(
         t_sent + rng.uniform(40, 300),
-        lambda _t: [Draft("pp.ack_received", {"distribution_id": dist, "step": "RECU"}, "pp")],
+        lambda _t: [
+            Draft("pp.ack_received", {"distribution_id": dist, "step": AckStep.RECU}, Source.PP)
+        ],
     )
 
 
@@ -328,8 +350,8 @@ def _arrivals(sim: _Sim, now: float, mean_gap: float) -> list[Draft]:
 
 
 def _move(c: _Crew, rng: random.Random, dt: float) -> tuple[float, float, float]:
-    if c.target is None or c.status == "sur_les_lieux":
-        if c.status == "sur_les_lieux":
+    if c.target is None or c.status == CrewStatus.SUR_LES_LIEUX:
+        if c.status == CrewStatus.SUR_LES_LIEUX:
             return c.lon, c.lat, 0.0
         if c.target is None or rng.random() < 0.02:
             lon, lat = ARRONDISSEMENTS[c.arr]
@@ -374,7 +396,7 @@ def generate_shift(
         return t0 + timedelta(microseconds=round(sec * 1_000_000))
 
     opening = [
-        Draft(k.ROOM_OPENED, {"mode": "live", "label": label}, "systeme", SYSTEM),
+        Draft(k.ROOM_OPENED, {"mode": "live", "label": label}, Source.SYSTEME, SYSTEM),
         Draft(k.LOGIN, {"workstation": "poste-1"}),
         Draft(k.NOTE, {"text": f"Prise de service — {len(sim.crews)} équipages."}),
     ]
@@ -385,14 +407,14 @@ def generate_shift(
                 call_sign=c.call_sign,
                 kind=KIND_OF_MODE[c.mode],
                 division=_division(c.arr),
-                agents=3 if c.mode == "vehicule" else 2,
+                agents=3 if c.mode == CrewMode.VEHICULE else 2,
                 duty_start=t0,
                 duty_end=t0 + timedelta(hours=max(hours, 1.0)),
                 lon=round(c.lon, 6),
                 lat=round(c.lat, 6),
                 heading=0.0,
             ),
-            source="equipage",
+            source=Source.EQUIPAGE,
         )
         for c in sim.crews.values()
     ]
@@ -402,29 +424,34 @@ def generate_shift(
     sim.at(60.0, lambda t: _arrivals(sim, t, 3600.0 / events_per_hour))
     sim.at(90.0, lambda t: _misc(sim, t, 3600.0 / notes_per_hour))
     end = hours * 3600.0
-    tick = fix_period
-    author = OPERATORS[0]
-    while tick <= end:
-        for c in sim.crews.values():  # on scene too: a terminal reports even when parked
-            lon, lat, heading = _move(c, rng, fix_period)
-            yield PositionFix(
-                c.call_sign, ts(tick), round(lon, 6), round(lat, 6), round(heading, 1), None
-            )
-        horizon = tick + fix_period
-        while sim.heap and sim.heap[0][0] < horizon:
+
+    def due(until: float, after: float) -> Iterator[GenEntry]:
+        """The entries before ``until``, none before ``after`` (the last fixes' time)."""
+        while sim.heap and sim.heap[0][0] < until:
             when, _, action = heapq.heappop(sim.heap)
-            when = max(when, tick + 0.000_01)
+            when = max(when, after)
             if when >= end:
                 sim.heap.clear()
-                break
-            hour = int(when // 3600)
-            author = OPERATORS[hour % len(OPERATORS)]
+                return
+            author = OPERATORS[int(when // 3600) % len(OPERATORS)]
             for d in action(when):
                 sim.position += 1
                 if d.kind == k.NOTE:
                     sim.notes.append(sim.position)
                 yield GenEntry(ts(when), d, d.author or author)
-        tick = horizon
+
+    # Entries between two rounds of fixes, from the start: the first hour is not left empty
+    # when the fixes are hours apart (the benchmarks' sparse positions).
+    last, tick = 0.0, fix_period
+    while tick <= end:
+        yield from due(tick, last + 0.000_01)
+        for c in sim.crews.values():  # on scene too: a terminal reports even when parked
+            lon, lat, heading = _move(c, rng, fix_period)
+            yield PositionFix(
+                c.call_sign, ts(tick), round(lon, 6), round(lat, 6), round(heading, 1), None
+            )
+        last, tick = tick, tick + fix_period
+    yield from due(end, last + 0.000_01)
 
 
 def write_sqlite(path: Path, items: Iterator[Item], *, mode: str = "live") -> tuple[int, int]:
@@ -481,7 +508,7 @@ def write_sqlite(path: Path, items: Iterator[Item], *, mode: str = "live") -> tu
                         e.author_id,
                     )
                 )
-            if len(fixes) >= 100_000:
+            if len(fixes) >= 100_000 or len(entries) >= 100_000:  # a quarter: millions
                 flush()
         flush()
         conn.execute(

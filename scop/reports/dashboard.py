@@ -12,8 +12,9 @@ entry once into per-hour buckets and assembles the window from them; both give t
 
 from __future__ import annotations
 
+import heapq
 import statistics
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,9 +71,12 @@ class Dashboard:
 
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile: a delay that some event really had."""
-    if not values:
+    return _nearest_rank(sorted(values), q)
+
+
+def _nearest_rank(s: Sequence[float], q: float) -> float | None:
+    if not s:
         return None
-    s = sorted(values)
     rank = max(1, -(-len(s) * q // 100))
     return s[int(rank) - 1]
 
@@ -191,7 +195,16 @@ def _series(values: Mapping[str, list[int]]) -> dict[str, tuple[int, ...]]:
     return {k: tuple(v) for k, v in sorted(values.items())}
 
 
-def _delay_row(category: str, events: int, engage: list[float], scene: list[float]) -> DelayRow:
+def _delay_row(
+    category: str, events: int, engage: list[float], scene: list[float], *, ordered: bool = False
+) -> DelayRow:
+    """``ordered``: the delays are sorted already (the running window keeps them so, and
+    they are not sorted again); else the plain definition."""
+    if ordered:
+        a, s = engage, scene
+        return DelayRow(
+            category, events, _median(a), _nearest_rank(a, 90), _median(s), _nearest_rank(s, 90)
+        )
     return DelayRow(
         category,
         events,
@@ -200,6 +213,14 @@ def _delay_row(category: str, events: int, engage: list[float], scene: list[floa
         statistics.median(scene) if scene else None,
         percentile(scene, 90),
     )
+
+
+def _median(s: Sequence[float]) -> float | None:
+    """statistics.median of sorted values, without sorting them again."""
+    n = len(s)
+    if not n:
+        return None
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def _acks(sent: Mapping[str, datetime], acked: Mapping[str, datetime]) -> tuple[AckRow, ...]:
@@ -230,9 +251,58 @@ class _Hour:
     by_category: Counter[str] = field(default_factory=Counter)
     by_source: Counter[str] = field(default_factory=Counter)
     ids: dict[str, list[str]] = field(default_factory=dict)  # category|source -> ids
-    # delays of this hour's events, by category: creation times and seconds, side by side
-    engage: dict[str, tuple[list[datetime], list[float]]] = field(default_factory=dict)
-    scene: dict[str, tuple[list[datetime], list[float]]] = field(default_factory=dict)
+
+
+# A delay, as folded: (event created, category, on scene (else engaged), seconds, when
+# engaged or on scene, event id).
+_Sample = tuple[datetime, str, bool, float, datetime, str]
+
+
+class _Delays:
+    """The delays of the events created since a window's start, sorted, by (category, on
+    scene): slid forward, it drops the samples of events now before the start and sorts in
+    those folded since, instead of sorting a day of delays every second."""
+
+    def __init__(self) -> None:
+        self.start: datetime | None = None
+        self._clear()
+
+    def _clear(self) -> None:
+        self.taken = 0  # samples looked at
+        self.sorted: dict[tuple[str, bool], list[float]] = {}
+        self.heap: list[tuple[datetime, int]] = []  # (event created, sample index) in window
+
+    def slide(
+        self, samples: Sequence[_Sample], start: datetime
+    ) -> Mapping[tuple[str, bool], list[float]]:
+        if self.start is None or start < self.start:  # a wider window: start again
+            self._clear()
+        self.start = start
+        few = len(samples) - self.taken < 32  # a second's worth: sorted in one by one
+        touched = set()
+        for i in range(self.taken, len(samples)):
+            created, category, on_scene, delay, _, _ = samples[i]
+            if created >= start:
+                values = self.sorted.setdefault((category, on_scene), [])
+                if few:
+                    insort(values, delay)
+                else:
+                    values.append(delay)
+                    touched.add((category, on_scene))
+                if few:
+                    heapq.heappush(self.heap, (created, i))
+                else:
+                    self.heap.append((created, i))
+        for key in touched:
+            self.sorted[key].sort()
+        if not few:
+            heapq.heapify(self.heap)
+        self.taken = len(samples)
+        while self.heap and self.heap[0][0] < start:
+            _, category, on_scene, delay, _, _ = samples[heapq.heappop(self.heap)[1]]
+            values = self.sorted[(category, on_scene)]
+            del values[bisect_left(values, delay)]
+        return self.sorted
 
 
 _FOLDED = frozenset(
@@ -257,12 +327,17 @@ class Aggregates:
 
     Everything is kept by absolute clock hour, so a window that slides (the last 24 h, a
     second later) needs no refold. An instant earlier than an entry already folded (a replay
-    seek backwards, a chosen period ending earlier) does: :meth:`behind` says so and the
-    caller starts a new one. :func:`compute` is the same figures recomputed from scratch,
-    the definition this must always equal (tests/unit/test_dashboard_incremental.py).
+    seek backwards, a chosen period ending earlier) does: :meth:`behind` says so, and
+    :meth:`rewind` takes the aggregates back to the start of that instant's hour, from what
+    was kept there, for the caller to fold again at most an hour. :func:`compute` is the same
+    figures recomputed from scratch, the definition this must always equal
+    (tests/unit/test_dashboard_incremental.py).
     """
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self.folded = 0  # entries folded: the index of the next one in the journal's list
         self.last: datetime | None = None  # time of the last folded entry
         self._first_boundary: datetime | None = None
@@ -270,10 +345,14 @@ class Aggregates:
         self._status: dict[str, str] = {}  # call sign -> status
         self._snapshots: dict[datetime, Counter[str]] = {}  # hour start -> crews just before
         self._crew_event: dict[str, str] = {}
+        # hour start -> the crews' statuses and events just before it, to rewind to
+        self._states: dict[datetime, tuple[dict[str, str], dict[str, str]]] = {}
         self._created: set[str] = set()
-        # events created and not yet engaged / on scene: id -> (created, category, its hour)
-        self._to_engage: dict[str, tuple[datetime, str, _Hour]] = {}
-        self._to_arrive: dict[str, tuple[datetime, str, _Hour]] = {}
+        # events created and not yet engaged / on scene: id -> (created, category)
+        self._to_engage: dict[str, tuple[datetime, str]] = {}
+        self._to_arrive: dict[str, tuple[datetime, str]] = {}
+        self._samples: list[_Sample] = []  # every delay, in the order folded
+        self._window = _Delays()
         self._hours: dict[datetime, _Hour] = {}
         self._sent: list[tuple[datetime, str]] = []  # (ts, distribution id), in journal order
         self._acked: dict[str, datetime] = {}
@@ -282,14 +361,46 @@ class Aggregates:
         """Whether an entry later than ``end`` was folded: the aggregates must be rebuilt."""
         return self.last is not None and self.last > end
 
+    def rewind(self, entries: Sequence[Entry], end: datetime) -> None:
+        """Back to the state before the first entry of ``end``'s hour: what was folded from
+        then on is taken out (events created, delays, messages, crews' statuses restored);
+        :meth:`fold` then folds that hour again up to ``end``. Cheap: a seek back costs the
+        hours it jumps over, not the day before it."""
+        b = _hour(end)
+        saved = self._states.get(b)
+        if saved is None:  # before the first entry's hour: nothing to keep
+            self._clear()
+            return
+        status, crew_event = saved
+        self._status, self._crew_event = dict(status), dict(crew_event)
+        for h in [h for h in self._hours if h >= b]:
+            for _, ev, _, _ in self._hours.pop(h).events:
+                self._created.discard(ev)
+                self._to_engage.pop(ev, None)
+                self._to_arrive.pop(ev, None)
+        while self._samples and self._samples[-1][4] >= b:
+            created, category, on_scene, _, _, ev = self._samples.pop()
+            if created < b:  # engaged (or on scene) again in the hour refolded
+                waiting = self._to_arrive if on_scene else self._to_engage
+                waiting[ev] = (created, category)
+        for kept in (self._snapshots, self._states):
+            for h in [h for h in kept if h > b]:
+                del kept[h]
+        del self._sent[bisect_left(self._sent, (b, "")) :]
+        self._acked = {d: t for d, t in self._acked.items() if t < b}
+        self._window = _Delays()
+        self._boundary = b
+        self.folded = bisect_left(entries, b, hi=self.folded, key=lambda e: e.ts)
+        self.last = entries[self.folded - 1].ts if self.folded else None
+
     def fold(self, entries: Sequence[Entry], end: datetime) -> int:
         """Fold ``entries[self.folded:]`` up to ``end`` (the journal's list, in order);
-        returns how many were folded. One loop with its names local: a seek back refolds
-        a day of journal (bench/dashboard.py)."""
+        returns how many were folded. One loop with its names local: the first refresh
+        folds a day of journal (bench/dashboard.py)."""
         i = begin = self.folded
         n = len(entries)
         status, crew_event, hours = self._status, self._crew_event, self._hours
-        to_engage, to_arrive = self._to_engage, self._to_arrive
+        to_engage, to_arrive, samples = self._to_engage, self._to_arrive, self._samples
         boundary = self._boundary
         while i < n:
             e = entries[i]
@@ -301,6 +412,7 @@ class Aggregates:
                 boundary = self._first_boundary = _hour(ts)
             while boundary <= ts:  # crews per status at each hour's start, for the line chart
                 self._snapshots[boundary] = Counter(status.values())
+                self._states[boundary] = (dict(status), dict(crew_event))
                 boundary += HOUR
             kind = e.kind
             if kind not in _FOLDED:
@@ -311,11 +423,10 @@ class Aggregates:
                 if cs in status:
                     status[cs] = str(p.get("status"))
                 if p.get("status") == ON_SCENE:
-                    w = to_arrive.pop(crew_event.get(cs, ""), None)
+                    ev = crew_event.get(cs, "")
+                    w = to_arrive.pop(ev, None)
                     if w is not None:
-                        times, delays = w[2].scene.setdefault(w[1], ([], []))
-                        times.append(w[0])
-                        delays.append((ts - w[0]).total_seconds())
+                        samples.append((w[0], w[1], True, (ts - w[0]).total_seconds(), ts, ev))
             elif kind == "crew.engaged" or kind == "crew.rerouted":  # noqa: PLR1714
                 cs = str(p.get("call_sign"))
                 ev = str(p.get("event_id") or p.get("to_event_id"))
@@ -323,9 +434,7 @@ class Aggregates:
                 crew_event[cs] = ev
                 w = to_engage.pop(ev, None)
                 if w is not None:
-                    times, delays = w[2].engage.setdefault(w[1], ([], []))
-                    times.append(w[0])
-                    delays.append((ts - w[0]).total_seconds())
+                    samples.append((w[0], w[1], False, (ts - w[0]).total_seconds(), ts, ev))
             elif kind == "crew.released":
                 cs = str(p.get("call_sign"))
                 if cs in status:
@@ -341,7 +450,7 @@ class Aggregates:
                 hour = hours.get(h := _hour(ts))
                 if hour is None:
                     hour = hours[h] = _Hour()
-                to_engage[ev] = to_arrive[ev] = (ts, category, hour)
+                to_engage[ev] = to_arrive[ev] = (ts, category)
                 hour.events.append((ts, ev, category, source))
                 hour.by_category[category] += 1
                 hour.by_source[source] += 1
@@ -381,8 +490,6 @@ class Aggregates:
         cat: dict[str, list[int]] = {}
         src: dict[str, list[int]] = {}
         ids: dict[tuple[str, int], list[str]] = {}
-        engage: dict[str, list[float]] = defaultdict(list)
-        scene: dict[str, list[float]] = defaultdict(list)
         last = _hour(end)
         h, i = first, 0
         while h <= last:
@@ -394,10 +501,6 @@ class Aggregates:
                         src.setdefault(source, [0] * n)[i] += 1
                         ids.setdefault((category, i), []).append(ev)
                         ids.setdefault((source, i), []).append(ev)
-                for into, samples in ((engage, hour.engage), (scene, hour.scene)):
-                    for category, (times, delays) in samples.items():
-                        into[category] += [d for t, d in zip(times, delays, strict=True)
-                                           if t >= start]  # fmt: skip
             elif hour is not None:
                 for category, c in hour.by_category.items():
                     cat.setdefault(category, [0] * n)[i] += c
@@ -405,17 +508,15 @@ class Aggregates:
                     src.setdefault(source, [0] * n)[i] += c
                 for key, evs in hour.ids.items():
                     ids.setdefault((key, i), []).extend(evs)
-                for into, samples in ((engage, hour.engage), (scene, hour.scene)):
-                    for category, (_, delays) in samples.items():
-                        into[category] += delays
             h += HOUR
             i = min(n - 1, i + 1)  # an event at the very end belongs to the last bar
         now = Counter(self._status.values())
         snaps = [self._crews_at(b + HOUR, now) for b in hours]
         statuses = sorted({s for c in snaps for s in c})
+        window = self._window.slide(self._samples, start)
         rows = [
-            _delay_row(category, sum(cat[category]), sorted(engage.get(category, ())),
-                       sorted(scene.get(category, ())))
+            _delay_row(category, sum(cat[category]), window.get((category, False), []),
+                       window.get((category, True), []), ordered=True)
             for category in sorted(cat)
         ]  # fmt: skip
         sent: dict[str, datetime] = {}

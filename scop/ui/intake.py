@@ -29,6 +29,7 @@ from scop.geo.area import haversine_m
 from scop.models.entities import GRAVITIES
 from scop.models.entries import SOURCES
 from scop.models.nomenclatures import categories
+from scop.models.vocabulary import EventStatus
 from scop.room import CommandRefused
 from scop.ui.context import UiContext
 from scop.ui.safety.places import PlacesPanel
@@ -148,7 +149,7 @@ class IntakeDialog(QDialog):
         self.parent_event = QComboBox()
         self.parent_event.addItem("(aucun)", None)
         for ev in sorted(ctx.room.state.events.values(), key=lambda e: e.created_at, reverse=True):
-            if ev.status != "clos":
+            if ev.status != EventStatus.CLOS:
                 self.parent_event.addItem(f"{ev.id} — {ev.title}", ev.id)
 
         self.error = QLabel()
@@ -386,7 +387,7 @@ class IntakeDialog(QDialog):
         near = []
         if p is not None:
             for ev in self.ctx.room.state.events.values():
-                if ev.status == "clos" or ev.lon is None or ev.lat is None:
+                if ev.status == EventStatus.CLOS or ev.lon is None or ev.lat is None:
                     continue
                 d = haversine_m(p[0], p[1], ev.lon, ev.lat)
                 if d <= NEARBY_M:

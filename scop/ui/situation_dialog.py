@@ -140,6 +140,10 @@ class SituationDialog(QDialog):
         self._update_counter()
         self._update_actions()
         self.resize(1240, 640)
+        ctx.bridge.changed.connect(self._on_change)
+        ctx.bridge.reset.connect(self._on_change)
+        self._listening = True
+        self.finished.connect(self._disconnect)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -160,22 +164,32 @@ class SituationDialog(QDialog):
         box = QGroupBox("Ce que la salle sait")
         lay = QVBoxLayout(box)
         lay.setContentsMargins(4, 4, 4, 4)
+        self.left_out_label = QLabel()
+        self.left_out_label.setObjectName("situation_left_out")
+        self.left_out_label.setWordWrap(True)
+        lay.addWidget(self.left_out_label)
+        self.sources = QTextBrowser()
+        self.sources.setOpenLinks(False)
+        lay.addWidget(self.sources, 1)
+        self.reload_button = QPushButton("Reprendre ce que la salle sait")
+        self.reload_button.setToolTip(
+            "Remplace la situation et les moyens saisis par ce que la salle sait maintenant."
+        )
+        self.reload_button.clicked.connect(self.reload_facts)
+        lay.addWidget(self.reload_button)
+        self._show_sources()
+        return box
+
+    def _show_sources(self) -> None:
         n = self.facts.left_out
-        self.left_out_label = QLabel(
+        self.left_out_label.setText(
             f"⚠ {n} information(s) non vérifiée(s) laissée(s) de côté : vérifiez-les dans "
             "la fiche événement avant de les reprendre."
             if n
             else "Toutes les informations de l'événement sont vérifiées."
         )
-        self.left_out_label.setObjectName("situation_left_out")
-        self.left_out_label.setWordWrap(True)
         self.left_out_label.setStyleSheet(LEFT_OUT_STYLE if n else ALL_VERIFIED_STYLE)
-        lay.addWidget(self.left_out_label)
-        self.sources = QTextBrowser()
-        self.sources.setOpenLinks(False)
         self.sources.setHtml(self._sources_html())
-        lay.addWidget(self.sources, 1)
-        return box
 
     def _sources_html(self) -> str:
         s, e = self.facts, html.escape
@@ -373,6 +387,29 @@ class SituationDialog(QDialog):
         for b in (self.draft_button, self.send_button, self.log_button):
             if not b.isEnabled():
                 b.setToolTip(why or CHIEF_ONLY)
+
+    def _on_change(self, *_args: object) -> None:
+        """What the room knows moves while the chief writes: the left column follows (the
+        texts being edited do not; « Reprendre » brings the news in)."""
+        room = self.ctx.room
+        if self.event_id not in room.state.events:
+            return
+        self.facts = situation.situation_of(room.state, self.event_id, room.clock.now())
+        self._show_sources()
+        self._update_preview()
+        self._update_actions()
+
+    def reload_facts(self) -> None:
+        room = self.ctx.room
+        known = situation.template_fields(room.state, self.event_id, room.clock.now())
+        self.situation_edit.setPlainText(known["situation"])
+        self.means_edit.setPlainText(known["moyens_ville"])
+
+    def _disconnect(self) -> None:
+        if self._listening:
+            self._listening = False
+            self.ctx.bridge.changed.disconnect(self._on_change)
+            self.ctx.bridge.reset.disconnect(self._on_change)
 
     # -- acting ---------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
-from scop.clock import ManualClock
+from scop.clock import Clock, ManualClock
 from scop.journal.store import JournalStore
 from scop.models.entries import Operator
 from scop.operations import commands as ops
@@ -30,7 +30,7 @@ CHECKING = "Un témoin parle d'une explosion"
 SHOTS = Path("/work/coord/shots")
 
 
-def _room(db_url: str, clock: ManualClock, who: Operator, mode: str) -> tuple[Room, str]:
+def _room(db_url: str, clock: Clock, who: Operator, mode: str) -> tuple[Room, str]:
     from scop.demo import demo_drafts
 
     store = JournalStore.open(db_url, clock)
@@ -136,6 +136,16 @@ def test_button_opens_the_draft_with_verified_items_only(
     _fits_small_screen(dialog)
     dialog.sms_edit.setPlainText(situation.sms_text(room.state, ev, room.clock.now()))
     _save(dialog, "dialog")
+    # an item checked while the chief writes: the left column follows, the text waits
+    rumour = next(i for i in room.state.events[ev].infos if i.text == UNVERIFIED)
+    dialog.situation_edit.setPlainText("Texte du chef")
+    ops.set_verification(room, ev, rumour.id, "verifie")
+    assert "1 information(s) non vérifiée(s)" in dialog.left_out_label.text()
+    assert UNVERIFIED in dialog.sources.toPlainText()
+    assert dialog.situation_edit.toPlainText() == "Texte du chef"
+    qtbot.mouseClick(dialog.reload_button, Qt.MouseButton.LeftButton)
+    assert UNVERIFIED in dialog.situation_edit.toPlainText()
+    assert CHECKING not in dialog.situation_edit.toPlainText()
 
 
 def test_chief_edits_and_sends_a_journaled_validated_message(
@@ -275,4 +285,97 @@ def test_fiche_step_opens_it_prefilled_and_sending_completes_the_step(
     assert "Feu circonscrit, typed in the step" in m.text
     v = dock.runner.view(run)
     assert v.step("point_situation").status == "fait"
+    # the step is done: its panel says where the message stands, the button says why it rests
+    dock.select_run(run, "point_situation")
+    assert not panel.situation_button.isEnabled()
+    assert "déjà fait" in panel.situation_button.toolTip()
+    assert "Validé" in panel.preview.text()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+def test_from_the_events_list_in_the_chief_layout_on_a_small_screen(
+    qtbot: Any, window: Any
+) -> None:
+    """The real console at 1366×768: a right-click action of the Événements list opens the
+    card's point de situation; the window's layout still fits, and so does the dialog."""
+    window.apply_layout("chef")
+    window.resize(1366, 768)
+    events = window.docks["events"]
+    card = window.docks["event_card"]
+    room = window.ctx.room
+    ev = next(e.id for e in room.state.events.values() if e.status != "clos")
+    window.ctx.selection.select_event(ev)
+    assert events.situation_action in events.view.actions()
+    events.situation_action.trigger()
+    dialog = card.situation.dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert dialog.event_id == ev
+    assert room.operator.role == "operator"  # the fixture's person: drafts, never validates
+    assert not dialog.send_button.isEnabled()
+    assert dialog.draft_button.isEnabled()
+    _fits_small_screen(dialog)
+    assert window.minimumSizeHint().width() <= 1366
+    assert window.minimumSizeHint().height() <= 768
+    _save(window, "window-chef-1366")
+    dialog.close()
+    qtbot.waitUntil(lambda: card.situation.dialog is None)
+
+
+def test_sent_point_reaches_the_pp_simulator_on_loopback(
+    qtbot: Any, tmp_path: Path, make_ctx: Any
+) -> None:
+    """The whole path: the chief's edited point goes from the dialog through validation and
+    the real PP link to the simulator over a loopback websocket, which acknowledges it."""
+    import asyncio
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+    from scoptest.tasks import stop_tasks
+
+    from scop.clock import SystemClock
+    from scop.protocols.pp_link import LinkConfig, PPLink
+    from scop.protocols.pp_sim import PPSimulator
+
+    clock = SystemClock()
+    room, ev = _room(f"sqlite:///{tmp_path / 'live.sqlite'}", clock, CHIEF, "demo")
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    ctx = make_ctx(room)
+    card = EventCardDock(ctx)
+    qtbot.addWidget(card)
+    card.show()
+    ctx.selection.select_event(ev)
+
+    async def scenario() -> None:
+        sim = PPSimulator(answer_delay=0.3)
+        await sim.start()
+        link = PPLink(room, LinkConfig(sim.url, tick=0.1))
+        ctx.services["pp_link"] = link
+        task = asyncio.create_task(link.run())
+        try:
+            dialog = card.open_situation()
+            assert dialog is not None
+            dialog.situation_edit.setPlainText("Feu éteint, deux blessés légers évacués")
+            key = dialog.send(validate=True)
+            assert key is not None
+            end = loop.time() + 10
+            while room.state.messages[key].state not in ("recu", "integre", "consulte"):
+                assert loop.time() < end, room.state.messages[key].state
+                await asyncio.sleep(0.05)
+            did = room.state.messages[key].distribution_id
+            got = sim.endpoint.inbox[did]
+            assert got.template == "point_de_situation"
+            assert "Feu éteint, deux blessés légers évacués" in got.text
+            assert UNVERIFIED not in got.text
+        finally:
+            await stop_tasks(task)
+            await sim.stop()
+
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        card.teardown()
+        room.store.close()
+        loop.close()
+        asyncio.set_event_loop(None)

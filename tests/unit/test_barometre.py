@@ -20,7 +20,7 @@ from scop.errors import Exit
 from scop.journal.store import JournalStore
 from scop.models.projection import Projection
 from scop.operations.commands import check_rerouted
-from scop.replay.generate import generate_shift, write_sqlite
+from scop.replay.generate import GenEntry, generate_shift, write_sqlite
 
 TZ = ZoneInfo("Europe/Paris")
 
@@ -240,3 +240,11 @@ def test_generated_deroulements_are_ones_the_console_would_record(shift: Path) -
                        for c in proj.state.crews.values()), ev  # fmt: skip
     share = kinds["crew.rerouted"] / (kinds["crew.rerouted"] + kinds["crew.engaged"])
     assert 0.02 < share < 0.15, share
+
+
+def test_generated_shift_is_busy_from_its_first_hour_with_sparse_fixes() -> None:
+    """Fixes hours apart (the benchmarks') do not push the first hour's events to its end."""
+    items = generate_shift(START, hours=3, crews=12, events_per_hour=60, fix_period=3600, seed=2)
+    created = [i.ts for i in items if isinstance(i, GenEntry) and i.draft.kind == "event.created"]
+    assert sum(t < START + timedelta(hours=1) for t in created) > 30
+    assert created == sorted(created)

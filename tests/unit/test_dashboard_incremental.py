@@ -116,10 +116,13 @@ def test_incremental_equals_a_full_recomputation(
     assert sum(d.by_category["ASB"]) > 10
 
     whole_hour = next(e.ts for e in entries if e.payload.get("id") == "EV-HOUR")
-    seeks = [rng.choice(entries).ts for _ in range(5)]
-    for end in [seeks[0], whole_hour, *seeks[1:]]:  # back and forth over the whole journal
+    seeks = [rng.choice(entries).ts for _ in range(8)]
+    before = entries[0].ts - timedelta(hours=1)
+    # back and forth over the whole journal: rewound to the hour, or cleared before it
+    for end in [seeks[0], entries[-1].ts, whole_hour, seeks[1], before, *seeks[2:], seeks[0]]:
         if agg.behind(end):
-            agg = Aggregates()
+            agg.rewind(entries, end)
+            assert not agg.behind(end)
         agg.fold(entries, end)
         _check(agg, entries, state, end, rng)
     assert agg.behind(entries[0].ts)

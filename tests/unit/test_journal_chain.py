@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 
 from scop.clock import ManualClock
 from scop.journal.verify import verify_chain
-from scop.models.entries import GENESIS_HASH, Draft, Entry, Operator, seal
+from scop.models.entries import (
+    GENESIS_HASH,
+    Draft,
+    Entry,
+    Operator,
+    canonical_json,
+    expected_hash,
+    seal,
+    seal_text,
+)
 
 OPS = [Operator("A. Martin", "operator"), Operator("Cdt. Morel", "chief")]
 
@@ -124,3 +133,39 @@ def test_edit_is_named_as_such() -> None:
     report = verify_chain(entries, head(entries))
     assert (report.ok, report.bad_position) == (False, 3)
     assert "modifié" in report.problem
+
+
+# Payloads as code builds them, not only as JSON reads them: tuples, and integer keys, whose
+# canonical text changes once read back ({10:…, 9:…} sorts as numbers, then as strings).
+awkward_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+        | st.dictionaries(st.integers(-20, 20), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), awkward_values, max_size=5))
+def test_one_pass_seal_gives_the_hash_and_text_of_what_is_read_back(payload: dict) -> None:
+    """``seal_text`` encodes the payload once; the hash and the stored text must still be those
+    of the payload as the journal gives it back, which is what verification recomputes."""
+    e, text = seal_text(7, ManualClock().now(), OPS[0], Draft("log.note", payload), GENESIS_HASH)
+    assert text == canonical_json(e.payload)
+    assert e.hash == expected_hash(e)
+
+
+def test_integer_keys_are_hashed_as_read_back() -> None:
+    e, text = seal_text(
+        1, ManualClock().now(), OPS[0], Draft("log.note", {"n": {10: 1, 9: 2}}), "0" * 64
+    )
+    assert text == '{"n":{"10":1,"9":2}}'
+    assert e.hash == expected_hash(e)

@@ -343,3 +343,23 @@ def test_a_uri_or_name_naming_another_system_is_refused_with_the_hubs_code() -> 
     m = _valid()
     m["descriptor"]["explicitAddress"]["explicitAddressValue"] = "fr.health.samu75"
     assert code(m) == (300, "INVALID_MESSAGE")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1969, 12, 31), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
+    ),
+    st.booleans(),
+)
+def test_profile_timestamps_kept_per_second_are_those_written_afresh(
+    t: datetime, paris: bool
+) -> None:
+    """fmt_time keeps each second's text: whatever instant of that second (either side of a
+    daylight-saving change, before 1970 too) it must be the text written afresh."""
+    from scop.clock import PARIS
+
+    ahead = (timedelta(seconds=1), timedelta(seconds=59), timedelta(hours=1))
+    for u in (t, t.replace(microsecond=0), t.replace(microsecond=999_999), *(t + d for d in ahead)):
+        v = u.astimezone(PARIS) if paris else u
+        assert edxl.fmt_time(v) == v.astimezone(PARIS).replace(microsecond=0).isoformat()

@@ -134,3 +134,9 @@ def test_chief_edits_and_fiche_counts_reach_the_update(
     assert drafts[0].fields == fields
     assert drafts[0].origin == {"run_id": run, "step_id": "point_situation"}
     assert runner.view(run).step("point_situation").status == "fait"
+    # the fiche's done steps are quoted by their titles, not their ids
+    fiches = situation.situation_of(room.state, ev, clock.now()).fiches
+    assert len(fiches) == 1
+    assert "1 étape(s) faite(s)" in fiches[0]
+    assert "Point de situation à la Préfecture de Police" in fiches[0]
+    assert "point_situation" not in fiches[0]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,89 @@ def test_acknowledgements_only_move_a_message_forward() -> None:
     ranks = [v.MESSAGE_RANK[v.ACK_STEP_STATE[s]] for s in v.ACK_STEPS]
     assert ranks == sorted(ranks)
     assert all(r > v.MESSAGE_RANK[v.MessageState.ENVOYE] for r in ranks)
+
+
+# Modules whose statuses and sources were bare strings copied between modules: they name the
+# members now (the values, and so the journal, are unchanged). A bare one coming back fails.
+USES_THE_VOCABULARY = (
+    "scop/replay/generate.py",
+    "scop/ui/docks/event_card.py",
+    "scop/ui/docks/events_dock.py",
+    "scop/ui/docks/messages_dock.py",
+    "scop/ui/intake.py",
+    "scop/protocols/feed_sim.py",
+)
+STATUS_VALUES = {
+    m.value
+    for e in (
+        v.CrewStatus,
+        v.CrewMode,
+        v.EventStatus,
+        v.Verification,
+        v.StepStatus,
+        v.MessageState,
+        v.AckStep,
+    )
+    for m in e
+}
+SOURCE_VALUES = {m.value for m in v.Source}
+
+
+def _strings(node: ast.expr) -> list[ast.Constant]:
+    items = node.elts if isinstance(node, ast.Tuple | ast.List | ast.Set) else [node]
+    return [c for c in items if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+
+
+def bare_vocabulary(source: str) -> list[tuple[int, str]]:
+    """Statuses compared, keyed or put in a payload as literals; sources given as literals."""
+    found: list[ast.Constant] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            for side in (node.left, *node.comparators):
+                found += [c for c in _strings(side) if c.value in STATUS_VALUES]
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                keys = _strings(key) if key is not None else []
+                found += [c for c in keys if c.value in STATUS_VALUES]
+                if any(c.value in ("status", "state", "step", "mode") for c in keys):
+                    found += [c for c in _strings(value) if c.value in STATUS_VALUES]
+        elif isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            args = node.args[2:3] if name == "Draft" else []
+            args += [k.value for k in node.keywords if k.arg == "source"]
+            for arg in args:
+                found += [c for c in _strings(arg) if c.value in SOURCE_VALUES]
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            # a status given to a field (``c.status = "engage"``, ``status: str = "disponible"``)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [getattr(t, "attr", getattr(t, "id", "")) for t in targets]
+            if node.value is not None and any(n in ("status", "state") for n in names):
+                found += [c for c in _strings(node.value) if c.value in STATUS_VALUES]
+    return sorted((c.lineno, str(c.value)) for c in found)
+
+
+@pytest.mark.parametrize("path", USES_THE_VOCABULARY)
+def test_statuses_and_sources_are_members_not_bare_strings(path: str) -> None:
+    source = (Path(__file__).resolve().parents[2] / path).read_text(encoding="utf-8")
+    assert bare_vocabulary(source) == []
+
+
+def test_the_bare_string_finder_finds_them() -> None:
+    code = (
+        'if ev.status != "clos": pass\n'
+        'x = {"brouillon": 1, "status": "engage"}\n'
+        'Draft(k.NOTE, {}, "equipage")\n'
+        'f(source="pp")\n'
+        'c.status = "disponible"\n'
+        'ok = state in ("erreur", MessageState.EXPIRE)\n'
+        'fine = link == "pp" or Draft(k.NOTE, {}, Source.PP)\n'
+    )
+    assert bare_vocabulary(code) == [
+        (1, "clos"),
+        (2, "brouillon"),
+        (2, "engage"),
+        (3, "equipage"),
+        (4, "pp"),
+        (5, "disponible"),
+        (6, "erreur"),
+    ]

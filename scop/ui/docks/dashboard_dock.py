@@ -2,7 +2,8 @@
 
 The figures are computed by :mod:`scop.reports.dashboard` from the journal up to the room's
 clock (in replay, the timeline's instant), at most once a second and at once after a seek:
-only the entries appended since the last refresh are folded (all again after a seek back),
+only the entries appended since the last refresh are folded (after a seek back, those of
+the instant's hour, the aggregates rewound to its start),
 and each chart's items get new data rather than being rebuilt (bench/dashboard.py).
 Hovering a bar shows its value; clicking a bar selects the events behind it in the
 Événements dock. Every chart exports PNG and CSV.
@@ -48,6 +49,12 @@ PALETTE = (
     "#1f3a60", "#c62828", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63", "#f9a825",
     "#546e7a", "#ad1457",
 )  # fmt: skip
+
+
+def _label_hours(plot: pg.PlotWidget, ticks: list[str]) -> None:
+    """About a dozen labels under a day's bins, whatever the window."""
+    step = max(1, len(ticks) // 12)
+    plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(ticks) if i % step == 0]])
 
 
 class BarChart(QWidget):
@@ -100,10 +107,7 @@ class BarChart(QWidget):
             base = tuple(b + v for b, v in zip(base, values, strict=True))
         if ticks != self.ticks:
             self.ticks = ticks
-            step = max(1, len(ticks) // 12)
-            self.plot.getAxis("bottom").setTicks(
-                [[(i, t) for i, t in enumerate(ticks) if i % step == 0]]
-            )
+            _label_hours(self.plot, ticks)
             self.plot.setXRange(-0.6, max(len(ticks), 1) - 0.4)
         top = max([*base, 1]) * 1.1
         if top != self._top:
@@ -179,7 +183,9 @@ class DashboardDock(ScopDock):
         self.entries: list[Entry] = []
         self.aggregates = Aggregates()
         self.crew_lines: dict[str, tuple[pg.PlotDataItem, tuple[int, ...]]] = {}
+        self._crew_ticks: list[str] = []
         self._rows: dict[int, list[list[str]]] = {}
+        self._drawn: set[int] = set()  # the tabs showing self.dashboard (by id)
         self.events_dock: Any = None
         self._dirty = True
 
@@ -246,6 +252,7 @@ class DashboardDock(ScopDock):
         self.window_box.currentIndexChanged.connect(self._window_changed)
         self.from_edit.dateTimeChanged.connect(self.mark_dirty)
         self.to_edit.dateTimeChanged.connect(self.mark_dirty)
+        self.tabs.currentChanged.connect(lambda _i: self._show_tab())
         self.png_button.clicked.connect(lambda: self.ask_export("png"))
         self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
         ctx.bridge.changed.connect(self.mark_dirty)
@@ -330,39 +337,16 @@ class DashboardDock(ScopDock):
                     continue
                 overdue += [(v.fiche.title, s.step.title, run.event_id) for s in v.overdue]
         if self.aggregates.behind(end):  # back in time: a seek back, an earlier period
-            self.aggregates = Aggregates()
+            self.aggregates.rewind(self.entries, end)
         self.aggregates.fold(self.entries, end)  # only what came since the last second
         d = self.aggregates.dashboard(room.state, start, end, overdue)
         self.dashboard = d
         self._show(d)
 
     def _show(self, d: Dashboard) -> None:
-        ticks = [f"{local(h):%H:%M}" for h in d.hours]
-        self.by_category.show_series(dict(d.by_category), ticks)
-        self.by_source.show_series(dict(d.by_source), ticks)
-        gravities = sorted(GRAVITIES)
-        grav_ticks = [GRAVITIES[g] for g in gravities]
-        self.gravity.show_series(
-            {"Ouverts": tuple(len(d.open_by_gravity.get(g, ())) for g in gravities)}, grav_ticks
-        )
-        self._show_crews(d.crews_by_status)
-        self._fill(
-            self.delays,
-            [
-                [r.category, str(r.events), _mmss(r.engage_median), _mmss(r.engage_p90),
-                 _mmss(r.scene_median), _mmss(r.scene_p90)]
-                for r in d.delays
-            ],
-        )  # fmt: skip
-        self._fill(self.overdue, [list(o) for o in d.overdue])
-        self._fill(
-            self.acks,
-            [
-                [a.distribution_id, f"{local(a.sent):%d/%m %H:%M:%S}",
-                 _mmss(a.delay) if a.delay is not None else "non accusé"]
-                for a in d.acks
-            ],
-        )  # fmt: skip
+        """The summary, and the tab in view; the others are drawn when they are shown."""
+        self._drawn.clear()
+        self._show_tab()
         period = f"du {local(d.start):%d/%m %H:%M} au {local(d.end):%d/%m %H:%M}"
         if d.empty:
             self.summary.setText(f"{period} : aucune activité sur la période (tout est à zéro).")
@@ -373,8 +357,51 @@ class DashboardDock(ScopDock):
                 f"{len(d.overdue)} étape(s) de fiche en retard."
             )
 
-    def _show_crews(self, series: Mapping[str, tuple[int, ...]]) -> None:
-        """One line per status, kept and given new data (not cleared and re-added)."""
+    def _show_tab(self) -> None:
+        d, tab = self.dashboard, self.tabs.currentWidget()
+        if d is None or id(tab) in self._drawn:
+            return
+        self._drawn.add(id(tab))
+        ticks = [f"{local(h):%H:%M}" for h in d.hours]
+        if tab is self.by_category:
+            self.by_category.show_series(dict(d.by_category), ticks)
+        elif tab is self.by_source:
+            self.by_source.show_series(dict(d.by_source), ticks)
+        elif tab is self.gravity:
+            gravities = sorted(GRAVITIES)
+            self.gravity.show_series(
+                {"Ouverts": tuple(len(d.open_by_gravity.get(g, ())) for g in gravities)},
+                [GRAVITIES[g] for g in gravities],
+            )
+        elif tab is self.crews:
+            self._show_crews(d.crews_by_status, ticks)
+        elif tab is self.delays:
+            self._fill(
+                self.delays,
+                [
+                    [r.category, str(r.events), _mmss(r.engage_median), _mmss(r.engage_p90),
+                     _mmss(r.scene_median), _mmss(r.scene_p90)]
+                    for r in d.delays
+                ],
+            )  # fmt: skip
+        elif tab is self.overdue:
+            self._fill(self.overdue, [list(o) for o in d.overdue])
+        elif tab is self.acks:
+            self._fill(
+                self.acks,
+                [
+                    [a.distribution_id, f"{local(a.sent):%d/%m %H:%M:%S}",
+                     _mmss(a.delay) if a.delay is not None else "non accusé"]
+                    for a in d.acks
+                ],
+            )  # fmt: skip
+
+    def _show_crews(self, series: Mapping[str, tuple[int, ...]], ticks: list[str]) -> None:
+        """One line per status, kept and given new data (not cleared and re-added); the
+        axis says the hour, as the bars' does."""
+        if ticks != self._crew_ticks:
+            self._crew_ticks = ticks
+            _label_hours(self.crews, ticks)
         if list(series) != list(self.crew_lines):
             self.crews.clear()
             legend = self.crews.getPlotItem().legend

@@ -37,6 +37,7 @@ from scop.models.entities import GRAVITIES, VERIFICATION_STATES, Event
 from scop.models.entries import SOURCES, Entry
 from scop.models.nomenclatures import category_label
 from scop.models.permissions import shows_callers
+from scop.models.vocabulary import EventStatus, Verification
 from scop.room import Change, CommandRefused
 from scop.safety.places import hazards_near
 from scop.ui.context import UiContext
@@ -342,10 +343,12 @@ class EventCardDock(ScopDock):
             self.verify_button,
             self.link_button,
         ):
-            b.setEnabled(ev is not None and not readonly and ev.status != "clos")
+            b.setEnabled(ev is not None and not readonly and ev.status != EventStatus.CLOS)
             if readonly:
                 b.setToolTip(reason)
-        self.engage_action.setEnabled(ev is not None and not readonly and ev.status != "clos")
+        self.engage_action.setEnabled(
+            ev is not None and not readonly and ev.status != EventStatus.CLOS
+        )
         # readable in a replay too (the RETEX asks what could have been said); sending is not
         self.situation_button.setEnabled(ev is not None)
         if ev is None:
@@ -360,8 +363,12 @@ class EventCardDock(ScopDock):
             self.places.show_place(None, None)
             return
         self.places.show_place(ev.lon, ev.lat, ev.address, exclude=ev.id)
-        self.take_button.setEnabled(self.take_button.isEnabled() and ev.status == "nouveau")
-        self.start_button.setEnabled(self.start_button.isEnabled() and ev.status != "en_cours")
+        self.take_button.setEnabled(
+            self.take_button.isEnabled() and ev.status == EventStatus.NOUVEAU
+        )
+        self.start_button.setEnabled(
+            self.start_button.isEnabled() and ev.status != EventStatus.EN_COURS
+        )
         self.header.setText(self._header_html(ev))
         self.header.setToolTip(ev.description)
         st = self.ctx.room.state
@@ -404,9 +411,9 @@ class EventCardDock(ScopDock):
                 item.setForeground(
                     _colour(
                         {
-                            "a_verifier": "#c62828",
-                            "en_verification": "#ef6c00",
-                            "verifie": "#2e7d32",
+                            Verification.A_VERIFIER: "#c62828",
+                            Verification.EN_VERIFICATION: "#ef6c00",
+                            Verification.VERIFIE: "#2e7d32",
                         }[i.verification]
                     )
                 )
@@ -430,7 +437,7 @@ class EventCardDock(ScopDock):
         self.parent_box.clear()
         self.parent_box.addItem("(aucun)", None)
         for other in sorted(self.ctx.room.state.events.values(), key=lambda e: e.created_at):
-            if other.id != ev.id and (other.status != "clos" or other.id == ev.parent_id):
+            if other.id != ev.id and (other.status != EventStatus.CLOS or other.id == ev.parent_id):
                 self.parent_box.addItem(f"{other.id} — {other.title}", other.id)
         self.parent_box.setCurrentIndex(max(0, self.parent_box.findData(ev.parent_id)))
         self.parent_box.blockSignals(False)
@@ -441,7 +448,7 @@ class EventCardDock(ScopDock):
             return
         st = self.ctx.room.state
         now = self.ctx.room.clock.now()
-        ranked = ops.rank_crews(st, ev, now, limit=12) if ev.status != "clos" else []
+        ranked = ops.rank_crews(st, ev, now, limit=12) if ev.status != EventStatus.CLOS else []
         _fill(
             self.suggestions,
             [
@@ -466,7 +473,9 @@ class EventCardDock(ScopDock):
             self.first_label.setText("Aucun équipage disponible et localisé.")
             self.engage_first_button.setEnabled(False)
             self.engage_action.setEnabled(False)
-        reroutes = ops.rank_for_reroute(st, ev, now, limit=8) if ev.status != "clos" else []
+        reroutes = (
+            ops.rank_for_reroute(st, ev, now, limit=8) if ev.status != EventStatus.CLOS else []
+        )
         rows = []
         for s in reroutes:
             cur = st.events.get(st.crews[s.call_sign].event_id or "")

@@ -21,6 +21,7 @@ from scop.clock import local
 from scop.geo import addresses
 from scop.models.entities import EVENT_STATUSES, GRAVITIES, Event
 from scop.models.nomenclatures import category_label
+from scop.models.vocabulary import EventStatus
 from scop.room import Change
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
@@ -43,11 +44,11 @@ UNHANDLED_AFTER_MIN = 5  # a new event nobody took in hand after this is flagged
 OLD_AFTER_MIN = 60  # an open event older than this is shown as lingering
 
 STATUS_FILTERS = (
-    ("Ouverts", ("nouveau", "pris_en_compte", "en_cours")),
-    ("Nouveaux", ("nouveau",)),
-    ("Pris en compte", ("pris_en_compte",)),
-    ("En cours", ("en_cours",)),
-    ("Clos", ("clos",)),
+    ("Ouverts", (EventStatus.NOUVEAU, EventStatus.PRIS_EN_COMPTE, EventStatus.EN_COURS)),
+    ("Nouveaux", (EventStatus.NOUVEAU,)),
+    ("Pris en compte", (EventStatus.PRIS_EN_COMPTE,)),
+    ("En cours", (EventStatus.EN_COURS,)),
+    ("Clos", (EventStatus.CLOS,)),
     ("Tous", tuple(EVENT_STATUSES)),
 )
 
@@ -114,6 +115,11 @@ class EventsDock(ScopDock):
         self.new_action.triggered.connect(self._new_requested)
         self.menu_actions = [self.new_action]
         self.new_button.clicked.connect(self._new_requested)
+        # Right-click on a row (which makes it the selected event): the card's own actions.
+        self.situation_action = QAction("Point de situation…", self)
+        self.situation_action.triggered.connect(self.open_situation)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.view.addAction(self.situation_action)
 
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         self.status_box.currentIndexChanged.connect(self._refresh)
@@ -166,25 +172,33 @@ class EventsDock(ScopDock):
             )
             return values[col - 4]
         if role == Qt.ItemDataRole.BackgroundRole:
-            if e.status == "clos":
+            if e.status == EventStatus.CLOS:
                 return QBrush(QColor("#eeeeee"))
             return QBrush(QColor(GRAVITY_COLOURS.get(e.gravity, "#ffffff")))
         if role == Qt.ItemDataRole.ForegroundRole:
-            if e.status == "clos":
+            if e.status == EventStatus.CLOS:
                 return QBrush(QColor("#757575"))
-            if col in (1, 2) and e.status == "nouveau" and self._age_min(e) > UNHANDLED_AFTER_MIN:
+            if (
+                col in (1, 2)
+                and e.status == EventStatus.NOUVEAU
+                and self._age_min(e) > UNHANDLED_AFTER_MIN
+            ):
                 return QBrush(QColor("#c62828"))  # nobody has taken it in hand yet
             if col == 2 and self._age_min(e) > OLD_AFTER_MIN:
                 return QBrush(QColor("#6d4c41"))
         if role == Qt.ItemDataRole.FontRole and (
             e.gravity >= 4
-            or (col in (1, 2) and e.status == "nouveau" and self._age_min(e) > UNHANDLED_AFTER_MIN)
+            or (
+                col in (1, 2)
+                and e.status == EventStatus.NOUVEAU
+                and self._age_min(e) > UNHANDLED_AFTER_MIN
+            )
         ):
             f = QFont()
             f.setBold(True)
             return f
         if role == Qt.ItemDataRole.ToolTipRole:
-            if e.status == "nouveau" and self._age_min(e) > UNHANDLED_AFTER_MIN:
+            if e.status == EventStatus.NOUVEAU and self._age_min(e) > UNHANDLED_AFTER_MIN:
                 return f"Non pris en compte depuis {format_age(self._age_min(e))}"
             return e.description or None
         return None
@@ -222,6 +236,14 @@ class EventsDock(ScopDock):
             self.ctx.selection.select_event(str(index.data(KEY_ROLE)))
             self._card.show()
             self._card.raise_()
+
+    def open_situation(self) -> Any:
+        """The point de situation of the selected event, drafted by the event card."""
+        open_it = getattr(self._card, "open_situation", None)
+        if open_it is None:
+            self.ctx.notices.warning("La fiche événement n'est pas ouverte sur ce poste.")
+            return None
+        return open_it()
 
     def select_events(self, event_ids: list[str]) -> int:
         """Select several events at once (the dashboard's bar); returns how many are shown.

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from scop.clock import local
 from scop.models.fold_messages import ANSWER_LABELS, TEMPLATE_LABELS, PPMessage
+from scop.models.vocabulary import EventStatus, MessageState
 from scop.protocols import outbox
 from scop.protocols.edxl import TEMPLATES, Identity
 from scop.protocols.pp_service import NOT_CONFIGURED
@@ -41,27 +42,27 @@ from scop.ui.docks.base import ScopDock
 KEY_ROLE = Qt.ItemDataRole.UserRole + 20
 UNACKED_ALARM_S = 120  # an outgoing message without RECU for this long raises the alarm
 STATE_COLOURS = {
-    "brouillon": ("#fff8e1", "#6d4c00"),
-    "valide": ("#ffe0b2", "#8a4b00"),
-    "envoye": ("#ffe0b2", "#8a4b00"),
-    "recu": ("#e8f5e9", "#1b5e20"),
-    "integre": ("#e8f5e9", "#1b5e20"),
-    "consulte": ("#e8f5e9", "#1b5e20"),
-    "erreur": ("#d50000", "#ffffff"),
-    "expire": ("#d50000", "#ffffff"),
-    "abandonne": ("#eceff1", "#607d8b"),
+    MessageState.BROUILLON: ("#fff8e1", "#6d4c00"),
+    MessageState.VALIDE: ("#ffe0b2", "#8a4b00"),
+    MessageState.ENVOYE: ("#ffe0b2", "#8a4b00"),
+    MessageState.RECU: ("#e8f5e9", "#1b5e20"),
+    MessageState.INTEGRE: ("#e8f5e9", "#1b5e20"),
+    MessageState.CONSULTE: ("#e8f5e9", "#1b5e20"),
+    MessageState.ERREUR: ("#d50000", "#ffffff"),
+    MessageState.EXPIRE: ("#d50000", "#ffffff"),
+    MessageState.ABANDONNE: ("#eceff1", "#607d8b"),
 }
 INCOMING_BG = "#0d47a1"  # the PP's messages: white on deep blue, bold
 STATE_ICONS = {
-    "brouillon": "✎",
-    "valide": "◷",
-    "envoye": "→",
-    "recu": "✓",
-    "integre": "✓✓",
-    "consulte": "✓✓✓",
-    "erreur": "✖",
-    "expire": "⚠",
-    "abandonne": "–",
+    MessageState.BROUILLON: "✎",
+    MessageState.VALIDE: "◷",
+    MessageState.ENVOYE: "→",
+    MessageState.RECU: "✓",
+    MessageState.INTEGRE: "✓✓",
+    MessageState.CONSULTE: "✓✓✓",
+    MessageState.ERREUR: "✖",
+    MessageState.EXPIRE: "⚠",
+    MessageState.ABANDONNE: "–",
 }
 BIG = "min-height: 32px; font-weight: bold; padding: 2px 10px;"
 HEADERS = ("Heure", "Sens", "Message", "État", "Détail")
@@ -235,7 +236,10 @@ class MessagesDock(ScopDock):
                 first
                 or ev_id in expanded
                 or bool(unread)
-                or any(x.state in ("brouillon", "erreur", "expire") for x in msgs)
+                or any(
+                    x.state in (MessageState.BROUILLON, MessageState.ERREUR, MessageState.EXPIRE)
+                    for x in msgs
+                )
             )
         self.tree.blockSignals(False)
         if self._current in self._items:
@@ -276,7 +280,7 @@ class MessagesDock(ScopDock):
                 item.setFont(col, bold)
         else:
             bg, fg = STATE_COLOURS.get(m.state, ("#ffffff", "#000000"))
-            if m.state in ("erreur", "expire") or late:
+            if m.state in (MessageState.ERREUR, MessageState.EXPIRE) or late:
                 bg, fg = "#d50000", "#ffffff"
                 for col in range(len(HEADERS)):
                     item.setFont(col, bold)
@@ -302,8 +306,8 @@ class MessagesDock(ScopDock):
         else:
             self.incoming_banner.hide()
         late = self.unacked_too_long()
-        expired = [m for m in msgs if m.state == "expire"]
-        errors = [m for m in msgs if m.state == "erreur"]
+        expired = [m for m in msgs if m.state == MessageState.EXPIRE]
+        errors = [m for m in msgs if m.state == MessageState.ERREUR]
         parts = []
         if late:
             parts.append(
@@ -355,7 +359,7 @@ class MessagesDock(ScopDock):
         self.event_combo.blockSignals(True)
         self.event_combo.clear()
         events = sorted(
-            (e for e in self.ctx.room.state.events.values() if e.status != "clos"),
+            (e for e in self.ctx.room.state.events.values() if e.status != EventStatus.CLOS),
             key=lambda e: (-e.gravity, e.id),
         )
         for e in events:
@@ -392,7 +396,7 @@ class MessagesDock(ScopDock):
         ro = self.ctx.room.store.readonly
         m = self._current_message()
         chief = self.ctx.room.operator.role == "chief"
-        draft = m is not None and m.state == "brouillon"
+        draft = m is not None and m.state == MessageState.BROUILLON
         self.validate_btn.setEnabled(draft and chief and not ro)
         self.validate_btn.setToolTip("" if chief else "Réservé au chef de salle")
         self.discard_btn.setEnabled(draft and not ro)

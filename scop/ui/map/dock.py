@@ -267,7 +267,9 @@ class MapDock(ScopDock):
             self.time_filter.addItem(label, hours)
         self.time_filter.setToolTip("N'afficher que les événements créés dans cette période")
         bar.addWidget(self.time_filter)
-        self.follow_box = QCheckBox("Suivre l'équipage sélectionné")
+        # a short text: with « Observatoire » the row must still fit a 1280 px console
+        self.follow_box = QCheckBox("Suivre l'équipage")
+        self.follow_box.setToolTip("Garder l'équipage sélectionné au centre de la carte")
         bar.addWidget(self.follow_box)
         self.whole_button = QPushButton("Paris entier")
         self.whole_button.setToolTip("Recentrer la carte sur tout Paris")

@@ -294,7 +294,6 @@ class StepPanel(QWidget):
         self.form_box.setVisible(bool(step.inputs))
 
         self.situation_button.setVisible(prefill is not None)
-        self.situation_button.setEnabled(prefill is not None and sv.is_open and run_open)
         self.call.setVisible(step.kind == "appel")
         self.call.button.setEnabled(run_open and sv.status != StepStatus.HORS_PARCOURS)
         self.mairie_row.setVisible(step.kind == "carte")
@@ -335,6 +334,7 @@ class StepPanel(QWidget):
         enable(self.skip_button, editable, why)
         enable(self.skip_reason, editable, why)
         enable(self.close_button, run_open, why)
+        enable(self.situation_button, prefill is not None and editable, why)
         for b in (self.back_button, self.next_button):
             enable(b, True, "")
 

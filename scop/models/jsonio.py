@@ -1,0 +1,106 @@
+"""JSON decoding and compact encoding through orjson, with the standard library's results.
+
+orjson is several times faster than :mod:`json` (profiled on the PP link, JSON was a third of
+its CPU per message), but the two differ at the edges: orjson refuses ``NaN``, lone surrogates
+and numbers beyond the float range, and it reads an integer beyond 64 bits as a float. Those
+inputs go to :mod:`json`, so that :func:`loads` gives the very value (or error) ``json.loads``
+gives. :func:`canonical` gives the hash chain's canonical text only when it is byte for byte
+what :func:`scop.models.entries.canonical_json` writes (tests/unit/test_jsonio.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+# 19 digits in a row may be an integer orjson would read as a float: json reads those. Found by
+# turning every digit into "0" and looking for nineteen of them (a regular expression took four
+# times as long as the decode itself); no byte of a multi-byte UTF-8 character is a digit.
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
+
+
+def loads(text: str) -> Any:
+    """``json.loads(text)``, faster."""
+    if _LONG_RUN not in text.encode("utf-8", "surrogatepass").translate(_ZEROS):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # NaN, a lone surrogate, 1e400, bad JSON: json says what it makes of it
+    return json.loads(text)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON with non-ASCII characters as they are (a websocket frame). orjson writes
+    some floats differently from :mod:`json` (``0.00001`` for ``1e-05``): the same number once
+    read. What orjson cannot write (a key that is not a string, an integer beyond 64 bits) is
+    written by :mod:`json`, and so is any text with a ``null`` in it: orjson writes NaN and
+    infinities as ``null`` where json writes ``NaN`` and ``Infinity`` (an error quoting a frame
+    that had them must quote them as they came)."""
+    try:
+        out = orjson.dumps(value)
+    except TypeError:
+        out = b"null"
+    if b"null" in out:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return out.decode()
+
+
+def encodable(value: Any) -> bool:
+    """Whether orjson writes ``value``: not when a key is not a string (nor for an integer
+    beyond 64 bits, a lone surrogate, a type it does not know)."""
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+_CANONICAL = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def canonical(value: Any) -> str | None:
+    """orjson's sorted, compact text of ``value`` when it is the journal's canonical text byte for
+    byte (``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``), else None.
+
+    Strings and integers come out the same (every code point checked); orjson refuses what
+    would differ in other ways: a key that is not a string (json sorts those before turning
+    them into strings), an integer beyond 64 bits, a lone surrogate, a date or a dataclass
+    (which json refuses). Left to json: any ``null`` (orjson writes NaN and infinities so, where
+    json refuses them), and any float json writes in exponent form or below 1e-4 (orjson writes
+    ``0.00001`` for ``1e-05``, ``1e-7`` for ``1e-07``; its exponents always carry a sign):
+    ``0.0000`` anywhere in the text (in a string too, which only costs the slow way), or a
+    number in exponent form."""
+    try:
+        out = orjson.dumps(value, option=_CANONICAL)
+    except TypeError:
+        return None
+    if b"null" in out or b"0.0000" in out:
+        return None
+    return None if _exponent_number(out) else out.decode()
+
+
+# Digits, "." and "-" as "0": a number in exponent form reads "…0e000…" or "…0e+0…".
+_NUMBER_ZEROS = bytes.maketrans(b"123456789.-", b"00000000000")
+_NUMBER_START = frozenset(b":,[")
+
+
+def _exponent_number(out: bytes) -> bool:
+    """Whether compact JSON ``out`` holds a number in exponent form. A candidate inside a
+    string (an identifier's hexadecimal: ``…f02e-7b68…``) is told apart by what precedes its
+    digits: a number in compact JSON follows ``:``, ``,`` or ``[``, never a letter."""
+    zeros = out.translate(_NUMBER_ZEROS)
+    for pattern in (b"0e00", b"0e+0", b"0E00", b"0E+0"):
+        at = zeros.find(pattern)
+        while at >= 0:
+            start = at
+            while start > 0 and zeros[start - 1] == 0x30:
+                start -= 1
+            if start > 0 and zeros[start - 1] in _NUMBER_START:
+                return True
+            at = zeros.find(pattern, at + 1)
+    return False
