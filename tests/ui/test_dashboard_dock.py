@@ -107,7 +107,15 @@ def test_csv_export_sums_to_totals_and_bad_path_is_french(
     if shots:
         dock.resize(1100, 520)
         dock.setFloating(True)
-        for name, page in (("categories", dock.by_category), ("delais", dock.delays)):
+        for name, page in (
+            ("categories", dock.by_category),
+            ("sources", dock.by_source),
+            ("gravite", dock.gravity),
+            ("equipages", dock.crews),
+            ("delais", dock.delays),
+            ("etapes", dock.overdue),
+            ("accuses", dock.acks),
+        ):
             dock.tabs.setCurrentWidget(page)
             dock.grab().save(str(Path(shots) / f"dash12-dashboard-{name}.png"))
 
