@@ -20,15 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QDateTime, QTimer, QTimeZone
+from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDateTimeEdit,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -68,9 +71,10 @@ HINT = "Survoler une barre pour lire sa valeur ; cliquer pour sélectionner ses 
 AXIS_TEXT = "#333333"
 
 
-def _label_hours(plot: pg.PlotWidget, ticks: list[str]) -> None:
-    """About a dozen labels under a day's bins, whatever the window."""
-    step = max(1, len(ticks) // 12)
+def _label_hours(plot: pg.PlotWidget, ticks: list[str], width: int = 1000) -> None:
+    """As many hour labels as the plot's width holds side by side (about 46 px each), at
+    most a dozen."""
+    step = max(1, len(ticks) // 12, -(-len(ticks) * 46 // max(width, 100)))
     plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(ticks) if i % step == 0]])
 
 
@@ -96,16 +100,17 @@ def _headroom(top: float) -> float:
 
 
 class ChartLegend(QWidget):
-    """The series' names in a column right of the plot, where they never cover a bar or a
-    line (a legend inside the plot sat over the last hours); the code in the tooltip."""
+    """The series' names beside the plot (a column on its right, or rows under it when the
+    dock is narrow), where they never cover a bar or a line: a legend inside the plot sat
+    over the last hours. The tooltip gives the code, or the family of a category."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._lay = QVBoxLayout(self)
-        self._lay.setContentsMargins(6, 12, 4, 4)
-        self._lay.setSpacing(3)
-        self._lay.addStretch(1)
-        self.setMaximumWidth(300)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(6, 8, 4, 2)
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setVerticalSpacing(3)
+        self.columns = 1
         self.labels: list[QLabel] = []
         self._entries: list[tuple[str, str, str]] = []
 
@@ -115,46 +120,91 @@ class ChartLegend(QWidget):
             return
         self._entries = entries
         for label in self.labels:
-            self._lay.removeWidget(label)
+            self._grid.removeWidget(label)
             label.deleteLater()
         self.labels = []
-        for i, (colour, text, tip) in enumerate(entries):
+        for colour, text, tip in entries:
             label = QLabel(
                 f'<span style="color:{colour}; font-size:15px">&#9632;</span>&nbsp;{escape(text)}'
             )
             label.setToolTip(tip)
-            self._lay.insertWidget(i, label)
-            label.show()  # added after the legend was shown: hidden otherwise
             self.labels.append(label)
+        self._place()
+
+    def set_columns(self, columns: int) -> None:
+        if columns != self.columns:
+            self.columns = columns
+            self._place()
+
+    def _place(self) -> None:
+        for label in self.labels:
+            self._grid.removeWidget(label)
+        for r in range(self._grid.rowCount()):
+            self._grid.setRowStretch(r, 0)
+        for i, label in enumerate(self.labels):
+            self._grid.addWidget(label, i // self.columns, i % self.columns)
+            label.show()  # added after the legend was shown: hidden otherwise
+        self._grid.setRowStretch(-(-len(self.labels) // self.columns), 1)
 
     def texts(self) -> list[str]:
         return [text for _c, text, _t in self._entries]
 
 
-class BarChart(QWidget):
-    """Stacked hourly bars: one series per category (or source); each segment knows the
-    events behind it (hover: value, click: selection)."""
+class _Chart(QWidget):
+    """A plot, its legend and a line saying the value under the mouse. Narrower than
+    ``NARROW`` and taller than ``TALL``, the legend goes under the plot in as many columns as
+    fit; in any case the hour labels thin out with the width rather than overlap (the chief's
+    layout shares a 1366×768 screen with the map)."""
 
-    def __init__(self, on_click: Any, parent: QWidget | None = None) -> None:
+    NARROW = 760
+    TALL = 400  # under it, the plot needs the height more than the width
+
+    def __init__(self, hint: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.plot = _chart_plot()
         self.legend = ChartLegend()
-        self.hover = QLabel(HINT)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        row.addWidget(self.plot, 1)
-        row.addWidget(self.legend)
-        lay.addLayout(row, 1)
+        self.hover = QLabel(hint)
+        self.hover.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(0)
+        self.row.addWidget(self.plot, 1)
+        self.row.addWidget(self.legend)
+        lay.addLayout(self.row, 1)
         lay.addWidget(self.hover)
+        self.ticks: list[str] = []
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        narrow = self.width() < self.NARROW and self.height() > self.TALL
+        self.row.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        )
+        self.legend.set_columns(max(1, self.width() // 250) if narrow else 1)
+        side = 0 if narrow or self.legend.isHidden() else self.legend.sizeHint().width()
+        _label_hours(self.plot, self.ticks, self.width() - side - 50)
+
+    def _set_ticks(self, ticks: list[str]) -> None:
+        self.ticks = ticks
+        self._arrange()
+
+
+class BarChart(_Chart):
+    """Stacked hourly bars: one series per category (or source); each segment knows the
+    events behind it (hover: value, click: selection)."""
+
+    def __init__(self, on_click: Any, parent: QWidget | None = None) -> None:
+        super().__init__(HINT, parent)
         self.series: dict[str, tuple[int, ...]] = {}
         self.labels: dict[str, str] = {}
         self.totals: tuple[int, ...] = ()
         self.bars: dict[str, tuple[pg.BarGraphItem, tuple[int, ...], tuple[int, ...]]] = {}
         self.zeros: list[pg.TextItem] = []  # « 0 » over an hour with nothing, not a gap
-        self.ticks: list[str] = []
         self.spans: list[str] = []
         self._top = 0.0
         self._on_click = on_click
@@ -205,8 +255,7 @@ class BarChart(QWidget):
             self._show_zeros(base)
         self.totals = base
         if ticks != self.ticks:
-            self.ticks = ticks
-            _label_hours(self.plot, ticks)
+            self._set_ticks(ticks)
             self.plot.setXRange(-0.6, max(len(ticks), 1) - 0.4)
         top = _headroom(max([*base, 0]))
         if top != self._top:
@@ -269,31 +318,18 @@ class BarChart(QWidget):
             self._on_click(hit[1], hit[0])
 
 
-class LineChart(QWidget):
+class LineChart(_Chart):
     """Crews per status: one line per status, the legend beside the plot, the hour's counts
     under the mouse. Each point sits at the moment it was counted: the end of its hour, or
     the window's end for the hour in progress."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.plot = _chart_plot()
-        self.legend = ChartLegend()
-        self.hover = QLabel("Survoler le graphique pour lire les effectifs de chaque heure.")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        row.addWidget(self.plot, 1)
-        row.addWidget(self.legend)
-        lay.addLayout(row, 1)
-        lay.addWidget(self.hover)
+        super().__init__("Survoler le graphique pour lire les effectifs de chaque heure.", parent)
         self.lines: dict[str, tuple[pg.PlotDataItem, tuple[int, ...]]] = {}
         self.series: dict[str, tuple[int, ...]] = {}
         self.labels: dict[str, str] = {}
         self.xs: list[float] = []
         self.moments: list[str] = []
-        self.ticks: list[str] = []
         self._top = 0.0
         self.plot.scene().sigMouseMoved.connect(self._moved)
 
@@ -310,8 +346,7 @@ class LineChart(QWidget):
         self.xs, self.moments = xs, moments
         self.labels = {k: labels.get(k, k) for k in series}
         if ticks != self.ticks:
-            self.ticks = ticks
-            _label_hours(self.plot, ticks)
+            self._set_ticks(ticks)
             self.plot.setXRange(-0.2, max(len(ticks), 1) + 0.2)
         if list(series) != list(self.lines):
             for line, _v in self.lines.values():
@@ -353,20 +388,42 @@ class LineChart(QWidget):
         self.hover.setText(self.hover_text(pos))
 
 
-def _table(headers: tuple[str, ...]) -> QTableWidget:
+def _table(headers: tuple[str, ...], empty: str, right: tuple[int, ...] = ()) -> QTableWidget:
+    """A table of figures: numbers right-aligned (``right``: their columns), and a word
+    when it has no row, rather than a blank page."""
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(list(headers))
     t.verticalHeader().setVisible(False)
     t.horizontalHeader().setStretchLastSection(True)
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    note = QLabel(empty, t.viewport())
+    note.setObjectName("empty_note")
+    note.setStyleSheet("color: #555555;")
+    note.move(10, 10)
+    note.adjustSize()
+    t.setProperty("right_columns", list(right))
     return t
 
 
-def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
+def empty_note(t: QTableWidget) -> QLabel:
+    note = t.viewport().findChild(QLabel, "empty_note")
+    assert note is not None
+    return note
+
+
+def _fill(t: QTableWidget, rows: list[list[str]], tips: list[str] | None = None) -> None:
+    right = set(t.property("right_columns") or ())
     t.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            t.setItem(r, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            if c in right:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if tips is not None and c == 0:
+                item.setToolTip(tips[r])
+            t.setItem(r, c, item)
+    empty_note(t).setVisible(not rows)
 
 
 def _text(t: QTableWidget, r: int, c: int) -> str:
@@ -442,10 +499,18 @@ class DashboardDock(ScopDock):
         self.crews = LineChart()
         self.delays = _table(
             ("Catégorie", "Événements", "Engagement médian", "Engagement p90", "Sur place médian",
-             "Sur place p90")
+             "Sur place p90"),
+            "Aucun événement créé sur la période : pas de délai à mesurer.",
+            (1, 2, 3, 4, 5),
         )  # fmt: skip
-        self.overdue = _table(("Fiche", "Étape en retard", "Événement"))
-        self.acks = _table(("Message", "Envoyé à", "Délai d'accusé PP"))
+        self.overdue = _table(
+            ("Fiche", "Étape en retard", "Événement"), "Aucune étape de fiche en retard."
+        )
+        self.acks = _table(
+            ("Message", "Envoyé à", "Délai d'accusé PP"),
+            "Aucun message envoyé à la PP sur la période.",
+            (2,),
+        )
         for page, label in (
             (self.by_category, "Par catégorie"),
             (self.by_source, "Par source"),
@@ -614,6 +679,7 @@ class DashboardDock(ScopDock):
                      _mmss(r.engage_p90), _mmss(r.scene_median), _mmss(r.scene_p90)]
                     for r in d.delays
                 ],
+                [category_text(r.category) for r in d.delays],
             )  # fmt: skip
         elif tab is self.overdue:
             self._fill(self.overdue, [list(o) for o in d.overdue])
@@ -646,10 +712,10 @@ class DashboardDock(ScopDock):
             {s: CREW_STATUSES.get(s, s) for s in d.crews_by_status},
         )
 
-    def _fill(self, t: QTableWidget, rows: list[list[str]]) -> None:
+    def _fill(self, t: QTableWidget, rows: list[list[str]], tips: list[str] | None = None) -> None:
         if self._rows.get(id(t)) != rows:  # unchanged since the last second: no new cells
             self._rows[id(t)] = rows
-            _fill(t, rows)
+            _fill(t, rows, tips)
 
     # -- interaction -----------------------------------------------------------------------
 
