@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -140,3 +141,13 @@ def test_fast_canonical_text_is_taken_for_a_message() -> None:
         "count": 3,
     }
     assert jsonio.canonical(payload) == canonical_json(payload)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_orjson_writes_exponents_lowercase_and_signed(x: float) -> None:
+    """What jsonio.canonical's exponent check relies on: ``e-``/``e+``, never ``E`` nor ``e7``."""
+    text = orjson.dumps(x).decode()
+    assert "E" not in text
+    if "e" in text:
+        assert text[text.index("e") + 1] in "+-"
