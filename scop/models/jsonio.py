@@ -93,7 +93,7 @@ def _exponent_number(out: bytes) -> bool:
     """Whether compact JSON ``out`` holds a number in exponent form (``…e-07``, ``…e+16``: the
     exponent always carries a sign). A candidate inside a string (an identifier's hexadecimal:
     ``…f02e-7b68…``) is told apart by what precedes it: a number in compact JSON follows ``:``,
-    ``,`` or ``[``, never a letter."""
+    ``,`` or ``[`` (or starts the text), never a letter."""
     for sign in (b"e-", b"e+"):  # orjson writes no "E" (tests/unit/test_jsonio.py)
         at = out.find(sign)
         while at >= 0:
@@ -101,7 +101,7 @@ def _exponent_number(out: bytes) -> bool:
                 start = at
                 while start > 0 and out[start - 1] in _NUMBER_BODY:
                     start -= 1
-                if 0 < start < at and out[start - 1] in _NUMBER_START:
+                if start < at and (start == 0 or out[start - 1] in _NUMBER_START):
                     return True
             at = out.find(sign, at + 1)
     return False

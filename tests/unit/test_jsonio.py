@@ -103,7 +103,8 @@ canonical_values = st.recursive(
     | st.booleans()
     | st.integers()
     | st.floats()  # NaN and infinities too: json refuses them, orjson would write null
-    | st.sampled_from([1e-05, 9.9e-05, 0.0001, 1e16, 1.5e17, -2.5e-300, 5e-324, 1e15])
+    | st.sampled_from([1e-05, 9.9e-05, 0.0001, 1e16, 1.5e17, -2.5e-300, 5e-324, 1e15, 1.5e-07])
+    | st.sampled_from([-3e-08, 9.99e-09, 1e-06, 1e-10])
     | st.text()
     | st.sampled_from(["0e-0", "9e+1", "0.0000", "fr.police.pp_3fa2e1b0-9c4e-4a1b", "null"]),
     lambda inner: (
