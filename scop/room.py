@@ -138,12 +138,19 @@ class Room:
     # -- writing -------------------------------------------------------------------------
 
     def execute(
-        self, command: str, decide: Decide, *, author: Operator | None = None
+        self,
+        command: str,
+        decide: Decide,
+        *,
+        author: Operator | None = None,
+        also: Callable[[WriteTxn], None] | None = None,
     ) -> list[Entry]:
         """Run a command: the guard, then ``decide`` inside the journal's write transaction,
         against this workstation's state brought up to the journal's head (what others
         appended is folded first). Appends what ``decide`` returns; a refusal appends nothing.
-        Returns the entries appended (none if ``decide`` returned none)."""
+        ``also`` writes, in the same transaction, what the command changes outside the
+        journal (a room setting). Returns the entries appended (none if ``decide`` returned
+        none)."""
         who = author or self.operator
         guard(self, command, who)
 
@@ -151,7 +158,10 @@ class Room:
             for e in txn.read(after=self.state.position):
                 self.projection.apply(e)
                 self._caught_up.append(e)
-            return decide(self.state)
+            drafts = decide(self.state)
+            if also is not None:
+                also(txn)
+            return drafts
 
         try:
             entries = self.store.append_decided(in_transaction, who)

@@ -13,6 +13,7 @@ from typing import Any
 from scop.journal.store import JournalStore
 from scop.models import fold_accounts as ka
 from scop.models.entries import Draft
+from scop.models.vocabulary import Source
 from scop.room import CommandRefused, Room
 
 IDLE_MINUTES = "idle_minutes"
@@ -52,9 +53,9 @@ def set_setting(room: Room, key: str, value: str) -> None:
     shown = value if key != LDAP else "(annuaire modifié)"
     room.execute(
         "room.settings",
-        lambda _st: [Draft(ka.SETTING_CHANGED, {"key": key, "value": shown}, "systeme")],
+        lambda _st: [Draft(ka.SETTING_CHANGED, {"key": key, "value": shown}, Source.SYSTEME)],
+        also=lambda txn: room.store.set_meta(key, value, txn),  # one transaction with its entry
     )
-    room.store.set_meta(key, value)
 
 
 def idle_minutes(store: JournalStore) -> int:

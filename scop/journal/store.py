@@ -397,6 +397,13 @@ def _statements(conn: Connection) -> Execute:
 Decision = Callable[[WriteTxn], Sequence[Draft]]
 
 
+def _write_meta(execute: Execute, key: str, value: str) -> None:
+    if execute(select(room_meta.c.key).where(room_meta.c.key == key)):
+        execute(update(room_meta).where(room_meta.c.key == key).values(value=value))
+    else:
+        execute(insert(room_meta).values(key=key, value=value))
+
+
 class JournalStore:
     def __init__(self, engine: Engine, clock: Clock, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -626,12 +633,14 @@ class JournalStore:
             )
             self._notify(conn)
 
-    def set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, key: str, value: str, txn: WriteTxn | None = None) -> None:
+        """Set a room setting; with ``txn``, inside that append's transaction (a setting and
+        the entry that journals it commit together)."""
+        if txn is not None:
+            _write_meta(txn.execute, key, value)
+            return
         with self._write_engine.begin() as conn:
-            if conn.execute(select(room_meta.c.key).where(room_meta.c.key == key)).first():
-                conn.execute(update(room_meta).where(room_meta.c.key == key).values(value=value))
-            else:
-                conn.execute(insert(room_meta).values(key=key, value=value))
+            _write_meta(_statements(conn), key, value)
 
     # -- reading -------------------------------------------------------------------------
 

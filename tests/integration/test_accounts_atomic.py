@@ -1,6 +1,6 @@
-"""An account change and its journal entry are one transaction, on SQLite and PostgreSQL: when
-the journal refuses the entry (here a trigger, as a full disk or a lost server would), the
-account is left as it was, and a change never lands without its entry."""
+"""An account change (or a room setting) and its journal entry are one transaction, on SQLite
+and PostgreSQL: when the journal refuses the entry (here a trigger, as a full disk or a lost
+server would), the account is left as it was, and a change never lands without its entry."""
 
 from __future__ import annotations
 
@@ -11,36 +11,41 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from scop.accounts.passwords import TEST_COST, Hasher
+from scop.accounts.settings import IDLE_MINUTES, set_setting
 from scop.accounts.store import Accounts
+from scop.clock import ManualClock
 from scop.journal.store import JournalStore
 from scop.journal.tables import accounts
 from scop.models.entries import Operator
+from scop.room import open_room
 
 ADMIN = Operator("Adm. Roux", "admin", "aroux")
 PASSWORD = "correct horse battery"
 HASHER = Hasher(TEST_COST)
 
 
-def refuse_journal_inserts(store: JournalStore) -> None:
+def refuse_writes(store: JournalStore, table: str = "journal_entries") -> None:
+    """Make the database refuse every INSERT and UPDATE on ``table``."""
     with store.engine.begin() as conn:
         if store.backend == "sqlite":
-            conn.execute(
-                text(
-                    "CREATE TRIGGER test_no_insert BEFORE INSERT ON journal_entries"
-                    " BEGIN SELECT RAISE(ABORT, 'disque plein'); END"
+            for op in ("INSERT", "UPDATE"):
+                conn.execute(
+                    text(
+                        f"CREATE TRIGGER test_no_{op.lower()} BEFORE {op} ON {table}"
+                        " BEGIN SELECT RAISE(ABORT, 'disque plein'); END"
+                    )
                 )
-            )
         else:
             conn.execute(
                 text(
-                    "CREATE FUNCTION test_no_insert() RETURNS trigger LANGUAGE plpgsql AS"
+                    "CREATE FUNCTION test_no_write() RETURNS trigger LANGUAGE plpgsql AS"
                     " $$ BEGIN RAISE EXCEPTION 'disque plein'; END $$"
                 )
             )
             conn.execute(
                 text(
-                    "CREATE TRIGGER test_no_insert BEFORE INSERT ON journal_entries"
-                    " FOR EACH ROW EXECUTE FUNCTION test_no_insert()"
+                    f"CREATE TRIGGER test_no_write BEFORE INSERT OR UPDATE ON {table}"
+                    " FOR EACH ROW EXECUTE FUNCTION test_no_write()"
                 )
             )
 
@@ -68,9 +73,35 @@ def test_account_unchanged_when_its_journal_entry_fails(
     a.add("blefevre", "B. Lefèvre", "operator", PASSWORD, ADMIN)
     a.add("aroux", "Adm. Roux", "admin", PASSWORD, ADMIN)
     before, head = accounts_table(any_store), any_store.head()
-    refuse_journal_inserts(any_store)
+    refuse_writes(any_store)
     with pytest.raises(DBAPIError, match="disque plein"):
         CHANGES[change](a)
     assert accounts_table(any_store) == before
     assert any_store.head() == head
     assert any_store.verify().ok
+
+
+def test_room_setting_and_its_entry_commit_together(
+    any_store: JournalStore, clock: ManualClock
+) -> None:
+    room = open_room(any_store, clock, ADMIN, label="Salle")
+    set_setting(room, IDLE_MINUTES, "20")
+    head = any_store.head()
+    refuse_writes(any_store, "journal_entries")
+    with pytest.raises(DBAPIError, match="disque plein"):
+        set_setting(room, IDLE_MINUTES, "5")
+    assert any_store.meta(IDLE_MINUTES) == "20"
+    assert any_store.head() == head
+
+
+def test_no_setting_entry_when_the_setting_cannot_be_written(
+    any_store: JournalStore, clock: ManualClock
+) -> None:
+    room = open_room(any_store, clock, ADMIN, label="Salle")
+    set_setting(room, IDLE_MINUTES, "20")
+    head = any_store.head()
+    refuse_writes(any_store, "room_meta")
+    with pytest.raises(DBAPIError, match="disque plein"):
+        set_setting(room, IDLE_MINUTES, "5")
+    assert any_store.meta(IDLE_MINUTES) == "20"
+    assert any_store.head() == head  # the journal does not say « changed » for nothing

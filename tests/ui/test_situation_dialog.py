@@ -379,3 +379,39 @@ def test_sent_point_reaches_the_pp_simulator_on_loopback(
         room.store.close()
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def test_pp_request_is_answered_from_the_messages_dock(
+    qtbot: Any, rooms: Any, make_ctx: Any
+) -> None:
+    """The PP asks for a point de situation: selecting its message offers the answer, and the
+    dialog lists the request among the messages exchanged."""
+    from scop.models.entries import SYSTEM
+    from scop.ui.docks.messages_dock import MessagesDock
+
+    room, ev = rooms()
+    asked = "Merci d'un point de situation sur le relogement des occupants"
+    room.acting_as(SYSTEM).record(
+        "pp.message_received",
+        {
+            "distribution_id": "PP-DEMANDE-1",
+            "event_id": ev,
+            "template": "demande_point_de_situation",
+            "text": asked,
+        },
+        "pp",
+    )
+    dock = MessagesDock(make_ctx(room))
+    qtbot.addWidget(dock)
+    dock.resize(900, 600)
+    dock.show()
+    dock.select_message("PP-DEMANDE-1")
+    assert dock.situation_btn.text() == "Répondre par un point de situation…"
+    assert dock.situation_btn.isEnabled()
+    qtbot.mouseClick(dock.situation_btn, Qt.MouseButton.LeftButton)
+    dialog = dock.situation.dialog
+    assert dialog is not None
+    assert dialog.event_id == ev
+    assert asked in dialog.sources.toPlainText()
+    dock.teardown()
+    qtbot.waitUntil(lambda: dock.situation.dialog is None)

@@ -31,15 +31,17 @@ from PySide6.QtWidgets import (
 
 from scop.clock import local
 from scop.models.fold_messages import ANSWER_LABELS, TEMPLATE_LABELS, PPMessage
-from scop.models.vocabulary import EventStatus, MessageState
+from scop.models.vocabulary import EventStatus, MessageKind, MessageState
 from scop.protocols import outbox
 from scop.protocols.edxl import TEMPLATES, Identity
 from scop.protocols.pp_service import NOT_CONFIGURED
 from scop.room import Change, CommandRefused
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
+from scop.ui.situation_dialog import SituationDialog, SituationWindow
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 20
+PP_ASKS_SITUATION = MessageKind.DEMANDE_POINT_DE_SITUATION
 UNACKED_ALARM_S = 120  # an outgoing message without RECU for this long raises the alarm
 STATE_COLOURS = {
     MessageState.BROUILLON: ("#fff8e1", "#6d4c00"),
@@ -127,8 +129,14 @@ class MessagesDock(ScopDock):
         self.validate_btn = QPushButton("Valider et envoyer à la PP")
         self.validate_btn.setStyleSheet(BIG)
         self.discard_btn = QPushButton("Abandonner le brouillon")
+        self.situation_btn = QPushButton("Point de situation…")
+        self.situation_btn.setToolTip(
+            "Rédiger le point de situation de l'événement du message choisi (ou de celui "
+            "choisi ci-dessous) : mise à jour EMSI et texte des astreintes."
+        )
         actions.addWidget(self.validate_btn, 1)
         actions.addWidget(self.discard_btn)
+        actions.addWidget(self.situation_btn)
         lay.addLayout(actions)
 
         compose = QHBoxLayout()
@@ -158,7 +166,10 @@ class MessagesDock(ScopDock):
         self.validate_btn.clicked.connect(self.validate_current)
         self.discard_btn.clicked.connect(self.discard_current)
         self.compose_btn.clicked.connect(self.compose)
+        self.situation_btn.clicked.connect(self.open_situation)
+        self.situation = SituationWindow()
         self.event_combo.currentIndexChanged.connect(self._suggest_text)
+        self.event_combo.currentIndexChanged.connect(self._update_actions)
         self.template_combo.currentIndexChanged.connect(self._suggest_text)
         ctx.bridge.changed.connect(self._on_change)
         ctx.bridge.reset.connect(self.refresh)
@@ -400,6 +411,13 @@ class MessagesDock(ScopDock):
         self.validate_btn.setEnabled(draft and chief and not ro)
         self.validate_btn.setToolTip("" if chief else "Réservé au chef de salle")
         self.discard_btn.setEnabled(draft and not ro)
+        # the PP asked for a point de situation: the answer is one click away, and says so
+        asked = m is not None and m.direction == "in" and m.template == PP_ASKS_SITUATION
+        self.situation_btn.setText(
+            "Répondre par un point de situation…" if asked else "Point de situation…"
+        )
+        self.situation_btn.setStyleSheet(BIG if asked else "")
+        self.situation_btn.setEnabled(self._situation_event() is not None)
         for widget in (
             self.compose_btn,
             self.event_combo,
@@ -517,6 +535,21 @@ class MessagesDock(ScopDock):
         self.refresh()
         return key
 
+    def _situation_event(self) -> str | None:
+        m = self._current_message()
+        ev = m.event_id if m is not None else self.event_combo.currentData()
+        return str(ev) if ev and str(ev) in self.ctx.room.state.events else None
+
+    def open_situation(self) -> SituationDialog | None:
+        event_id = self._situation_event()
+        if event_id is None:
+            self.ctx.notices.warning(
+                "Cet événement n'est pas dans la main courante de la salle : pas de point "
+                "de situation à en tirer."
+            )
+            return None
+        return self.situation.show(SituationDialog(self.ctx, event_id, self))
+
     def validate_current(self) -> None:
         m = self._current_message()
         if m is None:
@@ -539,6 +572,7 @@ class MessagesDock(ScopDock):
 
     def teardown(self) -> None:
         self._timer.stop()
+        self.situation.close()
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self.refresh)
         self.ctx.selection.event_selected.disconnect(self._select_event)
