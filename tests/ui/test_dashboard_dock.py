@@ -110,3 +110,56 @@ def test_csv_export_sums_to_totals_and_bad_path_is_french(
         for name, page in (("categories", dock.by_category), ("delais", dock.delays)):
             dock.tabs.setCurrentWidget(page)
             dock.grab().save(str(Path(shots) / f"dash12-dashboard-{name}.png"))
+
+
+def test_live_dock_folds_what_arrives_and_equals_a_recomputation(
+    make_ctx: Any, demo_room: Any, clock: Any, qtbot: Any
+) -> None:
+    """Live, each refresh folds into the same aggregates only the entries appended since the
+    last one; the figures stay those of a recomputation from the whole journal, also for a
+    chosen period that ends earlier (the aggregates rewound, not rebuilt)."""
+    from PySide6.QtCore import QDateTime
+
+    from scop import operations as ops
+    from scop.reports.dashboard import compute
+    from scop.ui.docks.dashboard_dock import DashboardDock
+
+    dock: Any = DashboardDock(make_ctx(demo_room))
+    qtbot.addWidget(dock)
+    dock.timer.stop()
+    dock.refresh()
+    created = dock.dashboard.created
+    agg = dock.aggregates  # kept from refresh to refresh, growing
+    marks = []
+    for i in range(6):
+        clock.advance(minutes=11)
+        ops.create_event(
+            demo_room, source="appel_3975", category="ASB", gravity=2, address=f"{i} rue Oberkampf"
+        )
+        marks.append(clock.now())
+        folded = agg.folded
+        dock.refresh()
+        assert dock.aggregates is agg
+        assert agg.folded == folded + 1 == len(dock.entries)
+    d = dock.dashboard
+    assert d.created == created + 6
+    want = compute(demo_room.store.read(), demo_room.state, d.start, d.end)
+    assert (d.by_category, d.by_source, d.crews_by_status, d.delays) == (
+        want.by_category,
+        want.by_source,
+        want.crews_by_status,
+        want.delays,
+    )
+    dock.window_box.setCurrentIndex(2)  # « Période choisie », ending before the last three
+    dock.from_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(d.start.timestamp())))
+    dock.to_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(marks[2].timestamp()) + 1))
+    dock.refresh()
+    assert dock.aggregates is agg  # rewound, not rebuilt
+    d = dock.dashboard
+    assert d.created == created + 3
+    want = compute(demo_room.store.read(), demo_room.state, d.start, d.end)
+    assert (d.by_category, d.crews_by_status, d.delays) == (
+        want.by_category,
+        want.crews_by_status,
+        want.delays,
+    )

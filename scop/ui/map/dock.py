@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -281,10 +282,12 @@ class MapDock(ScopDock):
             "arrondissement (par quartier en zoomant), avec légende et export PNG"
         )
         bar.addWidget(self.choro_button)
-        bar.addStretch(1)
         self.state_label = QLabel("Carte en chargement…")
         self.state_label.setStyleSheet("color:#555;")
-        bar.addWidget(self.state_label)
+        # A status line, not a reason to widen the window: it takes the room left, no more.
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.state_label, 1)
         lay.addLayout(bar)
         lay.addWidget(self._build_choro_bar())
 
