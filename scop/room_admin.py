@@ -29,7 +29,7 @@ from sqlalchemy.exc import (
 )
 
 from scop.clock import Clock
-from scop.errors import DatabaseUnreachable, Exit, ScopError
+from scop.errors import DatabaseUnreachable, Exit, ScopError, database_error
 from scop.journal.store import DatabaseUnavailable, JournalStore, WriteTxn
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM, Draft
@@ -110,13 +110,12 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def _unreachable(url: str, exc: BaseException) -> RoomAdminError:
-    log.warning("base %s inaccessible", url, exc_info=exc)
-    shown = make_url(url).render_as_string(hide_password=True)
-    return RoomAdminError(
-        f"base inaccessible : {shown} ({type(exc).__name__}); vérifiez l'adresse, le serveur "
-        "et les droits d'accès",
-        EXIT_DATABASE,
-    )
+    """The same French words as every other command (scop.errors), never the exception's
+    class name: a person reads this."""
+    # the log file only (scop.errors' failure logger): the terminal gets the one line below
+    logging.getLogger("scop.failures").warning("base %s inaccessible", url, exc_info=exc)
+    err = database_error(exc, url)
+    return RoomAdminError(str(err), err.exit_code)
 
 
 def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:

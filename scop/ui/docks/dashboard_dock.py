@@ -3,8 +3,8 @@
 The figures are computed by :mod:`scop.reports.dashboard` from the journal up to the room's
 clock (in replay, the timeline's instant), at most once a second and at once after a seek:
 only the entries appended since the last refresh are folded (after a seek back, those of
-the instant's hour, the aggregates rewound to its start),
-and each chart's items get new data rather than being rebuilt (bench/dashboard.py).
+the instant's hour, the aggregates rewound to its start), and only the tab in view is
+redrawn, its items given new data rather than rebuilt (bench/dashboard.py).
 Hovering a bar shows its value; clicking a bar selects the events behind it in the
 Événements dock. Every chart exports PNG and CSV.
 """
@@ -281,8 +281,8 @@ class DashboardDock(ScopDock):
         self._dirty = True
 
     def _reset(self) -> None:
-        """A seek moves the instant (the aggregates are rebuilt only if it went back, in
-        refresh); a fork replaces the journal, and everything is read again."""
+        """A seek moves the instant (the aggregates are rewound if it went back, in refresh);
+        a fork replaces the journal, and everything is read again."""
         if self.entries:
             last = self.entries[-1]
             again = self.ctx.room.store.read(last.position - 1, limit=1)
