@@ -29,7 +29,15 @@ from sqlalchemy.exc import (
 )
 
 from scop.clock import Clock
-from scop.errors import DatabaseUnreachable, Exit, ScopError
+from scop.errors import (
+    DatabaseMissing,
+    DatabaseUnreachable,
+    Exit,
+    ScopError,
+    database_error,
+    no_room,
+    sqlite_path,
+)
 from scop.journal.store import DatabaseUnavailable, JournalStore, WriteTxn
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM, Draft
@@ -110,13 +118,12 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def _unreachable(url: str, exc: BaseException) -> RoomAdminError:
-    log.warning("base %s inaccessible", url, exc_info=exc)
-    shown = make_url(url).render_as_string(hide_password=True)
-    return RoomAdminError(
-        f"base inaccessible : {shown} ({type(exc).__name__}); vérifiez l'adresse, le serveur "
-        "et les droits d'accès",
-        EXIT_DATABASE,
-    )
+    """The same French words as every other command (scop.errors), never the exception's
+    class name: a person reads this."""
+    # the log file only (scop.errors' failure logger): the terminal gets the one line below
+    logging.getLogger("scop.failures").warning("base %s inaccessible", url, exc_info=exc)
+    err = database_error(exc, url)
+    return RoomAdminError(str(err), err.exit_code)
 
 
 def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:
@@ -172,6 +179,29 @@ def existing_mode(store: JournalStore) -> str | None:
         first = store.read(limit=1)
         mode = str(first[0].payload.get("mode", "live")) if first else "live"
     return mode
+
+
+def open_held_room(url: str, clock: Clock) -> JournalStore:
+    """The store of the room that ``url`` already holds, opened to write (a console, the
+    gateway). Looked at read-only first: a database that holds no room (a file that does not
+    exist, an empty base, tables but no room) is refused with :func:`scop.errors.no_room`
+    and nothing is created, neither a file nor a table, nor a live room made by a typo in
+    --db: rooms are made by ``scop room init``."""
+    path = sqlite_path(url)
+    if path is not None and not Path(path).exists():
+        raise no_room(url)
+    if path is None or Path(path).is_file():  # a folder gets the writer's own message
+        try:
+            probe = JournalStore.open(url, clock, readonly=True)
+        except DatabaseMissing:
+            raise no_room(url) from None
+        try:
+            held = existing_mode(probe) is not None
+        finally:
+            probe.close()
+        if not held:
+            raise no_room(url)
+    return JournalStore.open(url, clock)
 
 
 def opening_drafts(mode: str, name: str) -> list[Draft]:

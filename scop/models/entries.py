@@ -148,7 +148,8 @@ def seal_text(
     ts_iso = to_iso(ts)
     fields: list[Any] = [position, ts_iso, author.name, author.role, draft.source, draft.kind]
     tail: list[Any] = [prev_hash, author.id] if author.id else [prev_hash]
-    body = canonical_json(fields)[:-1] + "," + text + "," + canonical_json(tail)[1:]
+    head = jsonio.canonical(fields) or canonical_json(fields)
+    body = head[:-1] + "," + text + "," + (jsonio.canonical(tail) or canonical_json(tail))[1:]
     h = hashlib.sha256(body.encode("utf-8")).hexdigest()
     entry = Entry(
         position,

@@ -84,23 +84,24 @@ def canonical(value: Any) -> str | None:
     return None if _exponent_number(out) else out.decode()
 
 
-# Digits, "." and "-" as "0": a number in exponent form reads "…0e000…" or "…0e+0…".
-_NUMBER_ZEROS = bytes.maketrans(b"123456789.-", b"00000000000")
+_NUMBER_BODY = frozenset(b"0123456789.-")
 _NUMBER_START = frozenset(b":,[")
+_DIGITS = frozenset(b"0123456789")
 
 
 def _exponent_number(out: bytes) -> bool:
-    """Whether compact JSON ``out`` holds a number in exponent form. A candidate inside a
-    string (an identifier's hexadecimal: ``…f02e-7b68…``) is told apart by what precedes its
-    digits: a number in compact JSON follows ``:``, ``,`` or ``[``, never a letter."""
-    zeros = out.translate(_NUMBER_ZEROS)
-    for pattern in (b"0e00", b"0e+0", b"0E00", b"0E+0"):
-        at = zeros.find(pattern)
+    """Whether compact JSON ``out`` holds a number in exponent form (``…e-07``, ``…e+16``: the
+    exponent always carries a sign). A candidate inside a string (an identifier's hexadecimal:
+    ``…f02e-7b68…``) is told apart by what precedes it: a number in compact JSON follows ``:``,
+    ``,`` or ``[`` (or starts the text), never a letter."""
+    for sign in (b"e-", b"e+"):  # orjson writes no "E" (tests/unit/test_jsonio.py)
+        at = out.find(sign)
         while at >= 0:
-            start = at
-            while start > 0 and zeros[start - 1] == 0x30:
-                start -= 1
-            if start > 0 and zeros[start - 1] in _NUMBER_START:
-                return True
-            at = zeros.find(pattern, at + 1)
+            if at + 2 < len(out) and out[at + 2] in _DIGITS:
+                start = at
+                while start > 0 and out[start - 1] in _NUMBER_BODY:
+                    start -= 1
+                if start < at and (start == 0 or out[start - 1] in _NUMBER_START):
+                    return True
+            at = out.find(sign, at + 1)
     return False

@@ -242,6 +242,12 @@ CASES = [
         Exit.CHECK_FAILED,
         "n° 2",
     ),
+    Case(  # room init is what creates a room, and its folder: this one cannot be made
+        "room-init-folder-missing",
+        ("room", "init", "--db", "sqlite:////proc/nope/room.db", "--mode", "live", "--name", "S"),
+        Exit.DB_UNREACHABLE,
+        "dossier",
+    ),
     Case(
         "console-new-sqlite-file",
         ("--db", "sqlite:///{w}/nouvelle/salle.sqlite", "--operator", "A"),

@@ -144,7 +144,9 @@ def test_sqlite_in_a_directory_that_cannot_be_made(
     blocker.write_text("x")
     url = f"sqlite:///{blocker / 'salle.sqlite'}"
     assert main(["room", "init", "--db", url, "--mode", "live", "--name", "S"]) == EXIT_DATABASE
-    assert "base inaccessible" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"Impossible d'ouvrir ou de créer la base {blocker / 'salle.sqlite'}" in err
+    assert "Error" not in err  # the French reason, not the exception's class
 
 
 def test_empty_name_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -103,6 +103,7 @@ def test_button_opens_the_draft_with_verified_items_only(
 ) -> None:
     room, ev = rooms()
     card = _card(qtbot, make_ctx, room, ev)
+    _save(card, "event-card")
     dialog = _open(qtbot, card)
     facts = dialog.situation_edit.toPlainText()
     shown = [

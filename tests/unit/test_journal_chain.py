@@ -154,11 +154,18 @@ awkward_values = st.recursive(
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.dictionaries(st.text(max_size=8), awkward_values, max_size=5))
-def test_one_pass_seal_gives_the_hash_and_text_of_what_is_read_back(payload: dict) -> None:
+@given(
+    st.dictionaries(st.text(max_size=8), awkward_values, max_size=5),
+    st.text(min_size=1).filter(str.strip),
+    st.sampled_from(["", "service:simulateur-pp", 'a"b\\c\u00e9\x01']),
+)
+def test_one_pass_seal_gives_the_hash_and_text_of_what_is_read_back(
+    payload: dict, name: str, author_id: str
+) -> None:
     """``seal_text`` encodes the payload once; the hash and the stored text must still be those
     of the payload as the journal gives it back, which is what verification recomputes."""
-    e, text = seal_text(7, ManualClock().now(), OPS[0], Draft("log.note", payload), GENESIS_HASH)
+    author = Operator(name, "operator", author_id)
+    e, text = seal_text(7, ManualClock().now(), author, Draft("log.note", payload), GENESIS_HASH)
     assert text == canonical_json(e.payload)
     assert e.hash == expected_hash(e)
 

@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -102,7 +103,8 @@ canonical_values = st.recursive(
     | st.booleans()
     | st.integers()
     | st.floats()  # NaN and infinities too: json refuses them, orjson would write null
-    | st.sampled_from([1e-05, 9.9e-05, 0.0001, 1e16, 1.5e17, -2.5e-300, 5e-324, 1e15])
+    | st.sampled_from([1e-05, 9.9e-05, 0.0001, 1e16, 1.5e17, -2.5e-300, 5e-324, 1e15, 1.5e-07])
+    | st.sampled_from([-3e-08, 9.99e-09, 1e-06, 1e-10])
     | st.text()
     | st.sampled_from(["0e-0", "9e+1", "0.0000", "fr.police.pp_3fa2e1b0-9c4e-4a1b", "null"]),
     lambda inner: (
@@ -140,3 +142,13 @@ def test_fast_canonical_text_is_taken_for_a_message() -> None:
         "count": 3,
     }
     assert jsonio.canonical(payload) == canonical_json(payload)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_orjson_writes_exponents_lowercase_and_signed(x: float) -> None:
+    """What jsonio.canonical's exponent check relies on: ``e-``/``e+``, never ``E`` nor ``e7``."""
+    text = orjson.dumps(x).decode()
+    assert "E" not in text
+    if "e" in text:
+        assert text[text.index("e") + 1] in "+-"
