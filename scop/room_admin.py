@@ -238,6 +238,9 @@ def init_room(
             # database, the second is refused here and writes nothing
             if txn.head_position > 0:
                 raise _RoomExists
+            # the mode and the name with the first entries: a room is there whole, or not
+            store.set_meta("mode", mode, txn)
+            store.set_meta("label", name, txn)
             return drafts
 
         try:
@@ -245,11 +248,6 @@ def init_room(
         except _RoomExists:
             raise _exists(store) from None
         except (SQLAlchemyError, DatabaseUnavailable) as exc:
-            raise _unreachable(url, exc) from None
-        try:
-            store.set_meta("mode", mode)
-            store.set_meta("label", name)
-        except SQLAlchemyError as exc:
             raise _unreachable(url, exc) from None
         return _info(store)
     finally:

@@ -202,6 +202,7 @@ def test_period_fields_show_the_window_shown_and_follow_a_seek(
 def test_categories_statuses_and_hours_read_in_french(replay_window: Any, qtbot: Any) -> None:
     """Legends, hover, table and CSV name a category by its French label with the code in
     brackets (never the bare code), a crew status by its label; an empty hour reads 0."""
+    from scop.clock import local
     from scop.models.nomenclatures import category_label
     from scop.ui.docks.dashboard_dock import empty_note
 
@@ -244,6 +245,7 @@ def test_categories_statuses_and_hours_read_in_french(replay_window: Any, qtbot:
     assert not empty_note(dock.delays).isVisible()
     dock.tabs.setCurrentWidget(chart)
     assert "Comportement antisocial (ASB)" in dock.chart_csv()[0]
+    assert dock.chart_csv()[1][0] == local(d.hours[0]).isoformat(timespec="minutes")  # as the axis
     dock.tabs.setCurrentWidget(dock.crews)
     assert set(dock.crews.legend.texts()) <= {"Disponible", "Engagé", "Sur les lieux",
                                               "Indisponible", "Hors service"}  # fmt: skip
@@ -258,3 +260,34 @@ def test_categories_statuses_and_hours_read_in_french(replay_window: Any, qtbot:
         dock.tabs.setCurrentWidget(chart)
         qtbot.waitExposed(chart)
         replay_window.grab().save(str(Path(shots) / "dash12-dashboard-chef-1366.png"))
+
+
+def test_tab_labels_keep_their_accents(make_ctx: Any, demo_room: Any, qtbot: Any) -> None:
+    """An unselected tab's « É » is drawn whole: the label with its accent differs from the
+    label without, pixel for pixel (Fusion at 9 pt clipped the accent away)."""
+    from scop.app import qt_application
+    from scop.ui.docks.dashboard_dock import DashboardDock
+
+    qt_application(headless=True)  # the console's application, fonts as a chief sees them
+    dock: Any = DashboardDock(make_ctx(demo_room))
+    qtbot.addWidget(dock)
+    dock.timer.stop()
+    dock.resize(1100, 500)
+    dock.show()
+    qtbot.waitExposed(dock)
+    bar = dock.tabs.tabBar()
+    for i in range(bar.count()):
+        text = bar.tabText(i)
+        if not text.startswith("É"):
+            continue
+        assert bar.currentIndex() != i
+        rect = bar.tabRect(i)
+        shots = []
+        for shown in ("E" + text[1:], text):
+            bar.setTabText(i, shown)
+            shots.append(bar.grab(rect).toImage())
+        assert shots[0] != shots[1], f"« {text} » : l'accent n'est pas dessiné"
+    assert {bar.tabText(i) for i in range(bar.count())} >= {
+        "Équipages par statut",
+        "Étapes en retard",
+    }

@@ -67,6 +67,13 @@ def category_name(code: str) -> str:
     return f"{label} ({code})" if label != code else code
 
 
+TAB_STYLE = (
+    "QTabBar::tab { padding: 4px 9px; margin-right: 2px; border: 1px solid #b4b4b4;"
+    " border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;"
+    " background: #e4e4e4; color: #333333; }"
+    "QTabBar::tab:selected { background: #ffffff; color: #000000; border-color: #8c8c8c; }"
+    "QTabBar::tab:hover:!selected { background: #efefef; }"
+)
 HINT = "Survoler une barre pour lire sa valeur ; cliquer pour sélectionner ses événements."
 AXIS_TEXT = "#333333"
 
@@ -493,6 +500,9 @@ class DashboardDock(ScopDock):
         lay.addWidget(self.summary)
 
         self.tabs = QTabWidget()
+        # Fusion clips an unselected tab's label to its text's height at 9 pt: « Équipages »
+        # read « Equipages ». Drawn by a style sheet, the label keeps its accents.
+        self.tabs.tabBar().setStyleSheet(TAB_STYLE)
         self.by_category = BarChart(self.select_bin)
         self.by_source = BarChart(self.select_bin)
         self.gravity = BarChart(lambda _s, i: self.select_gravity(sorted(GRAVITIES)[i]))
@@ -650,7 +660,11 @@ class DashboardDock(ScopDock):
             return
         self._drawn.add(id(tab))
         ticks = [f"{local(h):%H:%M}" for h in d.hours]
-        spans = [f"{local(h):%d/%m %H:%M}–{local(h + HOUR):%H:%M}" for h in d.hours]
+        spans = [
+            f"{local(h):%d/%m %H:%M}–{local(min(h + HOUR, d.end)):%H:%M}"
+            + (" (en cours)" if h + HOUR > d.end else "")
+            for h in d.hours
+        ]
         if tab is self.by_category:
             codes = list(d.by_category)
             self.by_category.show_series(
