@@ -409,7 +409,7 @@ def _table(headers: tuple[str, ...], empty: str, right: tuple[int, ...] = ()) ->
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(list(headers))
     t.verticalHeader().setVisible(False)
-    t.horizontalHeader().setStretchLastSection(True)
+    t.horizontalHeader().setStretchLastSection(not right)  # a figure stays by its header
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     note = QLabel(empty, t.viewport())
@@ -525,7 +525,7 @@ class DashboardDock(ScopDock):
             ("Fiche", "Étape en retard", "Événement"), "Aucune étape de fiche en retard."
         )
         self.acks = _table(
-            ("Message", "Envoyé à", "Délai d'accusé PP"),
+            ("Message", "Envoyé le", "Délai d'accusé PP"),
             "Aucun message envoyé à la PP sur la période.",
             (2,),
         )
