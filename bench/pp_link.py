@@ -9,13 +9,24 @@ sends RECU then INTEGRE; the simulator parses and validates the acknowledgement.
   send → RECU p50 and p99 (goal: p99 ≤ 10 ms).
 Baseline, same run, same frames: a bare websockets echo (throughput pipelined, round-trip
 latency one at a time) with the link's websocket settings (no permessage-deflate), and the same
-echo with websockets' default deflate, the baseline the issue's goal was first measured on (the
-link then deflated too); each echo is the median of three runs. Both ends share one event loop
-in one process, like the baseline.
-On a shared, noisy machine the CPU time of the process per message (both ends, throughput
-run) is printed too: it moves far less with the load than the rates.
+echo with permessage-deflate at both ends (websockets' default, the baseline the issue's goal
+was first measured on; before, this echo's client and server were both opened without deflate
+whatever was asked); each echo is the median of three runs.
+
+Two topologies, each with its own baseline in the same topology (``--topology``, default both):
+- shared: both ends in one process and one event loop, the issue's first figures. The PP
+  stand-in (which builds and validates each EMSI, and parses and validates RECU and INTEGRE) is
+  then charged to the link: its CPU is about 40 % of the total.
+- split: the PP stand-in in another process, as the Préfecture's system is another machine,
+  and the echo's client in another process too, so that the comparison stays fair. Each side's
+  CPU per message is printed. On two cores shared with other work, the echo gains more from
+  the second process than the link does: the split ratio is not the flattering one.
+The JSON's top-level figures are the shared topology's (the issue's); ``split`` holds the other.
+On a shared, noisy machine the CPU time per message (both ends, throughput run) is printed
+too: it moves far less with the load than the rates.
 
 Usage: .venv/bin/python bench/pp_link.py [--messages 2000] [--serial 300] [--steady 1000]
+       [--topology both|split|shared]
 The last line printed is one JSON object.
 """
 
@@ -29,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,17 +62,11 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def link_run(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, float]:
-    clock = SystemClock()
-    store = JournalStore.open(f"sqlite:///{db}", clock)
-    room = open_room(store, clock, Operator("Banc d'essai", "chief"), label="Banc PP")
-    settle_heap()  # as the console and the gateway do once the journal is folded
-    sim = PPSimulator()
-    await sim.start()
-    link = PPLink(room, LinkConfig(sim.url))
-    task = asyncio.create_task(link.run())
-    while not link.connected:
-        await asyncio.sleep(0.01)
+async def drive(
+    sim: PPSimulator, n: int, serial: int, steady: int, phase: Any = None
+) -> dict[str, Any]:
+    """The PP's side of the three runs; ``phase(name)`` is told when the throughput run starts
+    and ends (the console's process then reads its own CPU time over the same span)."""
     ep = sim.endpoint
     acked: dict[str, float] = {}
     original = ep.mark_acked
@@ -77,12 +83,16 @@ async def link_run(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, 
     ]
 
     # throughput, pipelined
+    if phase is not None:
+        phase("start")
     t0, c0 = time.perf_counter(), time.process_time()
     dids = [sim.send_pp("point_de_situation", events[i % 10], f"seq {i}") for i in range(n)]
     while len([d for d in dids if d in acked]) < n:
         await asyncio.sleep(0.005)
     elapsed = max(acked[d] for d in dids) - t0
     cpu = time.process_time() - c0
+    if phase is not None:
+        phase("end")
 
     # latency, one at a time
     lat: list[float] = []
@@ -105,33 +115,109 @@ async def link_run(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, 
     while len([d for d in sent_at if d in acked]) < steady:
         await asyncio.sleep(0.005)
     steady_lat = [(acked[d] - t) * 1000 for d, t in sent_at.items()] or [0.0]
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await sim.stop()
-    entries = store.count()
-    store.close()
     return {
         "rate": n / elapsed,
-        "cpu_us": cpu / n * 1e6,
-        "p50": statistics.median(lat),
-        "p99": pct(lat, 0.99),
+        "sim_cpu_us": cpu / n * 1e6,
+        "p50": statistics.median(lat) if lat else 0.0,
+        "p99": pct(lat, 0.99) if lat else 0.0,
         "steady_p50": statistics.median(steady_lat),
         "steady_p99": pct(steady_lat, 0.99),
+    }
+
+
+async def open_link(db: Path, url: str) -> tuple[JournalStore, PPLink, asyncio.Task[None]]:
+    clock = SystemClock()
+    store = JournalStore.open(f"sqlite:///{db}", clock)
+    room = open_room(store, clock, Operator("Banc d'essai", "chief"), label="Banc PP")
+    settle_heap()  # as the console and the gateway do once the journal is folded
+    link = PPLink(room, LinkConfig(url))
+    task = asyncio.create_task(link.run())
+    while not link.connected:
+        await asyncio.sleep(0.01)
+    return store, link, task
+
+
+async def close_link(store: JournalStore, task: asyncio.Task[None]) -> int:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    entries = store.count()
+    store.close()
+    return entries
+
+
+async def link_run(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, float]:
+    """Both ends in this process and loop: the CPU per message is the two sides' together."""
+    sim = PPSimulator()
+    await sim.start()
+    store, _link, task = await open_link(db, sim.url)
+    spans: dict[str, float] = {}
+    out = await drive(
+        sim, n, serial, steady, lambda name: spans.__setitem__(name, time.process_time())
+    )
+    entries = await close_link(store, task)
+    await sim.stop()
+    return {**out, "cpu_us": (spans["end"] - spans["start"]) / n * 1e6, "entries": entries}
+
+
+def _child(args: list[str]) -> Any:
+    """This script in another process (the PP, or the echo's client, is another machine)."""
+    return asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def sim_process(n: int, serial: int, steady: int) -> None:
+    """--role sim: the PP stand-in alone; prints its url, waits for a line, drives the runs,
+    prints ``start``/``end`` around the throughput run and its results as the last line."""
+    sim = PPSimulator()
+    await sim.start()
+    print("url", sim.url, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    out = await drive(sim, n, serial, steady, lambda name: print(name, flush=True))
+    await sim.stop()
+    print(json.dumps(out), flush=True)
+
+
+async def link_run_split(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, float]:
+    """The PP stand-in in another process: this process's CPU is the console's link alone."""
+    proc = await _child(
+        ["--role", "sim", "--messages", str(n), "--serial", str(serial), "--steady", str(steady)]
+    )
+    assert proc.stdout is not None
+    assert proc.stdin is not None
+    url = (await proc.stdout.readline()).decode().split()[1]
+    store, _link, task = await open_link(db, url)
+    proc.stdin.write(b"go\n")
+    await proc.stdin.drain()
+    spans: dict[str, float] = {}
+    while True:
+        line = (await proc.stdout.readline()).decode().strip()
+        if line in ("start", "end"):
+            spans[line] = time.process_time()
+        elif line.startswith("{") or not line:
+            break
+    await proc.wait()
+    out = json.loads(line)
+    entries = await close_link(store, task)
+    link_cpu = (spans["end"] - spans["start"]) / n * 1e6
+    return {
+        **out,
+        "link_cpu_us": link_cpu,
+        "cpu_us": link_cpu + out["sim_cpu_us"],
         "entries": entries,
     }
 
 
-async def echo_run(
-    n: int, serial: int, frame: str, compression: str | None = COMPRESSION
+async def echo_client(
+    url: str, n: int, serial: int, frame: str, compression: str | None, phase: Any = None
 ) -> dict[str, float]:
-    async def echo(ws: object) -> None:
-        async for msg in ws:  # type: ignore[attr-defined]
-            await ws.send(msg)  # type: ignore[attr-defined]
-
-    # The link's websocket settings (no permessage-deflate): the baseline is its transport alone.
-    server = await serve(echo, "127.0.0.1", 0, max_size=1 << 20, compression=COMPRESSION)
-    port = next(iter(server.sockets)).getsockname()[1]
-    async with connect(f"ws://127.0.0.1:{port}", max_size=1 << 20, compression=COMPRESSION) as ws:
+    async with connect(url, max_size=1 << 20, compression=compression) as ws:
+        if phase is not None:
+            phase("start")
         t0, c0 = time.perf_counter(), time.process_time()
 
         async def reader() -> None:
@@ -144,39 +230,92 @@ async def echo_run(
         await r
         elapsed = time.perf_counter() - t0
         cpu = time.process_time() - c0
+        if phase is not None:
+            phase("end")
         lat = []
         for _ in range(serial):
             t = time.perf_counter()
             await ws.send(frame)
             await ws.recv()
             lat.append((time.perf_counter() - t) * 1000)
-    server.close()
-    await server.wait_closed()
     return {
         "rate": n / elapsed,
-        "cpu_us": cpu / n * 1e6,
+        "client_cpu_us": cpu / n * 1e6,
         "p50": statistics.median(lat),
         "p99": pct(lat, 0.99),
     }
 
 
-def median_echo(n: int, serial: int, frame: str, compression: str | None) -> dict[str, float]:
+async def echo_client_process(url: str, n: int, serial: int, compression: str | None) -> None:
+    """--role echo: the echo's client alone, in its own process like the PP stand-in."""
+    out = await echo_client(
+        url, n, serial, pp_frame(), compression, lambda name: print(name, flush=True)
+    )
+    print(json.dumps(out), flush=True)
+
+
+async def echo_run(
+    n: int, serial: int, frame: str, compression: str | None = COMPRESSION, split: bool = False
+) -> dict[str, float]:
+    async def echo(ws: object) -> None:
+        async for msg in ws:  # type: ignore[attr-defined]
+            await ws.send(msg)  # type: ignore[attr-defined]
+
+    server = await serve(echo, "127.0.0.1", 0, max_size=1 << 20, compression=compression)
+    port = next(iter(server.sockets)).getsockname()[1]
+    url = f"ws://127.0.0.1:{port}"
+    if not split:
+        spans: dict[str, float] = {}
+        out = await echo_client(
+            url, n, serial, frame, compression, lambda k: spans.__setitem__(k, time.process_time())
+        )
+        out["cpu_us"] = (spans["end"] - spans["start"]) / n * 1e6
+    else:
+        proc = await _child(
+            [
+                "--role",
+                "echo",
+                "--url",
+                url,
+                "--messages",
+                str(n),
+                "--serial",
+                str(serial),
+                "--compression",
+                compression or "none",
+            ]
+        )
+        assert proc.stdout is not None
+        spans = {}
+        while True:
+            line = (await proc.stdout.readline()).decode().strip()
+            if line in ("start", "end"):
+                spans[line] = time.process_time()
+            elif line.startswith("{") or not line:
+                break
+        await proc.wait()
+        out = json.loads(line)
+        out["server_cpu_us"] = (spans["end"] - spans["start"]) / n * 1e6
+        out["cpu_us"] = out["server_cpu_us"] + out["client_cpu_us"]
+    server.close()
+    await server.wait_closed()
+    return out
+
+
+def median_echo(
+    n: int, serial: int, frame: str, compression: str | None, split: bool = False
+) -> dict[str, float]:
     """The echo's run lasts a tenth of the link's: one scheduling hiccup moved its rate by half
     on the shared machine. The median of three runs (by rate) is the baseline."""
     runs = sorted(
-        (asyncio.run(echo_run(n, serial, frame, compression)) for _ in range(3)),
+        (asyncio.run(echo_run(n, serial, frame, compression, split)) for _ in range(3)),
         key=lambda r: r["rate"],
     )
     return runs[1]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--messages", type=int, default=2000)
-    ap.add_argument("--serial", type=int, default=300)
-    ap.add_argument("--steady", type=int, default=1000)
-    args = ap.parse_args()
-    sim_frame = dumps(
+def pp_frame() -> str:
+    return dumps(
         build_pp_emsi(
             "point_de_situation",
             EventInfo("PP-0", "FIR", "Feu n° 0"),
@@ -186,15 +325,22 @@ def main() -> None:
             text="seq 0",
         )
     )
+
+
+def topology(args: argparse.Namespace, frame: str, split: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as d:
         # The link's websocket settings (no permessage-deflate): its transport alone.
-        base = median_echo(args.messages, args.serial, sim_frame, COMPRESSION)
-        # websockets' defaults (permessage-deflate), the baseline the issue's goal was set on.
-        deflate = median_echo(args.messages, args.serial, sim_frame, "deflate")
-        link = asyncio.run(
-            link_run(args.messages, args.serial, Path(d) / "bench.sqlite", args.steady)
-        )
-    print(f"frame size: {len(sim_frame.encode())} bytes")
+        base = median_echo(args.messages, args.serial, frame, COMPRESSION, split)
+        # websockets' default (permessage-deflate), the baseline the issue's goal was set on.
+        deflate = median_echo(args.messages, args.serial, frame, "deflate", split)
+        run = link_run_split if split else link_run
+        link = asyncio.run(run(args.messages, args.serial, Path(d) / "bench.sqlite", args.steady))
+    return {"base": base, "deflate": deflate, "link": link}
+
+
+def report(name: str, r: dict[str, Any], steady: int) -> dict[str, Any]:
+    base, deflate, link = r["base"], r["deflate"], r["link"]
+    print(f"-- {name}")
     print(
         f"bare websockets echo : {base['rate']:8.0f} msg/s, round trip p50 "
         f"{base['p50']:.2f} ms, p99 {base['p99']:.2f} ms (the link's settings: no deflate)"
@@ -208,7 +354,7 @@ def main() -> None:
         f" p50 {link['p50']:.2f} ms, p99 {link['p99']:.2f} ms ({link['entries']} entries)"
     )
     print(
-        f"PP link steady 100/s : {args.steady} messages, send → RECU p50 "
+        f"PP link steady 100/s : {steady} messages, send → RECU p50 "
         f"{link['steady_p50']:.2f} ms, p99 {link['steady_p99']:.2f} ms (goal p99 ≤ 10 ms)"
     )
     ratio = link["rate"] / base["rate"]
@@ -217,37 +363,89 @@ def main() -> None:
         f"ratio link/echo: throughput {ratio:.3f} ({ratio_deflate:.3f} against the deflate "
         f"echo), p50 latency x{link['p50'] / base['p50']:.1f}"
     )
+    sides = (
+        f" = console's link {link['link_cpu_us']:.0f} + PP stand-in {link['sim_cpu_us']:.0f}"
+        if "link_cpu_us" in link
+        else " (the PP stand-in's included)"
+    )
     print(
-        f"CPU per message (process, both ends): link {link['cpu_us']:.0f} µs, "
+        f"CPU per message (both ends): link {link['cpu_us']:.0f} µs{sides}, "
         f"echo {base['cpu_us']:.0f} µs (x{link['cpu_us'] / base['cpu_us']:.1f}), "
         f"deflate echo {deflate['cpu_us']:.0f} µs"
     )
-    print(
-        json.dumps(
-            {
-                "bench": "pp_link",
-                "messages": args.messages,
-                "serial": args.serial,
-                "frame_bytes": len(sim_frame.encode()),
-                "link_msg_per_s": round(link["rate"], 1),
-                "link_p50_ms": round(link["p50"], 3),
-                "link_p99_ms": round(link["p99"], 3),
-                "echo_msg_per_s": round(base["rate"], 1),
-                "echo_p50_ms": round(base["p50"], 3),
-                "echo_p99_ms": round(base["p99"], 3),
-                "throughput_ratio": round(ratio, 4),
-                "echo_deflate_msg_per_s": round(deflate["rate"], 1),
-                "throughput_ratio_vs_deflate_echo": round(ratio_deflate, 4),
-                "steady_messages": args.steady,
-                "steady_100_p50_ms": round(link["steady_p50"], 3),
-                "steady_100_p99_ms": round(link["steady_p99"], 3),
-                "p50_latency_ratio": round(link["p50"] / base["p50"], 2),
-                "link_cpu_us_per_msg": round(link["cpu_us"], 1),
-                "echo_cpu_us_per_msg": round(base["cpu_us"], 1),
-                "echo_deflate_cpu_us_per_msg": round(deflate["cpu_us"], 1),
-            }
-        )
+    out = {
+        "link_msg_per_s": round(link["rate"], 1),
+        "link_p50_ms": round(link["p50"], 3),
+        "link_p99_ms": round(link["p99"], 3),
+        "echo_msg_per_s": round(base["rate"], 1),
+        "echo_p50_ms": round(base["p50"], 3),
+        "echo_p99_ms": round(base["p99"], 3),
+        "throughput_ratio": round(ratio, 4),
+        "echo_deflate_msg_per_s": round(deflate["rate"], 1),
+        "throughput_ratio_vs_deflate_echo": round(ratio_deflate, 4),
+        "steady_100_p50_ms": round(link["steady_p50"], 3),
+        "steady_100_p99_ms": round(link["steady_p99"], 3),
+        "p50_latency_ratio": round(link["p50"] / base["p50"], 2),
+        "link_cpu_us_per_msg": round(link["cpu_us"], 1),
+        "echo_cpu_us_per_msg": round(base["cpu_us"], 1),
+        "echo_deflate_cpu_us_per_msg": round(deflate["cpu_us"], 1),
+    }
+    if "link_cpu_us" in link:
+        out["console_side_cpu_us_per_msg"] = round(link["link_cpu_us"], 1)
+        out["pp_side_cpu_us_per_msg"] = round(link["sim_cpu_us"], 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=2000)
+    ap.add_argument("--serial", type=int, default=300)
+    ap.add_argument("--steady", type=int, default=1000)
+    ap.add_argument(
+        "--topology",
+        choices=("both", "split", "shared"),
+        default="both",
+        help="split: the PP stand-in (and the echo's client) in another process; shared: one "
+        "process and loop for both ends (the issue's first figures); both (default)",
     )
+    ap.add_argument("--role", choices=("sim", "echo"), help=argparse.SUPPRESS)
+    ap.add_argument("--url", help=argparse.SUPPRESS)
+    ap.add_argument("--compression", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.role == "sim":
+        asyncio.run(sim_process(args.messages, args.serial, args.steady))
+        return
+    if args.role == "echo":
+        compression = None if args.compression == "none" else args.compression
+        asyncio.run(echo_client_process(args.url, args.messages, args.serial, compression))
+        return
+    frame = pp_frame()
+    print(f"frame size: {len(frame.encode())} bytes")
+    result: dict[str, Any] = {
+        "bench": "pp_link",
+        "messages": args.messages,
+        "serial": args.serial,
+        "frame_bytes": len(frame.encode()),
+        "steady_messages": args.steady,
+        "topology": args.topology,
+    }
+    if args.topology in ("both", "shared"):
+        shared = report(
+            "one process, one loop (PP stand-in's CPU charged to the link)",
+            topology(args, frame, split=False),
+            args.steady,
+        )
+        result.update(shared)  # the issue's figures were measured in this topology
+    if args.topology in ("both", "split"):
+        split = report(
+            "two processes (the PP stand-in, and the echo's client, in another process)",
+            topology(args, frame, split=True),
+            args.steady,
+        )
+        if args.topology == "split":
+            result.update(split)
+        result["split"] = split
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scop.config import Config
-from scop.errors import DatabaseMissing, Exit, ScopError, WrongMode
+from scop.errors import Exit, ScopError, WrongMode
 from scop.protocols.pp_service import start_pp_services
 from scop.protocols.services import LinkStatus, ServiceHost, ServiceStarter
 
@@ -368,27 +368,12 @@ def open_console_store(config: Config, clock: Any) -> Any:
     """The room's store for the console. The DÉMO base is made on first launch; any other
     ``--db`` must already hold a room (``scop room init``): it is looked at read-only first,
     so that a mistyped address creates neither a file nor a table, and no live room."""
-    from scop.errors import no_room, sqlite_path
     from scop.journal.store import JournalStore
+    from scop.room_admin import open_held_room
 
-    url = config.database
     if config.wants_demo:
-        return JournalStore.open(url, clock)
-    path = sqlite_path(url)
-    if path is not None and not Path(path).exists():
-        raise no_room(url)
-    if path is None or Path(path).is_file():  # a folder gets the writer's own message
-        try:
-            probe = JournalStore.open(url, clock, readonly=True)
-        except DatabaseMissing:
-            raise no_room(url) from None
-        try:
-            held = probe.meta("mode") is not None or probe.head()[0] > 0
-        finally:
-            probe.close()
-        if not held:
-            raise no_room(url)
-    return JournalStore.open(url, clock)
+        return JournalStore.open(config.database, clock)
+    return open_held_room(config.database, clock)
 
 
 def run_console(config: Config) -> int:

@@ -29,7 +29,15 @@ from sqlalchemy.exc import (
 )
 
 from scop.clock import Clock
-from scop.errors import DatabaseUnreachable, Exit, ScopError, database_error
+from scop.errors import (
+    DatabaseMissing,
+    DatabaseUnreachable,
+    Exit,
+    ScopError,
+    database_error,
+    no_room,
+    sqlite_path,
+)
 from scop.journal.store import DatabaseUnavailable, JournalStore, WriteTxn
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM, Draft
@@ -173,6 +181,29 @@ def existing_mode(store: JournalStore) -> str | None:
     return mode
 
 
+def open_held_room(url: str, clock: Clock) -> JournalStore:
+    """The store of the room that ``url`` already holds, opened to write (a console, the
+    gateway). Looked at read-only first: a database that holds no room (a file that does not
+    exist, an empty base, tables but no room) is refused with :func:`scop.errors.no_room`
+    and nothing is created, neither a file nor a table, nor a live room made by a typo in
+    --db: rooms are made by ``scop room init``."""
+    path = sqlite_path(url)
+    if path is not None and not Path(path).exists():
+        raise no_room(url)
+    if path is None or Path(path).is_file():  # a folder gets the writer's own message
+        try:
+            probe = JournalStore.open(url, clock, readonly=True)
+        except DatabaseMissing:
+            raise no_room(url) from None
+        try:
+            held = existing_mode(probe) is not None
+        finally:
+            probe.close()
+        if not held:
+            raise no_room(url)
+    return JournalStore.open(url, clock)
+
+
 def opening_drafts(mode: str, name: str) -> list[Draft]:
     """The first entries of a room. Extended by the caller (accounts…), never reordered:
     ``room.opened`` is entry n° 1 of every journal."""
@@ -207,6 +238,9 @@ def init_room(
             # database, the second is refused here and writes nothing
             if txn.head_position > 0:
                 raise _RoomExists
+            # the mode and the name with the first entries: a room is there whole, or not
+            store.set_meta("mode", mode, txn)
+            store.set_meta("label", name, txn)
             return drafts
 
         try:
@@ -214,11 +248,6 @@ def init_room(
         except _RoomExists:
             raise _exists(store) from None
         except (SQLAlchemyError, DatabaseUnavailable) as exc:
-            raise _unreachable(url, exc) from None
-        try:
-            store.set_meta("mode", mode)
-            store.set_meta("label", name)
-        except SQLAlchemyError as exc:
             raise _unreachable(url, exc) from None
         return _info(store)
     finally:

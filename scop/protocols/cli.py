@@ -159,13 +159,12 @@ def run_gateway(args: argparse.Namespace) -> int:
     import signal
     import socket
 
-    from sqlalchemy.engine import make_url
-
     from scop.clock import SystemClock
-    from scop.journal.store import JournalStore
+    from scop.errors import DatabaseMissing
     from scop.protocols.crew_feed import check_url
     from scop.protocols.gateway import Gateway
     from scop.protocols.pp_link import LinkConfigError, check_config, link_config
+    from scop.room_admin import existing_mode, open_held_room
 
     _logging()
     settings = Config.load(args)
@@ -188,26 +187,18 @@ def run_gateway(args: argparse.Namespace) -> int:
             print(f"scop gateway : {e}", file=sys.stderr)
             return 2
     clock = SystemClock()
-    db = make_url(args.db)
-    if db.get_backend_name() == "sqlite" and db.database and not Path(db.database).exists():
-        # A typo in --db must not leave an empty room behind: rooms are made by room init.
-        print(f"scop gateway : aucune salle à cette adresse : {db.database} n'existe pas",
-              file=sys.stderr)  # fmt: skip
-        return 2
     try:
-        store = JournalStore.open(args.db, clock)
-        mode = store.meta("mode")
+        # A typo in --db must not leave an empty room behind (a file, tables): rooms are made
+        # by room init, and a base that holds none is refused before anything is written.
+        store = open_held_room(args.db, clock)
+        mode = existing_mode(store) or "live"
+    except DatabaseMissing as e:
+        print(f"scop gateway : {e}", file=sys.stderr)
+        return 2
     except Exception as e:
         print(f"scop gateway : base inaccessible : {e}", file=sys.stderr)
         return 2
     try:
-        if mode is None:
-            print(
-                "scop gateway : cette base n'a pas encore de salle : créez-la avec "
-                "« scop room init --db URL --mode live --name … »",
-                file=sys.stderr,
-            )
-            return 2
         if (mode == "exercise") != args.exercise:
             print(
                 "scop gateway : la base est "

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from scop.clock import local
 from scop.models.entries import Entry
 from scop.models.state import RoomState
 from scop.models.vocabulary import SOURCES
@@ -540,9 +541,10 @@ class Aggregates:
 def hourly_csv_rows(
     series: Mapping[str, tuple[int, ...]], hours: Sequence[datetime]
 ) -> list[list[str]]:
-    """A chart's CSV: one row per hour, one column per series."""
+    """A chart's CSV: one row per hour, one column per series. The hour in Paris time, as
+    the chart's axis says it, with its offset so that a spreadsheet cannot misread it."""
     names = list(series)
     out = [["Heure", *names]]
     for i, h in enumerate(hours):
-        out.append([h.isoformat(timespec="minutes"), *(str(series[k][i]) for k in names)])
+        out.append([local(h).isoformat(timespec="minutes"), *(str(series[k][i]) for k in names)])
     return out

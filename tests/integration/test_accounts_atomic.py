@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select, text
+from scoptest.db_faults import refuse_writes
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from scop.accounts.passwords import TEST_COST, Hasher
@@ -22,32 +23,6 @@ from scop.room import open_room
 ADMIN = Operator("Adm. Roux", "admin", "aroux")
 PASSWORD = "correct horse battery"
 HASHER = Hasher(TEST_COST)
-
-
-def refuse_writes(store: JournalStore, table: str = "journal_entries") -> None:
-    """Make the database refuse every INSERT and UPDATE on ``table``."""
-    with store.engine.begin() as conn:
-        if store.backend == "sqlite":
-            for op in ("INSERT", "UPDATE"):
-                conn.execute(
-                    text(
-                        f"CREATE TRIGGER test_no_{op.lower()} BEFORE {op} ON {table}"
-                        " BEGIN SELECT RAISE(ABORT, 'disque plein'); END"
-                    )
-                )
-        else:
-            conn.execute(
-                text(
-                    "CREATE FUNCTION test_no_write() RETURNS trigger LANGUAGE plpgsql AS"
-                    " $$ BEGIN RAISE EXCEPTION 'disque plein'; END $$"
-                )
-            )
-            conn.execute(
-                text(
-                    f"CREATE TRIGGER test_no_write BEFORE INSERT OR UPDATE ON {table}"
-                    " FOR EACH ROW EXECUTE FUNCTION test_no_write()"
-                )
-            )
 
 
 def accounts_table(store: JournalStore) -> list[tuple[object, ...]]:

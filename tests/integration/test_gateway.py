@@ -240,4 +240,22 @@ def test_gateway_refuses_a_missing_room_and_creates_no_file(
     code = main(["gateway", "--db", f"sqlite:///{db}", "--feed", "ws://127.0.0.1:9/x"])
     assert code == 2
     assert not db.exists()
-    assert "aucune salle à cette adresse" in capsys.readouterr().err
+    assert "Aucune salle dans la base" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_gateway_on_an_empty_postgresql_base_creates_no_table(
+    pg_room_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import create_engine, inspect
+
+    from scop.cli import main
+
+    code = main(["gateway", "--db", pg_room_url, "--feed", "ws://127.0.0.1:9/x"])
+    assert code == 2
+    assert "scop room init" in capsys.readouterr().err
+    engine = create_engine(pg_room_url)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()

@@ -13,7 +13,14 @@ from scop.clock import ManualClock
 from scop.journal.store import JournalStore
 from scop.resources import resource_path
 from scop.room import open_room
-from scop.room_admin import EXIT_DATABASE, EXIT_NO_ROOM, EXIT_REFUSED, EXIT_URL
+from scop.room_admin import (
+    EXIT_DATABASE,
+    EXIT_NO_ROOM,
+    EXIT_REFUSED,
+    EXIT_URL,
+    RoomAdminError,
+    init_room,
+)
 
 
 def test_init_then_info_then_refuse_a_second_init(
@@ -245,5 +252,23 @@ def test_two_inits_at_once_make_one_room(new_url: str, monkeypatch: pytest.Monke
         assert [e.kind for e in entries] == ["room.opened"]
         assert f"ok {entries[0].payload['label']}" == created[0]
         assert store.meta("label") == entries[0].payload["label"]
+    finally:
+        store.close()
+
+
+def test_a_room_is_made_whole_or_not_at_all(new_url: str) -> None:
+    """Its first entries, its mode and its name in one transaction: a room init that fails
+    half-way leaves no room behind, and the next one makes it."""
+    from scoptest.db_faults import allow_writes, refuse_writes
+
+    store = JournalStore.open(new_url, ManualClock())  # the tables, no room yet
+    try:
+        refuse_writes(store, "room_meta")
+        with pytest.raises(RoomAdminError):
+            init_room(new_url, "live", "SCOP Paris", ManualClock())
+        assert store.head()[0] == 0
+        allow_writes(store, "room_meta")
+        info = init_room(new_url, "live", "SCOP Paris", ManualClock())
+        assert (info.mode, info.name) == ("live", "SCOP Paris")
     finally:
         store.close()

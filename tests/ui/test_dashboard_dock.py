@@ -107,7 +107,15 @@ def test_csv_export_sums_to_totals_and_bad_path_is_french(
     if shots:
         dock.resize(1100, 520)
         dock.setFloating(True)
-        for name, page in (("categories", dock.by_category), ("delais", dock.delays)):
+        for name, page in (
+            ("categories", dock.by_category),
+            ("sources", dock.by_source),
+            ("gravite", dock.gravity),
+            ("equipages", dock.crews),
+            ("delais", dock.delays),
+            ("etapes", dock.overdue),
+            ("accuses", dock.acks),
+        ):
             dock.tabs.setCurrentWidget(page)
             dock.grab().save(str(Path(shots) / f"dash12-dashboard-{name}.png"))
 
@@ -163,3 +171,128 @@ def test_live_dock_folds_what_arrives_and_equals_a_recomputation(
         want.crews_by_status,
         want.delays,
     )
+
+
+def test_period_fields_show_the_window_shown_and_follow_a_seek(
+    replay_window: Any, qtbot: Any
+) -> None:
+    """Disabled (« Cette vacation », « Dernières 24 h »), the Du/au fields say the window
+    the charts show, in Paris time as the summary does, and move with the replay's instant."""
+    from scop.clock import local
+
+    dock = replay_window.docks["dashboard"]
+    dock.show()
+    for index, hours in ((0, 12), (1, 24)):
+        dock.window_box.setCurrentIndex(index)
+        for t in (START + timedelta(minutes=170), START + timedelta(minutes=40)):
+            replay_window.replay.seek(t)
+            assert not dock.from_edit.isEnabled()
+            start = t - timedelta(hours=hours)
+            assert dock.from_edit.dateTime().toSecsSinceEpoch() == int(start.timestamp())
+            assert dock.to_edit.dateTime().toSecsSinceEpoch() == int(t.timestamp())
+            assert dock.from_edit.text() == f"{local(start):%d/%m/%Y %H:%M}"
+            assert dock.to_edit.text() == f"{local(t):%d/%m/%Y %H:%M}"
+            assert f"au {local(t):%d/%m %H:%M}" in dock.summary.text()
+    dock.window_box.setCurrentIndex(2)  # « Période choisie » starts from the window shown
+    assert dock.from_edit.isEnabled()
+    assert dock.dashboard.start == start
+    assert dock.dashboard.end == t
+
+
+def test_categories_statuses_and_hours_read_in_french(replay_window: Any, qtbot: Any) -> None:
+    """Legends, hover, table and CSV name a category by its French label with the code in
+    brackets (never the bare code), a crew status by its label; an empty hour reads 0."""
+    from scop.clock import local
+    from scop.models.nomenclatures import category_label
+    from scop.ui.docks.dashboard_dock import empty_note
+
+    dock = replay_window.docks["dashboard"]
+    t = START + timedelta(minutes=170)
+    replay_window.replay.seek(t)
+    dock.show()
+    chart = dock.by_category
+    dock.tabs.setCurrentWidget(chart)
+    qtbot.waitExposed(chart)
+    codes = list(dock.dashboard.by_category)
+    assert "ASB" in codes
+    names = chart.legend.texts()
+    assert sorted(names) == sorted(f"{category_label(c)} ({c})" for c in codes)
+    assert "Comportement antisocial (ASB)" in names
+    assert not set(names) & set(codes)
+    tips = [label.toolTip() for label in chart.legend.labels]
+    assert any("›" in tip and "(ASB/" in tip for tip in tips)  # the family in the tooltip
+    # hover on the ASB segment of the busiest hour names it in French
+    d = dock.dashboard
+    i = max(range(len(d.hours)), key=lambda k: d.by_category["ASB"][k])
+    vb = chart.plot.getPlotItem().vb
+    scene = vb.mapViewToScene(QPointF(i, 0.5))
+    assert chart.at(scene) == (i, "ASB", d.by_category["ASB"][i])
+    assert f"Comportement antisocial (ASB) : {d.by_category['ASB'][i]}" in chart.hover_text(scene)
+    chart._moved(scene)
+    before = chart.hover.text()
+    replay_window.replay.seek(t - timedelta(minutes=60))  # the mouse still: the line follows
+    assert chart.hover.text() == chart.hover_text(scene) != before
+    replay_window.replay.seek(t)
+    # an hour before the journal's first entry: a visible « 0 », and the hover says so
+    assert sum(v[0] for v in d.by_category.values()) == 0
+    assert chart.zeros[0].isVisible()
+    assert not chart.zeros[i].isVisible()
+    assert chart.hover_text(vb.mapViewToScene(QPointF(0, 0.5))).endswith(": 0 au total")
+    dock.tabs.setCurrentWidget(dock.delays)
+    shown = {dock.delays.item(r, 0).text() for r in range(dock.delays.rowCount())}
+    assert "Comportement antisocial (ASB)" in shown
+    assert not shown & set(codes)
+    assert dock.chart_csv()[0][0] == "Catégorie"
+    assert dock.delays.item(0, 1).textAlignment() & Qt.AlignmentFlag.AlignRight
+    for table in (dock.overdue, dock.acks):  # an empty table says so, not a blank page
+        dock.tabs.setCurrentWidget(table)
+        assert empty_note(table).isVisible() == (table.rowCount() == 0)
+    assert not empty_note(dock.delays).isVisible()
+    dock.tabs.setCurrentWidget(chart)
+    assert "Comportement antisocial (ASB)" in dock.chart_csv()[0]
+    assert dock.chart_csv()[1][0] == local(d.hours[0]).isoformat(timespec="minutes")  # as the axis
+    dock.tabs.setCurrentWidget(dock.crews)
+    assert set(dock.crews.legend.texts()) <= {"Disponible", "Engagé", "Sur les lieux",
+                                              "Indisponible", "Hors service"}  # fmt: skip
+    assert "Engagé" in dock.crews.legend.texts()
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:  # the dock in the chief's layout on a 1366×768 screen
+        replay_window.apply_layout("chef")
+        replay_window.resize(1366, 768)
+        replay_window.show()
+        dock.show()
+        dock.raise_()
+        dock.tabs.setCurrentWidget(chart)
+        qtbot.waitExposed(chart)
+        replay_window.grab().save(str(Path(shots) / "dash12-dashboard-chef-1366.png"))
+
+
+def test_tab_labels_keep_their_accents(make_ctx: Any, demo_room: Any, qtbot: Any) -> None:
+    """An unselected tab's « É » is drawn whole: the label with its accent differs from the
+    label without, pixel for pixel (Fusion at 9 pt clipped the accent away)."""
+    from scop.app import qt_application
+    from scop.ui.docks.dashboard_dock import DashboardDock
+
+    qt_application(headless=True)  # the console's application, fonts as a chief sees them
+    dock: Any = DashboardDock(make_ctx(demo_room))
+    qtbot.addWidget(dock)
+    dock.timer.stop()
+    dock.resize(1100, 500)
+    dock.show()
+    qtbot.waitExposed(dock)
+    bar = dock.tabs.tabBar()
+    for i in range(bar.count()):
+        text = bar.tabText(i)
+        if not text.startswith("É"):
+            continue
+        assert bar.currentIndex() != i
+        rect = bar.tabRect(i)
+        shots = []
+        for shown in ("E" + text[1:], text):
+            bar.setTabText(i, shown)
+            shots.append(bar.grab(rect).toImage())
+        assert shots[0] != shots[1], f"« {text} » : l'accent n'est pas dessiné"
+    assert {bar.tabText(i) for i in range(bar.count())} >= {
+        "Équipages par statut",
+        "Étapes en retard",
+    }

@@ -15,19 +15,23 @@ import contextlib
 import csv
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QDateTime, QTimer
+from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDateTimeEdit,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -35,12 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scop.clock import local
+from scop.clock import PARIS, local
 from scop.errors import cannot_write
 from scop.models.entities import GRAVITIES
 from scop.models.entries import Entry
+from scop.models.nomenclatures import category_label
 from scop.models.vocabulary import CREW_STATUSES
-from scop.reports.dashboard import Aggregates, Dashboard, hourly_csv_rows
+from scop.reports.choropleth import category_text
+from scop.reports.dashboard import HOUR, Aggregates, Dashboard, hourly_csv_rows
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 
@@ -51,52 +57,212 @@ PALETTE = (
 )  # fmt: skip
 
 
-def _label_hours(plot: pg.PlotWidget, ticks: list[str]) -> None:
-    """About a dozen labels under a day's bins, whatever the window."""
-    step = max(1, len(ticks) // 12)
+PARIS_ZONE = QTimeZone(PARIS.key.encode())
+
+
+def category_name(code: str) -> str:
+    """« Comportement antisocial (ASB) », « Véhicule abandonné (ASB/ABV) »: the leaf's label,
+    short enough for a legend, the code in brackets; the family is in the tooltip."""
+    label = category_label(code)
+    return f"{label} ({code})" if label != code else code
+
+
+TAB_STYLE = (
+    "QTabBar::tab { padding: 4px 9px; margin-right: 2px; border: 1px solid #b4b4b4;"
+    " border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;"
+    " background: #e4e4e4; color: #333333; }"
+    "QTabBar::tab:selected { background: #ffffff; color: #000000; border-color: #8c8c8c; }"
+    "QTabBar::tab:hover:!selected { background: #efefef; }"
+)
+HINT = "Survoler une barre pour lire sa valeur ; cliquer pour sélectionner ses événements."
+AXIS_TEXT = "#333333"
+
+
+def _label_hours(plot: pg.PlotWidget, ticks: list[str], width: int = 1000) -> None:
+    """As many hour labels as the plot's width holds side by side (about 46 px each), at
+    most a dozen."""
+    step = max(1, len(ticks) // 12, -(-len(ticks) * 46 // max(width, 100)))
     plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(ticks) if i % step == 0]])
 
 
-class BarChart(QWidget):
+def _chart_plot() -> pg.PlotWidget:
+    """A plot with dark axis text and room above its top tick, whose label pyqtgraph would
+    otherwise cut in half at the widget's edge."""
+    plot = pg.PlotWidget(background="w")
+    plot.setMouseEnabled(x=False, y=False)
+    plot.setMenuEnabled(False)
+    item = plot.getPlotItem()
+    item.hideButtons()
+    item.layout.setContentsMargins(2, 12, 12, 2)
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setTextPen(pg.mkPen(AXIS_TEXT))
+        axis.setPen(pg.mkPen("#888888"))
+    return plot
+
+
+def _headroom(top: float) -> float:
+    """The y range's top: a tenth above the tallest bar, so the highest tick sits inside."""
+    return max(top, 1) * 1.1
+
+
+class ChartLegend(QWidget):
+    """The series' names beside the plot (a column on its right, or rows under it when the
+    dock is narrow), where they never cover a bar or a line: a legend inside the plot sat
+    over the last hours. The tooltip gives the code, or the family of a category."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(6, 8, 4, 2)
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setVerticalSpacing(3)
+        self.columns = 1
+        self.labels: list[QLabel] = []
+        self._entries: list[tuple[str, str, str]] = []
+
+    def set_entries(self, entries: list[tuple[str, str, str]]) -> None:
+        """(colour, text, tooltip), top to bottom as the bars stack from the top."""
+        if entries == self._entries:
+            return
+        self._entries = entries
+        for label in self.labels:
+            self._grid.removeWidget(label)
+            label.deleteLater()
+        self.labels = []
+        for colour, text, tip in entries:
+            label = QLabel(
+                f'<span style="color:{colour}; font-size:15px">&#9632;</span>&nbsp;{escape(text)}'
+            )
+            label.setToolTip(tip)
+            self.labels.append(label)
+        self._place()
+
+    def set_columns(self, columns: int) -> None:
+        if columns != self.columns:
+            self.columns = columns
+            self._place()
+
+    def _place(self) -> None:
+        for label in self.labels:
+            self._grid.removeWidget(label)
+        for r in range(self._grid.rowCount()):
+            self._grid.setRowStretch(r, 0)
+        for i, label in enumerate(self.labels):
+            self._grid.addWidget(label, i // self.columns, i % self.columns)
+            label.show()  # added after the legend was shown: hidden otherwise
+        self._grid.setRowStretch(-(-len(self.labels) // self.columns), 1)
+
+    def texts(self) -> list[str]:
+        return [text for _c, text, _t in self._entries]
+
+
+class _Chart(QWidget):
+    """A plot, its legend and a line saying the value under the mouse. Narrower than
+    ``NARROW`` and taller than ``TALL``, the legend goes under the plot in as many columns as
+    fit; in any case the hour labels thin out with the width rather than overlap (the chief's
+    layout shares a 1366×768 screen with the map)."""
+
+    NARROW = 760
+    TALL = 400  # under it, the plot needs the height more than the width
+
+    def __init__(self, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.plot = _chart_plot()
+        self.legend = ChartLegend()
+        self.hover = QLabel(hint)
+        self.hover.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(0)
+        self.row.addWidget(self.plot, 1)
+        self.row.addWidget(self.legend)
+        lay.addLayout(self.row, 1)
+        lay.addWidget(self.hover)
+        self.ticks: list[str] = []
+        self._pos: Any = None  # the mouse's last place on the plot
+        self.plot.scene().sigMouseMoved.connect(self._moved)
+
+    def hover_text(self, scene_pos: Any) -> str:
+        raise NotImplementedError
+
+    def _moved(self, pos: Any) -> None:
+        self._pos = pos
+        self.hover.setText(self.hover_text(pos))
+
+    def _rehover(self) -> None:
+        """New figures under a still mouse: the line says them, not the last second's."""
+        if self._pos is not None:
+            self.hover.setText(self.hover_text(self._pos))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        narrow = self.width() < self.NARROW and self.height() > self.TALL
+        self.row.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        )
+        self.legend.set_columns(max(1, self.width() // 250) if narrow else 1)
+        side = 0 if narrow or self.legend.isHidden() else self.legend.sizeHint().width()
+        _label_hours(self.plot, self.ticks, self.width() - side - 50)
+
+    def _set_ticks(self, ticks: list[str]) -> None:
+        self.ticks = ticks
+        self._arrange()
+
+
+class BarChart(_Chart):
     """Stacked hourly bars: one series per category (or source); each segment knows the
     events behind it (hover: value, click: selection)."""
 
     def __init__(self, on_click: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMenuEnabled(False)
-        self.plot.getPlotItem().hideButtons()
-        self.plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))
-        self.hover = QLabel(" ")
-        lay.addWidget(self.plot, 1)
-        lay.addWidget(self.hover)
+        super().__init__(HINT, parent)
         self.series: dict[str, tuple[int, ...]] = {}
+        self.labels: dict[str, str] = {}
+        self.totals: tuple[int, ...] = ()
         self.bars: dict[str, tuple[pg.BarGraphItem, tuple[int, ...], tuple[int, ...]]] = {}
-        self.ticks: list[str] = []
+        self.zeros: list[pg.TextItem] = []  # « 0 » over an hour with nothing, not a gap
+        self.spans: list[str] = []
         self._top = 0.0
         self._on_click = on_click
-        self.plot.scene().sigMouseMoved.connect(self._moved)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
-    def show_series(self, series: dict[str, tuple[int, ...]], ticks: list[str]) -> None:
+    def show_series(
+        self,
+        series: dict[str, tuple[int, ...]],
+        ticks: list[str],
+        labels: Mapping[str, str] | None = None,
+        tips: Mapping[str, str] | None = None,
+        spans: list[str] | None = None,
+    ) -> None:
         """Redraw only what changed: each series keeps its bar item, whose data is replaced
-        (clearing and re-adding items and legend each second cost more than the figures)."""
+        (clearing and re-adding items each second cost more than the figures).
+        ``labels``: what the legend and the hover say for a series key (a category code);
+        ``tips``: the legend's tooltip; ``spans``: what the hover says for a bin."""
+        self.labels = {k: (labels or {}).get(k, k) for k in series}
+        self.spans = spans or ticks
         if list(series) != list(self.bars):
-            self.plot.clear()
-            legend = self.plot.getPlotItem().legend
-            if legend is not None:
-                legend.clear()
+            for item, _y0, _h in self.bars.values():
+                self.plot.removeItem(item)
             self.bars = {}
             for i, name in enumerate(series):
                 item = pg.BarGraphItem(
                     x=[], y0=[], height=[], width=0.8,
-                    brush=pg.mkBrush(PALETTE[i % len(PALETTE)]), pen=pg.mkPen(None), name=name,
+                    brush=pg.mkBrush(PALETTE[i % len(PALETTE)]), pen=pg.mkPen(None),
                 )  # fmt: skip
                 self.plot.addItem(item)
                 self.bars[name] = (item, (), ())
+        colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(series)}
+        entries = [
+            (colours[k], self.labels[k], (tips or {}).get(k, self.labels[k]))
+            for k in reversed(list(series))
+        ]
+        self.legend.set_entries(entries if len(series) > 1 else [])
+        self.legend.setVisible(len(series) > 1)
         self.series = series
         base: tuple[int, ...] = (0,) * len(ticks)
         for name, values in series.items():
@@ -105,34 +271,64 @@ class BarChart(QWidget):
                 item.setOpts(x=list(range(len(values))), y0=list(base), height=list(values))
                 self.bars[name] = (item, base, values)
             base = tuple(b + v for b, v in zip(base, values, strict=True))
+        if base != self.totals:
+            self._show_zeros(base)
+        self.totals = base
         if ticks != self.ticks:
-            self.ticks = ticks
-            _label_hours(self.plot, ticks)
+            self._set_ticks(ticks)
             self.plot.setXRange(-0.6, max(len(ticks), 1) - 0.4)
-        top = max([*base, 1]) * 1.1
+        top = _headroom(max([*base, 0]))
         if top != self._top:
             self._top = top
-            self.plot.setYRange(0, top)
+            self.plot.setYRange(0, top, padding=0)
+        self._rehover()
+
+    def _show_zeros(self, totals: tuple[int, ...]) -> None:
+        while len(self.zeros) < len(totals):
+            text = pg.TextItem("0", color="#777777", anchor=(0.5, 1))
+            self.plot.addItem(text)
+            self.zeros.append(text)
+        for i, text in enumerate(self.zeros):
+            empty = i < len(totals) and totals[i] == 0
+            if empty:
+                text.setPos(i, 0)
+            text.setVisible(empty)
 
     def at(self, scene_pos: Any) -> tuple[int, str, int] | None:
         """The bin, series and value under a point of the scene."""
-        vb = self.plot.getPlotItem().vb
-        if not self.plot.sceneBoundingRect().contains(scene_pos):
-            return None
-        p = vb.mapSceneToView(scene_pos)
-        i = round(p.x())
-        if not 0 <= i < len(self.ticks) or abs(p.x() - i) > 0.4 or p.y() < 0:
+        i, y = self._bin(scene_pos)
+        if i is None:
             return None
         base = 0
         for name, values in self.series.items():
-            if base <= p.y() < base + values[i]:
+            if base <= y < base + values[i]:
                 return i, name, values[i]
             base += values[i]
         return None
 
-    def _moved(self, pos: Any) -> None:
-        hit = self.at(pos)
-        self.hover.setText(f"{self.ticks[hit[0]]} — {hit[1]} : {hit[2]}" if hit else " ")
+    def _bin(self, scene_pos: Any) -> tuple[int | None, float]:
+        vb = self.plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            return None, 0.0
+        p = vb.mapSceneToView(scene_pos)
+        i = round(p.x())
+        if not 0 <= i < len(self.ticks) or abs(p.x() - i) > 0.4 or p.y() < 0:
+            return None, 0.0
+        return i, p.y()
+
+    def hover_text(self, scene_pos: Any) -> str:
+        """A segment: its value (and the hour's total); elsewhere in an hour's column, the
+        total, so that an empty hour reads « 0 » rather than nothing."""
+        i, _y = self._bin(scene_pos)
+        if i is None:
+            return HINT
+        hit = self.at(scene_pos)
+        span = self.spans[i] if i < len(self.spans) else self.ticks[i]
+        total = self.totals[i] if i < len(self.totals) else 0
+        if hit is None:
+            return f"{span} : {total} au total" if len(self.series) > 1 else f"{span} : {total}"
+        text = f"{span} — {self.labels.get(hit[1], hit[1])} : {hit[2]}"
+        return text + (f" sur {total}" if len(self.series) > 1 else "")
 
     def _clicked(self, ev: Any) -> None:
         hit = self.at(ev.scenePos())
@@ -140,20 +336,109 @@ class BarChart(QWidget):
             self._on_click(hit[1], hit[0])
 
 
-def _table(headers: tuple[str, ...]) -> QTableWidget:
+class LineChart(_Chart):
+    """Crews per status: one line per status, the legend beside the plot, the hour's counts
+    under the mouse. Each point sits at the moment it was counted: the end of its hour, or
+    the window's end for the hour in progress."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Survoler le graphique pour lire les effectifs de chaque heure.", parent)
+        self.lines: dict[str, tuple[pg.PlotDataItem, tuple[int, ...]]] = {}
+        self.series: dict[str, tuple[int, ...]] = {}
+        self.labels: dict[str, str] = {}
+        self.xs: list[float] = []
+        self.moments: list[str] = []
+        self._top = 0.0
+
+    def show_series(
+        self,
+        series: Mapping[str, tuple[int, ...]],
+        ticks: list[str],
+        xs: list[float],
+        moments: list[str],
+        labels: Mapping[str, str],
+    ) -> None:
+        """``ticks``: the hours, at 0, 1, …; ``xs``: where each count is drawn; ``moments``:
+        when it was counted, as the hover says it."""
+        self.xs, self.moments = xs, moments
+        self.labels = {k: labels.get(k, k) for k in series}
+        if ticks != self.ticks:
+            self._set_ticks(ticks)
+            self.plot.setXRange(-0.2, max(len(ticks), 1) + 0.2)
+        if list(series) != list(self.lines):
+            for line, _v in self.lines.values():
+                self.plot.removeItem(line)
+            self.lines = {
+                status: (self.plot.plot([], [], pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2),
+                                        symbol="o", symbolSize=4,
+                                        symbolBrush=PALETTE[i % len(PALETTE)],
+                                        symbolPen=None), ())
+                for i, status in enumerate(series)
+            }  # fmt: skip
+        self.legend.set_entries(
+            [(PALETTE[i % len(PALETTE)], self.labels[s], self.labels[s]) for i, s in
+             enumerate(series)]
+        )  # fmt: skip
+        self.series = dict(series)
+        for status, values in series.items():
+            line, shown = self.lines[status]
+            if values != shown:
+                line.setData(xs[: len(values)], list(values))
+                self.lines[status] = (line, values)
+        top = _headroom(max([v for values in series.values() for v in values] or [0]))
+        if top != self._top:
+            self._top = top
+            self.plot.setYRange(0, top, padding=0)
+        self._rehover()
+
+    def hover_text(self, scene_pos: Any) -> str:
+        vb = self.plot.getPlotItem().vb
+        if not self.xs or not vb.sceneBoundingRect().contains(scene_pos):
+            return self.hover.text()
+        x = vb.mapSceneToView(scene_pos).x()
+        i = min(range(len(self.xs)), key=lambda k: abs(self.xs[k] - x))
+        counts = " · ".join(
+            f"{self.labels[s]} : {v[i]}" for s, v in self.series.items() if i < len(v)
+        )
+        return f"{self.moments[i]} — {counts or 'aucun équipage'}"
+
+
+def _table(headers: tuple[str, ...], empty: str, right: tuple[int, ...] = ()) -> QTableWidget:
+    """A table of figures: numbers right-aligned (``right``: their columns), and a word
+    when it has no row, rather than a blank page."""
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(list(headers))
     t.verticalHeader().setVisible(False)
     t.horizontalHeader().setStretchLastSection(True)
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    note = QLabel(empty, t.viewport())
+    note.setObjectName("empty_note")
+    note.setStyleSheet("color: #555555;")
+    note.move(10, 10)
+    note.adjustSize()
+    t.setProperty("right_columns", list(right))
     return t
 
 
-def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
+def empty_note(t: QTableWidget) -> QLabel:
+    note = t.viewport().findChild(QLabel, "empty_note")
+    assert note is not None
+    return note
+
+
+def _fill(t: QTableWidget, rows: list[list[str]], tips: list[str] | None = None) -> None:
+    right = set(t.property("right_columns") or ())
     t.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            t.setItem(r, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            if c in right:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if tips is not None and c == 0:
+                item.setToolTip(tips[r])
+            t.setItem(r, c, item)
+    empty_note(t).setVisible(not rows)
 
 
 def _text(t: QTableWidget, r: int, c: int) -> str:
@@ -182,8 +467,6 @@ class DashboardDock(ScopDock):
         self.dashboard: Dashboard | None = None
         self.entries: list[Entry] = []
         self.aggregates = Aggregates()
-        self.crew_lines: dict[str, tuple[pg.PlotDataItem, tuple[int, ...]]] = {}
-        self._crew_ticks: list[str] = []
         self._rows: dict[int, list[list[str]]] = {}
         self._drawn: set[int] = set()  # the tabs showing self.dashboard (by id)
         self.events_dock: Any = None
@@ -202,7 +485,8 @@ class DashboardDock(ScopDock):
             e.setDisplayFormat("dd/MM/yyyy HH:mm")
             e.setCalendarPopup(True)
             e.setEnabled(False)
-            e.setDateTime(QDateTime.fromSecsSinceEpoch(int(ctx.room.clock.now().timestamp())))
+            e.setTimeZone(PARIS_ZONE)  # as the summary and the axes, whatever the machine's
+            e.setToolTip("La période affichée ; modifiable en « Période choisie ».")
         self.png_button = QPushButton("Exporter PNG…")
         self.csv_button = QPushButton("Exporter CSV…")
         # Two short rows rather than one long one: the dock shares a 1366 px screen with the map.
@@ -224,18 +508,27 @@ class DashboardDock(ScopDock):
         lay.addWidget(self.summary)
 
         self.tabs = QTabWidget()
+        # Fusion clips an unselected tab's label to its text's height at 9 pt: « Équipages »
+        # read « Equipages ». Drawn by a style sheet, the label keeps its accents.
+        self.tabs.tabBar().setStyleSheet(TAB_STYLE)
         self.by_category = BarChart(self.select_bin)
         self.by_source = BarChart(self.select_bin)
         self.gravity = BarChart(lambda _s, i: self.select_gravity(sorted(GRAVITIES)[i]))
-        self.crews = pg.PlotWidget(background="w")
-        self.crews.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))
-        self.crews.setMenuEnabled(False)
+        self.crews = LineChart()
         self.delays = _table(
             ("Catégorie", "Événements", "Engagement médian", "Engagement p90", "Sur place médian",
-             "Sur place p90")
+             "Sur place p90"),
+            "Aucun événement créé sur la période : pas de délai à mesurer.",
+            (1, 2, 3, 4, 5),
         )  # fmt: skip
-        self.overdue = _table(("Fiche", "Étape en retard", "Événement"))
-        self.acks = _table(("Message", "Envoyé à", "Délai d'accusé PP"))
+        self.overdue = _table(
+            ("Fiche", "Étape en retard", "Événement"), "Aucune étape de fiche en retard."
+        )
+        self.acks = _table(
+            ("Message", "Envoyé à", "Délai d'accusé PP"),
+            "Aucun message envoyé à la PP sur la période.",
+            (2,),
+        )
         for page, label in (
             (self.by_category, "Par catégorie"),
             (self.by_source, "Par source"),
@@ -292,13 +585,8 @@ class DashboardDock(ScopDock):
         self.refresh()
 
     def _window_changed(self) -> None:
+        """« Période choisie » starts from the window last shown, which the fields hold."""
         chosen = self.window_box.currentData() == 0
-        now = self.ctx.room.clock.now()
-        if chosen:
-            self.to_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(now.timestamp())))
-            self.from_edit.setDateTime(
-                QDateTime.fromSecsSinceEpoch(int((now - timedelta(hours=24)).timestamp()))
-            )
         self.from_edit.setEnabled(chosen)
         self.to_edit.setEnabled(chosen)
         self.refresh()
@@ -316,12 +604,22 @@ class DashboardDock(ScopDock):
         b = datetime.fromtimestamp(self.to_edit.dateTime().toSecsSinceEpoch(), UTC)
         return a, min(b, now)
 
+    def _show_period(self, start: datetime, end: datetime) -> None:
+        for edit, t in ((self.from_edit, start), (self.to_edit, end)):
+            shown = QDateTime.fromSecsSinceEpoch(int(t.timestamp()), PARIS_ZONE)
+            if edit.dateTime() != shown:
+                blocked = edit.blockSignals(True)  # not a change of the period: no refresh
+                edit.setDateTime(shown)
+                edit.blockSignals(blocked)
+
     def refresh(self) -> None:
         self._dirty = False
         room = self.ctx.room
         after = self.entries[-1].position if self.entries else 0
         self.entries.extend(room.store.read(after))
         start, end = self.period()
+        if self.window_box.currentData():  # the fields say the window shown, live or replay
+            self._show_period(start, end)
         if end <= start:
             self.summary.setText("Période vide ou inversée : choisir un début avant la fin.")
             return
@@ -348,13 +646,20 @@ class DashboardDock(ScopDock):
         self._drawn.clear()
         self._show_tab()
         period = f"du {local(d.start):%d/%m %H:%M} au {local(d.end):%d/%m %H:%M}"
+        first = self.entries[0].ts if self.entries else None
+        # Empty hours before the journal's first entry are zeros, not a gap in the data.
+        before = (
+            f" Journal commencé le {local(first):%d/%m à %H:%M} : rien avant."
+            if first is not None and d.start < first <= d.end
+            else ""
+        )
         if d.empty:
             self.summary.setText(f"{period} : aucune activité sur la période (tout est à zéro).")
         else:
             open_n = sum(len(v) for v in d.open_by_gravity.values())
             self.summary.setText(
                 f"{period} : {d.created} événement(s) créé(s), {open_n} ouvert(s), "
-                f"{len(d.overdue)} étape(s) de fiche en retard."
+                f"{len(d.overdue)} étape(s) de fiche en retard.{before}"
             )
 
     def _show_tab(self) -> None:
@@ -363,26 +668,40 @@ class DashboardDock(ScopDock):
             return
         self._drawn.add(id(tab))
         ticks = [f"{local(h):%H:%M}" for h in d.hours]
+        spans = [
+            f"{local(h):%d/%m %H:%M}–{local(min(h + HOUR, d.end)):%H:%M}"
+            + (" (en cours)" if h + HOUR > d.end else "")
+            for h in d.hours
+        ]
         if tab is self.by_category:
-            self.by_category.show_series(dict(d.by_category), ticks)
+            codes = list(d.by_category)
+            self.by_category.show_series(
+                dict(d.by_category),
+                ticks,
+                {c: category_name(c) for c in codes},
+                {c: category_text(c) for c in codes},
+                spans,
+            )
         elif tab is self.by_source:
-            self.by_source.show_series(dict(d.by_source), ticks)
+            self.by_source.show_series(dict(d.by_source), ticks, spans=spans)
         elif tab is self.gravity:
             gravities = sorted(GRAVITIES)
             self.gravity.show_series(
                 {"Ouverts": tuple(len(d.open_by_gravity.get(g, ())) for g in gravities)},
                 [GRAVITIES[g] for g in gravities],
+                {"Ouverts": "événements ouverts"},
             )
         elif tab is self.crews:
-            self._show_crews(d.crews_by_status, ticks)
+            self._show_crews(d, ticks)
         elif tab is self.delays:
             self._fill(
                 self.delays,
                 [
-                    [r.category, str(r.events), _mmss(r.engage_median), _mmss(r.engage_p90),
-                     _mmss(r.scene_median), _mmss(r.scene_p90)]
+                    [category_name(r.category), str(r.events), _mmss(r.engage_median),
+                     _mmss(r.engage_p90), _mmss(r.scene_median), _mmss(r.scene_p90)]
                     for r in d.delays
                 ],
+                [category_text(r.category) for r in d.delays],
             )  # fmt: skip
         elif tab is self.overdue:
             self._fill(self.overdue, [list(o) for o in d.overdue])
@@ -396,32 +715,29 @@ class DashboardDock(ScopDock):
                 ],
             )  # fmt: skip
 
-    def _show_crews(self, series: Mapping[str, tuple[int, ...]], ticks: list[str]) -> None:
-        """One line per status, kept and given new data (not cleared and re-added); the
-        axis says the hour, as the bars' does."""
-        if ticks != self._crew_ticks:
-            self._crew_ticks = ticks
-            _label_hours(self.crews, ticks)
-        if list(series) != list(self.crew_lines):
-            self.crews.clear()
-            legend = self.crews.getPlotItem().legend
-            if legend is not None:
-                legend.clear()
-            self.crew_lines = {
-                status: (self.crews.plot([], [], pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2),
-                                         name=CREW_STATUSES.get(status, status)), ())
-                for i, status in enumerate(series)
-            }  # fmt: skip
-        for status, values in series.items():
-            line, shown = self.crew_lines[status]
-            if values != shown:
-                line.setData(list(range(len(values))), list(values))
-                self.crew_lines[status] = (line, values)
+    def _show_crews(self, d: Dashboard, ticks: list[str]) -> None:
+        """Each count drawn at the moment it was taken (an hour's end, or the window's end
+        for the hour in progress), the axis labelled by hours as the bars' is."""
+        first = d.hours[0] if d.hours else d.start
+        moments = [min(h + HOUR, d.end) for h in d.hours]
+        xs = [(t - first).total_seconds() / 3600 for t in moments]
+        said = [
+            f"à {local(t):%d/%m %H:%M}" + (" (fin de la période)" if t == d.end else "")
+            for t in moments
+        ]
+        hours = [*d.hours, d.hours[-1] + HOUR] if d.hours else []
+        self.crews.show_series(
+            d.crews_by_status,
+            [f"{local(h):%H:%M}" for h in hours] if hours else ticks,
+            xs,
+            said,
+            {s: CREW_STATUSES.get(s, s) for s in d.crews_by_status},
+        )
 
-    def _fill(self, t: QTableWidget, rows: list[list[str]]) -> None:
+    def _fill(self, t: QTableWidget, rows: list[list[str]], tips: list[str] | None = None) -> None:
         if self._rows.get(id(t)) != rows:  # unchanged since the last second: no new cells
             self._rows[id(t)] = rows
-            _fill(t, rows)
+            _fill(t, rows, tips)
 
     # -- interaction -----------------------------------------------------------------------
 
@@ -454,11 +770,13 @@ class DashboardDock(ScopDock):
             return []
         tab = self.tabs.currentWidget()
         if tab is self.by_category:
-            return hourly_csv_rows(d.by_category, d.hours)
+            rows = hourly_csv_rows(d.by_category, d.hours)
+            return [["Heure", *(category_name(c) for c in rows[0][1:])], *rows[1:]]
         if tab is self.by_source:
             return hourly_csv_rows(d.by_source, d.hours)
         if tab is self.crews:
-            return hourly_csv_rows(d.crews_by_status, d.hours)
+            rows = hourly_csv_rows(d.crews_by_status, d.hours)
+            return [["Heure", *(CREW_STATUSES.get(s, s) for s in rows[0][1:])], *rows[1:]]
         if tab is self.gravity:
             return [["Gravité", "Événements ouverts"]] + [
                 [GRAVITIES.get(g, str(g)), str(len(ids))] for g, ids in d.open_by_gravity.items()
