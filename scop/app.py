@@ -174,6 +174,12 @@ def qt_application(headless: bool) -> Any:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    from scop.ui.gui_gc import install_gui_gc
+
+    # Cycles are collected on this thread only, never in a worker that happens to allocate
+    # (the address loader, asyncio.to_thread…): a PySide6 wrapper finalized there deletes its
+    # QObject off the GUI thread, and the console segfaults (scop/ui/gui_gc.py).
+    install_gui_gc()
     app.setApplicationName("SCOP")
     app.setOrganizationName("VilleDeParis")
     app.setApplicationDisplayName("SCOP")

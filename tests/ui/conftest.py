@@ -24,8 +24,19 @@ from scop.replay.engine import ReplayEngine  # noqa: E402
 from scop.replay.source import open_source  # noqa: E402
 from scop.room import Room  # noqa: E402
 from scop.ui.context import Notices, RoomBridge, Selection, UiContext  # noqa: E402
+from scop.ui.gui_gc import GuiGarbageCollector, install_gui_gc  # noqa: E402
 from scop.ui.replay.controller import ReplayController  # noqa: E402
 from scop.ui.replay.launch import install_replay, replay_room  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gui_gc(qapp: Any) -> Iterator[GuiGarbageCollector]:
+    """As in the console (``scop.app.qt_application``): cycles are collected on the GUI thread
+    only. Without it a worker that allocates (the address base loader of a window test still
+    reading when the next test runs) collects the previous test's widgets off the GUI thread."""
+    collector = install_gui_gc()
+    yield collector
+    collector.stop()
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +72,7 @@ def make_ctx(qtbot: Any, shipped_library: Library) -> Iterator[Any]:
 
 
 @pytest.fixture
-def window(qtbot: Any, demo_room: Room, make_ctx: Any, settings: QSettings) -> Iterator[Any]:
+def window(qtbot: Any, demo_room: Room, make_ctx: Any, settings: QSettings) -> Any:
     from scop.ui.main_window import MainWindow
 
     w = MainWindow(make_ctx(demo_room), settings)
@@ -69,13 +80,7 @@ def window(qtbot: Any, demo_room: Room, make_ctx: Any, settings: QSettings) -> I
     w.resize(1600, 1000)
     w.show()
     qtbot.waitUntil(w.all_docks_ready, timeout=20000)
-    yield w
-    # The Événements dock loads the address base in a worker thread. A short test must not
-    # leave it running into the next one: a qasync loop started meanwhile (the PP messages
-    # tests) crashed the process (segmentation fault, reproduced 2 times out of 3).
-    from scop.geo import addresses
-
-    addresses.start_loading().result(timeout=60)
+    return w
 
 
 @pytest.fixture

@@ -228,6 +228,11 @@ def test_categories_statuses_and_hours_read_in_french(replay_window: Any, qtbot:
     scene = vb.mapViewToScene(QPointF(i, 0.5))
     assert chart.at(scene) == (i, "ASB", d.by_category["ASB"][i])
     assert f"Comportement antisocial (ASB) : {d.by_category['ASB'][i]}" in chart.hover_text(scene)
+    chart._moved(scene)
+    before = chart.hover.text()
+    replay_window.replay.seek(t - timedelta(minutes=60))  # the mouse still: the line follows
+    assert chart.hover.text() == chart.hover_text(scene) != before
+    replay_window.replay.seek(t)
     # an hour before the journal's first entry: a visible « 0 », and the hover says so
     assert sum(v[0] for v in d.by_category.values()) == 0
     assert chart.zeros[0].isVisible()

@@ -182,6 +182,20 @@ class _Chart(QWidget):
         lay.addLayout(self.row, 1)
         lay.addWidget(self.hover)
         self.ticks: list[str] = []
+        self._pos: Any = None  # the mouse's last place on the plot
+        self.plot.scene().sigMouseMoved.connect(self._moved)
+
+    def hover_text(self, scene_pos: Any) -> str:
+        raise NotImplementedError
+
+    def _moved(self, pos: Any) -> None:
+        self._pos = pos
+        self.hover.setText(self.hover_text(pos))
+
+    def _rehover(self) -> None:
+        """New figures under a still mouse: the line says them, not the last second's."""
+        if self._pos is not None:
+            self.hover.setText(self.hover_text(self._pos))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -215,7 +229,6 @@ class BarChart(_Chart):
         self.spans: list[str] = []
         self._top = 0.0
         self._on_click = on_click
-        self.plot.scene().sigMouseMoved.connect(self._moved)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     def show_series(
@@ -268,6 +281,7 @@ class BarChart(_Chart):
         if top != self._top:
             self._top = top
             self.plot.setYRange(0, top, padding=0)
+        self._rehover()
 
     def _show_zeros(self, totals: tuple[int, ...]) -> None:
         while len(self.zeros) < len(totals):
@@ -316,9 +330,6 @@ class BarChart(_Chart):
         text = f"{span} — {self.labels.get(hit[1], hit[1])} : {hit[2]}"
         return text + (f" sur {total}" if len(self.series) > 1 else "")
 
-    def _moved(self, pos: Any) -> None:
-        self.hover.setText(self.hover_text(pos))
-
     def _clicked(self, ev: Any) -> None:
         hit = self.at(ev.scenePos())
         if hit is not None:
@@ -338,7 +349,6 @@ class LineChart(_Chart):
         self.xs: list[float] = []
         self.moments: list[str] = []
         self._top = 0.0
-        self.plot.scene().sigMouseMoved.connect(self._moved)
 
     def show_series(
         self,
@@ -379,6 +389,7 @@ class LineChart(_Chart):
         if top != self._top:
             self._top = top
             self.plot.setYRange(0, top, padding=0)
+        self._rehover()
 
     def hover_text(self, scene_pos: Any) -> str:
         vb = self.plot.getPlotItem().vb
@@ -391,9 +402,6 @@ class LineChart(_Chart):
         )
         return f"{self.moments[i]} — {counts or 'aucun équipage'}"
 
-    def _moved(self, pos: Any) -> None:
-        self.hover.setText(self.hover_text(pos))
-
 
 def _table(headers: tuple[str, ...], empty: str, right: tuple[int, ...] = ()) -> QTableWidget:
     """A table of figures: numbers right-aligned (``right``: their columns), and a word
@@ -401,7 +409,7 @@ def _table(headers: tuple[str, ...], empty: str, right: tuple[int, ...] = ()) ->
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(list(headers))
     t.verticalHeader().setVisible(False)
-    t.horizontalHeader().setStretchLastSection(True)
+    t.horizontalHeader().setStretchLastSection(not right)  # a figure stays by its header
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     note = QLabel(empty, t.viewport())
@@ -517,7 +525,7 @@ class DashboardDock(ScopDock):
             ("Fiche", "Étape en retard", "Événement"), "Aucune étape de fiche en retard."
         )
         self.acks = _table(
-            ("Message", "Envoyé à", "Délai d'accusé PP"),
+            ("Message", "Envoyé le", "Délai d'accusé PP"),
             "Aucun message envoyé à la PP sur la période.",
             (2,),
         )
