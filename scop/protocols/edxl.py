@@ -15,7 +15,7 @@ here by hand.
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -271,7 +271,18 @@ def parse_time(s: str) -> datetime:
 
 
 def new_distribution_id(sender_id: str) -> str:
-    return f"{sender_id}_{uuid.uuid4()}"
+    return f"{sender_id}_{uuid4_text()}"
+
+
+def uuid4_text() -> str:
+    """``str(uuid.uuid4())`` without the UUID object: three times faster, and every message and
+    every acknowledgement of the PP link draws one (the same 122 random bits, version 4 and
+    RFC 4122 variant set; tests/unit/test_pp_codec.py reads them back with :class:`uuid.UUID`)."""
+    b = bytearray(os.urandom(16))
+    b[6] = b[6] & 0x0F | 0x40
+    b[8] = b[8] & 0x3F | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def hub_uri(system_id: str) -> str:

@@ -5,6 +5,7 @@ and everything the profile forbids is refused with the hub's error code."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -363,3 +364,18 @@ def test_profile_timestamps_kept_per_second_are_those_written_afresh(
     for u in (t, t.replace(microsecond=0), t.replace(microsecond=999_999), *(t + d for d in ahead)):
         v = u.astimezone(PARIS) if paris else u
         assert edxl.fmt_time(v) == v.astimezone(PARIS).replace(microsecond=0).isoformat()
+
+
+def test_distribution_ids_carry_random_version_4_uuids() -> None:
+    seen = set()
+    for _ in range(2000):
+        text = edxl.uuid4_text()
+        u = uuid.UUID(text)
+        assert str(u) == text  # the canonical lower-case 8-4-4-4-12 form
+        assert u.version == 4
+        assert u.variant == uuid.RFC_4122
+        seen.add(text)
+    assert len(seen) == 2000
+    did = edxl.new_distribution_id("fr.police.scop")
+    assert did.startswith("fr.police.scop_")
+    assert uuid.UUID(did.removeprefix("fr.police.scop_")).version == 4
