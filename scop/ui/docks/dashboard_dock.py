@@ -68,7 +68,7 @@ def category_name(code: str) -> str:
 
 
 TAB_STYLE = (
-    "QTabBar::tab { padding: 4px 9px; margin-right: 2px; border: 1px solid #b4b4b4;"
+    "QTabBar::tab { padding: 3px 9px; margin-right: 2px; border: 1px solid #b4b4b4;"
     " border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;"
     " background: #e4e4e4; color: #333333; }"
     "QTabBar::tab:selected { background: #ffffff; color: #000000; border-color: #8c8c8c; }"
