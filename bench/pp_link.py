@@ -175,6 +175,7 @@ async def sim_process(n: int, serial: int, steady: int) -> None:
     prints ``start``/``end`` around the throughput run and its results as the last line."""
     sim = PPSimulator()
     await sim.start()
+    settle_heap()  # the collector's settings of the console (shared, the PP had them too)
     print("url", sim.url, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     out = await drive(sim, n, serial, steady, lambda name: print(name, flush=True))

@@ -185,6 +185,9 @@ def qt_application(headless: bool) -> Any:
     app.setApplicationDisplayName("SCOP")
     if not app.property("scop_translators"):
         load_translations(app)
+    from scop.ui.style import APP_STYLE
+
+    app.setStyleSheet(APP_STYLE)  # every window and dialog: tabs that keep their accents
     return app
 
 

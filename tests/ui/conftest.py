@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -37,6 +38,17 @@ def gui_gc(qapp: Any) -> Iterator[GuiGarbageCollector]:
     collector = install_gui_gc()
     yield collector
     collector.stop()
+
+
+@pytest.fixture
+def utc_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A workstation (or a CI runner) set to UTC: Qt reads the process's zone as it goes,
+    so a field that forgets Paris time shows the UTC hour."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture(scope="session")

@@ -267,37 +267,6 @@ def test_categories_statuses_and_hours_read_in_french(replay_window: Any, qtbot:
         replay_window.grab().save(str(Path(shots) / "dash12-dashboard-chef-1366.png"))
 
 
-def test_tab_labels_keep_their_accents(make_ctx: Any, demo_room: Any, qtbot: Any) -> None:
-    """An unselected tab's « É » is drawn whole: the label with its accent differs from the
-    label without, pixel for pixel (Fusion at 9 pt clipped the accent away)."""
-    from scop.app import qt_application
-    from scop.ui.docks.dashboard_dock import DashboardDock
-
-    qt_application(headless=True)  # the console's application, fonts as a chief sees them
-    dock: Any = DashboardDock(make_ctx(demo_room))
-    qtbot.addWidget(dock)
-    dock.timer.stop()
-    dock.resize(1100, 500)
-    dock.show()
-    qtbot.waitExposed(dock)
-    bar = dock.tabs.tabBar()
-    for i in range(bar.count()):
-        text = bar.tabText(i)
-        if not text.startswith("É"):
-            continue
-        assert bar.currentIndex() != i
-        rect = bar.tabRect(i)
-        shots = []
-        for shown in ("E" + text[1:], text):
-            bar.setTabText(i, shown)
-            shots.append(bar.grab(rect).toImage())
-        assert shots[0] != shots[1], f"« {text} » : l'accent n'est pas dessiné"
-    assert {bar.tabText(i) for i in range(bar.count())} >= {
-        "Équipages par statut",
-        "Étapes en retard",
-    }
-
-
 def test_delay_histogram_counts_every_sample_and_follows_the_row_chosen(
     replay_window: Any, qtbot: Any
 ) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QColor, QFontMetrics
-from PySide6.QtWidgets import QApplication, QTabBar
+from PySide6.QtWidgets import QApplication, QDialog, QTabBar, QTabWidget, QWidget
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +55,31 @@ def _top_ink(bar: QTabBar, index: int) -> int:
     raise AssertionError(f"onglet {bar.tabText(index)!r} sans texte")
 
 
+def _accents_drawn(bar: QTabBar) -> list[str]:
+    """The unselected tabs of ``bar`` titled with « É », each checked drawn whole: the title
+    with its accent differs from the title without, pixel for pixel (Fusion at 9 pt clipped
+    the accent away and the two were the same)."""
+    checked = []
+    for i in range(bar.count()):
+        text = bar.tabText(i)
+        if not text.startswith("É") or i == bar.currentIndex():
+            continue
+        rect = bar.tabRect(i)
+        shots = []
+        for shown in ("E" + text[1:], text):
+            bar.setTabText(i, shown)
+            shots.append(bar.grab(rect).toImage())
+        assert shots[0] != shots[1], f"« {text} » : l'accent n'est pas dessiné"
+        checked.append(text)
+    return checked
+
+
 def test_a_tab_behind_keeps_the_accent_of_its_capital(window: Any, qtbot: Any) -> None:
+    """In the console's application (its style sheet), every tab bar of the main window, the
+    tabbed docks and the tabs inside a dock, and a dialog's, draws « É » whole."""
+    from scop.app import qt_application
+
+    qt_application(headless=True)  # the console's application, as a chief sees it
     window.apply_layout("chef")  # « Équipages » behind « Messages PP »
 
     def tab_bar() -> QTabBar | None:
@@ -77,3 +101,22 @@ def test_a_tab_behind_keeps_the_accent_of_its_capital(window: Any, qtbot: Any) -
     qtbot.waitUntil(lambda: bar.currentIndex() == messages)
     # the accent of É rises above the capitals of « Messages PP »
     assert _top_ink(bar, crews) < _top_ink(bar, messages) - 1
+    assert "Équipages" in _accents_drawn(bar)
+
+    dashboard = window.docks["dashboard"]  # a dock's own tabs
+    dashboard.show()
+    dashboard.raise_()
+    qtbot.waitUntil(lambda: dashboard.tabs.tabBar().isVisible())
+    assert {"Équipages par statut", "Étapes en retard"} <= set(
+        _accents_drawn(dashboard.tabs.tabBar())
+    )
+
+    dialog = QDialog()  # a window of its own: outside the main window's style
+    qtbot.addWidget(dialog)
+    tabs = QTabWidget(dialog)
+    for title in ("Messages", "Équipages", "Étapes"):
+        tabs.addTab(QWidget(), title)
+    tabs.resize(400, 200)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert _accents_drawn(tabs.tabBar()) == ["Équipages", "Étapes"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -111,3 +111,19 @@ def test_entries_from_another_workstation_appear(
         "Point de situation demandé par la PP"
     )
     assert dock.model.index(dock.model.rowCount() - 1, 2).data() == "Cdt. Morel (chef de salle)"
+
+
+def test_period_fields_show_paris_time_on_a_utc_machine(
+    window: Any, utc_machine: None, qtbot: Any
+) -> None:
+    """The Du/au fields say the Paris hour, as the journal's rows do, on a PC set to UTC,
+    and read back the very instants they were given."""
+    from scop.ui.paris_time import from_qt
+
+    dock = window.docks["journal"]
+    since = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+    dock.set_custom_range(since, since + timedelta(hours=2))
+    assert dock.from_edit.text() == "01/07 12:00"
+    assert dock.to_edit.text() == "01/07 14:00"
+    assert from_qt(dock.from_edit.dateTime()) == since
+    assert (dock.proxy.since, dock.proxy.until) == (since, since + timedelta(hours=2))

@@ -225,6 +225,38 @@ def test_chosen_period_counts_only_its_events(
         dock.set_choropleth_period(end, start)
 
 
+def test_period_dialog_shows_paris_time_on_a_utc_machine(
+    qtbot: Any, choro_map: Any, clock: Any, utc_machine: None
+) -> None:
+    """« Du »/« Au » say the Paris hour of the period, on a PC set to UTC, and give it back
+    unchanged when accepted."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDateTimeEdit, QDialog
+
+    from scop.clock import local
+
+    dock = choro_map
+    end = clock.now() - timedelta(minutes=30)
+    start = end - timedelta(hours=2)
+    dock.set_choropleth_period(start, end)
+    shown: list[str] = []
+
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, QDialog):
+            QTimer.singleShot(20, answer)
+            return
+        shown.extend(e.text() for e in dlg.findChildren(QDateTimeEdit))
+        dlg.accept()
+
+    QTimer.singleShot(0, answer)
+    dock._ask_period()
+    assert shown == [f"{local(start):%d/%m/%Y %H:%M}", f"{local(end):%d/%m/%Y %H:%M}"]
+    assert local(start).utcoffset() != timedelta(0)  # Paris is not UTC: the check can fail
+    got = dock.choropleth_period()  # the same instants (to the minute the fields show)
+    assert all(abs(g - w) < timedelta(minutes=1) for g, w in zip(got, (start, end), strict=True))
+
+
 def test_export_png_has_the_title_of_the_level_shown(
     qtbot: Any, choro_map: Any, tmp_path: Path
 ) -> None:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import csv
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scop.clock import PARIS, local
+from scop.clock import local
 from scop.errors import cannot_write
 from scop.models.entities import GRAVITIES
 from scop.models.entries import Entry
@@ -59,15 +59,13 @@ from scop.reports.dashboard import (
 )
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
+from scop.ui.paris_time import from_qt, paris_edit, to_qt
 
 WINDOWS = (("Cette vacation (12 h)", 12), ("Dernières 24 h", 24), ("Période choisie", 0))
 PALETTE = (
     "#1f3a60", "#c62828", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63", "#f9a825",
     "#546e7a", "#ad1457",
 )  # fmt: skip
-
-
-PARIS_ZONE = QTimeZone(PARIS.key.encode())
 
 
 def category_name(code: str) -> str:
@@ -77,13 +75,6 @@ def category_name(code: str) -> str:
     return f"{label} ({code})" if label != code else code
 
 
-TAB_STYLE = (
-    "QTabBar::tab { padding: 4px 9px; margin-right: 2px; border: 1px solid #b4b4b4;"
-    " border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;"
-    " background: #e4e4e4; color: #333333; }"
-    "QTabBar::tab:selected { background: #ffffff; color: #000000; border-color: #8c8c8c; }"
-    "QTabBar::tab:hover:!selected { background: #efefef; }"
-)
 HINT = "Survoler une barre pour lire sa valeur ; cliquer pour sélectionner ses événements."
 AXIS_TEXT = "#333333"
 
@@ -580,7 +571,7 @@ class DashboardDock(ScopDock):
             e.setDisplayFormat("dd/MM/yyyy HH:mm")
             e.setCalendarPopup(True)
             e.setEnabled(False)
-            e.setTimeZone(PARIS_ZONE)  # as the summary and the axes, whatever the machine's
+            paris_edit(e)  # as the summary and the axes, whatever the machine's
             e.setToolTip("La période affichée ; modifiable en « Période choisie ».")
         self.png_button = QPushButton("Exporter PNG…")
         self.csv_button = QPushButton("Exporter CSV…")
@@ -603,9 +594,6 @@ class DashboardDock(ScopDock):
         lay.addWidget(self.summary)
 
         self.tabs = QTabWidget()
-        # Fusion clips an unselected tab's label to its text's height at 9 pt: « Équipages »
-        # read « Equipages ». Drawn by a style sheet, the label keeps its accents.
-        self.tabs.tabBar().setStyleSheet(TAB_STYLE)
         self.by_category = BarChart(self.select_bin)
         self.by_source = BarChart(self.select_bin)
         self.gravity = BarChart(lambda _s, i: self.select_gravity(sorted(GRAVITIES)[i]))
@@ -728,13 +716,12 @@ class DashboardDock(ScopDock):
         hours = self.window_box.currentData()
         if hours:
             return now - timedelta(hours=hours), now
-        a = datetime.fromtimestamp(self.from_edit.dateTime().toSecsSinceEpoch(), UTC)
-        b = datetime.fromtimestamp(self.to_edit.dateTime().toSecsSinceEpoch(), UTC)
+        a, b = from_qt(self.from_edit.dateTime()), from_qt(self.to_edit.dateTime())
         return a, min(b, now)
 
     def _show_period(self, start: datetime, end: datetime) -> None:
         for edit, t in ((self.from_edit, start), (self.to_edit, end)):
-            shown = QDateTime.fromSecsSinceEpoch(int(t.timestamp()), PARIS_ZONE)
+            shown = to_qt(t)
             if edit.dateTime() != shown:
                 blocked = edit.blockSignals(True)  # not a change of the period: no refresh
                 edit.setDateTime(shown)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDateTime,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -34,6 +33,7 @@ from scop.models.entries import ROLES, SOURCES, Entry
 from scop.room import Change, CommandRefused
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
+from scop.ui.paris_time import from_qt, paris_edit, to_qt
 from scop.ui.qt_models.rows import read_only_rows
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 10
@@ -244,8 +244,9 @@ class JournalDock(ScopDock):
         self.range_box = QComboBox()
         for label, hours in TIME_RANGES:
             self.range_box.addItem(label, hours)
-        self.from_edit = QDateTimeEdit(calendarPopup=True, displayFormat="dd/MM HH:mm")
-        self.to_edit = QDateTimeEdit(calendarPopup=True, displayFormat="dd/MM HH:mm")
+        # Paris time as the journal's rows, whatever the workstation's zone.
+        self.from_edit = paris_edit(QDateTimeEdit(calendarPopup=True, displayFormat="dd/MM HH:mm"))
+        self.to_edit = paris_edit(QDateTimeEdit(calendarPopup=True, displayFormat="dd/MM HH:mm"))
         for ed in (self.from_edit, self.to_edit):
             ed.setVisible(False)
         for box in (self.kind_box, self.source_box, self.range_box):
@@ -368,8 +369,7 @@ class JournalDock(ScopDock):
         since = until = None
         now = self.ctx.room.clock.now()
         if custom:
-            since = datetime.fromtimestamp(self.from_edit.dateTime().toSecsSinceEpoch(), UTC)
-            until = datetime.fromtimestamp(self.to_edit.dateTime().toSecsSinceEpoch(), UTC)
+            since, until = from_qt(self.from_edit.dateTime()), from_qt(self.to_edit.dateTime())
         elif hours:
             since = now - timedelta(hours=hours)
         self.proxy.set_filters(
@@ -381,8 +381,8 @@ class JournalDock(ScopDock):
         )
 
     def set_custom_range(self, since: datetime, until: datetime) -> None:
-        self.from_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(since.timestamp())))
-        self.to_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(until.timestamp())))
+        self.from_edit.setDateTime(to_qt(since))
+        self.to_edit.setDateTime(to_qt(until))
         self.range_box.setCurrentIndex(len(TIME_RANGES) - 1)
         self.apply_filters()
 

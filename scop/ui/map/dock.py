@@ -22,11 +22,11 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QPoint, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -74,6 +74,7 @@ from scop.ui.docks.base import ScopDock
 from scop.ui.intake import KEYWORDS
 from scop.ui.map.page import write_page
 from scop.ui.map.tiles import configured_sources, open_mbtiles, tiles_handler
+from scop.ui.paris_time import from_qt, paris_edit, to_qt
 
 log = logging.getLogger(__name__)
 
@@ -640,7 +641,8 @@ class MapDock(ScopDock):
         form = QFormLayout(dlg)
         edits = []
         for label, t in (("Du", start), ("Au", end)):
-            e = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(t.timestamp())))
+            e = paris_edit(QDateTimeEdit())  # Paris time, whatever the workstation's zone
+            e.setDateTime(to_qt(t))
             e.setDisplayFormat("dd/MM/yyyy HH:mm")
             e.setCalendarPopup(True)
             form.addRow(label, e)
@@ -655,7 +657,7 @@ class MapDock(ScopDock):
             if self._custom_period is None:  # nothing chosen: back to the shift
                 self.choro_period.setCurrentIndex(0)
             return
-        a, b = (datetime.fromtimestamp(e.dateTime().toSecsSinceEpoch(), UTC) for e in edits)
+        a, b = (from_qt(e.dateTime()) for e in edits)
         try:
             self.set_choropleth_period(a, b)
         except ValueError as exc:
