@@ -632,7 +632,7 @@ class DashboardDock(ScopDock):
         split.setStretchFactor(1, 1)
         split.setSizes([300, 100])  # short (the chief's layout): the histogram first
         split.setChildrenCollapsible(False)
-        self.histogram.plot.setMinimumHeight(50)  # at the least, room for the other tabs'
+        self.histogram.plot.setMinimumHeight(40)  # at the least, room for the other tabs'
         self.delays.setMinimumHeight(48)  # header and a row: the splitter gives them more
         box.addWidget(split, 1)
         self.overdue = _table(
