@@ -60,6 +60,9 @@ class Dashboard:
     delays: tuple[DelayRow, ...]
     acks: tuple[AckRow, ...]
     overdue: tuple[tuple[str, str, str], ...] = field(default=())  # (fiche, step, event)
+    # (category, on scene) -> the delays behind the table's medians, sorted, in seconds:
+    # created → first crew engaged (False) or on scene (True), events created in the window.
+    delay_samples: Mapping[tuple[str, bool], tuple[float, ...]] = field(default_factory=dict)
 
     @property
     def created(self) -> int:
@@ -167,6 +170,11 @@ def compute(
     def delays(evs: list[str], to: Mapping[str, datetime]) -> list[float]:
         return [(to[ev] - created[ev][0]).total_seconds() for ev in evs if ev in to]
 
+    samples: dict[tuple[str, bool], tuple[float, ...]] = {}
+    for category in sorted(per_cat):
+        for on, to in ((False, engaged), (True, on_scene)):
+            if values := delays(per_cat[category], to):
+                samples[(category, on)] = tuple(sorted(values))
     rows = [
         _delay_row(
             category,
@@ -188,6 +196,7 @@ def compute(
         tuple(rows),
         _acks(sent, acked),
         tuple(overdue),
+        samples,
     )
 
 
@@ -535,7 +544,57 @@ class Aggregates:
             delays=tuple(rows),
             acks=_acks(sent, self._acked),
             overdue=tuple(overdue),
+            delay_samples={
+                (c, on): tuple(v) for (c, on), v in window.items() if v and c in cat
+            },  # a copy: the window's lists slide on at the next refresh
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """A delay distribution: bin ``i`` holds ``[i·width, (i+1)·width)`` seconds, the last
+    one the longest delay, so the counts sum to the samples."""
+
+    width: int  # seconds: half a minute, or whole minutes
+    counts: tuple[int, ...]
+    median: float | None  # seconds, as the table's (same definition, same samples)
+    p90: float | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+BIN_WIDTHS = (30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)  # seconds, round ones
+MAX_BINS = 30  # readable in the dock's width beside the map
+
+
+def delay_samples(d: Dashboard, category: str | None, on_scene: bool) -> list[float]:
+    """The sorted delays of one category (``None``: all of them pooled)."""
+    if category is not None:
+        return list(d.delay_samples.get((category, on_scene), ()))
+    return list(heapq.merge(*(v for (_c, on), v in d.delay_samples.items() if on == on_scene)))
+
+
+def overall_delays(d: Dashboard) -> DelayRow:
+    """The table's « Toutes catégories » row: every category's delays pooled."""
+    return _delay_row(
+        "", d.created, delay_samples(d, None, False), delay_samples(d, None, True), ordered=True
+    )
+
+
+def histogram(samples: Sequence[float]) -> Histogram:
+    """``samples``: sorted seconds. The narrowest round bin width that spreads them over at
+    most ``MAX_BINS`` bins: short delays in half minutes, long ones in whole minutes."""
+    if not samples:
+        return Histogram(1, (), None, None)
+    top = max(0.0, samples[-1])
+    width = next((w for w in BIN_WIDTHS if top // w + 1 <= MAX_BINS), BIN_WIDTHS[-1])
+    n = int(top // width) + 1
+    counts = [0] * n
+    for s in samples:
+        counts[min(n - 1, max(0, int(s // width)))] += 1
+    return Histogram(width, tuple(counts), _median(samples), _nearest_rank(samples, 90))
 
 
 def hourly_csv_rows(

@@ -112,7 +112,7 @@ def test_csv_export_sums_to_totals_and_bad_path_is_french(
             ("sources", dock.by_source),
             ("gravite", dock.gravity),
             ("equipages", dock.crews),
-            ("delais", dock.delays),
+            ("delais", dock.delays_page),
             ("etapes", dock.overdue),
             ("accuses", dock.acks),
         ):
@@ -238,7 +238,7 @@ def test_categories_statuses_and_hours_read_in_french(replay_window: Any, qtbot:
     assert chart.zeros[0].isVisible()
     assert not chart.zeros[i].isVisible()
     assert chart.hover_text(vb.mapViewToScene(QPointF(0, 0.5))).endswith(": 0 au total")
-    dock.tabs.setCurrentWidget(dock.delays)
+    dock.tabs.setCurrentWidget(dock.delays_page)
     shown = {dock.delays.item(r, 0).text() for r in range(dock.delays.rowCount())}
     assert "Comportement antisocial (ASB)" in shown
     assert not shown & set(codes)
@@ -265,3 +265,78 @@ def test_categories_statuses_and_hours_read_in_french(replay_window: Any, qtbot:
         dock.tabs.setCurrentWidget(chart)
         qtbot.waitExposed(chart)
         replay_window.grab().save(str(Path(shots) / "dash12-dashboard-chef-1366.png"))
+
+
+def test_delay_histogram_counts_every_sample_and_follows_the_row_chosen(
+    replay_window: Any, qtbot: Any
+) -> None:
+    """The Délais tab's histogram: its bins hold every delay of the window (counted here
+    from the journal, not from the aggregates), its median line sits at the table's median,
+    and clicking a category's row shows that category's delays only."""
+    from scop.ui.docks.dashboard_dock import _mmss
+
+    w = replay_window
+    dock = w.docks["dashboard"]
+    t = START + timedelta(minutes=170)
+    w.replay.seek(t)
+    dock.show()
+    dock.tabs.setCurrentWidget(dock.delays_page)
+    qtbot.waitExposed(dock.histogram)
+    d = dock.dashboard
+    # created → first crew engaged, recounted from the raw entries of the window
+    created: dict[str, tuple[datetime, str]] = {}
+    engaged: dict[str, float] = {}
+    for e in w.replay.engine.entries:
+        if e.ts > t:
+            break
+        if e.kind == "event.created" and e.ts >= d.start:
+            created[e.payload["id"]] = (e.ts, e.payload["category"])
+        ev = e.payload.get("event_id") or e.payload.get("to_event_id")
+        if e.kind in ("crew.engaged", "crew.rerouted") and ev in created and ev not in engaged:
+            engaged[ev] = (e.ts - created[ev][0]).total_seconds()
+    assert len(engaged) > 20
+    chart = dock.histogram
+    assert dock.measure_box.currentData() is False
+    assert dock.delays.item(0, 0).text() == "Toutes catégories"
+    assert sum(chart.histogram.counts) == len(engaged)
+    assert _mmss(chart.line_seconds("médiane")) == dock.delays.item(0, 2).text()
+    assert _mmss(chart.line_seconds("p90")) == dock.delays.item(0, 3).text()
+    # a category's row, clicked
+    row = next(r for r in range(1, dock.delays.rowCount())
+               if dock.delays.item(r, 0).text().endswith("(ASB)"))  # fmt: skip
+    rect = dock.delays.visualRect(dock.delays.model().index(row, 0))
+    qtbot.mouseClick(dock.delays.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert dock.delay_category == "ASB"
+    asb = [s for ev, s in engaged.items() if created[ev][1] == "ASB"]
+    assert 0 < sum(chart.histogram.counts) == len(asb) < len(engaged)
+    assert _mmss(chart.line_seconds("médiane")) == dock.delays.item(row, 2).text()
+    # hover on the tallest bar reads its count
+    i = max(range(len(chart.histogram.counts)), key=lambda k: chart.histogram.counts[k])
+    scene = chart.plot.getPlotItem().vb.mapViewToScene(QPointF(i + 0.5, 0.1))
+    assert f": {chart.histogram.counts[i]} événement(s) sur {len(asb)}" in chart.hover_text(scene)
+    # on scene: the other column of the table; the choice of category stays
+    dock.measure_box.setCurrentIndex(1)
+    assert _mmss(chart.line_seconds("médiane")) == dock.delays.item(row, 4).text()
+    w.replay.seek(t - timedelta(minutes=5))  # the figures move, the row chosen stays
+    assert dock.delay_category == "ASB"
+    rows = dock.chart_csv()
+    assert rows[0][0] == "Catégorie"
+    bins = rows[rows.index(["De (min)", "À (min)", "Événements"]) + 1 :]
+    assert sum(int(r[2]) for r in bins if r[2]) == sum(chart.histogram.counts)
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:
+        dock.measure_box.setCurrentIndex(0)
+        dock.resize(1100, 620)
+        dock.setFloating(True)
+        dock.grab().save(str(Path(shots) / "delays12-delais-asb.png"))
+        dock.delays.selectRow(0)
+        dock.grab().save(str(Path(shots) / "delays12-delais-toutes.png"))
+        dock.setFloating(False)
+        w.apply_layout("chef")  # the chief's layout on a 1366×768 screen
+        w.resize(1366, 768)
+        w.show()
+        dock.show()
+        dock.raise_()
+        dock.tabs.setCurrentWidget(dock.delays_page)
+        qtbot.waitExposed(dock.histogram)
+        w.grab().save(str(Path(shots) / "delays12-delais-chef-1366.png"))

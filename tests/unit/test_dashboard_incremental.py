@@ -77,6 +77,7 @@ def _view(d: Dashboard) -> tuple[Any, ...]:
         d.delays,
         d.acks,
         d.overdue,
+        d.delay_samples,
     )
 
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -46,7 +47,16 @@ from scop.models.entries import Entry
 from scop.models.nomenclatures import category_label
 from scop.models.vocabulary import CREW_STATUSES
 from scop.reports.choropleth import category_text
-from scop.reports.dashboard import HOUR, Aggregates, Dashboard, hourly_csv_rows
+from scop.reports.dashboard import (
+    HOUR,
+    Aggregates,
+    Dashboard,
+    Histogram,
+    delay_samples,
+    histogram,
+    hourly_csv_rows,
+    overall_delays,
+)
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.paris_time import from_qt, paris_edit, to_qt
@@ -394,6 +404,86 @@ class LineChart(_Chart):
         return f"{self.moments[i]} — {counts or 'aucun équipage'}"
 
 
+MEASURES = (
+    (False, "Création → premier équipage engagé"),
+    (True, "Création → premier équipage sur les lieux"),
+)
+ALL = "Toutes catégories"
+
+
+class HistogramChart(_Chart):
+    """A delay distribution: one bar per bin of minutes, the median and the p90 drawn as
+    labelled vertical lines at their exact value; hovering a bar says its bin and count."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Délais en minutes ; survoler une barre pour lire le nombre d'événements de sa "
+            "tranche.",
+            parent,
+        )
+        self.legend.hide()
+        self.histogram = Histogram(1, (), None, None)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.9, brush=pg.mkBrush(PALETTE[0]),
+                                    pen=pg.mkPen(None))  # fmt: skip
+        self.plot.addItem(self.bars)
+        self.lines: dict[str, pg.InfiniteLine] = {}
+        for key, colour, pos in (("médiane", "#c62828", 0.92), ("p90", "#ef6c00", 0.78)):
+            line = pg.InfiniteLine(
+                angle=90, pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine),
+                label="", labelOpts={"position": pos, "color": colour,
+                                     "anchors": [(0, 0.5), (0, 0.5)],
+                                     "fill": pg.mkBrush(255, 255, 255, 220)},
+            )  # fmt: skip
+            line.hide()
+            self.plot.addItem(line)
+            self.lines[key] = line
+        self.empty = pg.TextItem("", color="#555555", anchor=(0.5, 0.5))
+        self.plot.addItem(self.empty)
+        self._top = 0.0
+
+    def show_histogram(self, h: Histogram, empty: str) -> None:
+        """Bins at 0, 1, …: bin ``i`` spans x in [i, i+1), so a delay of s seconds sits at
+        s / width and the lines fall where the bars say."""
+        if h == self.histogram and self.ticks:
+            return
+        self.histogram = h
+        n = len(h.counts)
+        self.bars.setOpts(x=[i + 0.5 for i in range(n)], height=list(h.counts))
+        self._set_ticks([_minutes(i * h.width) for i in range(max(n, 1) + 1)])
+        self.plot.setXRange(0, max(n, 1), padding=0.02)
+        top = _headroom(max(h.counts, default=0))
+        if top != self._top:
+            self._top = top
+            self.plot.setYRange(0, top, padding=0)
+        for key, value in (("médiane", h.median), ("p90", h.p90)):
+            line = self.lines[key]
+            line.setVisible(value is not None)
+            if value is not None:
+                line.setValue(value / h.width)
+                line.label.setFormat(f"{key} {_mmss(value)}")
+        self.empty.setText("" if n else empty)
+        self.empty.setPos(max(n, 1) / 2, top / 2)
+        self._rehover()
+
+    def line_seconds(self, key: str) -> float:
+        """Where a line is drawn, back in seconds (the test reads the chart, not the data)."""
+        return float(self.lines[key].value()) * self.histogram.width
+
+    def hover_text(self, scene_pos: Any) -> str:
+        h = self.histogram
+        vb = self.plot.getPlotItem().vb
+        if not h.counts or not vb.sceneBoundingRect().contains(scene_pos):
+            return self.hover.text()
+        i = int(vb.mapSceneToView(scene_pos).x())
+        if not 0 <= i < len(h.counts):
+            return self.hover.text()
+        a, b = _minutes(i * h.width), _minutes((i + 1) * h.width)
+        return (
+            f"De {a} à {b} min : {h.counts[i]} événement(s) sur {h.total} — "
+            f"médiane {_mmss(h.median)}, p90 {_mmss(h.p90)}"
+        )
+
+
 def _table(headers: tuple[str, ...], empty: str, right: tuple[int, ...] = ()) -> QTableWidget:
     """A table of figures: numbers right-aligned (``right``: their columns), and a word
     when it has no row, rather than a blank page."""
@@ -447,6 +537,11 @@ def _mmss(seconds: float | None) -> str:
         return "—"
     s = round(seconds)
     return f"{s // 60} min {s % 60:02d} s"
+
+
+def _minutes(seconds: int) -> str:
+    """« 2 », « 2,5 »: a bin's edge in minutes, as the axis and the CSV say it."""
+    return f"{seconds // 60}" if seconds % 60 == 0 else f"{seconds / 60:.1f}".replace(".", ",")
 
 
 class DashboardDock(ScopDock):
@@ -509,6 +604,37 @@ class DashboardDock(ScopDock):
             "Aucun événement créé sur la période : pas de délai à mesurer.",
             (1, 2, 3, 4, 5),
         )  # fmt: skip
+        self.delays.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.delays.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.delays.setToolTip("Cliquer une ligne pour voir la distribution de sa catégorie.")
+        self.delay_category: str | None = None  # the table's row shown, None: all of them
+        self._delay_codes: list[str | None] = []
+        self.measure_box = QComboBox()
+        for on_scene, label in MEASURES:
+            self.measure_box.addItem(label, on_scene)
+        # One line for the choice and the figures (cut, whole in the tooltip), the rest of
+        # the height for the histogram and the table: the chief's layout is 768 px high.
+        self.delay_title = QLabel()
+        self.delay_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.histogram = HistogramChart()
+        self.delays_page = QWidget()
+        box = QVBoxLayout(self.delays_page)
+        box.setContentsMargins(0, 4, 0, 0)
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("Distribution :"))
+        pick.addWidget(self.measure_box)
+        pick.addWidget(self.delay_title, 1)
+        box.addLayout(pick)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.histogram)
+        split.addWidget(self.delays)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 100])  # short (the chief's layout): the histogram first
+        split.setChildrenCollapsible(False)
+        self.histogram.plot.setMinimumHeight(40)  # at the least, room for the other tabs'
+        self.delays.setMinimumHeight(48)  # header and a row: the splitter gives them more
+        box.addWidget(split, 1)
         self.overdue = _table(
             ("Fiche", "Étape en retard", "Événement"), "Aucune étape de fiche en retard."
         )
@@ -522,7 +648,7 @@ class DashboardDock(ScopDock):
             (self.by_source, "Par source"),
             (self.gravity, "Ouverts par gravité"),
             (self.crews, "Équipages par statut"),
-            (self.delays, "Délais"),
+            (self.delays_page, "Délais"),
             (self.overdue, "Étapes en retard"),
             (self.acks, "Accusés PP"),
         ):
@@ -534,6 +660,8 @@ class DashboardDock(ScopDock):
         self.from_edit.dateTimeChanged.connect(self.mark_dirty)
         self.to_edit.dateTimeChanged.connect(self.mark_dirty)
         self.tabs.currentChanged.connect(lambda _i: self._show_tab())
+        self.delays.itemSelectionChanged.connect(self._delay_row_chosen)
+        self.measure_box.currentIndexChanged.connect(lambda _i: self._show_distribution())
         self.png_button.clicked.connect(lambda: self.ask_export("png"))
         self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
         ctx.bridge.changed.connect(self.mark_dirty)
@@ -680,16 +808,8 @@ class DashboardDock(ScopDock):
             )
         elif tab is self.crews:
             self._show_crews(d, ticks)
-        elif tab is self.delays:
-            self._fill(
-                self.delays,
-                [
-                    [category_name(r.category), str(r.events), _mmss(r.engage_median),
-                     _mmss(r.engage_p90), _mmss(r.scene_median), _mmss(r.scene_p90)]
-                    for r in d.delays
-                ],
-                [category_text(r.category) for r in d.delays],
-            )  # fmt: skip
+        elif tab is self.delays_page:
+            self._show_delays(d)
         elif tab is self.overdue:
             self._fill(self.overdue, [list(o) for o in d.overdue])
         elif tab is self.acks:
@@ -701,6 +821,68 @@ class DashboardDock(ScopDock):
                     for a in d.acks
                 ],
             )  # fmt: skip
+
+    def _show_delays(self, d: Dashboard) -> None:
+        """The table (a first row pooling every category) and the distribution of the row
+        chosen, kept chosen as the figures move."""
+        rows = [overall_delays(d), *d.delays] if d.delays else []
+        self._delay_codes = [None, *(r.category for r in d.delays)] if rows else []
+        if self.delay_category not in self._delay_codes:
+            self.delay_category = None
+        blocked = self.delays.blockSignals(True)  # refilled, not chosen by the person
+        self._fill(
+            self.delays,
+            [
+                [ALL if i == 0 else category_name(r.category), str(r.events),
+                 _mmss(r.engage_median), _mmss(r.engage_p90), _mmss(r.scene_median),
+                 _mmss(r.scene_p90)]
+                for i, r in enumerate(rows)
+            ],
+            ["Tous les événements créés sur la période"] + [category_text(r.category)
+                                                            for r in d.delays],
+        )  # fmt: skip
+        if rows:
+            self.delays.selectRow(self._delay_codes.index(self.delay_category))
+        self.delays.blockSignals(blocked)
+        self._show_distribution()
+
+    def _delay_row_chosen(self) -> None:
+        rows = self.delays.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self._delay_codes):
+            self.delay_category = self._delay_codes[rows[0].row()]
+            self._show_distribution()
+
+    def _show_distribution(self) -> None:
+        d = self.dashboard
+        if d is None:
+            return
+        on_scene = bool(self.measure_box.currentData())
+        h = histogram(delay_samples(d, self.delay_category, on_scene))
+        what = ALL if self.delay_category is None else category_name(self.delay_category)
+        label = self.measure_box.currentText()
+        self.delay_title.setText(
+            f"{what} : {h.total} délai(s) mesuré(s), médiane {_mmss(h.median)}, "
+            f"p90 {_mmss(h.p90)} (tranches de {_minutes(h.width)} min)"
+            if h.total
+            else f"{what} : aucun délai mesuré sur la période."
+        )
+        self.delay_title.setToolTip(f"{label} — {self.delay_title.text()}")
+        self.histogram.show_histogram(h, "Aucun délai mesuré sur la période.")
+
+    def distribution_csv(self) -> list[list[str]]:
+        """The histogram in view, as drawn: one row per bin of minutes."""
+        h = self.histogram.histogram
+        what = ALL if self.delay_category is None else category_name(self.delay_category)
+        return [
+            [f"Distribution : {self.measure_box.currentText()} — {what}"],
+            ["De (min)", "À (min)", "Événements"],
+            *(
+                [_minutes(i * h.width), _minutes((i + 1) * h.width), str(c)]
+                for i, c in enumerate(h.counts)
+            ),
+            ["Médiane", _mmss(h.median), ""],
+            ["p90", _mmss(h.p90), ""],
+        ]
 
     def _show_crews(self, d: Dashboard, ticks: list[str]) -> None:
         """Each count drawn at the moment it was taken (an hour's end, or the window's end
@@ -771,6 +953,8 @@ class DashboardDock(ScopDock):
         t = tab if isinstance(tab, QTableWidget) else self.delays
         head = [_header(t, c) for c in range(t.columnCount())]
         rows = [[_text(t, r, c) for c in range(t.columnCount())] for r in range(t.rowCount())]
+        if t is self.delays:  # the table, then the distribution shown above it
+            return [head, *rows, [], *self.distribution_csv()]
         return [head, *rows]
 
     def export(self, path: Path, fmt: str) -> None:
