@@ -38,7 +38,7 @@ from scop.errors import (
     no_room,
     sqlite_path,
 )
-from scop.journal.store import DatabaseUnavailable, JournalStore, WriteTxn
+from scop.journal.store import DatabaseUnavailable, Decision, JournalStore, WriteTxn
 from scop.models import fold_core as k
 from scop.models.entries import SYSTEM, Draft
 from scop.models.projection import Projection
@@ -217,9 +217,12 @@ def init_room(
     clock: Clock,
     *,
     extra_drafts: Sequence[Draft] = (),
+    also: Decision | None = None,
 ) -> RoomInfo:
     """Create the room held by the database at ``url``: its mode and name, and its first
-    entries in one transaction. Refuses a database that already holds a room."""
+    entries in one transaction. ``also`` runs in that same transaction after them (the
+    first administrator's account): it commits with the room, or neither does. Refuses a
+    database that already holds a room."""
     if mode not in ROOM_MODES:
         raise RoomAdminError(
             f"mode inconnu : {mode!r} (attendu : {', '.join(ROOM_MODES)})", EXIT_REFUSED
@@ -241,7 +244,7 @@ def init_room(
             # the mode and the name with the first entries: a room is there whole, or not
             store.set_meta("mode", mode, txn)
             store.set_meta("label", name, txn)
-            return drafts
+            return [*drafts, *(also(txn) if also is not None else ())]
 
         try:
             store.append_decided(decide)

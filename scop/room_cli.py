@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scop.clock import SystemClock, local
+from scop.journal.store import Decision
 from scop.room_admin import (
     EXIT_DATABASE,
     EXIT_NO_ROOM,
@@ -112,11 +113,13 @@ def init_from_args(args: argparse.Namespace) -> list[str]:
     admin = None
     if getattr(args, "admin", None):
         admin = first_admin(args)  # checked before the room exists: a refusal creates nothing
-    info = init_room(args.db, args.mode, args.name, SystemClock())
     created = []
+    also = None
     if admin is not None:
-        created.append(create_first_admin(args.db, *admin))
-        info = room_info(args.db, SystemClock())
+        # the account is made in the room's own first transaction: never a room without it
+        also, login, name = admin_creation(*admin)
+        created.append(f"Administrateur créé : {login} — {name}")
+    info = init_room(args.db, args.mode, args.name, SystemClock(), also=also)
     mode = MODE_NAMES.get(info.mode, info.mode)
     return [f"Salle créée : « {info.name} » ({mode})", *created, *info.lines()]
 
@@ -135,16 +138,20 @@ def first_admin(args: argparse.Namespace) -> tuple[str, str, str]:
         raise RoomAdminError(f"administrateur : {exc}", EXIT_REFUSED) from None
 
 
-def create_first_admin(url: str, login: str, name: str, password: str) -> str:
+def admin_creation(login: str, name: str, password: str) -> tuple[Decision, str, str]:
+    """The first administrator's account as a step of the room's first transaction (its
+    password hashed now, before the transaction begins), with its login and name."""
     from scop.accounts.cli import cli_author
-    from scop.accounts.store import Accounts
+    from scop.accounts.passwords import Hasher, PasswordTooShort
+    from scop.accounts.store import AccountError, account_creation
 
-    store = open_store(url, SystemClock(), readonly=False)
     try:
-        a = Accounts(store).add(login, name, "admin", password, cli_author())
-    finally:
-        store.close()
-    return f"Administrateur créé : {a.login} — {a.name}"
+        change, key = account_creation(
+            login, name, "admin", password, cli_author(), hasher=Hasher(), clock=SystemClock()
+        )
+    except (AccountError, PasswordTooShort) as exc:
+        raise RoomAdminError(f"administrateur : {exc}", EXIT_REFUSED) from None
+    return change, key, " ".join(name.split())
 
 
 def run_init(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy import Row, insert, select, update
 
 from scop.accounts.passwords import Hasher, check_policy
 from scop.accounts.roles import ACCOUNT_ROLES
-from scop.clock import from_iso, local, to_iso
+from scop.clock import Clock, from_iso, local, to_iso
 from scop.journal.store import JournalStore, WriteTxn
 from scop.journal.tables import accounts
 from scop.models import fold_accounts as ka
@@ -118,6 +118,58 @@ def _lookup_key(text: str) -> str | None:
 DirectoryCheck = Callable[[str, str], tuple[str, str]]
 
 
+def account_creation(
+    login: str,
+    name: str,
+    role: str,
+    password: str | None,
+    by: Operator,
+    *,
+    hasher: Hasher,
+    clock: Clock,
+) -> tuple[Callable[[WriteTxn], list[Draft]], str]:
+    """The creation of an account as a step of a journal write transaction (checked, and
+    its password hashed, beforehand), and its login. ``scop room init --admin`` runs it in
+    the room's own first transaction, so that no room is ever left without its
+    administrator. Its entry names ``by``, whoever's transaction it runs in."""
+    _authorize("account.create", by)
+    key = check_login(login)
+    name = " ".join(name.split())
+    if not name:
+        raise AccountError("Le nom affiché est obligatoire (il signe les entrées).")
+    if role not in ACCOUNT_ROLES:
+        raise AccountError(f"Rôle inconnu : {role}.")
+    hashed = None
+    if password is not None:
+        check_policy(password)
+        hashed = hasher.hash(password)
+    created = Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme", by)
+    return _inserting(key, name, role, hashed, entry=created, clock=clock), key
+
+
+def _inserting(
+    key: str, name: str, role: str, hashed: str | None, *, entry: Draft, clock: Clock
+) -> Callable[[WriteTxn], list[Draft]]:
+    def change(txn: WriteTxn) -> list[Draft]:
+        if txn.execute(select(accounts.c.id).where(accounts.c.login == key)):
+            raise AccountError(f"Le compte « {key} » existe déjà.")  # made meanwhile
+        txn.execute(
+            insert(accounts).values(
+                login=key,
+                name=name,
+                role=role,
+                password_hash=hashed,
+                enabled=True,
+                failures=0,
+                locked_until=None,
+                created_at=to_iso(clock.now()),
+            )
+        )
+        return [entry]
+
+    return change
+
+
 class Accounts:
     def __init__(
         self,
@@ -155,21 +207,12 @@ class Accounts:
     # -- administration ------------------------------------------------------------------
 
     def add(self, login: str, name: str, role: str, password: str | None, by: Operator) -> Account:
-        _authorize("account.create", by)
-        key = check_login(login)
-        name = " ".join(name.split())
-        if not name:
-            raise AccountError("Le nom affiché est obligatoire (il signe les entrées).")
-        if role not in ACCOUNT_ROLES:
-            raise AccountError(f"Rôle inconnu : {role}.")
-        hashed = None
-        if password is not None:
-            check_policy(password)
-            hashed = self.hasher.hash(password)
+        change, key = account_creation(
+            login, name, role, password, by, hasher=self.hasher, clock=self.clock
+        )
         if self.get(key) is not None:
             raise AccountError(f"Le compte « {key} » existe déjà.")
-        created = Draft(ka.ACCOUNT_CREATED, {"login": key, "name": name, "role": role}, "systeme")
-        self._insert(key, name, role, hashed, entry=created, by=by)
+        self._journaled(change, by)
         account = self.get(key)
         assert account is not None
         return account
@@ -178,28 +221,6 @@ class Accounts:
         """Run ``change`` on the accounts table inside the journal's write transaction: the
         account and its entries commit together or not at all."""
         self.store.append_decided(change, by)
-
-    def _insert(
-        self, key: str, name: str, role: str, hashed: str | None, *, entry: Draft, by: Operator
-    ) -> None:
-        def change(txn: WriteTxn) -> list[Draft]:
-            if txn.execute(select(accounts.c.id).where(accounts.c.login == key)):
-                raise AccountError(f"Le compte « {key} » existe déjà.")  # made meanwhile
-            txn.execute(
-                insert(accounts).values(
-                    login=key,
-                    name=name,
-                    role=role,
-                    password_hash=hashed,
-                    enabled=True,
-                    failures=0,
-                    locked_until=None,
-                    created_at=to_iso(self.clock.now()),
-                )
-            )
-            return [entry]
-
-        self._journaled(change, by)
 
     def _existing(self, login: str) -> Account:
         account = self.get(login)
@@ -337,7 +358,8 @@ class Accounts:
                 {"login": key, "name": name, "role": role, "directory": True},
                 "systeme",
             )
-            self._insert(key, name, role, None, entry=created, by=SYSTEM)
+            change = _inserting(key, name, role, None, entry=created, clock=self.clock)
+            self._journaled(change, SYSTEM)
             account = self._existing(key)
         elif not account.enabled:
             self._refuse(workstation, "disabled", account)

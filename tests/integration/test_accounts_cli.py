@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from scop.accounts.store import Accounts
 from scop.cli import main
 from scop.clock import ManualClock
+from scop.errors import Exit
 from scop.journal.store import JournalStore
 from scop.models import fold_accounts as ka
 
@@ -61,6 +62,40 @@ def test_room_init_short_admin_password_creates_nothing(
     assert scop([*argv, "--admin", "aroux"], SECRET + "\n", monkeypatch) == 1
     assert "--password-stdin" in capsys.readouterr().err
     assert not path.exists()
+
+
+@pytest.mark.parametrize("refused", ["accounts", "journal_entries"])
+def test_room_init_admin_is_one_transaction_with_the_room(
+    refused: str,
+    new_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The room and its first administrator commit together: a base that refuses the account
+    (or the entries) leaves neither a room without an administrator nor an account without a
+    room, and the next init makes both."""
+    from scoptest.db_faults import allow_writes, refuse_writes
+
+    from scop.room_admin import existing_mode
+
+    argv = ["room", "init", "--db", new_url, "--mode", "live", "--name", "SCOP Paris"]
+    admin = ["--admin", "aroux", "--password-stdin"]
+    store = JournalStore.open(new_url, ManualClock())  # the tables, no room yet
+    try:
+        refuse_writes(store, refused)
+        assert scop([*argv, *admin], SECRET + "\n", monkeypatch) == Exit.DB_UNREACHABLE
+        err = capsys.readouterr().err
+        assert err.startswith("scop room init : "), err
+        assert "Traceback" not in err, err
+        assert store.head()[0] == 0
+        assert existing_mode(store) is None
+        assert Accounts(store).list() == []
+        allow_writes(store, refused)
+        assert scop([*argv, *admin], SECRET + "\n", monkeypatch) == 0
+        assert [a.login for a in Accounts(store).list()] == ["aroux"]
+        assert [e.kind for e in store.read()] == ["room.opened", ka.ACCOUNT_CREATED]
+    finally:
+        store.close()
 
 
 @pytest.mark.postgres
