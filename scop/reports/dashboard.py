@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 
 from scop.clock import local
 from scop.models.entries import Entry
@@ -573,7 +574,11 @@ def delay_samples(d: Dashboard, category: str | None, on_scene: bool) -> list[fl
     """The sorted delays of one category (``None``: all of them pooled)."""
     if category is not None:
         return list(d.delay_samples.get((category, on_scene), ()))
-    return list(heapq.merge(*(v for (_c, on), v in d.delay_samples.items() if on == on_scene)))
+    # sorted runs, concatenated: timsort merges them in C (heapq.merge, in Python, took 20 ms
+    # for a day of delays)
+    return sorted(
+        chain.from_iterable(v for (_c, on), v in d.delay_samples.items() if on == on_scene)
+    )
 
 
 def overall_delays(d: Dashboard) -> DelayRow:
@@ -591,9 +596,9 @@ def histogram(samples: Sequence[float]) -> Histogram:
     top = max(0.0, samples[-1])
     width = next((w for w in BIN_WIDTHS if top // w + 1 <= MAX_BINS), BIN_WIDTHS[-1])
     n = int(top // width) + 1
-    counts = [0] * n
-    for s in samples:
-        counts[min(n - 1, max(0, int(s // width)))] += 1
+    # each bin's end found by bisection in the sorted samples, not each sample binned in turn
+    ends = [bisect_left(samples, (i + 1) * width) for i in range(n - 1)] + [len(samples)]
+    counts = [b - a for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     return Histogram(width, tuple(counts), _median(samples), _nearest_rank(samples, 90))
 
 

@@ -106,16 +106,6 @@ MODE_BANNERS = {
     ),
 }
 
-TAB_STYLE = """
-QTabBar::tab {
-    padding: 5px 10px 4px 10px; margin-right: 1px; border: 1px solid #b9b9b9;
-    border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;
-    background: #e2e2e2;
-}
-QTabBar::tab:selected { background: #ffffff; border-color: #8c8c8c; }
-QTabBar::tab:hover:!selected { background: #ececec; }
-"""
-
 LINK_COLOURS = {"ok": "#2e7d32", "degraded": "#ef6c00", "down": "#c62828", "off": "#757575"}
 
 
@@ -140,8 +130,6 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AnimatedDocks
         )
         self.setTabPosition(Area.AllDockWidgetAreas, QTabWidget.TabPosition.North)
-        # Fusion lowers and clips the tabs behind the front one: the accent of « É » went.
-        self.setStyleSheet(TAB_STYLE)
 
         self.banner: QLabel | None = None
         if mode in MODE_BANNERS:

@@ -7,7 +7,7 @@ from __future__ import annotations
 # alike. Tabs drawn by a style sheet keep their accents.
 TAB_STYLE = """
 QTabBar::tab {
-    padding: 5px 10px 4px 10px; margin-right: 1px; border: 1px solid #b9b9b9;
+    padding: 4px 10px 3px 10px; margin-right: 1px; border: 1px solid #b9b9b9;
     border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;
     background: #e2e2e2; color: #333333;
 }

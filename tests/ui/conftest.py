@@ -28,6 +28,7 @@ from scop.ui.context import Notices, RoomBridge, Selection, UiContext  # noqa: E
 from scop.ui.gui_gc import GuiGarbageCollector, install_gui_gc  # noqa: E402
 from scop.ui.replay.controller import ReplayController  # noqa: E402
 from scop.ui.replay.launch import install_replay, replay_room  # noqa: E402
+from scop.ui.style import APP_STYLE  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +37,7 @@ def gui_gc(qapp: Any) -> Iterator[GuiGarbageCollector]:
     only. Without it a worker that allocates (the address base loader of a window test still
     reading when the next test runs) collects the previous test's widgets off the GUI thread."""
     collector = install_gui_gc()
+    qapp.setStyleSheet(APP_STYLE)  # and the console's own style: its tabs' heights, its layouts
     yield collector
     collector.stop()
 

@@ -340,3 +340,52 @@ def test_delay_histogram_counts_every_sample_and_follows_the_row_chosen(
         dock.tabs.setCurrentWidget(dock.delays_page)
         qtbot.waitExposed(dock.histogram)
         w.grab().save(str(Path(shots) / "delays12-delais-chef-1366.png"))
+
+
+def test_barometre_tab_equals_compute_and_its_csv_sums_to_the_figures_shown(
+    replay_window: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    from scop.reports.barometre import FIGURES, Step, compute
+
+    w = replay_window
+    dock = w.docks["dashboard"]
+    dock.show()
+    t = START + timedelta(minutes=160)
+    w.replay.seek(t)
+    page = dock.barometre
+    dock.tabs.setCurrentWidget(page)
+    d = dock.dashboard
+    want = compute(w.replay.engine.entries, d.start, d.end, Step.DAY)
+    shown = page.shown()
+    assert shown == {k: want.total.value(k) for k in shown}
+    assert shown["missions"] > 0
+    assert shown["appels_3975"] > 0
+    assert f"{want.total.evenements} événement(s)" in page.extra.text()
+    assert f"{want.total.equipages_en_service} équipage(s)" in page.extra.text()
+    out = tmp_path / "baro.csv"
+    dock.export_barometre(out)
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = [r for r in csv.reader(f, delimiter=";") if r and not r[0].startswith("#")]
+    heads = rows[0]
+    periods, total = rows[1:-1], rows[-1]
+    assert total[0] == "Total"
+    for key, head in FIGURES[:4]:
+        col = heads.index(head)
+        assert sum(int(r[col]) for r in periods) == int(total[col]) == shown[key]
+    for fmt in ("pdf", "html"):
+        p = tmp_path / f"baro.{fmt}"
+        dock.export_barometre(p)
+        assert p.stat().st_size > 0
+    blocker = tmp_path / "f"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="Impossible d'écrire"):
+        dock.export_barometre(blocker / "x.csv")
+    w.replay.seek(START + timedelta(minutes=40))  # follows the instant like the other charts
+    d = dock.dashboard
+    again = compute(w.replay.engine.entries, d.start, d.end, Step.DAY)
+    assert page.shown()["missions"] == again.total.missions < shown["missions"]
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:
+        w.replay.seek(t)
+        dock.grab().save(str(Path(shots) / "barodash12-barometre-dock.png"))
+        w.grab().save(str(Path(shots) / "barodash12-barometre-window.png"))

@@ -79,6 +79,7 @@ def test_a_tab_behind_keeps_the_accent_of_its_capital(window: Any, qtbot: Any) -
     tabbed docks and the tabs inside a dock, and a dialog's, draws « É » whole."""
     from scop.app import qt_application
 
+    QApplication.instance().setStyleSheet("")  # the tests' own copy goes: the console's counts
     qt_application(headless=True)  # the console's application, as a chief sees it
     window.apply_layout("chef")  # « Équipages » behind « Messages PP »
 

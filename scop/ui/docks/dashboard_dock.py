@@ -46,6 +46,8 @@ from scop.models.entities import GRAVITIES
 from scop.models.entries import Entry
 from scop.models.nomenclatures import category_label
 from scop.models.vocabulary import CREW_STATUSES
+from scop.reports import barometre
+from scop.reports.barometre import FIGURES, STEP_LABELS, Barometre, Step
 from scop.reports.choropleth import category_text
 from scop.reports.dashboard import (
     HOUR,
@@ -544,6 +546,81 @@ def _minutes(seconds: int) -> str:
     return f"{seconds // 60}" if seconds % 60 == 0 else f"{seconds / 60:.1f}".replace(".", ",")
 
 
+HEADLINE = FIGURES[:4]  # the Observatoire's four figures (reports.render prints the same)
+BARO_FORMATS = "CSV (*.csv);;PDF (*.pdf);;HTML (*.html)"
+
+
+def barometre_step(start: datetime, end: datetime) -> Step:
+    """Days for a shift or a fortnight, weeks up to a quarter, months beyond: a dozen bars
+    or so, which the dock's width can label."""
+    days = (end - start) / timedelta(days=1)
+    return Step.DAY if days <= 14 else Step.WEEK if days <= 92 else Step.MONTH
+
+
+class BarometrePage(QWidget):
+    """L'activité de la SCOP over the dock's period: the Observatoire's four big figures,
+    the extra counts, the figures per day/week/month, and an export through reports.render
+    (the very functions ``scop barometre`` writes with)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 0)
+        grid = QGridLayout()
+        grid.setVerticalSpacing(0)
+        self.values: dict[str, QLabel] = {}
+        for i, (key, head) in enumerate(HEADLINE):
+            value = QLabel("–")
+            value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            value.setStyleSheet("font-size: 20px; font-weight: bold; color: #1a4f8b;")
+            caption = QLabel(head)
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            caption.setWordWrap(True)
+            grid.addWidget(value, 0, i)
+            grid.addWidget(caption, 1, i)
+            self.values[key] = value
+        lay.addLayout(grid)
+        self.extra = QLabel()  # one line (the chart needs the height); whole in the tooltip
+        self.extra.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        lay.addWidget(self.extra)
+        self.chart = BarChart(lambda _s, _i: None)
+        self.chart.plot.setMinimumHeight(40)
+        self.chart.hover.setText("Survoler une barre pour lire ses chiffres.")  # no selection
+        lay.addWidget(self.chart, 1)
+        row = QHBoxLayout()
+        self.cut = QLabel()
+        self.export_button = QPushButton("Exporter…")
+        self.export_button.setToolTip("Le baromètre de la période en CSV, PDF ou HTML.")
+        row.addWidget(self.cut, 1)
+        row.addWidget(self.export_button)
+        lay.addLayout(row)
+        self.barometre: Barometre | None = None
+
+    def show_barometre(self, b: Barometre) -> None:
+        self.barometre = b
+        t = b.total
+        for key, label in self.values.items():
+            label.setText(f"{t.value(key):,}".replace(",", "\u202f"))
+        cats = ", ".join(f"{category_name(c)} {t.by_category.get(c, 0)}" for c in b.categories[:3])
+        self.extra.setText(
+            f"{t.evenements} événement(s) créé(s), {t.equipages_en_service} équipage(s) en "
+            f"service" + (f" — {cats}" if cats else "")
+        )
+        self.extra.setToolTip(
+            "\n".join(f"{category_name(c)} : {t.by_category.get(c, 0)}" for c in b.categories)
+        )
+        self.cut.setText(f"{len(b.periods)} période(s), par {STEP_LABELS[b.step]}")
+        self.chart.show_series(
+            {head: tuple(f.value(key) for _p, f in b.periods) for key, head in HEADLINE},
+            [p.label for p, _f in b.periods],
+            spans=[p.label for p, _f in b.periods],
+        )
+
+    def shown(self) -> dict[str, int]:
+        """The figures as the page says them (the test reads what a person reads)."""
+        return {k: int(v.text().replace("\u202f", "")) for k, v in self.values.items()}
+
+
 class DashboardDock(ScopDock):
     dock_id = "dashboard"
     title = "Tableau de bord"
@@ -643,6 +720,7 @@ class DashboardDock(ScopDock):
             "Aucun message envoyé à la PP sur la période.",
             (2,),
         )
+        self.barometre = BarometrePage()
         for page, label in (
             (self.by_category, "Par catégorie"),
             (self.by_source, "Par source"),
@@ -651,6 +729,7 @@ class DashboardDock(ScopDock):
             (self.delays_page, "Délais"),
             (self.overdue, "Étapes en retard"),
             (self.acks, "Accusés PP"),
+            (self.barometre, "Baromètre"),
         ):
             self.tabs.addTab(page, label)
         lay.addWidget(self.tabs, 1)
@@ -664,6 +743,7 @@ class DashboardDock(ScopDock):
         self.measure_box.currentIndexChanged.connect(lambda _i: self._show_distribution())
         self.png_button.clicked.connect(lambda: self.ask_export("png"))
         self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
+        self.barometre.export_button.clicked.connect(self.ask_export_barometre)
         ctx.bridge.changed.connect(self.mark_dirty)
         ctx.bridge.reset.connect(self._reset)
         self.timer = QTimer(self)
@@ -812,6 +892,9 @@ class DashboardDock(ScopDock):
             self._show_delays(d)
         elif tab is self.overdue:
             self._fill(self.overdue, [list(o) for o in d.overdue])
+        elif tab is self.barometre:
+            # Only when shown: the refresh of the other tabs never pays for it.
+            self.barometre.show_barometre(self.compute_barometre(d.start, d.end))
         elif tab is self.acks:
             self._fill(
                 self.acks,
@@ -956,6 +1039,43 @@ class DashboardDock(ScopDock):
         if t is self.delays:  # the table, then the distribution shown above it
             return [head, *rows, [], *self.distribution_csv()]
         return [head, *rows]
+
+    def compute_barometre(self, start: datetime, end: datetime) -> Barometre:
+        """Over the entries the dock has read (all of them up to the instant, in replay):
+        the definition itself, not a second count."""
+        return barometre.compute(self.entries, start, end, barometre_step(start, end))
+
+    def export_barometre(self, path: Path) -> None:
+        """The barometer of the period shown, written by the CLI's own renderer (format
+        from the extension); an unwritable path is the dock's French « Impossible d'écrire »."""
+        from scop.reports.render import write  # the PDF kit loads only when asked
+
+        d = self.dashboard
+        if d is None:
+            return
+        b = self.barometre.barometre
+        if b is None or (b.start, b.end) != (d.start, d.end):
+            b = self.compute_barometre(d.start, d.end)
+        try:
+            write(b, "Tableau de bord", path, self.ctx.mode)
+        except OSError as exc:
+            raise cannot_write(path, exc) from exc
+
+    def ask_export_barometre(self) -> None:
+        name, chosen = QFileDialog.getSaveFileName(
+            self, "Exporter le baromètre", "barometre.pdf", BARO_FORMATS
+        )
+        if not name:
+            return
+        path = Path(name)
+        if not path.suffix:  # the filter chosen says the format
+            path = path.with_suffix("." + chosen.split("*.")[-1].rstrip(")"))
+        try:
+            self.export_barometre(path)
+        except Exception as exc:  # a French message, never a traceback
+            self.ctx.notices.error(str(exc))
+            return
+        self.ctx.notices.info(f"Baromètre exporté : {path}")
 
     def export(self, path: Path, fmt: str) -> None:
         try:
