@@ -71,7 +71,7 @@ def register(sub: Any) -> None:
         description="Crée le rôle de connexion (mot de passe demandé sans écho, ou "
         "--password-stdin) ou complète un rôle existant, et lui donne SELECT et INSERT sur la "
         "main courante et ce que les comptes et les positions demandent, rien de plus. "
-        "Codes de sortie : 0 fait, 1 refusé, 2 base inaccessible.",
+        "Codes de sortie : 0 fait, 1 refusé, 2 adresse invalide, 3 base inaccessible.",
     )
     g.add_argument("--db", required=True, metavar="URL", help="base de la salle (propriétaire)")
     g.add_argument("--role", required=True, metavar="NOM", help="rôle PostgreSQL des consoles")
@@ -87,7 +87,7 @@ def register(sub: Any) -> None:
         "en-tête « indicatif;type;division;agents;noms;radio;début;fin ». Chaque problème est "
         "signalé « fichier:ligne: problème » et rien n'est importé tant qu'il en reste un. Un "
         "indicatif déjà en service est mis à jour, pas doublé. Codes de sortie : 0 importé "
-        "(ou vérifié), 1 tableau refusé, 2 base inaccessible ou sans salle.",
+        "(ou vérifié), 1 tableau refusé, 3 base inaccessible, 4 pas de salle à cette adresse.",
     )
     imp.add_argument("roster", type=Path, metavar="TABLEAU.csv")
     imp.add_argument("--db", metavar="URL", help="base de la salle (facultative avec --check)")

@@ -21,14 +21,16 @@ from scop.accounts.passwords import PasswordTooShort, check_policy
 from scop.accounts.roles import ROLE_CLI_NAME, ROLE_NAMES, role_code
 from scop.accounts.store import AccountError, Accounts
 from scop.clock import SystemClock
+from scop.errors import Exit, ScopError
 from scop.journal.store import JournalStore
 from scop.models.entries import Operator
+from scop.room_admin import open_held_room
 
 log = logging.getLogger("scop.accounts")
 
-EXIT_OK = 0
-EXIT_REFUSED = 1
-EXIT_DATABASE = 2
+EXIT_OK = Exit.OK
+EXIT_REFUSED = Exit.REFUSED
+EXIT_DATABASE = Exit.DB_UNREACHABLE
 
 
 class PasswordInputError(Exception):
@@ -79,7 +81,8 @@ def register(sub: Any) -> None:
         "users",
         help="comptes de la salle (créer, lister, désactiver, changer de rôle…)",
         description="Comptes de la salle. Codes de sortie : 0 fait, 1 refusé (compte "
-        "inconnu ou existant, mot de passe trop court…), 2 base inaccessible.",
+        "inconnu ou existant, mot de passe trop court…), 3 base inaccessible, 4 pas de salle "
+        "à cette adresse (créer la salle avec « scop room init »).",
     )
     usub = u.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     roles = "|".join(ROLE_NAMES)
@@ -121,13 +124,17 @@ def register(sub: Any) -> None:
 
 
 def _open(url: str) -> JournalStore:
-    return JournalStore.open(url, SystemClock())
+    """The room's base, which must hold a room already: a typo in --db creates nothing."""
+    return open_held_room(url, SystemClock())
 
 
 def _run(args: argparse.Namespace, action: str, body: Any) -> int:
     """Run ``body(accounts)`` with the French errors and exit codes of ``scop users``."""
     try:
         store = _open(args.db)
+    except ScopError as exc:  # no room there (code 4), not a SCOP base…: the table's words
+        print(f"scop users {action} : {exc}", file=sys.stderr)
+        return exc.exit_code
     except (SQLAlchemyError, OSError, ValueError) as exc:
         log.warning("base %s inaccessible", args.db, exc_info=exc)
         print(f"scop users {action} : base inaccessible ({type(exc).__name__})", file=sys.stderr)

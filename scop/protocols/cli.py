@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scop.config import Config, add_link_options
+from scop.errors import Exit
 
 
 def register(sub: Any) -> None:
@@ -62,7 +63,8 @@ def register(sub: Any) -> None:
         action="store_true",
         help="vérifier le déploiement et quitter : charge les certificats, se connecte une "
         "fois à la PP (et au flux), dit ce qu'elle a trouvé ; code 0 si tout répond, "
-        "1 sinon, 2 si la configuration est incomplète",
+        "1 sinon, 2 si la configuration est incomplète ou la salle absente (autres échecs : "
+        "codes du tableau du README)",
     )
     g.add_argument(
         "--name",
@@ -154,13 +156,60 @@ def _check(config: Any, feed_url: str | None, mode: str) -> int:
     return 1 if failed else 0
 
 
+def _link_files(config: Any) -> None:
+    """The PP link's certificates and key, read before anything else: a file that cannot be
+    read is said at start, not met by the link's first connection after the lease is taken."""
+    import ssl
+
+    from scop.errors import InputError, os_reason
+    from scop.protocols.pp_link import client_ssl_context
+
+    for option, path in (
+        ("--ca", config.cafile),
+        ("--cert", config.certfile),
+        ("--key", config.keyfile),
+    ):
+        if not path:
+            continue
+        try:
+            Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"Certificat illisible ({option}) : {path} ({os_reason(exc)})",
+                "Vérifier le chemin et les droits du fichier.",
+            ) from exc
+    try:
+        client_ssl_context(config)
+    except (OSError, ssl.SSLError) as exc:
+        raise InputError(
+            f"Certificats du lien PP illisibles ({config.cafile}, {config.certfile}, "
+            f"{config.keyfile}) : contenu PEM invalide, ou clé qui ne va pas avec le certificat",
+            "Vérifier les fichiers donnés à --ca, --cert et --key.",
+        ) from exc
+
+
 def run_gateway(args: argparse.Namespace) -> int:
+    """Every failure is a :class:`scop.errors.ScopError` that ``scop``'s main turns into one
+    French line and the README's exit code, like every other command. ``--check`` keeps the
+    codes it documents: 2 for incomplete options and for a base that holds no room, 1 for a
+    link that does not answer."""
+    from scop.errors import DatabaseMissing, ScopError
+
+    try:
+        return _gateway(args)
+    except ScopError as exc:
+        if args.check and isinstance(exc, DatabaseMissing):
+            raise ScopError(exc.message, exc.hint, code=Exit.USAGE) from exc
+        raise
+
+
+def _gateway(args: argparse.Namespace) -> int:
     import os
     import signal
     import socket
 
     from scop.clock import SystemClock
-    from scop.errors import DatabaseMissing
+    from scop.errors import UsageError, WrongMode
     from scop.protocols.crew_feed import check_url
     from scop.protocols.gateway import Gateway
     from scop.protocols.pp_link import LinkConfigError, check_config, link_config
@@ -170,45 +219,39 @@ def run_gateway(args: argparse.Namespace) -> int:
     settings = Config.load(args)
     feed_url = settings.feed_url
     if settings.pp is None and not feed_url:
-        print("scop gateway : donnez --pp, --feed, ou les deux", file=sys.stderr)
-        return 2
+        raise UsageError(
+            "Aucun lien à porter", "Donner --pp, --feed, ou les deux (voir scop gateway --help)."
+        )
     config = None
     if settings.pp is not None:
         config = link_config(settings.pp, exercise=args.exercise, tick=0.3)
         try:
             check_config(config)
         except LinkConfigError as e:
-            print(f"scop gateway : {e}", file=sys.stderr)
-            return 2
+            raise UsageError(str(e).rstrip("."), "Voir « scop gateway --help ».") from e
+        if not args.check:  # --check says it among its findings (code 1)
+            _link_files(config)
     if feed_url:
         try:
             check_url(feed_url)
         except ValueError as e:
-            print(f"scop gateway : {e}", file=sys.stderr)
-            return 2
+            raise UsageError(str(e).rstrip("."), "Voir « scop gateway --help ».") from e
     clock = SystemClock()
+    # A typo in --db must not leave an empty room behind (a file, tables): rooms are made
+    # by room init, and a base that holds none is refused before anything is written. Its
+    # failures (unreachable, not a SCOP base…) are scop.errors' own, with their codes.
+    store = open_held_room(args.db, clock)
     try:
-        # A typo in --db must not leave an empty room behind (a file, tables): rooms are made
-        # by room init, and a base that holds none is refused before anything is written.
-        store = open_held_room(args.db, clock)
         mode = existing_mode(store) or "live"
-    except DatabaseMissing as e:
-        print(f"scop gateway : {e}", file=sys.stderr)
-        return 2
-    except Exception as e:
-        print(f"scop gateway : base inaccessible : {e}", file=sys.stderr)
-        return 2
-    try:
         if (mode == "exercise") != args.exercise:
-            print(
-                "scop gateway : la base est "
+            raise WrongMode(
+                "La base est "
                 + ("d'exercice" if mode == "exercise" else "réelle")
                 + " et le lien "
                 + ("d'exercice" if args.exercise else "réel")
-                + " : le trafic ne doit pas se mélanger.",
-                file=sys.stderr,
+                + " : le trafic ne doit pas se mélanger",
+                "Lien d'exercice (--exercise) sur une base d'exercice seulement.",
             )
-            return 2
         if args.check:
             return _check(config, feed_url, mode)
         name = args.name or f"{socket.gethostname()}-{os.getpid()}"

@@ -20,6 +20,7 @@ from scoptest.pp_peer import MinimalPP
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 
+from scop.errors import Exit
 from scop.journal import lease
 from scop.journal.store import JournalStore
 from scop.models import fold_messages as fm
@@ -238,7 +239,7 @@ def test_gateway_refuses_a_missing_room_and_creates_no_file(
 
     db = tmp_path / "faute-de-frappe.sqlite"
     code = main(["gateway", "--db", f"sqlite:///{db}", "--feed", "ws://127.0.0.1:9/x"])
-    assert code == 2
+    assert code == Exit.DB_MISSING  # the README's table, as for the console
     assert not db.exists()
     assert "Aucune salle dans la base" in capsys.readouterr().err
 
@@ -252,7 +253,7 @@ def test_gateway_on_an_empty_postgresql_base_creates_no_table(
     from scop.cli import main
 
     code = main(["gateway", "--db", pg_room_url, "--feed", "ws://127.0.0.1:9/x"])
-    assert code == 2
+    assert code == Exit.DB_MISSING  # the README's table, as for the console
     assert "scop room init" in capsys.readouterr().err
     engine = create_engine(pg_room_url)
     try:

@@ -198,31 +198,49 @@ def run_cli(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int
     return main(argv)
 
 
+@pytest.fixture
+def room_url(db_url: str, clock: ManualClock) -> str:
+    """A base that holds a room, as ``scop room init`` leaves it: ``scop users`` makes none."""
+    from scop.room_admin import init_room
+
+    init_room(db_url, "live", "Salle de commandement", clock)
+    return db_url
+
+
+def test_cli_on_a_base_without_room_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "sale.sqlite"
+    assert run_cli(["users", "list", "--db", f"sqlite:///{typo}"], "", monkeypatch) == 4
+    assert "scop room init" in capsys.readouterr().err
+    assert not typo.exists()
+
+
 def test_cli_add_list_disable_set_role(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    room_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     add = ["users", "add", "blefevre", "--name", "B. Lefèvre", "--role", "chef"]
-    assert run_cli([*add, "--password-stdin", "--db", db_url], PASSWORD + "\n", monkeypatch) == 0
-    assert run_cli(["users", "list", "--db", db_url], "", monkeypatch) == 0
+    assert run_cli([*add, "--password-stdin", "--db", room_url], PASSWORD + "\n", monkeypatch) == 0
+    assert run_cli(["users", "list", "--db", room_url], "", monkeypatch) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == "blefevre\tB. Lefèvre\tchef\tactif"
-    assert run_cli(["users", "disable", "blefevre", "--db", db_url], "", monkeypatch) == 0
+    assert run_cli(["users", "disable", "blefevre", "--db", room_url], "", monkeypatch) == 0
     assert (
-        run_cli(["users", "set-role", "blefevre", "operateur", "--db", db_url], "", monkeypatch)
+        run_cli(["users", "set-role", "blefevre", "operateur", "--db", room_url], "", monkeypatch)
         == 0
     )
-    run_cli(["users", "list", "--db", db_url], "", monkeypatch)
+    run_cli(["users", "list", "--db", room_url], "", monkeypatch)
     assert capsys.readouterr().out.splitlines()[-1] == "blefevre\tB. Lefèvre\toperateur\tdésactivé"
 
 
 def test_cli_refuses_short_password_and_no_terminal(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    room_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add = ["users", "add", "x", "--name", "X", "--role", "operateur", "--db", db_url]
+    add = ["users", "add", "x", "--name", "X", "--role", "operateur", "--db", room_url]
     assert run_cli([*add, "--password-stdin"], "short\n", monkeypatch) == 1
     assert "12 caractères" in capsys.readouterr().err
     assert run_cli(add, PASSWORD + "\n", monkeypatch) == 1  # stdin is no terminal
     assert "--password-stdin" in capsys.readouterr().err
-    assert run_cli(["users", "disable", "nobody", "--db", db_url], "", monkeypatch) == 1
+    assert run_cli(["users", "disable", "nobody", "--db", room_url], "", monkeypatch) == 1
     assert "Compte inconnu" in capsys.readouterr().err
-    assert not Path(db_url.removeprefix("sqlite:///")).read_bytes().count(b"short")
+    assert not Path(room_url.removeprefix("sqlite:///")).read_bytes().count(b"short")
