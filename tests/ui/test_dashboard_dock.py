@@ -393,6 +393,13 @@ def test_barometre_tab_equals_compute_and_its_csv_sums_to_the_figures_shown(
     chosen = compute(w.replay.engine.entries, d.start, d.end, Step.DAY)
     assert d.end == t - timedelta(minutes=70)
     assert page.shown()["missions"] == chosen.total.missions < shown["missions"]
+    dock.from_edit.setDateTime(to_qt(t - timedelta(days=20)))  # long: cut by week
+    dock.refresh()
+    d = dock.dashboard
+    weekly = compute(w.replay.engine.entries, d.start, d.end, Step.WEEK)
+    assert page.barometre.step == Step.WEEK
+    assert [p.label for p, _f in page.barometre.periods] == [p.label for p, _f in weekly.periods]
+    assert page.chart.ticks == [p.label for p, _f in weekly.periods]
     dock.window_box.setCurrentIndex(0)
     shots = os.environ.get("SCOP_SHOTS")
     if shots:
