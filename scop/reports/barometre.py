@@ -212,31 +212,46 @@ def compute(entries: Iterable[Counted], start: datetime, end: datetime, step: St
 
     This is the definition: reports.cli reads the same figures grouped in SQL, and
     tests/unit/test_barometre.py holds both to counts made from the raw rows."""
-    counts: list[Count] = []
-    dmr_events: set[str] = set()
-    closed: set[str] = set()
-    dmr_closed: list[datetime] = []
-    duty: list[tuple[datetime, str, str]] = []
+    fold = Fold()
     for e in entries:
-        ts = e.ts
-        if ts >= end:
-            continue
+        if e.ts < end:
+            fold.add(e)
+    return fold.barometre(start, end, step)
+
+
+class Fold:
+    """What :func:`compute` keeps of the entries, kept between calls: the Tableau de bord
+    adds what arrives each second instead of reading the whole journal again (journal order;
+    entries at or after the period's end are not to be added)."""
+
+    def __init__(self) -> None:
+        self.counts: list[Count] = []
+        self.dmr_events: set[str] = set()
+        self.closed: set[str] = set()
+        self.dmr_closed: list[datetime] = []
+        self.duty: list[tuple[datetime, str, str]] = []
+        self.last: datetime | None = None  # the last entry's time added
+
+    def add(self, e: Counted) -> None:
+        ts = self.last = e.ts
         kind, p = e.kind, e.payload
         if kind in (CREW_REGISTERED, CREW_DUTY_ENDED):
-            duty.append((ts, kind, str(p.get("call_sign"))))
+            self.duty.append((ts, kind, str(p.get("call_sign"))))
         elif kind == EVENT_CREATED:
             if e.source == SOURCE_DMR:
-                dmr_events.add(str(p.get("id")))
-            counts.append((ts, kind, e.source, str(p.get("category", "?")), 1))
+                self.dmr_events.add(str(p.get("id")))
+            self.counts.append((ts, kind, e.source, str(p.get("category", "?")), 1))
         elif kind == EVENT_STATUS and p.get("status") == CLOSED:
             ev = str(p.get("id"))
-            if ev not in closed:  # closed again after a reopening: counted at its first closure
-                closed.add(ev)
-                if ev in dmr_events:
-                    dmr_closed.append(ts)
+            if ev not in self.closed:  # closed again after a reopening: its first closure
+                self.closed.add(ev)
+                if ev in self.dmr_events:
+                    self.dmr_closed.append(ts)
         elif kind in (CREW_ENGAGED, CREW_REROUTED):
-            counts.append((ts, kind, e.source, "", 1))
-    return assemble(start, end, step, counts, dmr_closed, on_duty(duty, end))
+            self.counts.append((ts, kind, e.source, "", 1))
+
+    def barometre(self, start: datetime, end: datetime, step: Step) -> Barometre:
+        return assemble(start, end, step, self.counts, self.dmr_closed, on_duty(self.duty, end))
 
 
 def on_duty(rows: Iterable[tuple[datetime, str, str]], end: datetime) -> list[Duty]:

@@ -346,6 +346,7 @@ def test_barometre_tab_equals_compute_and_its_csv_sums_to_the_figures_shown(
     replay_window: Any, qtbot: Any, tmp_path: Path
 ) -> None:
     from scop.reports.barometre import FIGURES, Step, compute
+    from scop.ui.paris_time import to_qt
 
     w = replay_window
     dock = w.docks["dashboard"]
@@ -384,6 +385,15 @@ def test_barometre_tab_equals_compute_and_its_csv_sums_to_the_figures_shown(
     d = dock.dashboard
     again = compute(w.replay.engine.entries, d.start, d.end, Step.DAY)
     assert page.shown()["missions"] == again.total.missions < shown["missions"]
+    w.replay.seek(t)
+    dock.window_box.setCurrentIndex(dock.window_box.findData(0))  # « Période choisie »
+    dock.to_edit.setDateTime(to_qt(t - timedelta(minutes=70)))  # ends before what was read
+    dock.refresh()
+    d = dock.dashboard
+    chosen = compute(w.replay.engine.entries, d.start, d.end, Step.DAY)
+    assert d.end == t - timedelta(minutes=70)
+    assert page.shown()["missions"] == chosen.total.missions < shown["missions"]
+    dock.window_box.setCurrentIndex(0)
     shots = os.environ.get("SCOP_SHOTS")
     if shots:
         w.replay.seek(t)

@@ -632,6 +632,9 @@ class DashboardDock(ScopDock):
         self.aggregates = Aggregates()
         self._rows: dict[int, list[list[str]]] = {}
         self._drawn: set[int] = set()  # the tabs showing self.dashboard (by id)
+        # The barometer's fold of the entries read, kept as the dock reads more (of which
+        # list, up to where): a second's refresh adds only the new ones.
+        self._baro_read: tuple[list[Entry], int, barometre.Fold] = ([], 0, barometre.Fold())
         self.events_dock: Any = None
         self._dirty = True
 
@@ -1042,8 +1045,17 @@ class DashboardDock(ScopDock):
 
     def compute_barometre(self, start: datetime, end: datetime) -> Barometre:
         """Over the entries the dock has read (all of them up to the instant, in replay):
-        the definition itself, not a second count."""
-        return barometre.compute(self.entries, start, end, barometre_step(start, end))
+        barometre.compute's own fold, kept between refreshes, not a second count."""
+        entries, done, fold = self._baro_read
+        if entries is not self.entries or (fold.last is not None and fold.last >= end):
+            entries, done, fold = self.entries, 0, barometre.Fold()  # a fork, a seek back
+        kinds = barometre.KINDS
+        while done < len(entries) and entries[done].ts < end:
+            if entries[done].kind in kinds:
+                fold.add(entries[done])
+            done += 1
+        self._baro_read = (entries, done, fold)
+        return fold.barometre(start, end, barometre_step(start, end))
 
     def export_barometre(self, path: Path) -> None:
         """The barometer of the period shown, written by the CLI's own renderer (format
