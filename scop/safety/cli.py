@@ -18,6 +18,7 @@ from typing import Any
 
 from scop.clock import SystemClock, local
 from scop.config import default_db_url
+from scop.errors import Exit, database_error
 from scop.journal.store import JournalStore
 from scop.models.fold_safety import Hazard
 from scop.models.projection import Projection
@@ -37,7 +38,7 @@ COLUMNS = (
     "état",
 )
 
-EXIT_OK, EXIT_DB = 0, 2
+EXIT_OK = Exit.OK
 
 
 def register(sub: Any) -> None:
@@ -118,27 +119,25 @@ def _missing_sqlite(url: str) -> bool:
     )
 
 
-def _load(args: argparse.Namespace, name: str) -> tuple[list[Hazard], datetime] | None:
+def _load(args: argparse.Namespace, name: str) -> tuple[list[Hazard], datetime] | Exit:
+    """The hazards, or the exit code of the README's table once the failure is said."""
     url = _db(args)
     if _missing_sqlite(url):
         print(f"scop hazards {name} : base introuvable : {url}", file=sys.stderr)
-        return None
+        return Exit.DB_MISSING
     try:
         return load_hazards(url, args.all)
     except Exception as exc:  # the person gets a sentence; the traceback goes to the log
         log.debug("lecture des signalements impossible", exc_info=True)
-        print(
-            f"scop hazards {name} : lecture de la base impossible ({type(exc).__name__}) : "
-            "vérifiez l'URL (--db) et que la base existe.",
-            file=sys.stderr,
-        )
-        return None
+        err = database_error(exc, url)
+        print(f"scop hazards {name} : {err}", file=sys.stderr)
+        return err.exit_code
 
 
 def _list(args: argparse.Namespace) -> int:
     loaded = _load(args, "list")
-    if loaded is None:
-        return EXIT_DB
+    if isinstance(loaded, Exit):
+        return loaded
     hazards, now = loaded
     if not hazards:
         print("Aucun signalement " + ("enregistré." if args.all else "en vigueur."))
@@ -155,8 +154,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     loaded = _load(args, "export")
-    if loaded is None:
-        return EXIT_DB
+    if isinstance(loaded, Exit):
+        return loaded
     hazards, now = loaded
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -169,6 +168,6 @@ def _export(args: argparse.Namespace) -> int:
         args.out.write_text(buf.getvalue(), encoding="utf-8")
     except OSError as exc:
         print(f"scop hazards export : écriture impossible de {args.out} : {exc}", file=sys.stderr)
-        return EXIT_DB
+        return Exit.CANNOT_WRITE
     print(f"{len(hazards)} signalement(s) exporté(s) dans {args.out}", file=sys.stderr)
     return EXIT_OK

@@ -445,6 +445,6 @@ def test_hazards_cli_lists_and_exports_for_review(
     assert [r[1] for r in table[1:]] == ["Squat", "Bâtiment dangereux"]
 
     missing = tmp_path / "absente.sqlite"
-    assert main(["hazards", "list", "--db", f"sqlite:///{missing}"]) == 2
+    assert main(["hazards", "list", "--db", f"sqlite:///{missing}"]) == 4  # the README's table
     assert "base introuvable" in capsys.readouterr().err
     assert not missing.exists()  # a command that only reads never creates a file
