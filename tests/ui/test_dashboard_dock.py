@@ -115,6 +115,7 @@ def test_csv_export_sums_to_totals_and_bad_path_is_french(
             ("delais", dock.delays_page),
             ("etapes", dock.overdue),
             ("accuses", dock.acks),
+            ("barometre", dock.barometre),
         ):
             dock.tabs.setCurrentWidget(page)
             dock.grab().save(str(Path(shots) / f"dash12-dashboard-{name}.png"))
@@ -363,6 +364,11 @@ def test_barometre_tab_equals_compute_and_its_csv_sums_to_the_figures_shown(
     assert shown["appels_3975"] > 0
     assert f"{want.total.evenements} événement(s)" in page.extra.text()
     assert f"{want.total.equipages_en_service} équipage(s)" in page.extra.text()
+    # side by side, each from zero: missions include the déroulements, so a stack would lie
+    for head, (item, _y0, _h) in page.chart.bars.items():
+        assert list(item.opts["y0"]) == [0] * len(want.periods)
+        key = next(k for k, h in FIGURES if h == head)
+        assert list(item.opts["height"]) == [f.value(key) for _p, f in want.periods]
     out = tmp_path / "baro.csv"
     dock.export_barometre(out)
     with out.open(encoding="utf-8-sig", newline="") as f:

@@ -220,10 +220,14 @@ class _Chart(QWidget):
 
 class BarChart(_Chart):
     """Stacked hourly bars: one series per category (or source); each segment knows the
-    events behind it (hover: value, click: selection)."""
+    events behind it (hover: value, click: selection). ``grouped``: side by side instead, for
+    figures that do not add up (the barometer's missions include its déroulements)."""
 
-    def __init__(self, on_click: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, on_click: Any, parent: QWidget | None = None, *, grouped: bool = False
+    ) -> None:
         super().__init__(HINT, parent)
+        self.grouped = grouped
         self.series: dict[str, tuple[int, ...]] = {}
         self.labels: dict[str, str] = {}
         self.totals: tuple[int, ...] = ()
@@ -262,14 +266,20 @@ class BarChart(_Chart):
         colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(series)}
         entries = [
             (colours[k], self.labels[k], (tips or {}).get(k, self.labels[k]))
-            for k in reversed(list(series))
-        ]
+            for k in (list(series) if self.grouped else reversed(list(series)))
+        ]  # in the bars' order: top to bottom of a stack, left to right side by side
         self.legend.set_entries(entries if len(series) > 1 else [])
         self.legend.setVisible(len(series) > 1)
         self.series = series
         base: tuple[int, ...] = (0,) * len(ticks)
-        for name, values in series.items():
+        width = 0.8 / max(len(series), 1) if self.grouped else 0.8
+        for k, (name, values) in enumerate(series.items()):
             item, y0, height = self.bars[name]
+            if self.grouped:  # side by side: each bar from zero, the bin's top is the tallest
+                x = [i + (k - (len(series) - 1) / 2) * width for i in range(len(values))]
+                item.setOpts(x=x, y0=[0] * len(values), height=list(values), width=width)
+                base = tuple(max(b, v) for b, v in zip(base, values, strict=True))
+                continue
             if (y0, height) != (base, values):
                 item.setOpts(x=list(range(len(values))), y0=list(base), height=list(values))
                 self.bars[name] = (item, base, values)
@@ -302,6 +312,13 @@ class BarChart(_Chart):
         i, y = self._bin(scene_pos)
         if i is None:
             return None
+        if self.grouped:
+            x = self.plot.getPlotItem().vb.mapSceneToView(scene_pos).x()
+            names = list(self.series)
+            k = int((x - i + 0.4) / (0.8 / len(names)))
+            if 0 <= k < len(names) and y < self.series[names[k]][i]:
+                return i, names[k], self.series[names[k]][i]
+            return None
         base = 0
         for name, values in self.series.items():
             if base <= y < base + values[i]:
@@ -328,10 +345,13 @@ class BarChart(_Chart):
         hit = self.at(scene_pos)
         span = self.spans[i] if i < len(self.spans) else self.ticks[i]
         total = self.totals[i] if i < len(self.totals) else 0
+        if hit is None and self.grouped:  # figures that do not add up: each one, no total
+            figures = (f"{self.labels.get(k, k)} {v[i]}" for k, v in self.series.items())
+            return f"{span} — " + ", ".join(figures)
         if hit is None:
             return f"{span} : {total} au total" if len(self.series) > 1 else f"{span} : {total}"
         text = f"{span} — {self.labels.get(hit[1], hit[1])} : {hit[2]}"
-        return text + (f" sur {total}" if len(self.series) > 1 else "")
+        return text + (f" sur {total}" if len(self.series) > 1 and not self.grouped else "")
 
     def _clicked(self, ev: Any) -> None:
         hit = self.at(ev.scenePos())
@@ -583,7 +603,7 @@ class BarometrePage(QWidget):
         self.extra = QLabel()  # one line (the chart needs the height); whole in the tooltip
         self.extra.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lay.addWidget(self.extra)
-        self.chart = BarChart(lambda _s, _i: None)
+        self.chart = BarChart(lambda _s, _i: None, grouped=True)
         self.chart.plot.setMinimumHeight(40)
         self.chart.hover.setText("Survoler une barre pour lire ses chiffres.")  # no selection
         lay.addWidget(self.chart, 1)
