@@ -183,6 +183,20 @@ async def sim_process(n: int, serial: int, steady: int) -> None:
     print(json.dumps(out), flush=True)
 
 
+async def child_result(proc: Any) -> tuple[dict[str, float], dict[str, Any]]:
+    """This process's CPU clock when the child says « start » and « end » (what it timed
+    is what this side did meanwhile), and the JSON object the child ends with."""
+    spans: dict[str, float] = {}
+    while True:
+        line = (await proc.stdout.readline()).decode().strip()
+        if line in ("start", "end"):
+            spans[line] = time.process_time()
+        elif line.startswith("{") or not line:
+            break
+    await proc.wait()
+    return spans, json.loads(line)
+
+
 async def link_run_split(n: int, serial: int, db: Path, steady: int = 0) -> dict[str, float]:
     """The PP stand-in in another process: this process's CPU is the console's link alone."""
     proc = await _child(
@@ -194,15 +208,7 @@ async def link_run_split(n: int, serial: int, db: Path, steady: int = 0) -> dict
     store, _link, task = await open_link(db, url)
     proc.stdin.write(b"go\n")
     await proc.stdin.drain()
-    spans: dict[str, float] = {}
-    while True:
-        line = (await proc.stdout.readline()).decode().strip()
-        if line in ("start", "end"):
-            spans[line] = time.process_time()
-        elif line.startswith("{") or not line:
-            break
-    await proc.wait()
-    out = json.loads(line)
+    spans, out = await child_result(proc)
     entries = await close_link(store, task)
     link_cpu = (spans["end"] - spans["start"]) / n * 1e6
     return {
@@ -287,15 +293,7 @@ async def echo_run(
             ]
         )
         assert proc.stdout is not None
-        spans = {}
-        while True:
-            line = (await proc.stdout.readline()).decode().strip()
-            if line in ("start", "end"):
-                spans[line] = time.process_time()
-            elif line.startswith("{") or not line:
-                break
-        await proc.wait()
-        out = json.loads(line)
+        spans, out = await child_result(proc)
         out["server_cpu_us"] = (spans["end"] - spans["start"]) / n * 1e6
         out["cpu_us"] = out["server_cpu_us"] + out["client_cpu_us"]
     server.close()
