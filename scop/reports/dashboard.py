@@ -612,3 +612,18 @@ def hourly_csv_rows(
     for i, h in enumerate(hours):
         out.append([local(h).isoformat(timespec="minutes"), *(str(series[k][i]) for k in names)])
     return out
+
+
+SHIFT_HOURS = 12  # a vacation's length, when no relève says where this one began
+
+
+def shift_start(state: RoomState, now: datetime) -> datetime:
+    """Where « cette vacation » begins: the last relève the incoming chief acknowledged, if
+    there was one in the last day; otherwise the last twelve hours (a room that does not use
+    the relève still gets its shift, roughly)."""
+    taken = [
+        h.acknowledged_at
+        for h in state.handovers.values()
+        if h.acknowledged_at is not None and now - timedelta(hours=24) < h.acknowledged_at <= now
+    ]
+    return max(taken, default=now - timedelta(hours=SHIFT_HOURS))

@@ -58,12 +58,14 @@ from scop.reports.dashboard import (
     histogram,
     hourly_csv_rows,
     overall_delays,
+    shift_start,
 )
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.paris_time import from_qt, paris_edit, to_qt
 
-WINDOWS = (("Cette vacation (12 h)", 12), ("Dernières 24 h", 24), ("Période choisie", 0))
+SHIFT = -1  # the window box's « Cette vacation »: since the relève (reports.dashboard)
+WINDOWS = (("Cette vacation", SHIFT), ("Dernières 24 h", 24), ("Période choisie", 0))
 PALETTE = (
     "#1f3a60", "#c62828", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63", "#f9a825",
     "#546e7a", "#ad1457",
@@ -665,6 +667,12 @@ class DashboardDock(ScopDock):
         self.window_box = QComboBox()
         for label, hours in WINDOWS:
             self.window_box.addItem(label, hours)
+        self.window_box.setItemData(
+            0,
+            "Depuis la dernière relève prise en compte par le chef entrant ; s'il n'y en a pas "
+            "eu depuis 24 h, les 12 dernières heures.",
+            Qt.ItemDataRole.ToolTipRole,
+        )
         self.from_edit = QDateTimeEdit()
         self.to_edit = QDateTimeEdit()
         for e in (self.from_edit, self.to_edit):
@@ -817,6 +825,8 @@ class DashboardDock(ScopDock):
     def period(self) -> tuple[datetime, datetime]:
         now = self.ctx.room.clock.now()
         hours = self.window_box.currentData()
+        if hours == SHIFT:
+            return shift_start(self.ctx.room.state, now), now
         if hours:
             return now - timedelta(hours=hours), now
         a, b = from_qt(self.from_edit.dateTime()), from_qt(self.to_edit.dateTime())
