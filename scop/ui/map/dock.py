@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
@@ -86,8 +87,6 @@ _VIEWS: weakref.WeakSet[QWebEngineView] = weakref.WeakSet()
 
 @atexit.register
 def _delete_views() -> None:
-    import shiboken6
-
     for view in list(_VIEWS):
         if shiboken6.isValid(view):
             shiboken6.delete(view)
@@ -397,8 +396,15 @@ class MapDock(ScopDock):
     def _js(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
         if callback is None:
             self.page.runJavaScript(script, 0)
-        else:
-            self.page.runJavaScript(script, 0, callback)
+            return
+
+        def answered(result: Any) -> None:
+            # A page being destroyed answers its pending scripts: the dock is torn down or
+            # half deleted by then, and a signal emitted from it raises inside Qt.
+            if not self._torn_down and shiboken6.isValid(self):
+                callback(result)
+
+        self.page.runJavaScript(script, 0, answered)
 
     def is_ready(self) -> bool:
         return super().is_ready() and self._page_loaded and self._page_ready
