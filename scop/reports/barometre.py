@@ -24,13 +24,10 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from scop.clock import PARIS
-
-EVENT_CREATED = "event.created"
-EVENT_STATUS = "event.status_changed"
-CREW_ENGAGED = "crew.engaged"
-CREW_REROUTED = "crew.rerouted"
-CREW_REGISTERED = "crew.registered"
-CREW_DUTY_ENDED = "crew.duty_ended"
+from scop.models.fold_core import CREW_ENGAGED, CREW_REGISTERED, EVENT_CREATED, EVENT_STATUS
+from scop.models.fold_duty import CREW_DUTY_ENDED
+from scop.models.fold_operations import CREW_REROUTED
+from scop.models.vocabulary import EventStatus, Source
 
 # The kinds the barometer reads: a store may read only these (bench/dashboard.py).
 KINDS = (
@@ -41,9 +38,8 @@ KINDS = (
     CREW_REGISTERED,
     CREW_DUTY_ENDED,
 )
-SOURCE_3975 = "appel_3975"
-SOURCE_DMR = "dansmarue"
-CLOSED = "clos"
+SOURCE_3975 = Source.APPEL_3975.value
+SOURCE_DMR = Source.DANSMARUE.value
 
 
 class Step(StrEnum):
@@ -241,7 +237,7 @@ class Fold:
             if e.source == SOURCE_DMR:
                 self.dmr_events.add(str(p.get("id")))
             self.counts.append((ts, kind, e.source, str(p.get("category", "?")), 1))
-        elif kind == EVENT_STATUS and p.get("status") == CLOSED:
+        elif kind == EVENT_STATUS and p.get("status") == EventStatus.CLOS:
             ev = str(p.get("id"))
             if ev not in self.closed:  # closed again after a reopening: its first closure
                 self.closed.add(ev)

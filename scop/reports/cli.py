@@ -17,14 +17,11 @@ from scop.clock import ManualClock, SystemClock, to_iso
 from scop.errors import UsageError
 from scop.journal.store import JournalStore
 from scop.journal.tables import journal_entries
+from scop.models.fold_core import CREW_ENGAGED, CREW_REGISTERED, EVENT_CREATED, EVENT_STATUS
+from scop.models.fold_duty import CREW_DUTY_ENDED
+from scop.models.fold_operations import CREW_REROUTED
+from scop.models.vocabulary import EventStatus
 from scop.reports.barometre import (
-    CLOSED,
-    CREW_DUTY_ENDED,
-    CREW_ENGAGED,
-    CREW_REGISTERED,
-    CREW_REROUTED,
-    EVENT_CREATED,
-    EVENT_STATUS,
     SOURCE_DMR,
     Barometre,
     Count,
@@ -120,7 +117,7 @@ def barometer_of(store: JournalStore, first: date, last: date, step: Step) -> Ba
         .where(
             c.kind == EVENT_STATUS,
             c.ts < to_iso(end),
-            _field(store, "status") == CLOSED,
+            _field(store, "status") == EventStatus.CLOS.value,
             event_id.in_(dmr),
         )
         .group_by(event_id)

@@ -24,11 +24,9 @@ from itertools import chain
 from scop.clock import local
 from scop.models.entries import Entry
 from scop.models.state import RoomState
-from scop.models.vocabulary import SOURCES
+from scop.models.vocabulary import SOURCES, CrewStatus, EventStatus
 
 HOUR = timedelta(hours=1)
-ON_SCENE = "sur_les_lieux"
-CLOSED = "clos"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +124,13 @@ def compute(
         p = e.payload
         kind = e.kind
         if kind == "crew.registered":
-            status[str(p.get("call_sign"))] = str(p.get("status", "disponible"))
+            status[str(p.get("call_sign"))] = str(p.get("status", CrewStatus.DISPONIBLE))
         elif kind == "crew.duty_ended":
             status.pop(str(p.get("call_sign")), None)
         elif kind in ("crew.engaged", "crew.rerouted"):
             cs = str(p.get("call_sign"))
             ev = str(p.get("event_id") or p.get("to_event_id"))
-            status[cs] = "engage"
+            status[cs] = CrewStatus.ENGAGE
             crew_event[cs] = ev
             if ev in created:
                 engaged.setdefault(ev, e.ts)
@@ -141,12 +139,12 @@ def compute(
             if cs in status:
                 status[cs] = str(p.get("status"))
             ev = crew_event.get(cs, "")
-            if p.get("status") == ON_SCENE and ev in created:
+            if p.get("status") == CrewStatus.SUR_LES_LIEUX and ev in created:
                 on_scene.setdefault(ev, e.ts)
         elif kind == "crew.released":
             cs = str(p.get("call_sign"))
             if cs in status:
-                status[cs] = "disponible"
+                status[cs] = CrewStatus.DISPONIBLE
             crew_event.pop(cs, None)
         elif kind == "event.created" and e.ts >= start:
             ev = str(p.get("id"))
@@ -245,7 +243,7 @@ def _acks(sent: Mapping[str, datetime], acked: Mapping[str, datetime]) -> tuple[
 def _open_by_gravity(state: RoomState) -> dict[int, tuple[str, ...]]:
     gravity: dict[int, list[str]] = defaultdict(list)
     for event in state.events.values():
-        if event.status != CLOSED:
+        if event.status != EventStatus.CLOS:
             gravity[int(event.gravity)].append(event.id)
     return {g: tuple(sorted(v)) for g, v in sorted(gravity.items())}
 
@@ -433,7 +431,7 @@ class Aggregates:
                 cs = str(p.get("call_sign"))
                 if cs in status:
                     status[cs] = str(p.get("status"))
-                if p.get("status") == ON_SCENE:
+                if p.get("status") == CrewStatus.SUR_LES_LIEUX:
                     ev = crew_event.get(cs, "")
                     w = to_arrive.pop(ev, None)
                     if w is not None:
@@ -441,7 +439,7 @@ class Aggregates:
             elif kind == "crew.engaged" or kind == "crew.rerouted":  # noqa: PLR1714
                 cs = str(p.get("call_sign"))
                 ev = str(p.get("event_id") or p.get("to_event_id"))
-                status[cs] = "engage"
+                status[cs] = CrewStatus.ENGAGE
                 crew_event[cs] = ev
                 w = to_engage.pop(ev, None)
                 if w is not None:
@@ -449,7 +447,7 @@ class Aggregates:
             elif kind == "crew.released":
                 cs = str(p.get("call_sign"))
                 if cs in status:
-                    status[cs] = "disponible"
+                    status[cs] = CrewStatus.DISPONIBLE
                 crew_event.pop(cs, None)
             elif kind == "event.created":
                 ev = str(p.get("id"))
@@ -468,7 +466,7 @@ class Aggregates:
                 hour.ids.setdefault(category, []).append(ev)
                 hour.ids.setdefault(source, []).append(ev)
             elif kind == "crew.registered":
-                status[str(p.get("call_sign"))] = str(p.get("status", "disponible"))
+                status[str(p.get("call_sign"))] = str(p.get("status", CrewStatus.DISPONIBLE))
             elif kind == "crew.duty_ended":
                 status.pop(str(p.get("call_sign")), None)
             elif kind == "pp.message_sent":

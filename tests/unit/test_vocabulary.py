@@ -72,6 +72,8 @@ USES_THE_VOCABULARY = (
     "scop/ui/docks/messages_dock.py",
     "scop/ui/intake.py",
     "scop/protocols/feed_sim.py",
+    "scop/reports/barometre.py",
+    "scop/reports/dashboard.py",
 )
 STATUS_VALUES = {
     m.value
