@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
     QDateTimeEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -63,6 +62,7 @@ from scop.reports.dashboard import (
 from scop.ui.context import UiContext
 from scop.ui.docks.base import ScopDock
 from scop.ui.paris_time import from_qt, paris_edit, to_qt
+from scop.ui.save_as import save_as
 
 SHIFT = -1  # the window box's « Cette vacation »: since the relève (reports.dashboard)
 WINDOWS = (("Cette vacation", SHIFT), ("Dernières 24 h", 24), ("Période choisie", 0))
@@ -1104,20 +1104,10 @@ class DashboardDock(ScopDock):
             raise cannot_write(path, exc) from exc
 
     def ask_export_barometre(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(
-            self, "Exporter le baromètre", "barometre.pdf", BARO_FORMATS
-        )
-        if not name:
-            return
-        path = Path(name)
-        if not path.suffix:  # the filter chosen says the format
-            path = path.with_suffix("." + chosen.split("*.")[-1].rstrip(")"))
-        try:
-            self.export_barometre(path)
-        except Exception as exc:  # a French message, never a traceback
-            self.ctx.notices.error(str(exc))
-            return
-        self.ctx.notices.info(f"Baromètre exporté : {path}")
+        save_as(
+            self, self.ctx.notices, title="Exporter le baromètre", default_name="barometre.pdf",
+            filters=BARO_FORMATS, export=self.export_barometre, done="Baromètre exporté",
+        )  # fmt: skip
 
     def export(self, path: Path, fmt: str) -> None:
         try:
@@ -1131,14 +1121,8 @@ class DashboardDock(ScopDock):
             raise cannot_write(path, exc) from exc
 
     def ask_export(self, fmt: str) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Exporter le graphique", f"tableau_de_bord.{fmt}", f"*.{fmt}"
-        )
-        if not name:
-            return
-        try:
-            self.export(Path(name), fmt)
-        except Exception as exc:  # a French message, never a traceback
-            self.ctx.notices.error(str(exc))
-            return
-        self.ctx.notices.info(f"Graphique exporté : {name}")
+        save_as(
+            self, self.ctx.notices, title="Exporter le graphique",
+            default_name=f"tableau_de_bord.{fmt}", filters=f"*.{fmt}",
+            export=lambda path: self.export(path, fmt), done="Graphique exporté",
+        )  # fmt: skip

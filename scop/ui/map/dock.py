@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -76,6 +75,7 @@ from scop.ui.intake import KEYWORDS
 from scop.ui.map.page import write_page
 from scop.ui.map.tiles import configured_sources, open_mbtiles, tiles_handler
 from scop.ui.paris_time import from_qt, paris_edit, to_qt
+from scop.ui.save_as import save_as
 
 log = logging.getLogger(__name__)
 
@@ -762,18 +762,11 @@ class MapDock(ScopDock):
 
     def ask_export_choropleth(self, fmt: str) -> None:
         level = "arrondissements" if self.choro_level == Level.ARRONDISSEMENT else "quartiers"
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Exporter la carte de l'observatoire", f"carte_{level}.{fmt}", f"*.{fmt}"
-        )
-        if not name:
-            return
-        try:
-            self.export_choropleth(Path(name), fmt)
-        except Exception as exc:  # a French message, never a traceback
-            log.warning("export de la carte de l'observatoire", exc_info=True)
-            self.ctx.notices.error(str(exc))
-            return
-        self.ctx.notices.info(f"Carte exportée : {name}")
+        save_as(
+            self, self.ctx.notices, title="Exporter la carte de l'observatoire",
+            default_name=f"carte_{level}.{fmt}", filters=f"*.{fmt}",
+            export=lambda path: self.export_choropleth(path, fmt), done="Carte exportée",
+        )  # fmt: skip
 
     # -- selection ---------------------------------------------------------------------------
 
