@@ -73,20 +73,35 @@ def canonical(value: Any) -> str | None:
     (which json refuses). Left to json: any ``null`` (orjson writes NaN and infinities so, where
     json refuses them), and any float json writes in exponent form or below 1e-4 (orjson writes
     ``0.00001`` for ``1e-05``, ``1e-7`` for ``1e-07``; its exponents always carry a sign):
-    ``0.0000`` anywhere in the text (in a string too, which only costs the slow way), or a
-    number in exponent form."""
+    a number that begins ``0.0000`` or ``-0.0000``, or a number in exponent form (a string that
+    merely holds those characters, a timestamp's ``…:30.000000+00:00``, takes the fast way)."""
     try:
         out = orjson.dumps(value, option=_CANONICAL)
     except TypeError:
         return None
-    if b"null" in out or b"0.0000" in out:
+    if b"null" in out or _tiny_number(out) or _exponent_number(out):
         return None
-    return None if _exponent_number(out) else out.decode()
+    return out.decode()
 
 
 _NUMBER_BODY = frozenset(b"0123456789.-")
 _NUMBER_START = frozenset(b":,[")
 _DIGITS = frozenset(b"0123456789")
+
+
+def _tiny_number(out: bytes) -> bool:
+    """Whether compact JSON ``out`` holds a number below 1e-4 in absolute value written without
+    an exponent (``0.00001``, which json writes ``1e-05``). Such a number starts a token: it
+    follows ``:``, ``,`` or ``[`` (or starts the text), after an optional ``-``. Inside a string
+    the same characters follow something else (a timestamp's ``30.000000``); the rare string
+    that holds ``:0.0000`` only costs the slow way."""
+    at = out.find(b"0.0000")
+    while at >= 0:
+        start = at - 1 if at > 0 and out[at - 1] == 0x2D else at  # 0x2D: "-"
+        if start == 0 or out[start - 1] in _NUMBER_START:
+            return True
+        at = out.find(b"0.0000", at + 1)
+    return False
 
 
 def _exponent_number(out: bytes) -> bool:

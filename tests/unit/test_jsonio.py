@@ -106,7 +106,8 @@ canonical_values = st.recursive(
     | st.sampled_from([1e-05, 9.9e-05, 0.0001, 1e16, 1.5e17, -2.5e-300, 5e-324, 1e15, 1.5e-07])
     | st.sampled_from([-3e-08, 9.99e-09, 1e-06, 1e-10])
     | st.text()
-    | st.sampled_from(["0e-0", "9e+1", "0.0000", "fr.police.pp_3fa2e1b0-9c4e-4a1b", "null"]),
+    | st.sampled_from(["0e-0", "9e+1", "0.0000", "fr.police.pp_3fa2e1b0-9c4e-4a1b", "null"])
+    | st.sampled_from(["T06:28:30.000000+00:00", ":0.00001", ",-0.00002", "[0.00003"]),
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.tuples(inner, inner)
@@ -140,8 +141,19 @@ def test_fast_canonical_text_is_taken_for_a_message() -> None:
         "links": ["fr.police.pp_aa", "fr.police.pp_bb"],
         "exercise": False,
         "count": 3,
+        "expires_at": "2026-12-01T06:28:30.000000+00:00",  # a second ending in 0
     }
     assert jsonio.canonical(payload) == canonical_json(payload)
+
+
+def test_fast_canonical_text_refuses_small_numbers_wherever_they_stand() -> None:
+    """0.00001 is written ``1e-05`` by json and ``0.00001`` by orjson: never taken fast, first
+    in the text, after a key, in a list, negative."""
+    for value in (0.00001, {"a": 0.00002}, [1, 0.00003], [-0.00004], {"b": [-0.00005, 1]}):
+        assert jsonio.canonical(value) is None, value
+    assert jsonio.canonical({"a": 10.00001, "b": "x0.00001"}) == canonical_json(
+        {"a": 10.00001, "b": "x0.00001"}
+    )
 
 
 @settings(max_examples=2000, deadline=None)
