@@ -59,6 +59,11 @@ class Draft:
     payload: Mapping[str, Any] = field(default_factory=dict)
     source: str = Source.OPERATEUR  # a Source; a plain string is accepted and made one
     author: Operator | None = None
+    # The payload is plain JSON values only (dicts with string keys, lists, strings, 64-bit
+    # integers, finite floats, booleans), freshly decoded and changed by nobody afterwards: the
+    # entry keeps it as is instead of decoding its canonical text back (a PP message as it was
+    # read: 2 kB, a tenth of the link's CPU per message). Anything else leaves it False.
+    plain_json: bool = False
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -134,7 +139,8 @@ def seal_text(
 
     One encode and one decode per entry (this is on the PP link's path, once per message): the
     payload's canonical text is written once (by orjson when that gives the very same bytes, see
-    :func:`scop.models.jsonio.canonical`), decoded to freeze the payload to JSON types, and
+    :func:`scop.models.jsonio.canonical`), decoded to freeze the payload to JSON types (unless
+    the draft says it is plain JSON already: ``Draft.plain_json``), and
     placed as is inside the hashed list, whose canonical text is the concatenation of its
     items' (``entry_hash`` gives the same digest; tests/unit/test_journal_chain.py checks it)."""
     text = jsonio.canonical(draft.payload)  # orjson's, when it is byte for byte json's
@@ -143,6 +149,8 @@ def seal_text(
         payload = jsonio.loads(text)  # freeze to JSON types now, not later
         if not _str_keys(draft.payload):
             text = canonical_json(payload)
+    elif draft.plain_json:
+        payload = draft.payload  # what the decode would give back: JSON values, nobody's else
     else:
         payload = jsonio.loads(text)  # only string keys: orjson refuses any other
     ts_iso = to_iso(ts)

@@ -657,6 +657,8 @@ class RoomEndpoint(Endpoint):
 
     @staticmethod
     def _received(msg: Message, summary: EmsiSummary) -> dict[str, Any]:
+        """The journal's record of a message read: plain JSON values (the frame as decoded,
+        strings, a list of strings, a boolean), which nothing changes afterwards."""
         payload = {
             "distribution_id": msg.distribution_id,
             "event_id": summary.event_id,
@@ -678,7 +680,7 @@ class RoomEndpoint(Endpoint):
         self.flush()
         self.room.record_all(
             [
-                Draft(fm.RECEIVED, self._received(msg, summary), "pp", SYSTEM)
+                Draft(fm.RECEIVED, self._received(msg, summary), "pp", SYSTEM, plain_json=True)
                 for msg, summary in batch
             ]
         )
