@@ -51,11 +51,27 @@ class ManualClock:
         return self._now
 
 
+_ISO_SECONDS: dict[int, str] = {}
+
+
 def to_iso(t: datetime) -> str:
-    """The journal's one timestamp format: UTC, microseconds, explicit offset."""
+    """The journal's one timestamp format: UTC, microseconds, explicit offset (what
+    ``isoformat(timespec="microseconds")`` writes of the UTC time, tests/unit/test_clock.py).
+
+    The text up to the second is kept per second: ``isoformat`` took 1.9 µs, and each message
+    of the PP link wrote three (the entry's time when sealed and when stored, the expiry)."""
     if t.tzinfo is None:
         raise ValueError("naive datetime in the journal")
-    return t.astimezone(UTC).isoformat(timespec="microseconds")
+    u = t.astimezone(UTC)
+    second = u.toordinal() * 86400 + u.hour * 3600 + u.minute * 60 + u.second
+    head = _ISO_SECONDS.get(second)
+    if head is None:
+        if len(_ISO_SECONDS) > 256:
+            _ISO_SECONDS.clear()
+        head = _ISO_SECONDS[second] = (
+            f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
+        )
+    return f"{head}.{u.microsecond:06d}+00:00"
 
 
 def from_iso(s: str) -> datetime:
