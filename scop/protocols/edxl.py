@@ -181,12 +181,6 @@ def schema_resources() -> list[tuple[str, dict[str, Any]]]:
     return [(SCHEMA_BASE + name, s) for name, s in _schemas().items()]
 
 
-@cache
-def _validator(name: str = _FULL) -> Any:
-    registry = jsonschema_rs.Registry(schema_resources())
-    return jsonschema_rs.validator_for(_schemas()[name], registry=registry)
-
-
 _PAYLOAD_SCHEMAS = {
     "emsi": "EMSI.schema.json",
     "reference": "RC-REF.schema.json",
@@ -206,26 +200,36 @@ def _branch_key(branch: Mapping[str, Any]) -> str | None:
 
 
 @cache
-def _narrowed() -> dict[str, Any]:
-    """Payload key → a validator of EDXL-DE-full with ``EmbeddedJsonContent`` narrowed to that
-    key's branch of the ``oneOf``: the same verdict as the full schema for a message whose one
-    content item's RC-DE message is an object holding that key and no other branch's (see
-    :func:`is_valid`), four to eight times faster (the full one tries all 23 branches).
+def _registry() -> Any:
+    return jsonschema_rs.Registry(schema_resources())
 
-    Built only when every branch requires one key of its own, distinct from the others': a
-    profile shaped otherwise is always checked against the full schema."""
-    full = _schemas()[_FULL]
-    branches = full["definitions"]["EmbeddedJsonContent"]["oneOf"]
+
+@cache
+def _validator(name: str = _FULL) -> Any:
+    return jsonschema_rs.validator_for(_schemas()[name], registry=_registry())
+
+
+@cache
+def _branches() -> dict[str, dict[str, Any]]:
+    """Payload key → its branch of ``EmbeddedJsonContent``'s ``oneOf``, when every branch
+    requires one key of its own, distinct from the others' (else empty: a profile shaped
+    otherwise is always checked against the full schema)."""
+    branches = _schemas()[_FULL]["definitions"]["EmbeddedJsonContent"]["oneOf"]
     keys = [_branch_key(b) for b in branches]
     if None in keys or len(set(keys)) != len(keys):
         return {}
-    registry = jsonschema_rs.Registry(schema_resources())
-    out: dict[str, Any] = {}
-    for key, branch in zip(keys, branches, strict=True):
-        narrowed = json.loads(json.dumps(full))
-        narrowed["definitions"]["EmbeddedJsonContent"] = branch
-        out[str(key)] = jsonschema_rs.validator_for(narrowed, registry=registry)
-    return out
+    return {str(k): b for k, b in zip(keys, branches, strict=True)}
+
+
+@cache
+def _narrowed(key: str) -> Any:
+    """A validator of EDXL-DE-full with ``EmbeddedJsonContent`` narrowed to ``key``'s branch:
+    the full schema's verdict for a message whose one content item's RC-DE message is an object
+    holding that key and no other branch's (see :func:`is_valid`), four to eight times faster
+    (the full one tries all 23 branches). Built the first time a message needs it."""
+    narrowed = json.loads(json.dumps(_schemas()[_FULL]))
+    narrowed["definitions"]["EmbeddedJsonContent"] = _branches()[key]
+    return jsonschema_rs.validator_for(narrowed, registry=_registry())
 
 
 def is_valid(message: Any) -> bool:
@@ -237,16 +241,15 @@ def is_valid(message: Any) -> bool:
     verdict is that branch's (tests/unit/test_pp_schema_fast.py compares both on the profile's
     examples, on every message the console builds and on mutations of them). Anything else (no
     or several content items, several payload keys, no message object) takes the full schema."""
-    narrowed = _narrowed()
     try:
         (item,) = message["content"]
         inner = item["jsonContent"]["embeddedJsonContent"]["message"]
     except (KeyError, IndexError, TypeError, ValueError):
         inner = None
     if type(inner) is dict:
-        present = narrowed.keys() & inner.keys()
+        present = _branches().keys() & inner.keys()
         if len(present) == 1:
-            return bool(narrowed[present.pop()].is_valid(message))
+            return bool(_narrowed(present.pop()).is_valid(message))
     return bool(_validator().is_valid(message))
 
 
