@@ -10,8 +10,9 @@ sends RECU then INTEGRE; the simulator parses and validates the acknowledgement.
 Baseline, same run, same frames: a bare websockets echo (throughput pipelined, round-trip
 latency one at a time) with the link's websocket settings (no permessage-deflate), and the same
 echo with permessage-deflate at both ends (websockets' default, the baseline the issue's goal
-was first measured on; before, this echo's client and server were both opened without deflate
-whatever was asked); each echo is the median of three runs.
+was first measured on). The three runs take turns, ``--rounds`` times (default 5), and each
+figure is the median over the rounds, each ratio the median of the rounds' own ratios: the
+machine is shared, and one slow moment used to move a single echo run by half.
 
 Two topologies, each with its own baseline in the same topology (``--topology``, default both):
 - shared: both ends in one process and one event loop, the issue's first figures. The PP
@@ -26,7 +27,7 @@ On a shared, noisy machine the CPU time per message (both ends, throughput run) 
 too: it moves far less with the load than the rates.
 
 Usage: .venv/bin/python bench/pp_link.py [--messages 2000] [--serial 300] [--steady 1000]
-       [--topology both|split|shared]
+       [--rounds 5] [--topology both|split|shared]
 The last line printed is one JSON object.
 """
 
@@ -258,8 +259,8 @@ async def echo_client(
     return {
         "rate": n / elapsed,
         "client_cpu_us": cpu / n * 1e6,
-        "p50": statistics.median(lat),
-        "p99": pct(lat, 0.99),
+        "p50": statistics.median(lat) if lat else 0.0,
+        "p99": pct(lat, 0.99) if lat else 0.0,
     }
 
 
@@ -311,18 +312,6 @@ async def echo_run(
     return out
 
 
-def median_echo(
-    n: int, serial: int, frame: str, compression: str | None, split: bool = False
-) -> dict[str, float]:
-    """The echo's run lasts a tenth of the link's: one scheduling hiccup moved its rate by half
-    on the shared machine. The median of three runs (by rate) is the baseline."""
-    runs = sorted(
-        (asyncio.run(echo_run(n, serial, frame, compression, split)) for _ in range(3)),
-        key=lambda r: r["rate"],
-    )
-    return runs[1]
-
-
 def pp_frame() -> str:
     return dumps(
         build_pp_emsi(
@@ -337,19 +326,56 @@ def pp_frame() -> str:
 
 
 def topology(args: argparse.Namespace, frame: str, split: bool) -> dict[str, Any]:
+    """``--rounds`` rounds, each one run of the echo (the link's settings), of the deflate echo
+    and of the link, back to back: a hiccup of the shared machine moves one round, and each
+    figure is the median over the rounds, each ratio the median of the rounds' ratios. The
+    echo's run lasts a tenth of the link's; one slow moment used to move it by half. Latency
+    and the steady run are measured in the last round only."""
+    rounds: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as d:
-        # The link's websocket settings (no permessage-deflate): its transport alone.
-        base = median_echo(args.messages, args.serial, frame, COMPRESSION, split)
-        # websockets' default (permessage-deflate), the baseline the issue's goal was set on.
-        deflate = median_echo(args.messages, args.serial, frame, "deflate", split)
-        run = link_run_split if split else link_run
-        link = asyncio.run(run(args.messages, args.serial, Path(d) / "bench.sqlite", args.steady))
-    return {"base": base, "deflate": deflate, "link": link}
+        for r in range(args.rounds):
+            last = r == args.rounds - 1
+            serial = args.serial if last else 0
+            # The link's websocket settings (no permessage-deflate): its transport alone.
+            base = asyncio.run(echo_run(args.messages, serial, frame, COMPRESSION, split))
+            # websockets' default (permessage-deflate), the baseline the issue's goal was set on.
+            deflate = asyncio.run(echo_run(args.messages, 0, frame, "deflate", split))
+            run = link_run_split if split else link_run
+            db = Path(d) / f"bench-{r}.sqlite"
+            link = asyncio.run(run(args.messages, serial, db, args.steady if last else 0))
+            rounds.append({"base": base, "deflate": deflate, "link": link})
+    return {"rounds": rounds}
+
+
+def _median(rounds: list[dict[str, Any]], key: Any) -> float:
+    return float(statistics.median(key(r) for r in rounds))
 
 
 def report(name: str, r: dict[str, Any], steady: int) -> dict[str, Any]:
-    base, deflate, link = r["base"], r["deflate"], r["link"]
-    print(f"-- {name}")
+    rounds = r["rounds"]
+    last = rounds[-1]
+    sides_known = "link_cpu_us" in last["link"]
+    base = {
+        "rate": _median(rounds, lambda x: x["base"]["rate"]),
+        "cpu_us": _median(rounds, lambda x: x["base"]["cpu_us"]),
+        "p50": last["base"]["p50"],
+        "p99": last["base"]["p99"],
+    }
+    deflate = {
+        "rate": _median(rounds, lambda x: x["deflate"]["rate"]),
+        "cpu_us": _median(rounds, lambda x: x["deflate"]["cpu_us"]),
+    }
+    link = {
+        **last["link"],
+        "rate": _median(rounds, lambda x: x["link"]["rate"]),
+        "cpu_us": _median(rounds, lambda x: x["link"]["cpu_us"]),
+    }
+    if sides_known:
+        link["link_cpu_us"] = _median(rounds, lambda x: x["link"]["link_cpu_us"])
+        link["sim_cpu_us"] = _median(rounds, lambda x: x["link"]["sim_cpu_us"])
+    ratio = _median(rounds, lambda x: x["link"]["rate"] / x["base"]["rate"])
+    ratio_deflate = _median(rounds, lambda x: x["link"]["rate"] / x["deflate"]["rate"])
+    print(f"-- {name}: medians of {len(rounds)} rounds (echo, deflate echo, link, in turn)")
     print(
         f"bare websockets echo : {base['rate']:8.0f} msg/s, round trip p50 "
         f"{base['p50']:.2f} ms, p99 {base['p99']:.2f} ms (the link's settings: no deflate)"
@@ -366,11 +392,13 @@ def report(name: str, r: dict[str, Any], steady: int) -> dict[str, Any]:
         f"PP link steady 100/s : {steady} messages, send → RECU p50 "
         f"{link['steady_p50']:.2f} ms, p99 {link['steady_p99']:.2f} ms (goal p99 ≤ 10 ms)"
     )
-    ratio = link["rate"] / base["rate"]
-    ratio_deflate = link["rate"] / deflate["rate"]
     print(
         f"ratio link/echo: throughput {ratio:.3f} ({ratio_deflate:.3f} against the deflate "
-        f"echo), p50 latency x{link['p50'] / base['p50']:.1f}"
+        f"echo), p50 latency x{link['p50'] / base['p50']:.1f}; the rounds' ratios: "
+        + ", ".join(f"{x['link']['rate'] / x['base']['rate']:.3f}" for x in rounds)
+        + " ("
+        + ", ".join(f"{x['link']['rate'] / x['deflate']['rate']:.3f}" for x in rounds)
+        + ")"
     )
     sides = (
         f" = console's link {link['link_cpu_us']:.0f} + PP stand-in {link['sim_cpu_us']:.0f}"
@@ -398,6 +426,11 @@ def report(name: str, r: dict[str, Any], steady: int) -> dict[str, Any]:
         "link_cpu_us_per_msg": round(link["cpu_us"], 1),
         "echo_cpu_us_per_msg": round(base["cpu_us"], 1),
         "echo_deflate_cpu_us_per_msg": round(deflate["cpu_us"], 1),
+        "rounds": len(rounds),
+        "round_ratios": [round(x["link"]["rate"] / x["base"]["rate"], 4) for x in rounds],
+        "round_ratios_vs_deflate_echo": [
+            round(x["link"]["rate"] / x["deflate"]["rate"], 4) for x in rounds
+        ],
     }
     if "link_cpu_us" in link:
         out["console_side_cpu_us_per_msg"] = round(link["link_cpu_us"], 1)
@@ -410,6 +443,12 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--serial", type=int, default=300)
     ap.add_argument("--steady", type=int, default=1000)
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="echo, deflate echo and link runs in turn, this many times; medians are reported",
+    )
     ap.add_argument(
         "--topology",
         choices=("both", "split", "shared"),
