@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -80,16 +79,9 @@ def register(sub: Any) -> None:
     g.set_defaults(func=run_gateway)
 
 
-def _logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
 def run_sim(args: argparse.Namespace) -> int:
     from scop.protocols.pp_sim import PPSimulator, ScriptError, load_script, server_ssl_context
 
-    _logging()
     script = None
     if args.script:
         try:
@@ -203,7 +195,6 @@ def run_gateway(args: argparse.Namespace) -> int:
     from scop.protocols.pp_link import LinkConfigError, check_config, link_config
     from scop.room_admin import existing_mode, open_held_room
 
-    _logging()
     settings = Config.load(args)
     feed_url = settings.feed_url
     if settings.pp is None and not feed_url:
