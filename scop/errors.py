@@ -261,14 +261,15 @@ def damaged(url: str) -> DatabaseDamaged:
 
 
 def no_room(url: str) -> DatabaseMissing:
-    """A console given a database that holds no room: rooms are made by ``scop room init``
-    (a typo in --db must not leave an empty live room behind)."""
+    """A console, a gateway or ``scop users`` given a database that holds no room: rooms are
+    made by ``scop room init`` only (a typo in --db must not leave an empty live room
+    behind)."""
     shown = safe_url(url)
     path = sqlite_path(url)
     missing = " (le fichier n'existe pas)" if path is not None and not Path(path).exists() else ""
     return DatabaseMissing(
         f"Aucune salle dans la base {shown}{missing}",
-        "La console n'en crée pas : créer la salle avec « scop room init --db URL --mode live "
+        "Seule « scop room init » crée une salle : « scop room init --db URL --mode live "
         "--name … », ou vérifier l'adresse donnée à --db.",
     )
 

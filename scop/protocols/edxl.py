@@ -186,6 +186,12 @@ _PAYLOAD_SCHEMAS = {
     "reference": "RC-REF.schema.json",
     "error": "RS-ERROR.schema.json",
 }
+# The payloads the console reads, and the distributionKind each may come in.
+_PAYLOAD_KINDS: dict[str, tuple[str, ...]] = {
+    "emsi": ("Report", "Update", "Cancel"),
+    "reference": ("Ack",),
+    "error": ("Error",),
+}
 
 
 def _branch_key(branch: Mapping[str, Any]) -> str | None:
@@ -230,6 +236,30 @@ def _narrowed(key: str) -> Any:
     narrowed = json.loads(json.dumps(_schemas()[_FULL]))
     narrowed["definitions"]["EmbeddedJsonContent"] = _branches()[key]
     return jsonschema_rs.validator_for(narrowed, registry=_registry())
+
+
+@cache
+def _with_header() -> frozenset[str]:
+    """Payload keys whose branch also holds the RC-DE message to RC-DE.schema.json (``emsi``,
+    ``reference``…; not ``error``, nor ``customContent``)."""
+    return frozenset(
+        key
+        for key, branch in _branches().items()
+        if any(
+            part.get("properties", {}).get("message", {}).get("$ref") == "RC-DE.schema.json"
+            for part in branch.get("allOf", ())
+        )
+    )
+
+
+def _header_in_schema(inner: Any) -> bool:
+    """Whether a message that passed EDXL-DE-full has had its RC-DE header checked too: its one
+    payload's branch applies RC-DE (with several payloads, or none known, it cannot be told)."""
+    if type(inner) is not dict:
+        return False
+    branches = _branches()
+    present = [key for key in inner if key in branches]
+    return len(present) == 1 and present[0] in _with_header()
 
 
 def is_valid(message: Any) -> bool:
@@ -814,14 +844,14 @@ def parse(
             None,
             _excerpt(raw),
         )
-    did = obj.get("distributionID") if isinstance(obj.get("distributionID"), str) else None
-    kind = obj.get("distributionKind") if isinstance(obj.get("distributionKind"), str) else None
+    did = obj.get("distributionID")
+    did = did if type(did) is str else None
+    kind = obj.get("distributionKind")
+    kind = kind if type(kind) is str else None
     source: dict[str, Any] = obj if len(raw) <= 20_000 else _excerpt(raw)
 
     marking = obj.get("distributionStatus")
-    exercise_mark = (
-        {"Exercise": True, "Actual": False}.get(marking) if isinstance(marking, str) else None
-    )
+    exercise_mark = True if marking == "Exercise" else False if marking == "Actual" else None
 
     def refuse(code: tuple[int, str], cause: str) -> InvalidMessage:
         return InvalidMessage(code, cause, did, source, kind=kind, exercise=exercise_mark)
@@ -836,6 +866,8 @@ def parse(
         raise refuse(INVALID_MESSAGE, "non conforme au profil : " + " ; ".join(reasons)[:900])
     assert did is not None
     assert kind is not None
+    # What the schemas made sure of is read by key from here on: the envelope's fields, one or
+    # more content items each with its RC-DE message (an object with its header's fields).
     sender = obj["senderID"]
     if peer_id is not None and sender != peer_id:
         raise refuse(SENDER_MISMATCH, f"émetteur inattendu : {sender} (attendu : {peer_id})")
@@ -844,52 +876,55 @@ def parse(
     content = obj["content"]
     if len(content) != 1:
         raise refuse(INVALID_MESSAGE, f"{len(content)} contenus : le profil en attend un seul")
-    inner = _embedded(obj)
-    if inner.get("messageId") != did:
+    inner = content[0]["jsonContent"]["embeddedJsonContent"]["message"]
+    if not _header_in_schema(inner):  # an RS-ERROR's branch does not check its RC-DE header
+        reasons = _errors("RC-DE.schema.json", inner, "message")
+        if reasons:
+            raise refuse(INVALID_MESSAGE, "en-tête RC-DE non conforme : " + " ; ".join(reasons))
+    status = obj["distributionStatus"]
+    if inner["messageId"] != did:
         raise refuse(INVALID_MESSAGE, "messageId différent de distributionID")
-    if inner.get("kind") != kind or inner.get("status") != obj["distributionStatus"]:
+    if inner["kind"] != kind or inner["status"] != status:
         raise refuse(INVALID_MESSAGE, "en-tête RC-DE incohérent avec l'enveloppe")
     why = party_mismatch(inner["sender"], sender)
     if why is not None:
         raise refuse(SENDER_MISMATCH, f"émetteur RC-DE différent de senderID {sender} : {why}")
     if own_id is not None:
-        address = obj["descriptor"].get("explicitAddress", {}).get("explicitAddressValue")
+        address = obj["descriptor"]["explicitAddress"]["explicitAddressValue"]
         if address != own_id:
             raise refuse(
                 RECIPIENT_MISMATCH, f"message adressé à {address}, pas à {own_id} (explicitAddress)"
             )
-        misses = [party_mismatch(r, own_id) for r in inner["recipient"]]
-        if all(m is not None for m in misses):
+        recipients = inner["recipient"]
+        if not any(party_mismatch(r, own_id) is None for r in recipients):
+            misses = [party_mismatch(r, own_id) for r in recipients]
             raise refuse(
                 RECIPIENT_MISMATCH,
                 f"destinataire RC-DE autre que {own_id} : " + " ; ".join(map(str, misses))[:300],
             )
-    keys = [k for k in _PAYLOAD_SCHEMAS if k in inner]
+    keys = [k for k in _PAYLOAD_KINDS if k in inner]
     if len(keys) != 1:
         raise refuse(
             INSUFFICIENT_DATA, "contenu non pris en charge (emsi, reference ou error attendu)"
         )
     key = keys[0]
-    expected = {"reference": ("Ack",), "error": ("Error",), "emsi": ("Report", "Update", "Cancel")}[
-        key
-    ]
-    if kind not in expected:
+    if kind not in _PAYLOAD_KINDS[key]:
         raise refuse(INVALID_MESSAGE, f"un message {kind} ne peut pas porter « {key} »")
+    sent = obj["dateTimeSent"]
     try:
-        sent_at = parse_time(obj["dateTimeSent"])
+        sent_at = parse_time(sent)
         expires_at = parse_time(obj["dateTimeExpires"])
     except ValueError as e:
         raise refuse(INVALID_MESSAGE, f"horodatage illisible : {e}") from None
-    if inner.get("sentAt") != obj["dateTimeSent"]:
+    if inner["sentAt"] != sent:
         raise refuse(INVALID_MESSAGE, "sentAt différent de dateTimeSent")
     if expires_at <= now:
         raise refuse(EXPIRED_MESSAGE, f"message expiré le {fmt_time(expires_at)}")
-    status = obj["distributionStatus"]
     if key == "emsi":
-        mode = inner["emsi"]["CONTEXT"]["MODE"]
-        if (mode == "EXERCS") != (status == "Exercise"):
+        context = inner["emsi"]["CONTEXT"]
+        if (context["MODE"] == "EXERCS") != (status == "Exercise"):
             raise refuse(INVALID_MESSAGE, "marquage d'exercice incohérent (EMSI / enveloppe)")
-        if inner["emsi"]["CONTEXT"]["ID"] != did:
+        if context["ID"] != did:
             raise refuse(INVALID_MESSAGE, "CONTEXT.ID différent de distributionID")
     if exercise is not None and (status == "Exercise") != exercise:
         raise refuse(

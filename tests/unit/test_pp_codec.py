@@ -271,6 +271,27 @@ def test_what_the_profile_forbids_is_refused_with_the_hubs_codes() -> None:
     assert info.value.exercise is True  # the error about it is marked Exercise too
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("sender", None), ("recipient", None), ("sender", "fr.police.pp"), ("recipient", [7])],
+)
+def test_an_error_message_with_a_broken_rc_de_header_is_refused(field: str, value: Any) -> None:
+    """RS-ERROR's branch of the profile does not check the RC-DE header (EMSI's and RC-REF's
+    do): a missing or mistyped sender or recipient is refused with its code (it raised a
+    KeyError in the link's reader, which dropped the connection instead of answering)."""
+    err = InvalidMessage(edxl.INVALID_MESSAGE, "x", "fr.police.scop_1", None)
+    m = edxl.build_error(PP, err, now=NOW, exercise=False)
+    inner = m["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]
+    if value is None:
+        del inner[field]
+    else:
+        inner[field] = value
+    assert schema_errors(m) == []  # the envelope's schema lets it through
+    with pytest.raises(InvalidMessage, match="en-tête RC-DE non conforme") as info:
+        parse(dumps(m), now=NOW, peer_id="fr.police.pp", own_id="fr.police.scop")
+    assert info.value.code == edxl.INVALID_MESSAGE
+
+
 def test_invalid_fields_are_refused_in_french() -> None:
     ev = EventInfo("EV-1", "FIR", "Feu")
     with pytest.raises(CodecError, match="nombre entier"):

@@ -117,6 +117,9 @@ def test_every_branch_is_narrowed() -> None:
         edxl._schemas()["EDXL-DE-full.schema.json"]["definitions"]["EmbeddedJsonContent"]["oneOf"]
     )
     assert {"emsi", "reference", "error"} <= branches.keys()
+    # The branches that hold the RC-DE header to its schema; parse() checks it for the others.
+    assert {"emsi", "reference"} <= edxl._with_header()
+    assert "error" not in edxl._with_header()
 
 
 @pytest.mark.parametrize("name", sorted(wrapped_examples()) + sorted(built()))
