@@ -170,13 +170,13 @@ def parsers(
                 yield from parsers(p, f"{name} {sub}")
 
 
-def command_of(
-    parser: argparse.ArgumentParser, args: tuple[str, ...]
-) -> tuple[str, argparse.ArgumentParser]:
-    """The (sub)command that ``args`` run, and its parser."""
-    name, current = "scop", parser
+def helps_of(parser: argparse.ArgumentParser, args: tuple[str, ...]) -> list[str]:
+    """The help texts of the command that ``args`` run: ``scop``'s, then each subcommand's
+    down to it (« scop users » states the codes of « scop users list »)."""
+    helps, current = [parser.format_help()], parser
     for arg in args:
         subs = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
         if subs and arg in subs[0].choices:
-            name, current = f"{name} {arg}", subs[0].choices[arg]
-    return name, current
+            current = subs[0].choices[arg]
+            helps.append(current.format_help())
+    return helps
