@@ -261,14 +261,15 @@ def damaged(url: str) -> DatabaseDamaged:
 
 
 def no_room(url: str) -> DatabaseMissing:
-    """A console given a database that holds no room: rooms are made by ``scop room init``
-    (a typo in --db must not leave an empty live room behind)."""
+    """A console, a gateway or ``scop users`` given a database that holds no room: rooms are
+    made by ``scop room init`` only (a typo in --db must not leave an empty live room
+    behind)."""
     shown = safe_url(url)
     path = sqlite_path(url)
     missing = " (le fichier n'existe pas)" if path is not None and not Path(path).exists() else ""
     return DatabaseMissing(
         f"Aucune salle dans la base {shown}{missing}",
-        "La console n'en crée pas : créer la salle avec « scop room init --db URL --mode live "
+        "Seule « scop room init » crée une salle : « scop room init --db URL --mode live "
         "--name … », ou vérifier l'adresse donnée à --db.",
     )
 
@@ -366,12 +367,16 @@ class _NoTraceback(logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_LEVEL = logging.INFO
 _configured = False
 
 
-def setup_logging(path: Path, stream: TextIO | None = None, level: int = logging.INFO) -> None:
-    """Once per process: records to the terminal without tracebacks, and in full to the log
-    file at ``path``."""
+def setup_logging(path: Path, stream: TextIO | None = None, level: int = LOG_LEVEL) -> None:
+    """The logging of every ``scop`` process, set up once by ``scop.cli.main`` before any
+    subcommand runs (the console, the gateway, the simulators…, none adds its own: each used
+    to call ``basicConfig``, which a second set-up silently ignores): records to the
+    terminal without tracebacks, and in full to the log file at ``path``."""
     global _configured, _log_path
     if _configured:
         return
@@ -379,15 +384,14 @@ def setup_logging(path: Path, stream: TextIO | None = None, level: int = logging
     _log_path = path
     root = logging.getLogger()
     root.setLevel(level)
-    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     to_file = _LazyFileHandler(path, maxBytes=5_000_000, backupCount=3, delay=True)
-    to_file.setFormatter(logging.Formatter(fmt))
+    to_file.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(to_file)
     _failures.addHandler(to_file)
     out = stream if stream is not None else sys.stderr
     if out is not None:
         to_term = logging.StreamHandler(out)
-        to_term.setFormatter(_NoTraceback(fmt))
+        to_term.setFormatter(_NoTraceback(LOG_FORMAT))
         to_term.setLevel(level)
         root.addHandler(to_term)
 

@@ -315,9 +315,6 @@ def _cmd_feed_sim(args: argparse.Namespace) -> int:
     from scop.journal.store import JournalStore
     from scop.room import open_room
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     if args.period <= 0:
         print("scop feed-sim : --period doit être positif")
         return 2

@@ -143,6 +143,7 @@ class Choropleth:
     category: str  # "" for every category
     counts: dict[int, int]  # area key -> events
     outside: int  # events with no position, or outside Paris's areas
+    period_name: str = ""  # what the period is (« Cette vacation, depuis la relève… »), if named
 
     @property
     def total(self) -> int:
@@ -220,7 +221,9 @@ class Tally:
             self._where[c.key] = where
         return where
 
-    def count(self, start: datetime, end: datetime, category: str, level: Level) -> Choropleth:
+    def count(
+        self, start: datetime, end: datetime, category: str, level: Level, period_name: str = ""
+    ) -> Choropleth:
         """Events created in ``[start, end)`` of ``category``, by the area holding their place."""
         i = self.levels.index(level)
         counts = dict.fromkeys((a.key for a in areas(level)), 0)
@@ -233,7 +236,7 @@ class Tally:
                 outside += 1
             else:
                 counts[key] += 1
-        return Choropleth(level, start, end, category, counts, outside)
+        return Choropleth(level, start, end, category, counts, outside, period_name)
 
     def categories(self, start: datetime, end: datetime) -> set[str]:
         return {c.category for c in self.created if start <= c.ts < end}
@@ -290,7 +293,8 @@ def title(c: Choropleth, mode: str = "live") -> str:
 
 def period_text(c: Choropleth) -> str:
     text = (
-        f"du {local(c.start):%d/%m/%Y %H:%M} au {local(c.end):%d/%m/%Y %H:%M} — "
+        (f"{c.period_name} : " if c.period_name else "")
+        + f"du {local(c.start):%d/%m/%Y %H:%M} au {local(c.end):%d/%m/%Y %H:%M} — "
         f"{c.total} événement(s) placé(s)"
         + (f", {c.outside} hors des limites ou sans position" if c.outside else "")
     )

@@ -23,6 +23,7 @@ from itertools import chain
 
 from scop.clock import local
 from scop.models.entries import Entry
+from scop.models.fold_duty import Handover
 from scop.models.state import RoomState
 from scop.models.vocabulary import SOURCES, CrewStatus, EventStatus
 
@@ -613,15 +614,40 @@ def hourly_csv_rows(
 
 
 SHIFT_HOURS = 12  # a vacation's length, when no relève says where this one began
+# « Cette vacation » as every view of a period names it (the dashboard, the observatoire map)
+SHIFT_LABEL = "Cette vacation"
+SHIFT_HINT = (
+    "Depuis la dernière relève prise en compte par le chef entrant ; s'il n'y en a pas "
+    "eu depuis 24 h, les 12 dernières heures."
+)
+
+
+def shift_relieve(state: RoomState, now: datetime) -> Handover | None:
+    """The relève this vacation began with: the last one the incoming chief acknowledged in
+    the last day (None: the room does not use the relève, or not lately)."""
+    taken = [
+        h
+        for h in state.handovers.values()
+        if h.acknowledged_at is not None and now - timedelta(hours=24) < h.acknowledged_at <= now
+    ]
+    return max(taken, key=lambda h: h.acknowledged_at or now, default=None)
 
 
 def shift_start(state: RoomState, now: datetime) -> datetime:
     """Where « cette vacation » begins: the last relève the incoming chief acknowledged, if
     there was one in the last day; otherwise the last twelve hours (a room that does not use
     the relève still gets its shift, roughly)."""
-    taken = [
-        h.acknowledged_at
-        for h in state.handovers.values()
-        if h.acknowledged_at is not None and now - timedelta(hours=24) < h.acknowledged_at <= now
-    ]
-    return max(taken, default=now - timedelta(hours=SHIFT_HOURS))
+    h = shift_relieve(state, now)
+    if h is None or h.acknowledged_at is None:
+        return now - timedelta(hours=SHIFT_HOURS)
+    return h.acknowledged_at
+
+
+def shift_name(state: RoomState, now: datetime) -> str:
+    """« Cette vacation » and why it begins where it does, for a legend or a picture (which
+    write its start beside it)."""
+    h = shift_relieve(state, now)
+    if h is None:
+        return f"{SHIFT_LABEL} (aucune relève depuis 24 h : les {SHIFT_HOURS} dernières heures)"
+    by = f" par {h.incoming}" if h.incoming else ""
+    return f"{SHIFT_LABEL}, depuis la relève prise en compte{by}"

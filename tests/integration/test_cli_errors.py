@@ -373,13 +373,35 @@ CASES = [
         "base est d'exercice",
         unchanged=("exercice.sqlite",),
     ),
-    # --check keeps the codes it documents (README): a base without a room is 2 there
+    # --check has the table's codes too: a base that holds no room is 4, and it creates
+    # nothing (it only reads)
     Case(
         "gateway-check-mistyped-db",
         ("gateway", "--check", "--db", "sqlite:///{w}/typo.sqlite", "--pp", "ws://127.0.0.1:9"),
-        Exit.USAGE,
+        Exit.DB_MISSING,
+        "scop room init",
+        absent=("typo.sqlite", "typo.sqlite-journal", "typo.sqlite-wal"),
+    ),
+    Case(
+        "gateway-check-tables-but-no-room",
+        (
+            "gateway",
+            "--check",
+            "--db",
+            "sqlite:///{d}/sans-salle.sqlite",
+            "--pp",
+            "ws://127.0.0.1:9",
+        ),
+        Exit.DB_MISSING,
+        "scop room init",
+        unchanged=("sans-salle.sqlite",),
+    ),
+    Case(
+        "gateway-check-empty-sqlite-file",
+        ("gateway", "--check", "--db", "sqlite:///{d}/vide.sqlite", "--feed", "ws://127.0.0.1:9/x"),
+        Exit.DB_MISSING,
         "Aucune salle dans la base",
-        absent=("typo.sqlite",),
+        unchanged=("vide.sqlite",),
     ),
     Case(
         "exercise-fork-without-at",
@@ -442,6 +464,7 @@ def _seed(data: Path) -> None:
         conn.executescript(sql)
         conn.commit()
         conn.close()
+    JournalStore.open(f"sqlite:///{data / 'sans-salle.sqlite'}", clock).close()  # tables only
     ex = JournalStore.open(f"sqlite:///{data / 'exercice.sqlite'}", clock)
     open_room(ex, clock, op, mode="exercise", label="Exercice")
     ex.close()
@@ -583,8 +606,8 @@ def test_console_on_an_empty_postgresql_base_creates_no_room(
     o = _run(case, tmp_path, tmp_path)
     assert o.code == Exit.DB_MISSING, o.stderr
     assert o.stderr.strip().splitlines() == [
-        f"scop : Aucune salle dans la base {pg_room_url}. La console n'en crée pas : créer la "
-        "salle avec « scop room init --db URL --mode live --name … », ou vérifier l'adresse "
+        f"scop : Aucune salle dans la base {pg_room_url}. Seule « scop room init » crée une "
+        "salle : « scop room init --db URL --mode live --name … », ou vérifier l'adresse "
         "donnée à --db."
     ]
     engine = create_engine(pg_room_url)

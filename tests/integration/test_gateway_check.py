@@ -1,7 +1,8 @@
 """``scop gateway --check`` as a real process against a real PP simulator over mutual TLS on
 loopback: it loads the certificates, connects once, says in French what it found, and its exit
 code tells a deployment script whether the links answer (0), not (1), or the options are
-incomplete (2). It writes nothing: no lease, no journal entry."""
+incomplete (2); its other failures have the README table's codes (tests/integration/
+test_cli_errors.py). It writes nothing: no lease, no journal entry."""
 
 from __future__ import annotations
 

@@ -17,11 +17,13 @@ from scoptest.geo_shapes import point_counts
 from scoptest.map_page import js_value, page_state, wait_page
 from scoptest.replay import START
 
-from scop.clock import PARIS
+from scop.clock import PARIS, local
 from scop.errors import OutputError
 from scop.models import fold_core as k
-from scop.models.entries import SYSTEM
-from scop.replay.generate import generate_shift, write_sqlite
+from scop.models.entries import SYSTEM, Draft, Operator
+from scop.models.fold_duty import HANDOVER_ACKNOWLEDGED, HANDOVER_DRAFTED
+from scop.replay.generate import GenEntry, generate_shift, write_sqlite
+from scop.replay.handover import acknowledge_handover, draft_handover
 from scop.reports.choropleth import QUARTIER_ZOOM
 
 CATS = ("ASB", "ASB", "ASB/ABV", "FIR", "TRP/COL", "HLT")
@@ -132,6 +134,56 @@ def test_zoom_switches_between_arrondissements_and_quartiers(
     st = page_state(qtbot, dock)["choro"]
     assert st["shown"] == {"arrondissement": False, "quartier": False}
     assert st["legend"] == ""
+
+
+def test_the_shift_begins_at_the_relieve_taken(
+    qtbot: Any, choro_map: Any, demo_room: Any, clock: Any
+) -> None:
+    """« Cette vacation » as the dashboard has it: the last 12 h while no relève was taken in
+    the day; once the incoming chief takes one, only the events since, and the legend says so
+    with its start in Paris time."""
+    from PySide6.QtCore import Qt
+
+    dock = choro_map
+    assert dock.choro_period.currentText() == "Cette vacation"
+    now = clock.now()
+    st = page_state(qtbot, dock)["choro"]
+    assert _shown(st["counts"]["arrondissement"]) == _reference(
+        demo_room, now - timedelta(hours=12), now, "", "arrondissement"
+    )
+    assert (
+        "Cette vacation (aucune relève depuis 24 h : les 12 dernières heures) : du "
+        + (f"{local(now - timedelta(hours=12)):%d/%m/%Y %H:%M}")
+        in st["legend"]
+    )
+    hid = draft_handover(demo_room.acting_as(Operator("Cdt. Morel", "chief")), "RAS", {})
+    clock.advance(600)
+    taken = clock.now()
+    acknowledge_handover(demo_room.acting_as(Operator("Cne Lenoir", "chief")), hid)
+    clock.advance(60)
+    rec = demo_room.acting_as(SYSTEM)
+    for i in range(3):  # in the 11e (Voltaire), after the relève
+        rec.record(
+            k.EVENT_CREATED,
+            {"id": f"EV-R{i}", "category": "ASB", "title": "Rixe", "lon": 2.3795, "lat": 48.8590},
+        )
+    clock.advance(60)
+    st = wait_page(qtbot, dock, lambda s: "Cne Lenoir" in s["choro"]["legend"])["choro"]
+    assert _shown(st["counts"]["arrondissement"]) == {"11": 3}
+    assert _shown(st["counts"]["quartier"]) == _reference(
+        demo_room, taken, clock.now(), "", "quartier"
+    )
+    assert (
+        "Cette vacation, depuis la relève prise en compte par Cne Lenoir : du "
+        f"{local(taken):%d/%m/%Y %H:%M} au {local(clock.now()):%d/%m/%Y %H:%M}"
+    ) in st["legend"]
+    assert local(taken).utcoffset() != timedelta(0)  # Paris, not UTC: the check can fail
+    assert dock.choropleth_period()[0] == taken
+    tip = dock.choro_period.itemData(0, Qt.ItemDataRole.ToolTipRole)
+    assert f"commence le {local(taken):%d/%m/%Y à %H:%M}" in tip
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:
+        _save_shot(qtbot, dock, Path(shots) / "observatoire-shift.png")
 
 
 def _click_overlay(qtbot: Any, dock: Any, text: str) -> None:
@@ -291,13 +343,29 @@ def test_export_png_has_the_title_of_the_level_shown(
         dock.export_choropleth(Path(shots) / "choro12-export-quartiers.png")
 
 
+RELIEVE_TAKEN = START + timedelta(minutes=150)  # the shift_db's relève, taken by Cne Lenoir
+
+
 @pytest.fixture(scope="module")
 def shift_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("choro") / "shift.sqlite"
-    write_sqlite(
-        path,
-        generate_shift(START, hours=3, crews=16, events_per_hour=40, fix_period=300, seed=12),
+    items = list(
+        generate_shift(START, hours=3, crews=16, events_per_hour=40, fix_period=300, seed=12)
     )
+    at = next(i for i, it in enumerate(items) if it.ts > RELIEVE_TAKEN)
+    items[at:at] = [
+        GenEntry(
+            RELIEVE_TAKEN - timedelta(minutes=10),
+            Draft(HANDOVER_DRAFTED, {"id": "RL-1", "summary": {}, "text": "RAS"}),
+            Operator("Cdt. Morel", "chief"),
+        ),
+        GenEntry(
+            RELIEVE_TAKEN,
+            Draft(HANDOVER_ACKNOWLEDGED, {"id": "RL-1", "comment": ""}),
+            Operator("Cne Lenoir", "chief"),
+        ),
+    ]
+    write_sqlite(path, iter(items))
     return path
 
 
@@ -308,9 +376,16 @@ def test_layer_follows_the_replay_instant(replay_window: Any, qtbot: Any) -> Non
     dock.show_choropleth(True)
 
     def counted_at(t: datetime) -> dict[str, Any]:
-        want = _reference(room, t - timedelta(hours=12), t, "", "arrondissement")
+        # « Cette vacation »: since the relève once taken at the replay's instant, else 12 h
+        start = RELIEVE_TAKEN if t >= RELIEVE_TAKEN else t - timedelta(hours=12)
+        want = _reference(room, start, t, "", "arrondissement")
         return wait_page(
-            qtbot, dock, lambda s: _shown(s["choro"]["counts"]["arrondissement"]) == want
+            qtbot,
+            dock,
+            lambda s: (
+                _shown(s["choro"]["counts"]["arrondissement"]) == want
+                and f"du {local(start):%d/%m/%Y %H:%M} au" in s["choro"]["legend"]
+            ),
         )
 
     counted_at(START + timedelta(hours=1))
@@ -318,6 +393,8 @@ def test_layer_follows_the_replay_instant(replay_window: Any, qtbot: Any) -> Non
         w.replay.seek(t)
         st = counted_at(t)
         assert "au 23/11/2026 " + f"{t.astimezone(PARIS):%H:%M}" in st["choro"]["legend"]
+        taken = "depuis la relève prise en compte par Cne Lenoir" in st["choro"]["legend"]
+        assert taken == (t >= RELIEVE_TAKEN)
     # playing on: the entries of the step reach the layer (at its modest refresh)
     t = START + timedelta(minutes=100)
     w.replay.advance_to(t)

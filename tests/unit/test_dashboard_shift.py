@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from scop.models.fold_duty import Handover
 from scop.models.state import RoomState
-from scop.reports.dashboard import shift_start
+from scop.reports.dashboard import shift_name, shift_start
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 
@@ -39,3 +39,17 @@ def test_the_shift_begins_at_the_last_relieve_taken() -> None:
     relieve(state, "R4", later - timedelta(minutes=5), later)
     assert shift_start(state, NOW) == later
     assert shift_start(state, later - timedelta(minutes=1)) == taken  # a replay before R4
+
+
+def test_the_shift_says_why_it_begins_there() -> None:
+    """The observatoire map's legend names the period: the relève and who took it, or the
+    fallback when there was none in the day."""
+    state = RoomState()
+    assert shift_name(state, NOW) == (
+        "Cette vacation (aucune relève depuis 24 h : les 12 dernières heures)"
+    )
+    relieve(state, "R1", NOW - timedelta(hours=3), NOW - timedelta(hours=2))
+    assert (
+        shift_name(state, NOW) == "Cette vacation, depuis la relève prise en compte par Cne Lenoir"
+    )
+    assert shift_name(state, NOW + timedelta(hours=23)).startswith("Cette vacation (aucune")

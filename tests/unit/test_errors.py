@@ -163,3 +163,22 @@ def test_when_a_dialog_shows_the_start_up_failure(
     env: dict[str, str], stderr_tty: bool, stdin_tty: bool, expected: bool
 ) -> None:
     assert wants_dialog(env, stderr_tty, stdin_tty, None) is expected
+
+
+def test_logging_is_set_up_in_one_place_only() -> None:
+    """``scop.errors.setup_logging`` is the one set-up (file, level, format) of every scop
+    process: a subcommand or the console calling ``basicConfig`` or adding a handler to the
+    root logger is a second one, with its own format, that differs the day the first is
+    absent."""
+    scop = Path(__file__).resolve().parents[2] / "scop"
+    own = re.compile(
+        r"logging\.basicConfig|logging\.getLogger\(\s*\)|logging\.root\b|dictConfig|fileConfig"
+    )
+    found = [
+        f"{path.relative_to(scop.parent)}:{n}: {line.strip()}"
+        for path in sorted(scop.rglob("*.py"))
+        if path.name != "errors.py" or path.parent != scop
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if own.search(line)
+    ]
+    assert found == []

@@ -50,6 +50,8 @@ from scop.reports.barometre import FIGURES, STEP_LABELS, Barometre, Step
 from scop.reports.choropleth import category_text
 from scop.reports.dashboard import (
     HOUR,
+    SHIFT_HINT,
+    SHIFT_LABEL,
     Aggregates,
     Dashboard,
     Histogram,
@@ -65,7 +67,7 @@ from scop.ui.paris_time import from_qt, paris_edit, to_qt
 from scop.ui.save_as import save_as
 
 SHIFT = -1  # the window box's « Cette vacation »: since the relève (reports.dashboard)
-WINDOWS = (("Cette vacation", SHIFT), ("Dernières 24 h", 24), ("Période choisie", 0))
+WINDOWS = ((SHIFT_LABEL, SHIFT), ("Dernières 24 h", 24), ("Période choisie", 0))
 PALETTE = (
     "#1f3a60", "#c62828", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63", "#f9a825",
     "#546e7a", "#ad1457",
@@ -667,12 +669,7 @@ class DashboardDock(ScopDock):
         self.window_box = QComboBox()
         for label, hours in WINDOWS:
             self.window_box.addItem(label, hours)
-        self.window_box.setItemData(
-            0,
-            "Depuis la dernière relève prise en compte par le chef entrant ; s'il n'y en a pas "
-            "eu depuis 24 h, les 12 dernières heures.",
-            Qt.ItemDataRole.ToolTipRole,
-        )
+        self.window_box.setItemData(0, SHIFT_HINT, Qt.ItemDataRole.ToolTipRole)
         self.from_edit = QDateTimeEdit()
         self.to_edit = QDateTimeEdit()
         for e in (self.from_edit, self.to_edit):

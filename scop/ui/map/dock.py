@@ -65,6 +65,7 @@ from scop.reports.choropleth import (
     layer_payload,
     title,
 )
+from scop.reports.dashboard import SHIFT_HINT, SHIFT_LABEL, shift_name, shift_start
 from scop.room import Change, CommandRefused
 from scop.safety.places import active_hazards
 from scop.safety.watch import CrewTimer, crew_timer
@@ -99,8 +100,9 @@ TIME_FILTERS: tuple[tuple[str, int], ...] = (
     ("24 dernières heures", 24),
 )
 PERIMETER_RADII = (50, 100, 200, 500)
+CHORO_SHIFT = -1  # the period box's « Cette vacation »: since the relève, as the dashboard's
 CHORO_PERIODS: tuple[tuple[str, int], ...] = (
-    ("Cette vacation (12 h)", 12),
+    (SHIFT_LABEL, CHORO_SHIFT),
     ("Dernières 24 h", 24),
     ("7 derniers jours", 24 * 7),
     ("30 derniers jours", 24 * 30),
@@ -559,6 +561,8 @@ class MapDock(ScopDock):
         self.choro_period = QComboBox()
         for label, hours in CHORO_PERIODS:
             self.choro_period.addItem(label, hours)
+        self._shift_index = self.choro_period.findData(CHORO_SHIFT)
+        self.choro_period.setItemData(self._shift_index, SHIFT_HINT, Qt.ItemDataRole.ToolTipRole)
         self.choro_category = QComboBox()
         self.choro_category.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -672,10 +676,21 @@ class MapDock(ScopDock):
     def choropleth_period(self) -> tuple[datetime, datetime]:
         now = self.ctx.room.clock.now()
         hours = int(self.choro_period.currentData() or 0)
-        if hours or self._custom_period is None:
-            return now - timedelta(hours=hours or 12), now
-        start, end = self._custom_period
+        if hours == CHORO_SHIFT or (not hours and self._custom_period is None):
+            return shift_start(self.ctx.room.state, now), now
+        if hours:
+            return now - timedelta(hours=hours), now
+        start, end = self._custom_period or (now, now)
         return start, min(end, now)
+
+    def _period_name(self, start: datetime) -> str:
+        """The shift says why it begins where it does (its box's tooltip says when, in Paris
+        time); the other periods are their dates."""
+        if self.choro_period.currentData() != CHORO_SHIFT:
+            return ""
+        hint = f"{SHIFT_HINT}\nCette vacation commence le {local(start):%d/%m/%Y à %H:%M}."
+        self.choro_period.setItemData(self._shift_index, hint, Qt.ItemDataRole.ToolTipRole)
+        return shift_name(self.ctx.room.state, self.ctx.room.clock.now())
 
     def _choro_tick(self) -> None:
         if not self.choropleth_on():
@@ -710,7 +725,8 @@ class MapDock(ScopDock):
         for code in sorted(self._tally.categories(start, end) - known):
             if code:
                 self._add_category(code)
-        self.choropleths = {lv: self._tally.count(start, end, category, lv) for lv in Level}
+        name = self._period_name(start)
+        self.choropleths = {lv: self._tally.count(start, end, category, lv, name) for lv in Level}
         c = self.choropleths[Level.ARRONDISSEMENT]
         self.choro_summary.setText(
             f"{c.total} événement(s)" if c.total else "aucun événement sur la période"
