@@ -157,9 +157,6 @@ def load_translations(app: Any) -> list[Any]:
 
 
 def qt_application(headless: bool) -> Any:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     check_display(headless)
     prepare_environment(headless)
     from PySide6.QtCore import QCoreApplication, Qt

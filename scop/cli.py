@@ -89,7 +89,9 @@ class ConsoleWindows:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``scop``. Every failure ends here as one French message and an :class:`Exit`
     code; its traceback goes to the log file. Called with no ``argv`` (the installed
-    command), the logging to that file is set up; tests pass ``argv`` and keep theirs."""
+    command, ``python -m scop.cli``, ``main.py``), the logging is set up here, by
+    :func:`scop.errors.setup_logging` only, for every subcommand; tests pass ``argv`` and
+    keep theirs."""
     if argv is None:
         setup_logging(log_file(os.environ))
     args: argparse.Namespace | None = None

@@ -285,6 +285,12 @@ def explain(exc: BaseException, url: str = "") -> ScopError:
             "Fichier illisible : contenu tronqué ou qui n'est pas du texte",
             "Vérifier qu'il s'agit bien d'un export complet (scop journal export).",
         )
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        # a simulator's --port (scop pp-sim, scop feed-sim): what to change is an option
+        return UsageError(
+            "Port d'écoute déjà utilisé par un autre programme",
+            "Choisir un autre --port, ou arrêter le programme qui l'occupe.",
+        )
     if isinstance(exc, OSError) and exc.filename:
         return ScopError(
             f"Fichier inaccessible : {exc.filename} ({os_reason(exc)})",
@@ -367,12 +373,16 @@ class _NoTraceback(logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_LEVEL = logging.INFO
 _configured = False
 
 
-def setup_logging(path: Path, stream: TextIO | None = None, level: int = logging.INFO) -> None:
-    """Once per process: records to the terminal without tracebacks, and in full to the log
-    file at ``path``."""
+def setup_logging(path: Path, stream: TextIO | None = None, level: int = LOG_LEVEL) -> None:
+    """The logging of every ``scop`` process, set up once by ``scop.cli.main`` before any
+    subcommand runs (the console, the gateway, the simulators…, none adds its own: each used
+    to call ``basicConfig``, which a second set-up silently ignores): records to the
+    terminal without tracebacks, and in full to the log file at ``path``."""
     global _configured, _log_path
     if _configured:
         return
@@ -380,17 +390,22 @@ def setup_logging(path: Path, stream: TextIO | None = None, level: int = logging
     _log_path = path
     root = logging.getLogger()
     root.setLevel(level)
-    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     to_file = _LazyFileHandler(path, maxBytes=5_000_000, backupCount=3, delay=True)
-    to_file.setFormatter(logging.Formatter(fmt))
+    to_file.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(to_file)
     _failures.addHandler(to_file)
     out = stream if stream is not None else sys.stderr
     if out is not None:
         to_term = logging.StreamHandler(out)
-        to_term.setFormatter(_NoTraceback(fmt))
+        to_term.setFormatter(_NoTraceback(LOG_FORMAT))
         to_term.setLevel(level)
         root.addHandler(to_term)
+
+
+def log_failure(what: str, exc: BaseException) -> None:
+    """The traceback of a failure that a command says in its own words: to the log file
+    only (a record on a module's logger would also print a line on the terminal)."""
+    _failures.warning("%s", what, exc_info=(type(exc), exc, exc.__traceback__))
 
 
 def report(exc: BaseException, command: str = "scop", url: str = "") -> ScopError:

@@ -252,13 +252,16 @@ def _with_header() -> frozenset[str]:
     )
 
 
+def _payload_keys(inner: Any) -> list[str]:
+    """The keys of an RC-DE message that name a branch of the profile's ``oneOf``."""
+    branches = _branches()
+    return [key for key in inner if key in branches] if type(inner) is dict else []
+
+
 def _header_in_schema(inner: Any) -> bool:
     """Whether a message that passed EDXL-DE-full has had its RC-DE header checked too: its one
     payload's branch applies RC-DE (with several payloads, or none known, it cannot be told)."""
-    if type(inner) is not dict:
-        return False
-    branches = _branches()
-    present = [key for key in inner if key in branches]
+    present = _payload_keys(inner)
     return len(present) == 1 and present[0] in _with_header()
 
 
@@ -276,10 +279,9 @@ def is_valid(message: Any) -> bool:
         inner = item["jsonContent"]["embeddedJsonContent"]["message"]
     except (KeyError, IndexError, TypeError, ValueError):
         inner = None
-    if type(inner) is dict:
-        present = _branches().keys() & inner.keys()
-        if len(present) == 1:
-            return bool(_narrowed(present.pop()).is_valid(message))
+    present = _payload_keys(inner)
+    if len(present) == 1:
+        return bool(_narrowed(present[0]).is_valid(message))
     return bool(_validator().is_valid(message))
 
 

@@ -146,7 +146,9 @@ def register(sub: Any) -> None:
         "print",
         help="écrire en PDF une relève de la main courante (la dernière par défaut)",
         description="Relit la relève dans la main courante seule (base ou fichier d'export) "
-        "et l'écrit en PDF, identique à l'original. Codes de sortie : 0, 2 erreur.",
+        "et l'écrit en PDF, identique à l'original. Lecture seule. Codes de sortie : 0 "
+        "écrite, 1 relève refusée (aucune, ou pas celle demandée), 2 option invalide, 3-6 "
+        "base, 7 export illisible, 8 fichier impossible à écrire (tableau du README).",
     )
     rp.add_argument("source", help="fichier d'export ou URL de base")
     rp.add_argument("--id", metavar="RL-…", help="relève à imprimer (défaut : la dernière)")
