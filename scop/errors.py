@@ -145,10 +145,10 @@ def os_reason(exc: OSError) -> str:
     return _OS_REASONS.get(exc.errno or 0, f"erreur système {exc.errno}")
 
 
-def cannot_write(path: Path | str, exc: OSError) -> OutputError:
+def cannot_write(path: Path | str, exc: OSError, option: str = "--out") -> OutputError:
     return OutputError(
         f"Impossible d'écrire {path} : {os_reason(exc)}",
-        "Choisir un fichier dans un dossier accessible en écriture (--out).",
+        f"Choisir un fichier dans un dossier accessible en écriture ({option}).",
     )
 
 
