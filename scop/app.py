@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scop.config import Config
-from scop.errors import Exit, ScopError, WrongMode
+from scop.errors import Exit, OutputError, ScopError, WrongMode, cannot_write
 from scop.protocols.pp_service import start_pp_services
 from scop.protocols.services import LinkStatus, ServiceHost, ServiceStarter
 
@@ -116,10 +116,15 @@ async def _wait_ready_and_grab(window: Any, out: Path, timeout: float = 60.0) ->
         await asyncio.sleep(0.1)
     print("Tous les panneaux sont peints.", flush=True)  # bench/startup.py waits for this line
     await asyncio.sleep(0.5)  # one more frame: grab() right after an update can be stale
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(out)):
-        print(f"scop --screenshot : impossible d'écrire {out}", file=sys.stderr)
-        return 1
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(out, exc, "--screenshot") from exc
+    if not window.grab().save(str(out)):  # Qt says no more than that
+        raise OutputError(
+            f"Impossible d'écrire la capture {out}",
+            "Choisir un fichier .png dans un dossier accessible en écriture (--screenshot).",
+        )
     print(f"Capture enregistrée : {out}")
     return 0
 

@@ -145,10 +145,10 @@ def os_reason(exc: OSError) -> str:
     return _OS_REASONS.get(exc.errno or 0, f"erreur système {exc.errno}")
 
 
-def cannot_write(path: Path | str, exc: OSError) -> OutputError:
+def cannot_write(path: Path | str, exc: OSError, option: str = "--out") -> OutputError:
     return OutputError(
         f"Impossible d'écrire {path} : {os_reason(exc)}",
-        "Choisir un fichier dans un dossier accessible en écriture (--out).",
+        f"Choisir un fichier dans un dossier accessible en écriture ({option}).",
     )
 
 
@@ -285,6 +285,12 @@ def explain(exc: BaseException, url: str = "") -> ScopError:
             "Fichier illisible : contenu tronqué ou qui n'est pas du texte",
             "Vérifier qu'il s'agit bien d'un export complet (scop journal export).",
         )
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        # a simulator's --port (scop pp-sim, scop feed-sim): what to change is an option
+        return UsageError(
+            "Port d'écoute déjà utilisé par un autre programme",
+            "Choisir un autre --port, ou arrêter le programme qui l'occupe.",
+        )
     if isinstance(exc, OSError) and exc.filename:
         return ScopError(
             f"Fichier inaccessible : {exc.filename} ({os_reason(exc)})",
@@ -394,6 +400,12 @@ def setup_logging(path: Path, stream: TextIO | None = None, level: int = LOG_LEV
         to_term.setFormatter(_NoTraceback(LOG_FORMAT))
         to_term.setLevel(level)
         root.addHandler(to_term)
+
+
+def log_failure(what: str, exc: BaseException) -> None:
+    """The traceback of a failure that a command says in its own words: to the log file
+    only (a record on a module's logger would also print a line on the terminal)."""
+    _failures.warning("%s", what, exc_info=(type(exc), exc, exc.__traceback__))
 
 
 def report(exc: BaseException, command: str = "scop", url: str = "") -> ScopError:

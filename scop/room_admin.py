@@ -35,6 +35,7 @@ from scop.errors import (
     Exit,
     ScopError,
     database_error,
+    log_failure,
     no_room,
     sqlite_path,
 )
@@ -53,7 +54,7 @@ OPEN_ATTEMPTS = 3  # opening a new database: its tables may be created by anothe
 EXIT_OK = Exit.OK
 EXIT_REFUSED = Exit.REFUSED  # the room exists already (init)
 EXIT_NO_ROOM = Exit.DB_MISSING  # there is no room there (info)
-EXIT_URL = Exit.USAGE  # unusable URL
+EXIT_URL = Exit.USAGE  # unusable URL, or another option's value (an empty --name…)
 EXIT_DATABASE = Exit.DB_UNREACHABLE  # the database cannot be reached
 
 
@@ -120,8 +121,7 @@ def _sqlite_path(url: str) -> Path | None:
 def _unreachable(url: str, exc: BaseException) -> RoomAdminError:
     """The same French words as every other command (scop.errors), never the exception's
     class name: a person reads this."""
-    # the log file only (scop.errors' failure logger): the terminal gets the one line below
-    logging.getLogger("scop.failures").warning("base %s inaccessible", url, exc_info=exc)
+    log_failure(f"base {url} inaccessible", exc)  # the terminal gets the one line below
     err = database_error(exc, url)
     return RoomAdminError(str(err), err.exit_code)
 
@@ -229,7 +229,7 @@ def init_room(
         )
     name = name.strip()
     if not name:
-        raise RoomAdminError("le nom de la salle est obligatoire (--name « … »)", EXIT_REFUSED)
+        raise RoomAdminError("le nom de la salle est obligatoire (--name « … »)", EXIT_URL)
     store = open_store(url, clock, readonly=False)
     try:
         if existing_mode(store) is not None:

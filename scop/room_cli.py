@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from scop.clock import SystemClock, local
+from scop.errors import log_failure, log_file
 from scop.journal.store import Decision
 from scop.room_admin import (
     EXIT_DATABASE,
@@ -21,11 +21,10 @@ from scop.room_admin import (
     RoomAdminError,
     existing_mode,
     init_room,
+    open_held_room,
     open_store,
     room_info,
 )
-
-log = logging.getLogger("scop.room")
 
 
 def register(sub: Any) -> None:
@@ -36,8 +35,8 @@ def register(sub: Any) -> None:
         help="mettre une salle en service sur une base neuve",
         description="Crée la salle (mode, nom, première entrée de la main courante) ; les "
         "consoles, la passerelle et le flux l'ouvrent ensuite. Refuse une base qui tient "
-        "déjà une salle. Codes de sortie : 0 créée, 1 refusée, 2 adresse invalide, 3 base "
-        "inaccessible (tableau complet dans le README).",
+        "déjà une salle. Codes de sortie : 0 créée, 1 refusée, 2 adresse ou option invalide, "
+        "3 base inaccessible (tableau complet dans le README).",
     )
     i.add_argument("--db", required=True, metavar="URL", help="base de la salle (URL SQLAlchemy)")
     i.add_argument("--mode", required=True, choices=list(ROOM_MODES), help="live ou exercise")
@@ -71,7 +70,9 @@ def register(sub: Any) -> None:
         description="Crée le rôle de connexion (mot de passe demandé sans écho, ou "
         "--password-stdin) ou complète un rôle existant, et lui donne SELECT et INSERT sur la "
         "main courante et ce que les comptes et les positions demandent, rien de plus. "
-        "Codes de sortie : 0 fait, 1 refusé, 2 adresse invalide, 3 base inaccessible.",
+        "Codes de sortie : 0 fait, 1 refusé (mot de passe), 2 option invalide (--db SQLite, "
+        "nom de rôle), 3 base inaccessible, 4 pas de salle à cette adresse (tableau complet "
+        "dans le README).",
     )
     g.add_argument("--db", required=True, metavar="URL", help="base de la salle (propriétaire)")
     g.add_argument("--role", required=True, metavar="NOM", help="rôle PostgreSQL des consoles")
@@ -87,7 +88,9 @@ def register(sub: Any) -> None:
         "en-tête « indicatif;type;division;agents;noms;radio;début;fin ». Chaque problème est "
         "signalé « fichier:ligne: problème » et rien n'est importé tant qu'il en reste un. Un "
         "indicatif déjà en service est mis à jour, pas doublé. Codes de sortie : 0 importé "
-        "(ou vérifié), 1 tableau refusé, 3 base inaccessible, 4 pas de salle à cette adresse.",
+        "(ou vérifié), 1 tableau refusé, 2 option invalide (--db manquant pour importer), "
+        "3 base inaccessible, 4 pas de salle à cette adresse, 5 pas une base SCOP (tableau "
+        "complet dans le README).",
     )
     imp.add_argument("roster", type=Path, metavar="TABLEAU.csv")
     imp.add_argument("--db", metavar="URL", help="base de la salle (facultative avec --check)")
@@ -189,7 +192,11 @@ def run_crews_import(args: argparse.Namespace) -> int:
         report = read_roster_file(args.roster, None, today)
         return _report(name, report, checked=True)
     try:
-        store = open_store(args.db, clock, readonly=args.check)
+        # an import writes into a room that exists: a typo in --db creates nothing
+        if args.check:
+            store = open_store(args.db, clock, readonly=True)
+        else:
+            store = open_held_room(args.db, clock)
     except RoomAdminError as exc:
         print(f"{name} : {exc}", file=sys.stderr)
         return exc.code
@@ -213,8 +220,8 @@ def run_crews_import(args: argparse.Namespace) -> int:
         marker = "EXERCICE EXERCICE EXERCICE — " if room.mode == "exercise" else ""
         print(f"{marker}Tableau importé : {report.summary()}")
         return 0
-    except Exception:  # a database that fails mid-way: logged, said in French
-        log.exception("import du tableau %s", args.roster)
+    except Exception as exc:  # a database that fails mid-way: logged, said in French
+        log_failure(f"import du tableau {args.roster}", exc)
         print(
             f"{name} : base inaccessible pendant l'import ; rien n'a été importé", file=sys.stderr
         )
@@ -231,14 +238,19 @@ def run_grant(args: argparse.Namespace) -> int:
     from scop.accounts.passwords import PasswordTooShort
 
     try:
-        store = open_store(args.db, SystemClock(), readonly=False)
+        if not args.db.startswith("postgresql"):  # said before any file is made
+            raise GrantError("ne concerne que PostgreSQL (une base SQLite n'a pas de rôles)")
+        check_role_name(args.role)
+    except GrantError as exc:
+        print(f"scop room grant : {exc}", file=sys.stderr)
+        return EXIT_URL
+    try:
+        # the room's own base: one that holds none gets no tables from a grant
+        store = open_held_room(args.db, SystemClock())
     except RoomAdminError as exc:
         print(f"scop room grant : {exc}", file=sys.stderr)
         return exc.code
     try:
-        if store.backend != "postgresql":
-            raise GrantError("ne concerne que PostgreSQL (une base SQLite n'a pas de rôles)")
-        check_role_name(args.role)
         password = None
         if not role_exists(store.engine, args.role):
             password = read_password(args.password_stdin)
@@ -249,10 +261,10 @@ def run_grant(args: argparse.Namespace) -> int:
         print(f"scop room grant : {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except SQLAlchemyError as exc:
-        log.warning("scop room grant", exc_info=exc)
+        log_failure("scop room grant", exc)
         print(
-            f"scop room grant : refusé par la base ({type(exc).__name__}) ; il faut les droits "
-            "du propriétaire des tables",
+            "scop room grant : refusé par la base ; il faut les droits du propriétaire des "
+            f"tables (détail dans le fichier journal {log_file()})",
             file=sys.stderr,
         )
         return EXIT_DATABASE

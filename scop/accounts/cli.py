@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import socket
 import sys
 from typing import Any, TextIO
@@ -21,16 +20,13 @@ from scop.accounts.passwords import PasswordTooShort, check_policy
 from scop.accounts.roles import ROLE_CLI_NAME, ROLE_NAMES, role_code
 from scop.accounts.store import AccountError, Accounts
 from scop.clock import SystemClock
-from scop.errors import Exit, ScopError
+from scop.errors import Exit, ScopError, database_error, log_failure
 from scop.journal.store import JournalStore
 from scop.models.entries import Operator
 from scop.room_admin import open_held_room
 
-log = logging.getLogger("scop.accounts")
-
 EXIT_OK = Exit.OK
 EXIT_REFUSED = Exit.REFUSED
-EXIT_DATABASE = Exit.DB_UNREACHABLE
 
 
 class PasswordInputError(Exception):
@@ -81,8 +77,9 @@ def register(sub: Any) -> None:
         "users",
         help="comptes de la salle (créer, lister, désactiver, changer de rôle…)",
         description="Comptes de la salle. Codes de sortie : 0 fait, 1 refusé (compte "
-        "inconnu ou existant, mot de passe trop court…), 3 base inaccessible, 4 pas de salle "
-        "à cette adresse (créer la salle avec « scop room init »).",
+        "inconnu ou existant, mot de passe trop court…), 2 option invalide, 3 base "
+        "inaccessible, 4 pas de salle à cette adresse (créer la salle avec « scop room "
+        "init »), 5 pas une base SCOP (tableau complet dans le README).",
     )
     usub = u.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     roles = "|".join(ROLE_NAMES)
@@ -136,9 +133,10 @@ def _run(args: argparse.Namespace, action: str, body: Any) -> int:
         print(f"scop users {action} : {exc}", file=sys.stderr)
         return exc.exit_code
     except (SQLAlchemyError, OSError, ValueError) as exc:
-        log.warning("base %s inaccessible", args.db, exc_info=exc)
-        print(f"scop users {action} : base inaccessible ({type(exc).__name__})", file=sys.stderr)
-        return EXIT_DATABASE
+        log_failure(f"base {args.db} inaccessible", exc)
+        err = database_error(exc, args.db)  # the words of every command, never a class name
+        print(f"scop users {action} : {err}", file=sys.stderr)
+        return err.exit_code
     try:
         code: int = body(Accounts(store))
         return code
@@ -146,9 +144,10 @@ def _run(args: argparse.Namespace, action: str, body: Any) -> int:
         print(f"scop users {action} : {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except SQLAlchemyError as exc:
-        log.warning("scop users %s", action, exc_info=exc)
-        print(f"scop users {action} : base inaccessible ({type(exc).__name__})", file=sys.stderr)
-        return EXIT_DATABASE
+        log_failure(f"scop users {action}", exc)
+        err = database_error(exc, args.db)
+        print(f"scop users {action} : {err}", file=sys.stderr)
+        return err.exit_code
     finally:
         store.close()
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scop.clock import local
+from scop.errors import os_reason
 from scop.models.nomenclatures import CREW_KINDS, CrewKind, crew_kind, crew_kind_label
 from scop.models.state import RoomState
 from scop.operations.duty import (
@@ -277,7 +278,7 @@ def read_roster_file(
         data = path.read_bytes()
     except OSError as exc:
         report = RosterReport(str(path))
-        report.problem(1, f"lecture impossible ({exc.strerror or exc})")
+        report.problem(1, f"lecture impossible ({os_reason(exc)})")  # strerror is English
         return report
     return read_roster(data, str(path), state, today)
 

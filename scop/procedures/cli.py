@@ -37,6 +37,9 @@ def _check(args: argparse.Namespace) -> int:
     fiches_dir = Config.load(args).fiches_dir
     base = args.annuaire
     files: list[Path] = []
+    # a path that names nothing is a problem of the check, as a scenario's is for
+    # « scop exercise --check »: listed with the others, code 1
+    missing: list[str] = []
     for p in args.paths or [fiches_dir]:
         if p.is_dir():
             files += fiche_files(p)
@@ -45,16 +48,15 @@ def _check(args: argparse.Namespace) -> int:
             if p.name not in DATA_FILES:
                 files.append(p)
         else:
-            print(f"{p}:1:1: fichier introuvable", file=sys.stderr)
-            return 2
+            missing.append(f"{p}:1:1: fichier introuvable")
     directory = base or fiches_dir
     library = load_library(directory, files)
-    problems = library.problems
+    problems = [*missing, *library.problems]
     for problem in problems:
         print(problem)
     ok = len(library.fiches)
     print(
-        f"{ok} fiche(s) valide(s), {len(library.broken)} fichier(s) en erreur, "
+        f"{ok} fiche(s) valide(s), {len(library.broken) + len(missing)} fichier(s) en erreur, "
         f"{len(problems)} problème(s).",
         file=sys.stderr,
     )

@@ -23,6 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scop.config import shipped_fiches_dir
+from scop.errors import os_reason
 from scop.procedures.model import (
     END,
     EVENT_MAIRIE,
@@ -138,7 +139,7 @@ def read_yaml(path: Path) -> tuple[Any, Located]:
         loc.problem((1, 1), f"fichier illisible : pas en UTF-8 ({exc.reason})")
         return None, loc
     except OSError as exc:
-        loc.problem((1, 1), f"fichier illisible : {exc.strerror or exc}")
+        loc.problem((1, 1), f"fichier illisible : {os_reason(exc)}")  # strerror is English
         return None, loc
     try:
         node = yaml.compose(text, Loader=_LOADER)

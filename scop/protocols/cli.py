@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from scop.config import Config, add_link_options
-from scop.errors import Exit
 
 
 def register(sub: Any) -> None:
@@ -79,21 +78,55 @@ def register(sub: Any) -> None:
     g.set_defaults(func=run_gateway)
 
 
-def run_sim(args: argparse.Namespace) -> int:
-    from scop.protocols.pp_sim import PPSimulator, ScriptError, load_script, server_ssl_context
+def _sim_script(path: Path) -> Any:
+    """The exercise script, or the README's code 7 with one French line: the YAML parser's
+    own text is English and spans several lines."""
+    import yaml
 
-    script = None
-    if args.script:
-        try:
-            script = load_script(args.script)
-        except ScriptError as e:
-            print(f"scop pp-sim : {e}", file=sys.stderr)
-            return Exit.USAGE
+    from scop.errors import InputError, cannot_read
+    from scop.protocols.pp_sim import ScriptError, parse_script
+
+    hint = "Vérifier le script (son format : docstring de scop/protocols/pp_sim.py)."
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise cannot_read(path, exc) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"Script du simulateur illisible : {path} n'est pas du texte", hint
+        ) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise InputError(f"Script du simulateur illisible : {where} : YAML invalide", hint) from exc
+    try:
+        return parse_script(data, str(path))
+    except ScriptError as exc:
+        raise InputError(f"Script du simulateur refusé : {exc}", hint) from exc
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    import ssl
+
+    from scop.errors import InputError, UsageError
+    from scop.protocols.pp_sim import PPSimulator, server_ssl_context
+
     if bool(args.cert) != bool(args.key) or (args.cert and not args.client_ca):
-        print("scop pp-sim : --cert, --key et --client-ca vont ensemble", file=sys.stderr)
-        return Exit.USAGE
+        raise UsageError(
+            "--cert, --key et --client-ca vont ensemble", "Voir « scop pp-sim --help »."
+        )
+    script = _sim_script(args.script) if args.script else None
     exercise = args.exercise or bool(script and script.exercise)
-    ctx = server_ssl_context(args.cert, args.key, args.client_ca) if args.cert else None
+    try:
+        ctx = server_ssl_context(args.cert, args.key, args.client_ca) if args.cert else None
+    except (OSError, ssl.SSLError) as exc:
+        raise InputError(
+            f"Certificats du simulateur illisibles ({args.cert}, {args.key}, {args.client_ca}) : "
+            "fichier absent, contenu PEM invalide, ou clé qui ne va pas avec le certificat",
+            "Vérifier les fichiers donnés à --cert, --key et --client-ca.",
+        ) from exc
 
     async def main() -> None:
         sim = PPSimulator(

@@ -309,32 +309,35 @@ def register(sub: Any) -> None:
 
 
 def _cmd_feed_sim(args: argparse.Namespace) -> int:
+    """A simulator writes into a DÉMO or EXERCICE room only, and never makes one: its
+    failures are ``scop``'s (one French line, the README's code), a typo in --db leaves no
+    file behind."""
     from scop.clock import SystemClock
     from scop.config import default_db_url
+    from scop.errors import DatabaseMissing, Exit, ScopError, UsageError, WrongMode
     from scop.geo.streets import default_network
-    from scop.journal.store import JournalStore
     from scop.room import open_room
+    from scop.room_admin import MODE_NAMES, existing_mode, open_held_room
 
     if args.period <= 0:
-        print("scop feed-sim : --period doit être positif")
-        return 2
+        raise UsageError("--period doit être positif", "Par exemple --period 1 (une seconde).")
     clock = SystemClock()
-    store = JournalStore.open(args.db or default_db_url(), clock)
+    hint = "Lancer d'abord la console en démo (« scop »), ou donner --db d'une salle d'exercice."
     try:
-        mode = store.meta("mode")
-        if store.head()[0] == 0 or mode not in ("demo", "exercise"):
-            # A simulator never writes into a live room, nor initialises an empty base.
-            print(
-                "scop feed-sim : cette base n'est pas une salle de démonstration ou d'exercice "
-                f"(mode : {mode or 'base vide'}) ; lancez d'abord la console en démo"
+        store = open_held_room(args.db or default_db_url(), clock)
+    except DatabaseMissing as exc:
+        raise DatabaseMissing(exc.message, hint) from exc
+    try:
+        mode = existing_mode(store) or "live"
+        if mode not in ("demo", "exercise"):
+            raise WrongMode(
+                "Cette base n'est pas une salle de démonstration ou d'exercice (mode : "
+                f"{MODE_NAMES.get(mode, mode)}) : le simulateur n'écrit pas dans une salle réelle",
+                hint,
             )
-            return 1
         room = open_room(store, clock, CREW_SIMULATOR, workstation="simulateur")
         if not room.state.crews:
-            print(
-                "scop feed-sim : aucun équipage dans cette base (lancez d'abord la console en démo)"
-            )
-            return 1
+            raise ScopError("Aucun équipage dans cette base", hint, code=Exit.REFUSED)
         sim = CrewSimulator(None if args.straight else default_network().prepare())
         server = FeedSimulatorServer(
             room,

@@ -146,7 +146,9 @@ def register(sub: Any) -> None:
         "print",
         help="écrire en PDF une relève de la main courante (la dernière par défaut)",
         description="Relit la relève dans la main courante seule (base ou fichier d'export) "
-        "et l'écrit en PDF, identique à l'original. Codes de sortie : 0, 2 erreur.",
+        "et l'écrit en PDF, identique à l'original. Lecture seule. Codes de sortie : 0 "
+        "écrite, 1 relève refusée (aucune, ou pas celle demandée), 2 option invalide, 3-6 "
+        "base, 7 export illisible, 8 fichier impossible à écrire (tableau du README).",
     )
     rp.add_argument("source", help="fichier d'export ou URL de base")
     rp.add_argument("--id", metavar="RL-…", help="relève à imprimer (défaut : la dernière)")
@@ -184,8 +186,8 @@ def _exercise(args: argparse.Namespace) -> int:
     from scop.replay.exercise import open_exercise
 
     scenario = _load(args.scenario)
-    if scenario is None:
-        return Exit.CHECK_FAILED
+    if scenario is None:  # a check that found problems (1), or an input file refused (7)
+        return Exit.CHECK_FAILED if args.check else Exit.BAD_INPUT
     if args.check:
         print(
             f"Scénario valide : « {scenario.title} », {len(scenario.injects)} injects, "
@@ -195,7 +197,10 @@ def _exercise(args: argparse.Namespace) -> int:
     if args.pp_script is not None:
         from scop.replay.ppscript import write_pp_sim_script
 
-        n = write_pp_sim_script(scenario, args.pp_script)
+        try:
+            n = write_pp_sim_script(scenario, args.pp_script)
+        except OSError as exc:
+            raise cannot_write(args.pp_script, exc, "--pp-script") from exc
         print(
             f"Script du simulateur PP écrit : {args.pp_script} ({n} message(s)) — "
             f"scop pp-sim --exercise --script {args.pp_script}"
@@ -205,6 +210,11 @@ def _exercise(args: argparse.Namespace) -> int:
         raise UsageError(
             "--fork et --at vont ensemble",
             "Exemple : --fork vacation.jsonl.gz --at 2026-11-23T14:30:00+01:00.",
+        )
+    if args.debrief and args.debrief.suffix.lower() not in (".pdf", ".html", ".htm"):
+        # said before the exercise runs, as « scop debrief » says it
+        raise UsageError(
+            f"{args.debrief} : extension .pdf ou .html attendue", "Exemple : --debrief retex.pdf."
         )
     live = tuple(u for u in (default_db_url(), getattr(args, "db", None)) if u)
     operator = None

@@ -12,11 +12,12 @@ period and category.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
+from itertools import chain
 
 from scop.clock import local
 from scop.models.entries import Entry
@@ -185,6 +186,18 @@ class Created:
     key: str  # the entry's hash: where its point fell is remembered under it
 
 
+def _created(entries: Iterable[Entry]) -> Iterator[Created]:
+    for e in entries:
+        if e.kind != "event.created":
+            continue
+        p = e.payload
+        lon, lat = p.get("lon"), p.get("lat")
+        point = None
+        if isinstance(lon, int | float) and isinstance(lat, int | float):
+            point = (float(lon), float(lat))
+        yield Created(e.ts, str(p.get("category", "")), point, e.hash)
+
+
 class Tally:
     """The events created in the journal, each placed in its areas when first counted.
 
@@ -203,16 +216,26 @@ class Tally:
     def clear(self) -> None:
         self.created = []
 
-    def add(self, entries: Iterable[Entry]) -> None:
-        for e in entries:
-            if e.kind != "event.created":
+    def add(
+        self, entries: Iterable[Entry], placed: Mapping[str, tuple[int | None, ...]] | None = None
+    ) -> None:
+        """``placed``: where events fall, found ahead by :meth:`placements` (in a worker)."""
+        self._where.update(placed or {})
+        self.created.extend(_created(entries))
+
+    def placements(
+        self, entries: Sequence[Entry], start: datetime, end: datetime
+    ) -> dict[str, tuple[int | None, ...]]:
+        """Where the events of ``[start, end)`` not yet placed fall, among those counted and
+        ``entries``: the point-in-polygon work of the next :meth:`count`, done ahead and
+        changing nothing here, so a worker thread can run it while the GUI thread reads
+        this tally (then :meth:`add` takes both)."""
+        out: dict[str, tuple[int | None, ...]] = {}
+        for c in chain(list(self.created), _created(entries)):
+            if c.point is None or not start <= c.ts < end or c.key in self._where:
                 continue
-            p = e.payload
-            lon, lat = p.get("lon"), p.get("lat")
-            point = None
-            if isinstance(lon, int | float) and isinstance(lat, int | float):
-                point = (float(lon), float(lat))
-            self.created.append(Created(e.ts, str(p.get("category", "")), point, e.hash))
+            out[c.key] = tuple(locate(c.point[0], c.point[1], lv) for lv in self.levels)
+        return out
 
     def _place(self, c: Created, point: tuple[float, float]) -> tuple[int | None, ...]:
         where = self._where.get(c.key)

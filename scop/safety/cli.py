@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +17,10 @@ from typing import Any
 
 from scop.clock import SystemClock, local
 from scop.config import default_db_url
-from scop.errors import Exit, database_error
+from scop.errors import Exit, cannot_write, database_error, log_failure
 from scop.journal.store import JournalStore
 from scop.models.fold_safety import Hazard
 from scop.models.projection import Projection
-
-log = logging.getLogger("scop.hazards")
 
 COLUMNS = (
     "n°",
@@ -128,7 +125,7 @@ def _load(args: argparse.Namespace, name: str) -> tuple[list[Hazard], datetime] 
     try:
         return load_hazards(url, args.all)
     except Exception as exc:  # the person gets a sentence; the traceback goes to the log
-        log.debug("lecture des signalements impossible", exc_info=True)
+        log_failure("lecture des signalements impossible", exc)
         err = database_error(exc, url)
         print(f"scop hazards {name} : {err}", file=sys.stderr)
         return err.exit_code
@@ -167,7 +164,8 @@ def _export(args: argparse.Namespace) -> int:
     try:
         args.out.write_text(buf.getvalue(), encoding="utf-8")
     except OSError as exc:
-        print(f"scop hazards export : écriture impossible de {args.out} : {exc}", file=sys.stderr)
-        return Exit.CANNOT_WRITE
+        err = cannot_write(args.out, exc)  # the French reason: strerror is English
+        print(f"scop hazards export : {err}", file=sys.stderr)
+        return err.exit_code
     print(f"{len(hazards)} signalement(s) exporté(s) dans {args.out}", file=sys.stderr)
     return EXIT_OK

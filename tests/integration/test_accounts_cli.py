@@ -115,7 +115,7 @@ def test_room_grant_cli_creates_the_console_role(
         assert scop(grant[:-1], "", monkeypatch) == 0
         assert "créé" not in capsys.readouterr().out
         bad = ["room", "grant", "--db", pg_room_url, "--role", "Pas Bon"]
-        assert scop(bad, "", monkeypatch) == 1
+        assert scop(bad, "", monkeypatch) == 2  # an invalid option (README's table)
         assert "nom de rôle invalide" in capsys.readouterr().err
     finally:
         admin = create_engine(make_url(pg_room_url))
@@ -129,5 +129,7 @@ def test_room_grant_on_sqlite_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 's.sqlite'}"
-    assert scop(["room", "grant", "--db", url, "--role", "consoles"], "", monkeypatch) == 1
+    # an option this command cannot use (the README's 2), said before any file is made
+    assert scop(["room", "grant", "--db", url, "--role", "consoles"], "", monkeypatch) == 2
     assert "ne concerne que PostgreSQL" in capsys.readouterr().err
+    assert not (tmp_path / "s.sqlite").exists()

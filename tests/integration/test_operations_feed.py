@@ -18,6 +18,7 @@ import websockets
 from scoptest.tasks import stop_tasks
 
 from scop import operations as ops
+from scop.errors import Exit
 from scop.protocols.crew_feed import CrewFeedClient, parse_message, resource_id
 from scop.protocols.feed_sim import CrewSimulator, FeedSimulatorServer
 from scop.room import Room
@@ -244,7 +245,7 @@ def test_scop_feed_sim_refuses_a_live_room(room: Room, db_url: str) -> None:
     before = room.store.head()
     proc = _feed_sim(db_url, _free_port())
     out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 1
+    assert proc.returncode == Exit.WRONG_MODE  # the README's table: a base of the wrong mode
     assert "pas une salle de démonstration" in out
     assert room.store.head() == before  # nothing written
 

@@ -5,8 +5,10 @@ made here on the shipped polygons (scoptest.geo_shapes), not by scop.reports.cho
 
 from __future__ import annotations
 
+import logging
 import os
 import random
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -383,7 +385,7 @@ def test_layer_follows_the_replay_instant(replay_window: Any, qtbot: Any) -> Non
             qtbot,
             dock,
             lambda s: (
-                _shown(s["choro"]["counts"]["arrondissement"]) == want
+                _shown(s["choro"]["counts"].get("arrondissement", {})) == want  # none until read
                 and f"du {local(start):%d/%m/%Y %H:%M} au" in s["choro"]["legend"]
             ),
         )
@@ -406,3 +408,134 @@ def test_layer_follows_the_replay_instant(replay_window: Any, qtbot: Any) -> Non
         dock.raise_()
         qtbot.wait(1500)
         w.grab().save(str(Path(shots) / "choro12-chef-1366.png"))
+
+
+class _SlowRead:
+    """The store's own ``read``, noting which thread asked (and from where), held back in a
+    worker thread until released: a long journal's read, as a test can time it."""
+
+    def __init__(self, store: Any) -> None:
+        self.real = store.read
+        self.calls: list[tuple[int, bool]] = []  # (after, on the GUI thread)
+        self.release = threading.Event()
+
+    def __call__(self, after: int = 0, *args: Any, **kwargs: Any) -> Any:
+        gui = threading.current_thread() is threading.main_thread()
+        self.calls.append((after, gui))
+        if not gui:
+            self.release.wait(10)
+        return self.real(after, *args, **kwargs)
+
+
+@pytest.fixture
+def slow_read(demo_room: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    _record_events(demo_room, clock, 70)
+    spy = _SlowRead(demo_room.store)
+    monkeypatch.setattr(demo_room.store, "read", spy)
+    yield spy
+    spy.release.set()  # never leave the reader thread waiting
+
+
+def test_switching_on_reads_the_journal_off_the_gui_thread(
+    qtbot: Any, demo_room: Any, clock: Any, make_ctx: Any, make_map: Any, slow_read: Any
+) -> None:
+    """The first switch-on reads the whole journal: in the reader thread, while the GUI thread
+    goes on; the counts are those a read on the GUI thread gives."""
+    from PySide6.QtCore import QTimer
+
+    from scop.reports.choropleth import Level, Tally
+
+    dock = make_map(make_ctx(demo_room))
+    dock.show_choropleth(True)  # returns while the read is held back
+    qtbot.waitUntil(lambda: any(after == 0 for after, _ in slow_read.calls), timeout=5000)
+    ticks: list[int] = []
+    QTimer.singleShot(0, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: bool(ticks), timeout=2000)  # the GUI thread is not waiting
+    assert dock.choropleths == {}
+    with qtbot.wait_signal(dock.choropleth_sent, timeout=20000):
+        slow_read.release.set()
+    assert [gui for after, gui in slow_read.calls if after == 0] == [False]
+    tally = Tally()
+    tally.add(slow_read.real(0))
+    start, end = dock.choropleth_period()
+    for lv in Level:
+        assert dock.choropleths[lv].counts == tally.count(start, end, "", lv).counts
+    st = page_state(qtbot, dock)["choro"]
+    want = _reference(demo_room, start, end, "", "arrondissement")
+    assert sum(want.values()) > 40
+    assert _shown(st["counts"]["arrondissement"]) == want
+
+
+def test_a_late_answer_is_dropped(
+    qtbot: Any,
+    demo_room: Any,
+    clock: Any,
+    make_ctx: Any,
+    make_map: Any,
+    slow_read: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The read answers after the layer was switched off, or after the dock was closed: its
+    answer is not counted, nothing is sent, nothing raises (a late answer used to emit a
+    signal from a half-deleted dock)."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from scop.ui.map import MapDock
+
+    ctx = make_ctx(demo_room)
+    dock = make_map(ctx)
+    dock.show_choropleth(True)
+    read = dock._choro_read
+    assert read is not None
+    dock.show_choropleth(False)
+    with qtbot.assert_not_emitted(dock.choropleth_sent):
+        slow_read.release.set()
+        qtbot.waitUntil(read.done, timeout=10000)
+        qtbot.wait(10 * MapDock.CHORO_POLL_MS)
+    assert dock.choropleths == {}
+    assert page_state(qtbot, dock)["choro"]["on"] is False
+    # closed while reading: torn down before the answer (the window going), then deleted
+    for delete in (False, True):
+        slow_read.release.clear()
+        closing = MapDock(ctx)
+        closing.resize(800, 600)
+        closing.show()
+        qtbot.waitUntil(closing.is_ready, timeout=20000)
+        closing.show_choropleth(True)
+        read = closing._choro_read
+        assert read is not None
+        closing.teardown()
+        if delete:
+            closing.close()
+            closing.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+            assert not shiboken6.isValid(closing)
+        slow_read.release.set()
+        qtbot.waitUntil(read.done, timeout=10000)
+        qtbot.wait(10 * MapDock.CHORO_POLL_MS)
+        assert closing.choropleths == {}
+        if not delete:
+            closing.close()
+            closing.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_the_reader_thread_reads_postgresql(
+    qtbot: Any, pg_store: Any, clock: Any, make_ctx: Any, make_map: Any
+) -> None:
+    """On PostgreSQL too the reader thread takes a connection of its own from the pool: the
+    layer counts what the journal holds, as a read on the GUI thread does."""
+    from scop.room import open_room
+
+    room = open_room(pg_store, clock, Operator("A. Martin", "operator"), mode="demo")
+    _record_events(room, clock, 40)
+    dock = make_map(make_ctx(room))
+    with qtbot.wait_signal(dock.choropleth_sent, timeout=20000):
+        dock.show_choropleth(True)
+    start, end = dock.choropleth_period()
+    want = _reference(room, start, end, "", "arrondissement")
+    assert sum(want.values()) > 25
+    st = page_state(qtbot, dock)["choro"]
+    assert _shown(st["counts"]["arrondissement"]) == want

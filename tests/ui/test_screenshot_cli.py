@@ -49,6 +49,19 @@ def test_screenshot_of_the_demo_room(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "scop" / "demo.sqlite").exists()
 
 
+def test_a_capture_that_cannot_be_written_is_code_8(tmp_path: Path) -> None:
+    """The README's table: a file that cannot be written is 8, in one French line (it was
+    7, « fichier inaccessible », as if the PNG were an input)."""
+    res = run_scop(tmp_path, "--screenshot", "/proc/nope/console.png", "--size", "1024x700")
+    assert res.returncode == 8, res.stderr[-2000:]
+    said = [ln for ln in res.stderr.splitlines() if ln.startswith("scop :")]
+    assert said == [
+        "scop : Impossible d'écrire /proc/nope/console.png : introuvable. Choisir un fichier "
+        "dans un dossier accessible en écriture (--screenshot)."
+    ]
+    assert "Traceback" not in res.stderr
+
+
 @pytest.mark.postgres
 def test_console_opens_on_postgresql(tmp_path: Path, pg_store: object) -> None:
     from scop.clock import ManualClock

@@ -90,3 +90,27 @@ def test_map_payload_carries_the_counts_of_both_levels() -> None:
     tally.clear()
     tally.add(entries)
     assert tally.count(a, b, "ASB", Level.QUARTIER) == by_level[Level.QUARTIER]
+
+
+def test_events_placed_ahead_count_the_same() -> None:
+    """The map's reader thread places the period's events ahead (``placements``, which changes
+    nothing in the tally it reads); the counts are those of a tally placing as it counts."""
+    entries = _entries()
+    half = len(entries) // 2
+    a, b = START + timedelta(minutes=30), START + timedelta(hours=3)
+    lazy, ahead = Tally(), Tally()
+    lazy.add(entries)
+    ahead.add(entries[:half], ahead.placements(entries[:half], a, b))
+    before = list(ahead.created)
+    placed = ahead.placements(entries[half:], START, b)  # the earlier half's events, too
+    assert ahead.created == before
+    assert placed
+    assert ahead.placements([], START, b) == {
+        k: v for k, v in placed.items() if k not in {e.hash for e in entries[half:]}
+    }  # reading only: the second half is still to place
+    ahead.add(entries[half:], placed)
+    assert not ahead.placements([], START, b)  # all placed: nothing left for the count
+    for lv in Level:
+        for category in ("", "ASB"):
+            assert ahead.count(a, b, category, lv) == lazy.count(a, b, category, lv)
+            assert ahead.count(START, b, category, lv) == count(entries, START, b, category, lv)

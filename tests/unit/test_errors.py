@@ -8,6 +8,15 @@ import re
 from pathlib import Path
 
 import pytest
+from scoptest.exit_codes import (
+    SYNONYMS,
+    WORDS,
+    Statement,
+    contradictions,
+    parsers,
+    readme_table,
+    statements,
+)
 
 from scop.cli import build_parser, main, wants_dialog
 from scop.cli_fr import MESSAGES, PLURALS
@@ -182,3 +191,43 @@ def test_logging_is_set_up_in_one_place_only() -> None:
         if own.search(line)
     ]
     assert found == []
+
+
+def test_every_word_for_a_code_is_in_the_readme_table() -> None:
+    """The words that decide what a help text may say of a code come from the table."""
+    table = readme_table()
+    assert {int(c) for c in Exit} == set(table)
+    assert [w for w in WORDS if not any(re.search(w, m.lower()) for m in table.values())] == []
+    assert all(rows <= set(table) for rows in SYNONYMS.values())
+
+
+def test_no_help_text_states_a_code_the_readme_table_contradicts() -> None:
+    """``scop --help`` and every ``scop COMMANDE --help``, and the README's own sentences
+    (« Codes de sortie : 0 fait, 1 refusé… »): each code they state is in the table, and
+    said of what the table gives it."""
+    table = readme_table()
+    stated = [
+        s
+        for name, parser in parsers(build_parser())
+        for s in statements(parser.format_help(), name)
+    ]
+    stated += statements(README.read_text(encoding="utf-8"), "README")
+    assert len({s.where for s in stated}) >= 8  # the commands that state codes were read
+    assert [c for s in stated for c in contradictions(s, table)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("Codes de sortie : 0, 2 erreur.", "« erreur » est dit du code 1, 70"),
+        ("code 0 si tout répond, 1 sinon, 2 si la salle absente", "dit du code 4"),
+        ("Codes de sortie : 0 fait, 12 base perdue.", "code 12 absent du tableau"),
+        ("Codes de sortie : 3 pas une base SCOP.", "dit du code 5"),
+        ("Codes de sortie : 4 base (tableau complet)", ""),
+        ("Code de sortie 0 : tout répond ; 1 : un lien ne répond pas ; 2 : options", ""),
+    ],
+)
+def test_the_help_check_reads_what_a_text_says(text: str, wrong: str) -> None:
+    found = [c for s in statements(text, "t") for c in contradictions(s, readme_table())]
+    assert (wrong in " ".join(found)) if wrong else found == []
+    assert all(isinstance(s, Statement) for s in statements(text, "t"))

@@ -146,4 +146,10 @@ def test_cli_check_prints_every_problem_and_fails(capsys: pytest.CaptureFixture[
     assert code == 1
     assert len(out) == sum(len(v) for v in EXPECTED.values())
     assert f"{BROKEN / '05_cycle.yaml'}:19:12: cycle" in "\n".join(out)
-    assert main(["fiches", "check", str(BROKEN / "absent.yaml")]) == 2
+    # a path that names nothing is one more problem (code 1, as « scop exercise --check »
+    # says of a scenario), and the other paths are still checked
+    code = main(["fiches", "check", str(BROKEN / "absent.yaml"), str(BROKEN)])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0] == f"{BROKEN / 'absent.yaml'}:1:1: fichier introuvable"
+    assert len(out) == 1 + sum(len(v) for v in EXPECTED.values())

@@ -22,6 +22,7 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ from scop import map_commands
 from scop.clock import local
 from scop.errors import cannot_write
 from scop.models.entities import Crew, Event
+from scop.models.entries import Entry
 from scop.models.fold_safety import DangerAlert, Hazard
 from scop.models.nomenclatures import categories
 from scop.models.vocabulary import EventStatus
@@ -91,6 +93,35 @@ def _delete_views() -> None:
     for view in list(_VIEWS):
         if shiboken6.isValid(view):
             shiboken6.delete(view)
+
+
+_READER: ThreadPoolExecutor | None = None
+
+
+def _reader() -> ThreadPoolExecutor:
+    """The one thread that reads the journal and places its events for the observatoire layer:
+    on the GUI thread, a first switch-on over a day's journal froze the console for 0.1 to
+    1.4 s (bench/map_observatoire.py). As the address base's loader
+    (scop.geo.addresses.start_loading), a plain worker that touches no Qt object: the dock
+    polls the future from a timer of its own, so an answer arriving after the layer went off
+    or the dock was deleted is only a result nobody collects, never a signal from a dead dock.
+    """
+    global _READER
+    if _READER is None:
+        _READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="observatoire")
+    return _READER
+
+
+Placements = dict[str, tuple[int | None, ...]]
+
+
+def _read_and_place(
+    store: Any, after: int, tally: Tally, start: datetime, end: datetime
+) -> tuple[list[Entry], Placements]:
+    """In the reader thread: the entries beyond ``after``, and where the period's events not
+    yet placed fall (the point-in-polygon of the next count); ``tally`` is only read."""
+    new = store.read(after)
+    return new, tally.placements(new, start, end)
 
 
 TIME_FILTERS: tuple[tuple[str, int], ...] = (
@@ -233,6 +264,7 @@ class MapDock(ScopDock):
     CHORO_REFRESH_MS = 2_000
     REFIT_DEBOUNCE_MS = 300
     CHORO_CLOCK_S = 30  # a rolling period is counted again when its end moved this much
+    CHORO_POLL_MS = 15  # how often a read under way in the reader thread is looked at
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -593,6 +625,15 @@ class MapDock(ScopDock):
         self._tally = Tally()
         self._tally_after = 0  # journal position read into the tally
         self._tally_store: Any = None  # the store it was read from
+        # The read under way in the reader thread, of which journal (generation, store), and
+        # whether the layer asked again meanwhile; the poll collects its answer.
+        self._choro_read: Future[tuple[list[Entry], Placements]] | None = None
+        self._choro_read_key: tuple[int, Any] = (0, None)
+        self._choro_generation = 0
+        self._choro_again = False
+        self._choro_poll = QTimer(self)
+        self._choro_poll.setInterval(self.CHORO_POLL_MS)
+        self._choro_poll.timeout.connect(self._choro_answered)
         self._choro_dirty = True
         self._choro_sent = ""
         self._choro_computed_at: datetime | None = None
@@ -622,7 +663,7 @@ class MapDock(ScopDock):
             self._choro_timer.start()
             self.refresh_choropleth()
         else:
-            self._choro_timer.stop()
+            self._choro_timer.stop()  # a read under way: its answer is dropped if still off
         if self._page_ready:
             self._js(f"ScopMap.showChoropleth({'true' if on else 'false'})")
 
@@ -704,18 +745,53 @@ class MapDock(ScopDock):
             self.refresh_choropleth()
 
     def refresh_choropleth(self) -> None:
-        """Count both levels from the journal read so far and send them if they changed."""
+        """Read what the journal holds beyond the tally, in the reader thread, then count both
+        levels and send them if they changed (:meth:`_choro_answered`, on the GUI thread)."""
         self._choro_dirty = False
-        room = self.ctx.room
+        if self._choro_read is not None:  # one read at a time: counted again on its answer
+            self._choro_again = True
+            return
+        store = self.ctx.room.store
+        start, end = self.choropleth_period()
+        self._choro_read = _reader().submit(
+            _read_and_place, store, self._tally_after, self._tally, start, end
+        )
+        self._choro_read_key = (self._choro_generation, store)
+        self._choro_poll.start()
+
+    def _choro_answered(self) -> None:
+        read = self._choro_read
+        if read is None or not read.done():
+            return
+        self._choro_poll.stop()
+        self._choro_read = None
+        again, self._choro_again = self._choro_again, False
+        generation, store = self._choro_read_key
+        if self._torn_down or not self.choropleth_on():
+            return  # the layer went off (or the dock away) meanwhile: nobody wants it now
+        if generation != self._choro_generation or store is not self.ctx.room.store:
+            self.refresh_choropleth()  # read from a journal since replaced (a fork)
+            return
         try:
-            new = room.store.read(self._tally_after)
+            new, placed = read.result()
         except Exception:  # the database is away: the bridge says so; counted at the next tick
             log.warning("carte de l'observatoire : main courante illisible", exc_info=True)
             self._choro_dirty = True
             return
-        self._tally_store = room.store
+        self._count_choropleth(store, new, placed)
+        if again:
+            self.refresh_choropleth()
+
+    def _count_choropleth(
+        self, store: Any, new: list[Entry], placed: Placements | None = None
+    ) -> None:
+        """Both levels counted over the tally with ``new`` (read from ``store``, its events
+        ``placed`` ahead) added; sent to the page if they changed."""
+        room = self.ctx.room
+        self._tally_store = store
+        if new or placed:
+            self._tally.add(new, placed)
         if new:
-            self._tally.add(new)
             self._tally_after = new[-1].position
         start, end = self.choropleth_period()
         self._choro_computed_at = room.clock.now()
@@ -749,6 +825,7 @@ class MapDock(ScopDock):
         if not (store is self._tally_store and store.readonly):
             self._tally.clear()
             self._tally_after = 0
+            self._choro_generation += 1  # a read under way is of the former journal
         self._choro_dirty = True
         if self.choropleth_on():
             self.refresh_choropleth()
@@ -756,10 +833,25 @@ class MapDock(ScopDock):
     def shown_choropleth(self) -> Choropleth:
         """The counts of the level the map shows now (counted first if the layer is off)."""
         if not self.choropleths or not self.choropleth_on():
-            self.refresh_choropleth()
+            self._count_now()
         if not self.choropleths:  # the journal could not be read
             raise ValueError("Main courante illisible : carte impossible à exporter.")
         return self.choropleths[self.choro_level]
+
+    def _count_now(self) -> None:
+        """An export wants the counts at once: the journal is read here, on the GUI thread
+        (an export, not a switch-on); a read under way is forgotten, its answer never used."""
+        if self._choro_read is not None:
+            self._choro_read = None
+            self._choro_poll.stop()
+            self._choro_dirty = True
+        store = self.ctx.room.store
+        try:
+            new = store.read(self._tally_after)
+        except Exception:
+            log.warning("carte de l'observatoire : main courante illisible", exc_info=True)
+            return
+        self._count_choropleth(store, new)
 
     def export_choropleth(self, path: Path, fmt: str = "png") -> None:
         """The layer's counts as a picture (painted by scop.ui.choropleth_view, the same counts
@@ -971,6 +1063,8 @@ class MapDock(ScopDock):
         self._flush_timer.stop()
         self._clock_timer.stop()
         self._choro_timer.stop()
+        self._choro_poll.stop()  # a read under way finishes in its thread, its answer unread
+        self._choro_read = None
         self.ctx.bridge.changed.disconnect(self._on_change)
         self.ctx.bridge.reset.disconnect(self._on_reset)
         self.ctx.selection.crew_selected.disconnect(self._on_crew_selected)
