@@ -13,6 +13,7 @@ entry once into per-hour buckets and assembles the window from them; both give t
 from __future__ import annotations
 
 import heapq
+import math
 import statistics
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
@@ -63,6 +64,9 @@ class Dashboard:
     # (category, on scene) -> the delays behind the table's medians, sorted, in seconds:
     # created → first crew engaged (False) or on scene (True), events created in the window.
     delay_samples: Mapping[tuple[str, bool], tuple[float, ...]] = field(default_factory=dict)
+    # The same delays with their events, (category, on scene, seconds, event id), in any
+    # order: a click on a bin of the Délais histogram selects the events behind it.
+    delay_events: tuple[tuple[str, bool, float, str], ...] = ()
 
     @property
     def created(self) -> int:
@@ -175,6 +179,13 @@ def compute(
         for on, to in ((False, engaged), (True, on_scene)):
             if values := delays(per_cat[category], to):
                 samples[(category, on)] = tuple(sorted(values))
+    delay_events = tuple(
+        (category, on, (to[ev] - created[ev][0]).total_seconds(), ev)
+        for category in sorted(per_cat)
+        for on, to in ((False, engaged), (True, on_scene))
+        for ev in per_cat[category]
+        if ev in to
+    )
     rows = [
         _delay_row(
             category,
@@ -197,6 +208,7 @@ def compute(
         _acks(sent, acked),
         tuple(overdue),
         samples,
+        delay_events,
     )
 
 
@@ -524,6 +536,7 @@ class Aggregates:
         snaps = [self._crews_at(b + HOUR, now) for b in hours]
         statuses = sorted({s for c in snaps for s in c})
         window = self._window.slide(self._samples, start)
+        heap_ids = [i for _, i in self._window.heap]  # the samples in the window
         rows = [
             _delay_row(category, sum(cat[category]), window.get((category, False), []),
                        window.get((category, True), []), ordered=True)
@@ -547,6 +560,11 @@ class Aggregates:
             delay_samples={
                 (c, on): tuple(v) for (c, on), v in window.items() if v and c in cat
             },  # a copy: the window's lists slide on at the next refresh
+            delay_events=tuple(
+                (c, on, delay, ev)
+                for _, c, on, delay, _, ev in map(self._samples.__getitem__, heap_ids)
+                if c in cat
+            ),
         )
 
 
@@ -578,6 +596,23 @@ def delay_samples(d: Dashboard, category: str | None, on_scene: bool) -> list[fl
     return sorted(
         chain.from_iterable(v for (_c, on), v in d.delay_samples.items() if on == on_scene)
     )
+
+
+def delay_bin_events(
+    d: Dashboard, category: str | None, on_scene: bool, h: Histogram, i: int
+) -> list[str]:
+    """The events behind bin ``i`` of ``h``, the histogram of ``delay_samples(d, category,
+    on_scene)``, bounded as :func:`histogram` counts: the first bin takes everything under
+    its end, the last everything from its start. Shortest delay first."""
+    if not 0 <= i < len(h.counts):
+        return []
+    lo = i * h.width if i > 0 else -math.inf
+    hi = (i + 1) * h.width if i < len(h.counts) - 1 else math.inf
+    return [
+        ev
+        for c, on, delay, ev in sorted(d.delay_events, key=lambda s: (s[2], s[3]))
+        if on == on_scene and (category is None or c == category) and lo <= delay < hi
+    ]
 
 
 def overall_delays(d: Dashboard) -> DelayRow:

@@ -412,3 +412,117 @@ def test_barometre_tab_equals_compute_and_its_csv_sums_to_the_figures_shown(
         w.replay.seek(t)
         dock.grab().save(str(Path(shots) / "barodash12-barometre-dock.png"))
         w.grab().save(str(Path(shots) / "barodash12-barometre-window.png"))
+
+
+def _delays_from_journal(
+    engine: ReplayEngine, start: datetime, t: datetime, on_scene: bool
+) -> dict[str, tuple[str, float]]:
+    """event id -> (category, seconds from its creation to its first crew engaged or on
+    scene), recounted from the raw entries of the window, not from the aggregates."""
+    created: dict[str, tuple[datetime, str]] = {}
+    crew_event: dict[str, str] = {}
+    out: dict[str, tuple[str, float]] = {}
+    for e in engine.entries:
+        if e.ts > t:
+            break
+        p = e.payload
+        if e.kind == "event.created" and e.ts >= start:
+            created[p["id"]] = (e.ts, p["category"])
+        elif e.kind in ("crew.engaged", "crew.rerouted"):
+            ev = p.get("event_id") or p.get("to_event_id")
+            crew_event[p["call_sign"]] = ev
+            if not on_scene and ev in created and ev not in out:
+                out[ev] = (created[ev][1], (e.ts - created[ev][0]).total_seconds())
+        elif e.kind == "crew.released":
+            crew_event.pop(p["call_sign"], None)
+        elif e.kind == "crew.status_changed" and on_scene and p.get("status") == "sur_les_lieux":
+            ev = crew_event.get(p["call_sign"], "")
+            if ev in created and ev not in out:
+                out[ev] = (created[ev][1], (e.ts - created[ev][0]).total_seconds())
+    return out
+
+
+def test_click_on_a_delay_bin_selects_the_events_whose_delay_falls_in_it(
+    replay_window: Any, qtbot: Any
+) -> None:
+    """As the hourly bars do: a click on a bin of the Délais histogram selects, in the
+    events list, exactly the events whose delay lies in that bin's range; the hover says
+    the range and the count."""
+    from scop.ui.docks.dashboard_dock import _minutes
+
+    w = replay_window
+    dock = w.docks["dashboard"]
+    t = START + timedelta(minutes=170)
+    w.replay.seek(t)
+    dock.show()
+    dock.raise_()
+    dock.tabs.setCurrentWidget(dock.delays_page)
+    events = w.docks["events"]
+    events.status_box.setCurrentIndex(events.status_box.findText("Tous"))  # closed ones too
+    qtbot.waitExposed(dock.histogram)
+    chart = dock.histogram
+    vb = chart.plot.getPlotItem().vb
+
+    def click_bin(i: int) -> set[str]:
+        scene = vb.mapViewToScene(QPointF(i + 0.5, 0.5))
+        chart._moved(scene)
+        h = chart.histogram
+        assert chart.hover.text().startswith(
+            f"De {_minutes(i * h.width)} à {_minutes((i + 1) * h.width)} min : "
+            f"{h.counts[i]} événement(s) sur {h.total}"
+        )
+        pos = chart.plot.mapFromScene(scene)
+        qtbot.mouseClick(chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+        return {events.model.item(events.proxy.mapToSource(ix).row()).id
+                for ix in events.view.selectionModel().selectedRows()}  # fmt: skip
+
+    for on_scene, category in ((False, None), (True, "ASB")):
+        if category is not None:
+            row = next(r for r in range(1, dock.delays.rowCount())
+                       if dock.delays.item(r, 0).text().endswith(f"({category})"))  # fmt: skip
+            dock.delays.selectRow(row)
+        dock.measure_box.setCurrentIndex(int(on_scene))
+        delays = {ev: s for ev, (c, s) in _delays_from_journal(
+            w.replay.engine, dock.dashboard.start, t, on_scene).items()
+            if category in (None, c)}  # fmt: skip
+        h = chart.histogram
+        assert h.total == len(delays) > 5
+        last = len(h.counts) - 1
+        tried = 0
+        for i in sorted(range(len(h.counts)), key=lambda k: -h.counts[k])[:3]:  # fullest
+            lo, hi = i * h.width, (i + 1) * h.width
+            want = {ev for ev, s in delays.items()
+                    if (lo <= s or i == 0) and (s < hi or i == last)}  # fmt: skip
+            assert len(want) == h.counts[i] > 0
+            assert click_bin(i) == want, (category, on_scene, i)
+            tried += 1
+        assert tried >= 2
+
+
+# The histogram's plot (axis included) in the chief's layout: 100 px leave some 75 px to the
+# bars over their axis, enough to read a bin against its neighbours and a y scale of three
+# ticks; stacked over the table it had 40 px, bars of a few pixels.
+CHEF_HISTOGRAM_MIN_PX = 100
+
+
+def test_delay_histogram_is_readable_in_the_chief_layout_at_1366_by_768(
+    replay_window: Any, qtbot: Any
+) -> None:
+    w = replay_window
+    dock = w.docks["dashboard"]
+    w.replay.seek(START + timedelta(minutes=170))
+    w.apply_layout("chef")
+    w.resize(1366, 768)
+    dock.show()
+    dock.raise_()
+    dock.tabs.setCurrentWidget(dock.delays_page)
+    qtbot.waitExposed(dock.histogram)
+    plot = dock.histogram.plot
+    qtbot.wait(200)  # the splitter settles once the dock has its size
+    assert plot.height() >= CHEF_HISTOGRAM_MIN_PX, f"histogramme de {plot.height()} px de haut"
+    assert w.width() <= 1366
+    assert plot.width() >= 2 * CHEF_HISTOGRAM_MIN_PX  # beside the table, not squeezed by it
+    assert dock.delays.isVisible()  # the categories' rows are still there to choose from
+    shots = os.environ.get("SCOP_SHOTS")
+    if shots:
+        w.grab().save(str(Path(shots) / "delais-after-chef-1366.png"))

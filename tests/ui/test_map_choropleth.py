@@ -520,3 +520,22 @@ def test_a_late_answer_is_dropped(
             closing.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_the_reader_thread_reads_postgresql(
+    qtbot: Any, pg_store: Any, clock: Any, make_ctx: Any, make_map: Any
+) -> None:
+    """On PostgreSQL too the reader thread takes a connection of its own from the pool: the
+    layer counts what the journal holds, as a read on the GUI thread does."""
+    from scop.room import open_room
+
+    room = open_room(pg_store, clock, Operator("A. Martin", "operator"), mode="demo")
+    _record_events(room, clock, 40)
+    dock = make_map(make_ctx(room))
+    with qtbot.wait_signal(dock.choropleth_sent, timeout=20000):
+        dock.show_choropleth(True)
+    start, end = dock.choropleth_period()
+    want = _reference(room, start, end, "", "arrondissement")
+    assert sum(want.values()) > 25
+    st = page_state(qtbot, dock)["choro"]
+    assert _shown(st["counts"]["arrondissement"]) == want

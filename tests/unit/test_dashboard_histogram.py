@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scop.reports.dashboard import Dashboard, delay_samples, histogram, overall_delays
+from scop.reports.dashboard import (
+    Dashboard,
+    delay_bin_events,
+    delay_samples,
+    histogram,
+    overall_delays,
+)
 
 T = datetime(2026, 11, 23, 8, tzinfo=UTC)
 
@@ -38,3 +44,26 @@ def test_all_categories_pool_the_sorted_delays() -> None:
     row = overall_delays(d)
     assert (row.events, row.engage_median, row.engage_p90) == (5, 30.0, 90.0)
     assert (row.scene_median, row.scene_p90) == (400.0, 400.0)
+
+
+def test_a_bin_gives_back_the_events_it_counts() -> None:
+    """Each bin's events are exactly as many as its bar, bounded as the bar is: the first
+    bin from below zero, the last up to its longest delay, and nothing twice."""
+    events = (("ASB", False, 10.0, "EV-1"), ("ASB", False, 50.0, "EV-2"),
+              ("ASB", False, 90.0, "EV-3"), ("FIR", False, 20.0, "EV-4"),
+              ("FIR", False, 30.0, "EV-5"), ("FIR", True, 400.0, "EV-4"),
+              ("FIR", False, -2.0, "EV-6"))  # fmt: skip
+    d = Dashboard(T, T, (T,), {}, {}, {}, {}, {}, (), (), delay_events=events)
+    h = histogram(sorted(s for _c, on, s, _e in events if not on))
+    assert (h.width, h.counts) == (30, (3, 2, 0, 1))
+    bins = [delay_bin_events(d, None, False, h, i) for i in range(len(h.counts))]
+    assert bins == [["EV-6", "EV-1", "EV-4"], ["EV-5", "EV-2"], [], ["EV-3"]]
+    assert [len(b) for b in bins] == list(h.counts)
+    fir = histogram([-2.0, 20.0, 30.0])
+    assert delay_bin_events(d, "FIR", False, fir, 0) == ["EV-6", "EV-4"]
+    assert delay_bin_events(d, "FIR", False, fir, 1) == ["EV-5"]
+    scene = histogram([400.0])
+    assert scene.counts[-1] == 1
+    assert delay_bin_events(d, "FIR", True, scene, len(scene.counts) - 1) == ["EV-4"]
+    assert delay_bin_events(d, "FIR", True, scene, 0) == []
+    assert delay_bin_events(d, None, False, h, 4) == []

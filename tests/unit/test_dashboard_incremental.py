@@ -78,6 +78,7 @@ def _view(d: Dashboard) -> tuple[Any, ...]:
         d.acks,
         d.overdue,
         d.delay_samples,
+        sorted(d.delay_events),
     )
 
 

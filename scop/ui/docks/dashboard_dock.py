@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from html import escape
@@ -55,6 +56,7 @@ from scop.reports.dashboard import (
     Aggregates,
     Dashboard,
     Histogram,
+    delay_bin_events,
     delay_samples,
     histogram,
     hourly_csv_rows,
@@ -173,7 +175,7 @@ class _Chart(QWidget):
     NARROW = 760
     TALL = 400  # under it, the plot needs the height more than the width
 
-    def __init__(self, hint: str, parent: QWidget | None = None) -> None:
+    def __init__(self, hint: str, parent: QWidget | None = None, on_click: Any = None) -> None:
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -191,9 +193,21 @@ class _Chart(QWidget):
         self.ticks: list[str] = []
         self._pos: Any = None  # the mouse's last place on the plot
         self.plot.scene().sigMouseMoved.connect(self._moved)
+        self._on_click = on_click
+        if on_click is not None:
+            self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     def hover_text(self, scene_pos: Any) -> str:
         raise NotImplementedError
+
+    def click_target(self, scene_pos: Any) -> tuple[Any, ...] | None:
+        """What ``on_click`` receives for a click there (``None``: nothing to select)."""
+        return None
+
+    def _clicked(self, ev: Any) -> None:
+        target = self.click_target(ev.scenePos())
+        if target is not None:
+            self._on_click(*target)
 
     def _moved(self, pos: Any) -> None:
         self._pos = pos
@@ -230,7 +244,7 @@ class BarChart(_Chart):
     def __init__(
         self, on_click: Any, parent: QWidget | None = None, *, grouped: bool = False
     ) -> None:
-        super().__init__(HINT, parent)
+        super().__init__(HINT, parent, on_click)
         self.grouped = grouped
         self.series: dict[str, tuple[int, ...]] = {}
         self.labels: dict[str, str] = {}
@@ -239,8 +253,6 @@ class BarChart(_Chart):
         self.zeros: list[pg.TextItem] = []  # « 0 » over an hour with nothing, not a gap
         self.spans: list[str] = []
         self._top = 0.0
-        self._on_click = on_click
-        self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     def show_series(
         self,
@@ -357,10 +369,9 @@ class BarChart(_Chart):
         text = f"{span} — {self.labels.get(hit[1], hit[1])} : {hit[2]}"
         return text + (f" sur {total}" if len(self.series) > 1 and not self.grouped else "")
 
-    def _clicked(self, ev: Any) -> None:
-        hit = self.at(ev.scenePos())
-        if hit is not None:
-            self._on_click(hit[1], hit[0])
+    def click_target(self, scene_pos: Any) -> tuple[str, int] | None:
+        hit = self.at(scene_pos)
+        return None if hit is None else (hit[1], hit[0])
 
 
 class LineChart(_Chart):
@@ -437,16 +448,19 @@ MEASURES = (
 ALL = "Toutes catégories"
 
 
+HISTOGRAM_HINT = (
+    "Délais en minutes ; survoler une barre pour lire sa tranche, cliquer pour sélectionner "
+    "ses événements."
+)
+
+
 class HistogramChart(_Chart):
     """A delay distribution: one bar per bin of minutes, the median and the p90 drawn as
-    labelled vertical lines at their exact value; hovering a bar says its bin and count."""
+    labelled vertical lines at their exact value; hovering a bin says its range and count,
+    clicking it selects its events (``on_click(bin)``, as the hourly bars do)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "Délais en minutes ; survoler une barre pour lire le nombre d'événements de sa "
-            "tranche.",
-            parent,
-        )
+    def __init__(self, on_click: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(HISTOGRAM_HINT, parent, on_click)
         self.legend.hide()
         self.histogram = Histogram(1, (), None, None)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.9, brush=pg.mkBrush(PALETTE[0]),
@@ -495,19 +509,62 @@ class HistogramChart(_Chart):
         """Where a line is drawn, back in seconds (the test reads the chart, not the data)."""
         return float(self.lines[key].value()) * self.histogram.width
 
+    def bin_at(self, scene_pos: Any) -> int | None:
+        """The bin whose column (from the axis up) holds a point of the scene."""
+        vb = self.plot.getPlotItem().vb
+        if not self.histogram.counts or not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = vb.mapSceneToView(scene_pos)
+        i = math.floor(p.x())
+        return i if 0 <= i < len(self.histogram.counts) and p.y() >= 0 else None
+
     def hover_text(self, scene_pos: Any) -> str:
         h = self.histogram
-        vb = self.plot.getPlotItem().vb
-        if not h.counts or not vb.sceneBoundingRect().contains(scene_pos):
-            return self.hover.text()
-        i = int(vb.mapSceneToView(scene_pos).x())
-        if not 0 <= i < len(h.counts):
-            return self.hover.text()
+        i = self.bin_at(scene_pos)
+        if i is None:
+            return HISTOGRAM_HINT if h.counts else self.hover.text()
         a, b = _minutes(i * h.width), _minutes((i + 1) * h.width)
-        return (
-            f"De {a} à {b} min : {h.counts[i]} événement(s) sur {h.total} — "
-            f"médiane {_mmss(h.median)}, p90 {_mmss(h.p90)}"
-        )
+        click = " — cliquer pour les sélectionner" if h.counts[i] else ""
+        return f"De {a} à {b} min : {h.counts[i]} événement(s) sur {h.total}{click}"
+
+    def click_target(self, scene_pos: Any) -> tuple[int] | None:
+        i = self.bin_at(scene_pos)
+        return None if i is None or not self.histogram.counts[i] else (i,)
+
+
+class DelaysPage(QWidget):
+    """The Délais tab: a line to choose the measure, then the histogram and the table of
+    delays. Tall, the histogram sits over the table; short, beside it, at the tab's whole
+    height: in the chief's layout (1366×768) the dashboard shares the right column with three
+    docks, and stacked there the histogram was some 40 px high, unreadable."""
+
+    SHORT = 320  # under it, a histogram over a table leaves neither readable
+
+    def __init__(self, histogram: HistogramChart, table: QTableWidget) -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 4, 0, 0)
+        self.pick = QHBoxLayout()
+        box.addLayout(self.pick)
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(histogram)
+        self.split.addWidget(table)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setChildrenCollapsible(False)
+        self.split.setSizes([300, 100])
+        histogram.plot.setMinimumHeight(40)  # at the least, room for the other tabs'
+        table.setMinimumHeight(48)  # header and a row: the splitter gives them more
+        box.addWidget(self.split, 1)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        beside = self.height() < self.SHORT
+        wanted = Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical
+        if self.split.orientation() != wanted:
+            self.split.setOrientation(wanted)
+            # the histogram first: three fifths of the width beside, three quarters stacked
+            self.split.setSizes([600, 400] if beside else [300, 100])
 
 
 def _table(headers: tuple[str, ...], empty: str, right: tuple[int, ...] = ()) -> QTableWidget:
@@ -721,25 +778,12 @@ class DashboardDock(ScopDock):
         # the height for the histogram and the table: the chief's layout is 768 px high.
         self.delay_title = QLabel()
         self.delay_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.histogram = HistogramChart()
-        self.delays_page = QWidget()
-        box = QVBoxLayout(self.delays_page)
-        box.setContentsMargins(0, 4, 0, 0)
-        pick = QHBoxLayout()
+        self.histogram = HistogramChart(self.select_delay_bin)
+        self.delays_page = DelaysPage(self.histogram, self.delays)
+        pick = self.delays_page.pick
         pick.addWidget(QLabel("Distribution :"))
         pick.addWidget(self.measure_box)
         pick.addWidget(self.delay_title, 1)
-        box.addLayout(pick)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.histogram)
-        split.addWidget(self.delays)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([300, 100])  # short (the chief's layout): the histogram first
-        split.setChildrenCollapsible(False)
-        self.histogram.plot.setMinimumHeight(40)  # at the least, room for the other tabs'
-        self.delays.setMinimumHeight(48)  # header and a row: the splitter gives them more
-        box.addWidget(split, 1)
         self.overdue = _table(
             ("Fiche", "Étape en retard", "Événement"), "Aucune étape de fiche en retard."
         )
@@ -1027,6 +1071,16 @@ class DashboardDock(ScopDock):
         if self.dashboard is None:
             return []
         ids = list(self.dashboard.events_by_bin.get((series, i), ()))
+        self._select(ids)
+        return ids
+
+    def select_delay_bin(self, i: int) -> list[str]:
+        """The events of the histogram's bin ``i``: of the row chosen, for the measure shown."""
+        if self.dashboard is None:
+            return []
+        on_scene = bool(self.measure_box.currentData())
+        h = self.histogram.histogram
+        ids = delay_bin_events(self.dashboard, self.delay_category, on_scene, h, i)
         self._select(ids)
         return ids
 
