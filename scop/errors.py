@@ -260,17 +260,18 @@ def damaged(url: str) -> DatabaseDamaged:
     )
 
 
-def no_room(url: str) -> DatabaseMissing:
-    """A console, a gateway or ``scop users`` given a database that holds no room: rooms are
-    made by ``scop room init`` only (a typo in --db must not leave an empty live room
-    behind)."""
+def no_room(url: str, option: str = "--db") -> DatabaseMissing:
+    """A command given a database that holds no room (the console, the gateway, ``scop
+    users``, a replay…): rooms are made by ``scop room init`` only (a typo in --db must not
+    leave an empty live room behind). ``option`` is where the person gave ``url``."""
     shown = safe_url(url)
     path = sqlite_path(url)
     missing = " (le fichier n'existe pas)" if path is not None and not Path(path).exists() else ""
+    given = f"l'adresse donnée à {option}" if option else "l'adresse de la base"
     return DatabaseMissing(
         f"Aucune salle dans la base {shown}{missing}",
         "Seule « scop room init » crée une salle : « scop room init --db URL --mode live "
-        "--name … », ou vérifier l'adresse donnée à --db.",
+        f"--name … », ou vérifier {given}.",
     )
 
 

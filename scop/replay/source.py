@@ -17,13 +17,14 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from scop.clock import Clock, to_iso
-from scop.errors import Exit, InputError, database_error
+from scop.errors import Exit, InputError, database_error, no_room
 from scop.journal.export import ExportError, read_export
 from scop.journal.store import JournalStore, entry_row, is_sqlite_file
 from scop.journal.tables import crew_positions, journal_entries, journal_head
 from scop.journal.verify import verify_chain
 from scop.models.entities import PositionFix
 from scop.models.entries import GENESIS_HASH, Entry
+from scop.room_admin import existing_mode
 
 
 class SourceError(InputError):
@@ -105,10 +106,13 @@ def open_source(source: str, clock: Clock) -> OpenedSource:
     if _looks_like_url(source):
         store = JournalStore.open(source, clock, readonly=True)
         try:
-            store.head()
+            held = existing_mode(store) is not None
         except Exception as exc:
             store.close()
             raise database_error(exc, source) from exc
+        if not held:  # SCOP's tables but no room: the README's 4, as for an empty base
+            store.close()
+            raise no_room(source, option="")
         return OpenedSource(store, source)
     path = Path(source)
     if not path.exists():

@@ -17,10 +17,11 @@ from typing import Any
 
 from scop.clock import SystemClock, local
 from scop.config import default_db_url
-from scop.errors import Exit, cannot_write, database_error, log_failure
+from scop.errors import Exit, cannot_write, database_error, log_failure, no_room
 from scop.journal.store import JournalStore
 from scop.models.fold_safety import Hazard
 from scop.models.projection import Projection
+from scop.room_admin import existing_mode
 
 COLUMNS = (
     "n°",
@@ -84,6 +85,8 @@ def load_hazards(
     clock = SystemClock()
     store = JournalStore.open(url, clock, readonly=True)
     try:
+        if existing_mode(store) is None:  # SCOP's tables but no room: the README's 4
+            raise no_room(url)
         projection = Projection()
         projection.apply_all(store.iter_entries())
     finally:

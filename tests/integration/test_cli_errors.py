@@ -399,6 +399,48 @@ CASES = [
         "scop room init",
         unchanged=("sans-salle.sqlite",),
     ),
+    # the readers say a base with SCOP's tables but no room as 4 too (they read it as an
+    # empty journal: « main courante vide » 7, zeros, « aucun signalement »)
+    Case(
+        "replay-tables-but-no-room",
+        ("replay", "sqlite:///{d}/sans-salle.sqlite"),
+        Exit.DB_MISSING,
+        "Aucune salle dans la base",
+        unchanged=("sans-salle.sqlite",),
+    ),
+    Case(
+        "debrief-tables-but-no-room",
+        ("debrief", "sqlite:///{d}/sans-salle.sqlite", "--out", "{w}/retex.pdf"),
+        Exit.DB_MISSING,
+        "scop room init",
+        absent=("retex.pdf",),
+        unchanged=("sans-salle.sqlite",),
+    ),
+    Case(
+        "barometre-tables-but-no-room",
+        (
+            "barometre",
+            "--db",
+            "sqlite:///{d}/sans-salle.sqlite",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+            "--out",
+            "{w}/b.csv",
+        ),
+        Exit.DB_MISSING,
+        "Aucune salle dans la base",
+        absent=("b.csv",),
+        unchanged=("sans-salle.sqlite",),
+    ),
+    Case(
+        "hazards-tables-but-no-room",
+        ("hazards", "list", "--db", "sqlite:///{d}/sans-salle.sqlite"),
+        Exit.DB_MISSING,
+        "Aucune salle dans la base",
+        unchanged=("sans-salle.sqlite",),
+    ),
     Case(
         "gateway-check-empty-sqlite-file",
         ("gateway", "--check", "--db", "sqlite:///{d}/vide.sqlite", "--feed", "ws://127.0.0.1:9/x"),
