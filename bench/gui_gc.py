@@ -2,10 +2,11 @@
 
     python bench/gui_gc.py [--seconds S]
 
-Builds the console as ``scop`` does in DÉMO (qt_application, demo room seeded, settle_heap,
-the main window with every dock, the address base loaded), offscreen, then:
+Builds the console as ``scop`` does in DÉMO (qt_application, demo room seeded,
+settle_console_heap, the main window with every dock, the address base loaded), offscreen, then:
 - times young, middle and full collections with 10 000 fresh cyclic objects to collect, first
-  before the window exists (the baseline, same process) and then with the whole console;
+  before the window exists (the baseline, same process: the room folded and the address base
+  loaded, both frozen) and then with the whole console;
 - runs the event loop for S seconds while a worker thread keeps allocating (the load the
   collector must absorb) and reports the collector's ticks and its longest pause.
 The last line is one JSON object with every figure.
@@ -93,13 +94,14 @@ def main() -> None:
 
     app = qt_application(headless=True)
 
+    from scop.app import settle_console_heap
     from scop.clock import SystemClock
     from scop.demo import DEMO_ACCOUNT, seed_demo
     from scop.geo import addresses
     from scop.journal.store import JournalStore
     from scop.procedures.loader import load_library
     from scop.procedures.runner import ProcedureRunner
-    from scop.room import open_room, settle_heap
+    from scop.room import open_room
     from scop.ui import gui_gc
     from scop.ui.context import Notices, RoomBridge, Selection, UiContext
     from scop.ui.main_window import MainWindow
@@ -110,7 +112,9 @@ def main() -> None:
         store = JournalStore.open(f"sqlite:///{Path(d) / 'demo.sqlite'}", clock)
         room = open_room(store, clock, DEMO_ACCOUNT, mode="demo", label="Salle de démonstration")
         seed_demo(room)
-        settle_heap()
+        settle_console_heap()  # as scop does: the address base is frozen too once loaded
+        spin(app, 90, lambda: collector.settled > 0)
+        print(f"base d'adresses chargée et figée ; objets suivis : {len(gc.get_objects())}")
         base = pauses()
         print(f"sans fenêtre : {base}")
 

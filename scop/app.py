@@ -381,6 +381,19 @@ def open_console_store(config: Config, clock: Any) -> Any:
     return open_held_room(config.database, clock)
 
 
+def settle_console_heap() -> None:
+    """Freeze the heap once the journal is folded (``scop.room.settle_heap``), and again once
+    the address base, loading in its worker from now on (the events dock finds it started),
+    is in memory: else every full collection on the GUI thread walked its 158,000 addresses.
+    After ``qt_application``, whose collector does the second freeze."""
+    from scop.geo import addresses
+    from scop.room import settle_heap
+    from scop.ui.gui_gc import settle_after
+
+    settle_heap()
+    settle_after(addresses.start_loading())
+
+
 def run_console(config: Config) -> int:
     """The console over the room's database. The database is opened before Qt starts: a
     wrong ``--db`` fails fast, with its French message (see :mod:`scop.errors`)."""
@@ -388,7 +401,7 @@ def run_console(config: Config) -> int:
 
     from scop.clock import SystemClock
     from scop.demo import seed_demo
-    from scop.room import open_room, settle_heap
+    from scop.room import open_room
 
     clock = SystemClock()
     store = open_console_store(config, clock)
@@ -412,7 +425,7 @@ def run_console(config: Config) -> int:
         if mode == "demo" and not room.state.crews:
             seed_demo(room, config.fiches_dir)
         room.login()
-        settle_heap()
+        settle_console_heap()
         try:
             return run_window(app, room, config)
         finally:

@@ -20,9 +20,13 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from concurrent.futures import Future
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
+
+from scop.room import settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,8 @@ class GuiGarbageCollector(QObject):
         super().__init__(parent)
         self.longest_ms = 0.0  # the longest pause so far, for bench/ and the log
         self.collections = [0, 0, 0]
+        self.settled = 0  # heaps frozen again by a tick (settle_after)
+        self._settle_pending = False  # raised from a worker thread, honoured by a tick
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.check)
@@ -57,8 +63,31 @@ class GuiGarbageCollector(QObject):
         self._timer.stop()
         gc.enable()
 
+    def settle_after(self, future: Future[Any]) -> None:
+        """Freeze the heap again (``scop.room.settle_heap``) once ``future`` is done: what a
+        worker loads after start-up's freeze and keeps for the process's life (the address
+        base, 158,000 addresses) was otherwise walked by every full collection, ~30 ms each
+        (bench/gui_gc.py). The done callback runs in the worker and only raises a flag; the
+        next tick freezes, here, since the collection before the freeze may finalize Qt
+        wrappers and must not run in the worker."""
+        future.add_done_callback(self._loaded)
+
+    def _loaded(self, _future: Future[Any]) -> None:
+        self._settle_pending = True
+
     def check(self) -> int:
-        """One tick: the generations Python would have collected by now, oldest first."""
+        """One tick: the generations Python would have collected by now, oldest first (a full
+        collection and a freeze if a load given to ``settle_after`` has finished)."""
+        if self._settle_pending:
+            self._settle_pending = False
+            started = time.perf_counter()
+            settle_heap()
+            pause = (time.perf_counter() - started) * 1000
+            self.settled += 1
+            self.collections[2] += 1
+            log.debug("tas figé de nouveau après un chargement : pause de %.0f ms", pause)
+            self.longest_ms = max(self.longest_ms, pause)
+            return 2
         young, middle, old = gc.get_threshold()
         count0, count1, count2 = gc.get_count()
         if count0 <= young:
@@ -91,3 +120,10 @@ def install_gui_gc(interval_ms: int = TICK_MS) -> GuiGarbageCollector:
         _installed = GuiGarbageCollector(interval_ms, QCoreApplication.instance())
     _installed.start()
     return _installed
+
+
+def settle_after(future: Future[Any]) -> None:
+    """Freeze the heap again once ``future`` is done, by the collector installed (the console
+    installs one in ``scop.app.qt_application``; without one, nothing to do)."""
+    if _installed is not None and shiboken6.isValid(_installed):
+        _installed.settle_after(future)

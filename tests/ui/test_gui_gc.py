@@ -95,3 +95,45 @@ def test_the_console_start_up_installs_it() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_address_base_joins_the_frozen_heap_once_loaded() -> None:
+    """The console freezes its heap at start-up (``settle_console_heap``), before the address
+    base has loaded in its worker; once loaded, a tick freezes again, so that no full
+    collection walks its 158,000 addresses. A fresh process: freezing this one would keep the
+    other tests' objects out of the collector."""
+    code = """
+import gc, time
+from scop.app import qt_application, settle_console_heap
+from scop.geo import addresses
+from scop.ui.gui_gc import install_gui_gc
+app = qt_application(headless=True)
+settle_console_heap()
+frozen = gc.get_freeze_count()
+collector = install_gui_gc()
+end = time.monotonic() + 50
+while collector.settled == 0 and time.monotonic() < end:
+    app.processEvents()
+    time.sleep(0.01)
+index = addresses.loaded_index()
+tracked = {id(o) for o in gc.get_objects()}
+kept = [index.labels, index._keys, index._grid, index._street_entries]
+cells = len(index._grid) + len(index._street_entries)
+print(len(index), cells, gc.get_freeze_count() - frozen, sum(id(o) in tracked for o in kept))
+"""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert out.returncode == 0, out.stderr
+    size, containers, newly_frozen, still_walked = map(int, out.stdout.split()[-4:])
+    assert size > 100_000
+    # its strings and arrays are no collector's business; its grid's cells and its streets
+    # are, and all of them are frozen now
+    assert newly_frozen > containers > 1000
+    assert still_walked == 0
