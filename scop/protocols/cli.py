@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -274,7 +273,6 @@ def run_gateway(args: argparse.Namespace) -> int:
             pp=config,
             feed_url=feed_url,
             ttl=args.lease_ttl,
-            on_state=lambda text: print(text, file=sys.stderr, flush=True),
         )
 
         async def main() -> None:
