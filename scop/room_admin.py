@@ -126,12 +126,17 @@ def _unreachable(url: str, exc: BaseException) -> RoomAdminError:
     return RoomAdminError(str(err), err.exit_code)
 
 
+def _no_room(url: str) -> RoomAdminError:
+    """The words of every command for a base that holds no room (scop.errors.no_room)."""
+    return RoomAdminError(str(no_room(url)), EXIT_NO_ROOM)
+
+
 def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:
     """The store at ``url``, connected once to surface an unreachable server here."""
     _check_url(url)
     path = _sqlite_path(url)
     if readonly and path is not None and not path.exists():
-        raise RoomAdminError(f"aucune salle à cette adresse : {path} n'existe pas", EXIT_NO_ROOM)
+        raise _no_room(url)
     if path is not None and not readonly and not path.parent.is_dir():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,11 +162,7 @@ def open_store(url: str, clock: Clock, *, readonly: bool) -> JournalStore:
         if store is not None:
             store.close()
         if readonly and isinstance(exc, DBAPIError) and _missing_table(exc):
-            raise RoomAdminError(
-                "aucune salle dans cette base (pas de main courante) : créez-la avec "
-                "« scop room init »",
-                EXIT_NO_ROOM,
-            ) from None
+            raise _no_room(url) from None
         raise _unreachable(url, exc) from None
     assert store is not None
     return store
@@ -280,9 +281,7 @@ def room_info(url: str, clock: Clock) -> RoomInfo:
     store = open_store(url, clock, readonly=True)
     try:
         if existing_mode(store) is None:
-            raise RoomAdminError(
-                "aucune salle dans cette base : créez-la avec « scop room init »", EXIT_NO_ROOM
-            )
+            raise _no_room(url)
         return _info(store)
     except SQLAlchemyError as exc:
         raise _unreachable(url, exc) from None

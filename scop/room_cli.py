@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scop.clock import SystemClock, local
-from scop.errors import log_failure, log_file
+from scop.errors import log_failure, log_file, no_room
 from scop.journal.store import Decision
 from scop.room_admin import (
     EXIT_DATABASE,
@@ -202,10 +202,7 @@ def run_crews_import(args: argparse.Namespace) -> int:
         return exc.code
     try:
         if existing_mode(store) is None:
-            print(
-                f"{name} : aucune salle dans cette base : créez-la avec « scop room init »",
-                file=sys.stderr,
-            )
+            print(f"{name} : {no_room(args.db)}", file=sys.stderr)
             return EXIT_NO_ROOM
         operator = Operator(args.operator or "inconnu", args.role)
         room = open_room(store, clock, operator, workstation="scop-crews-import")

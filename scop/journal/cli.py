@@ -12,7 +12,7 @@ from typing import Any
 
 from scop.clock import SystemClock
 from scop.config import default_db_url
-from scop.errors import Exit, InputError, OutputError, ScopError, database_error
+from scop.errors import Exit, InputError, OutputError, ScopError, database_error, no_room
 from scop.journal.export import export_journal, verify_export
 from scop.journal.store import JournalStore, is_sqlite_file
 from scop.journal.verify import VerifyReport
@@ -73,6 +73,10 @@ def _reading(url: str) -> Iterator[JournalStore]:
     """The base at ``url``, read-only; a read that fails names the base (damaged…)."""
     store = JournalStore.open(url, SystemClock(), readonly=True)
     try:
+        if store.meta("mode") is None and store.head()[0] == 0:
+            # SCOP's tables but no room (room_admin.existing_mode is None): the README's 4,
+            # as for an empty base, not « chaîne intègre : 0 entrées » or an empty export
+            raise no_room(url)
         yield store
     except ScopError:
         raise

@@ -402,6 +402,21 @@ CASES = [
     # the readers say a base with SCOP's tables but no room as 4 too (they read it as an
     # empty journal: « main courante vide » 7, zeros, « aucun signalement »)
     Case(
+        "verify-tables-but-no-room",
+        ("journal", "verify", "--db", "sqlite:///{d}/sans-salle.sqlite"),
+        Exit.DB_MISSING,
+        "Aucune salle dans la base",
+        unchanged=("sans-salle.sqlite",),
+    ),
+    Case(
+        "export-tables-but-no-room",
+        ("journal", "export", "--db", "sqlite:///{d}/sans-salle.sqlite", "--out", "{w}/v.jsonl"),
+        Exit.DB_MISSING,
+        "scop room init",
+        absent=("v.jsonl", "v.jsonl.partiel"),
+        unchanged=("sans-salle.sqlite",),
+    ),
+    Case(
         "replay-tables-but-no-room",
         ("replay", "sqlite:///{d}/sans-salle.sqlite"),
         Exit.DB_MISSING,

@@ -93,7 +93,8 @@ def test_info_never_creates_a_file(tmp_path: Path, capsys: pytest.CaptureFixture
     code = main(["room", "info", "--db", f"sqlite:///{path}"])
     err = capsys.readouterr().err
     assert code == EXIT_NO_ROOM
-    assert "aucune salle à cette adresse" in err
+    assert "Aucune salle dans la base" in err
+    assert "(le fichier n'existe pas)" in err
     assert not path.exists()
     assert not path.parent.exists()
 
