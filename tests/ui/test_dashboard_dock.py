@@ -526,3 +526,13 @@ def test_delay_histogram_is_readable_in_the_chief_layout_at_1366_by_768(
     shots = os.environ.get("SCOP_SHOTS")
     if shots:
         w.grab().save(str(Path(shots) / "delais-after-chef-1366.png"))
+        chart = dock.histogram
+        i = max(range(len(chart.histogram.counts)), key=lambda k: chart.histogram.counts[k])
+        scene = chart.plot.getPlotItem().vb.mapViewToScene(QPointF(i + 0.5, 0.5))
+        chart._moved(scene)
+        pos = chart.plot.mapFromScene(scene)
+        qtbot.mouseClick(chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+        w.docks["events"].show()
+        w.docks["events"].raise_()
+        qtbot.wait(100)
+        w.grab().save(str(Path(shots) / "delais-after-chef-1366-click.png"))

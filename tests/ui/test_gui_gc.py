@@ -77,13 +77,8 @@ def test_a_tick_collects_only_what_python_would_have(gui_gc: GuiGarbageCollector
     assert gc.get_count()[1] <= middle  # the middle generation was collected in turn
 
 
-def test_the_console_start_up_installs_it() -> None:
-    """Every mode (live, DÉMO, EXERCICE, replay, --screenshot) builds its QApplication
-    through ``qt_application``; a fresh process, since this one's collector is already on."""
-    code = (
-        "import gc; from scop.app import qt_application; qt_application(headless=True); "
-        "print(gc.isenabled())"
-    )
+def _run_fresh(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh offscreen Python: its collector, its frozen heap, not this one's."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -91,9 +86,20 @@ def test_the_console_start_up_installs_it() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
     assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_the_console_start_up_installs_it() -> None:
+    """Every mode (live, DÉMO, EXERCICE, replay, --screenshot) builds its QApplication
+    through ``qt_application``; a fresh process, since this one's collector is already on."""
+    code = (
+        "import gc; from scop.app import qt_application; qt_application(headless=True); "
+        "print(gc.isenabled())"
+    )
+    out = _run_fresh(code, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
@@ -121,16 +127,7 @@ kept = [index.labels, index._keys, index._grid, index._street_entries]
 cells = len(index._grid) + len(index._street_entries)
 print(len(index), cells, gc.get_freeze_count() - frozen, sum(id(o) in tracked for o in kept))
 """
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert out.returncode == 0, out.stderr
+    out = _run_fresh(code, timeout=90)
     size, containers, newly_frozen, still_walked = map(int, out.stdout.split()[-4:])
     assert size > 100_000
     # its strings and arrays are no collector's business; its grid's cells and its streets

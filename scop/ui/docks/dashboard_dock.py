@@ -501,6 +501,11 @@ class HistogramChart(_Chart):
             if value is not None:
                 line.setValue(value / h.width)
                 line.label.setFormat(f"{key} {_mmss(value)}")
+                # its label on the side with room: past the middle, to the line's left (a
+                # p90 near the last bin was cut by the plot's edge)
+                side = 1 if value / h.width > max(n, 1) / 2 else 0
+                line.label.anchors = [(side, 0.5), (side, 0.5)]
+                line.label.updatePosition()
         self.empty.setText("" if n else empty)
         self.empty.setPos(max(n, 1) / 2, top / 2)
         self._rehover()
@@ -524,7 +529,7 @@ class HistogramChart(_Chart):
         if i is None:
             return HISTOGRAM_HINT if h.counts else self.hover.text()
         a, b = _minutes(i * h.width), _minutes((i + 1) * h.width)
-        click = " — cliquer pour les sélectionner" if h.counts[i] else ""
+        click = " — clic : les sélectionner" if h.counts[i] else ""
         return f"De {a} à {b} min : {h.counts[i]} événement(s) sur {h.total}{click}"
 
     def click_target(self, scene_pos: Any) -> tuple[int] | None:
