@@ -137,6 +137,12 @@ _OS_REASONS = {
     errno.EEXIST: "existe déjà",
     errno.ENAMETOOLONG: "nom trop long",
     errno.EDQUOT: "quota disque dépassé",
+    errno.ECONNREFUSED: "connexion refusée",
+    errno.ECONNRESET: "connexion interrompue",
+    errno.EHOSTUNREACH: "hôte injoignable",
+    errno.ENETUNREACH: "réseau injoignable",
+    errno.ETIMEDOUT: "délai dépassé",
+    errno.EADDRINUSE: "adresse déjà utilisée",
 }
 
 

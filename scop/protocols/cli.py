@@ -183,33 +183,15 @@ def _check(config: Any, feed_url: str | None, mode: str) -> int:
 def _link_files(config: Any) -> None:
     """The PP link's certificates and key, read before anything else: a file that cannot be
     read is said at start, not met by the link's first connection after the lease is taken."""
-    import ssl
+    from scop.errors import InputError
+    from scop.protocols.link_check import certificate_problem
 
-    from scop.errors import InputError, os_reason
-    from scop.protocols.pp_link import client_ssl_context
-
-    for option, path in (
-        ("--ca", config.cafile),
-        ("--cert", config.certfile),
-        ("--key", config.keyfile),
-    ):
-        if not path:
-            continue
-        try:
-            Path(path).read_bytes()
-        except OSError as exc:
-            raise InputError(
-                f"Certificat illisible ({option}) : {path} ({os_reason(exc)})",
-                "Vérifier le chemin et les droits du fichier.",
-            ) from exc
-    try:
-        client_ssl_context(config)
-    except (OSError, ssl.SSLError) as exc:
+    problem = certificate_problem(config)
+    if problem is not None:
         raise InputError(
-            f"Certificats du lien PP illisibles ({config.cafile}, {config.certfile}, "
-            f"{config.keyfile}) : contenu PEM invalide, ou clé qui ne va pas avec le certificat",
-            "Vérifier les fichiers donnés à --ca, --cert et --key.",
-        ) from exc
+            f"Lien PP : {problem}",
+            "Vérifier les fichiers donnés à --ca, --cert et --key (chemin, droits, contenu).",
+        )
 
 
 def run_gateway(args: argparse.Namespace) -> int:

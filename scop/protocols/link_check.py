@@ -7,9 +7,11 @@ room's active gateway.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import websockets
@@ -17,6 +19,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 from websockets.exceptions import InvalidMessage as WsInvalidMessage
 
+from scop.errors import log_failure, os_reason
 from scop.protocols.edxl import PROFILE_VERSION, SUBPROTOCOL
 from scop.protocols.pp_link import LinkConfig, client_ssl_context
 
@@ -31,6 +34,31 @@ def _name(cert: Any, field: str) -> str:
     """A certificate's subject or issuer as ``CN=…, O=…`` (``getpeercert()`` nests tuples)."""
     parts = [f"{k}={v}" for rdn in cert.get(field, ()) for k, v in rdn]
     return ", ".join(parts) or "?"
+
+
+def certificate_problem(config: LinkConfig) -> str | None:
+    """What is wrong with the PP link's certificate files, in French, or None if they load.
+    The OS's and OpenSSL's own texts are English: they go to the log file only."""
+    for option, path in (
+        ("--ca", config.cafile),
+        ("--cert", config.certfile),
+        ("--key", config.keyfile),
+    ):
+        if not path:
+            continue
+        try:
+            Path(path).read_bytes()
+        except OSError as exc:
+            return f"certificat illisible ({option}) : {path} ({os_reason(exc)})"
+    try:
+        client_ssl_context(config)
+    except (OSError, ssl.SSLError) as exc:
+        log_failure("certificats du lien PP", exc)
+        return (
+            f"certificats illisibles ({config.cafile}, {config.certfile}, {config.keyfile}) : "
+            "contenu PEM invalide, ou clé qui ne va pas avec le certificat"
+        )
+    return None
 
 
 def _failure(exc: BaseException, what: str) -> Finding:
@@ -51,8 +79,10 @@ def _failure(exc: BaseException, what: str) -> Finding:
         return Finding(False, f"{what} : pas de réponse (délai dépassé)")
     if isinstance(exc, ConnectionRefusedError):
         return Finding(False, f"{what} : injoignable (connexion refusée : rien n'écoute là)")
+    if isinstance(exc, socket.gaierror):
+        return Finding(False, f"{what} : injoignable (nom de serveur inconnu)")
     if isinstance(exc, OSError):
-        return Finding(False, f"{what} : injoignable ({exc.strerror or exc})")
+        return Finding(False, f"{what} : injoignable ({os_reason(exc)})")
     return Finding(False, f"{what} : {type(exc).__name__} : {exc}"[:300])
 
 
@@ -74,10 +104,10 @@ def _tls(ws: Any) -> list[Finding]:
 async def check_pp(config: LinkConfig) -> list[Finding]:
     """The PP link: certificates loaded, one connection, the profile version agreed."""
     out: list[Finding] = []
-    try:
-        ctx = client_ssl_context(config)
-    except (OSError, ssl.SSLError) as e:
-        return [Finding(False, f"Lien PP : certificats illisibles ({e})")]
+    problem = certificate_problem(config)
+    if problem is not None:
+        return [Finding(False, f"Lien PP : {problem}")]
+    ctx = client_ssl_context(config)
     if ctx is not None:
         out.append(
             Finding(

@@ -316,7 +316,7 @@ CASES = [
             "{d}/notes.txt",
         ),
         Exit.BAD_INPUT,
-        "Certificat illisible (--ca)",
+        "certificat illisible (--ca)",
     ),
     Case(
         "gateway-certificate-not-pem",

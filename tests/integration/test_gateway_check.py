@@ -81,6 +81,15 @@ def test_check_reports_what_it_found_and_exits(tmp_path: Path) -> None:
                                      "--key", str(good.client_key))  # fmt: skip
             assert code == 1, out
             assert "certificats illisibles" in out
+            assert "contenu PEM invalide" in out
+            assert "_ssl.c" not in out  # OpenSSL's English goes to the log file
+
+            # a certificate file that is not there: which option, in French
+            absent = tmp_path / "absente.pem"
+            code, out = await _check(db, "--pp", url, "--ca", str(absent), *certs[2:])
+            assert code == 1, out
+            assert f"certificat illisible (--ca) : {absent} (introuvable)" in out
+            assert "Errno" not in out
 
             # nobody listening
             code, out = await _check(db, "--pp", "ws://127.0.0.1:9")
