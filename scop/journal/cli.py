@@ -53,7 +53,7 @@ def _verify(args: argparse.Namespace) -> int:
     check from running (missing, foreign, unreadable) is a ScopError, reported by scop.cli."""
     if args.source is not None:
         if is_sqlite_file(args.source):
-            report = _verify_db(f"sqlite:///{args.source.resolve()}")
+            report = _verify_db(f"sqlite:///{args.source.resolve()}", option="")
         elif not args.source.exists():
             raise InputError(
                 f"Fichier introuvable : {args.source}",
@@ -69,14 +69,14 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _reading(url: str) -> Iterator[JournalStore]:
+def _reading(url: str, option: str = "--db") -> Iterator[JournalStore]:
     """The base at ``url``, read-only; a read that fails names the base (damaged…)."""
     store = JournalStore.open(url, SystemClock(), readonly=True)
     try:
         if store.meta("mode") is None and store.head()[0] == 0:
             # SCOP's tables but no room (room_admin.existing_mode is None): the README's 4,
             # as for an empty base, not « chaîne intègre : 0 entrées » or an empty export
-            raise no_room(url)
+            raise no_room(url, option)
         yield store
     except ScopError:
         raise
@@ -86,8 +86,8 @@ def _reading(url: str) -> Iterator[JournalStore]:
         store.close()
 
 
-def _verify_db(url: str) -> VerifyReport:
-    with _reading(url) as store:
+def _verify_db(url: str, option: str = "--db") -> VerifyReport:
+    with _reading(url, option) as store:
         return store.verify()
 
 
