@@ -104,6 +104,16 @@ def load_script(path: Path | str) -> Script:
     return parse_script(data, str(path))
 
 
+def _number(value: Any, kind: type[float] | type[int], at: str, key: str) -> Any:
+    """``kind(value)``, or the script's fault in French (``float("x")`` says it in English)."""
+    if isinstance(value, bool) or value is None:
+        raise ScriptError(f"{at} : {key} : un nombre est attendu, pas « {value} »")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ScriptError(f"{at} : {key} : un nombre est attendu, pas « {value} »") from None
+
+
 def parse_script(data: Any, where: str = "script") -> Script:
     if not isinstance(data, dict):
         raise ScriptError(f"{where} : un objet (exercise, answer_delay, answers, steps) attendu")
@@ -138,36 +148,34 @@ def parse_script(data: Any, where: str = "script") -> Script:
                 str(ev["id"]),
                 str(ev.get("category", "PSW")),
                 str(ev.get("title", ev["id"])),
-                int(ev.get("gravity", 2)),
+                _number(ev.get("gravity", 2), int, at, "event.gravity"),
                 "en_cours",
                 str(ev.get("address", "")),
-                ev.get("lon"),
-                ev.get("lat"),
+                None if ev.get("lon") is None else _number(ev["lon"], float, at, "event.lon"),
+                None if ev.get("lat") is None else _number(ev["lat"], float, at, "event.lat"),
                 str(ev.get("description", "")),
             )
         if "send" in raw and event is None and "event_id" not in raw:
             raise ScriptError(
                 f"{at} : un message de la PP porte sur un « event » ou un « event_id »"
             )
-        try:
-            steps.append(
-                Step(
-                    float(raw.get("at", 0)),
-                    raw.get("send"),
-                    raw.get("fault"),
-                    event,
-                    raw.get("event_id"),
-                    str(raw.get("text", "")),
-                    float(raw.get("seconds", 0)),
-                    int(raw.get("count", 1)),
-                )
+        steps.append(
+            Step(
+                _number(raw.get("at", 0), float, at, "at"),
+                raw.get("send"),
+                raw.get("fault"),
+                event,
+                raw.get("event_id"),
+                str(raw.get("text", "")),
+                _number(raw.get("seconds", 0), float, at, "seconds"),
+                _number(raw.get("count", 1), int, at, "count"),
             )
-        except (TypeError, ValueError) as e:
-            raise ScriptError(f"{at} : {e}") from None
+        )
+    delay = data.get("answer_delay")
     return Script(
         tuple(sorted(steps, key=lambda s: s.at)),
         data.get("exercise"),
-        data.get("answer_delay"),
+        None if delay is None else _number(delay, float, where, "answer_delay"),
         answers,
     )
 

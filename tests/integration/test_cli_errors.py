@@ -498,6 +498,12 @@ CASES = [
         "clé(s) inconnue(s) : foo",
     ),
     Case(
+        "pp-sim-script-not-a-number",
+        ("pp-sim", "--script", "{d}/pas-un-nombre.yaml"),
+        Exit.BAD_INPUT,
+        "étape 1 : at : un nombre est attendu, pas « bientôt »",
+    ),
+    Case(
         "pp-sim-certificate-not-pem",
         (
             "pp-sim",
@@ -649,6 +655,9 @@ def _seed(data: Path) -> None:
     (data / "vide.sqlite").write_bytes(b"")
     (data / "pas-yaml.yaml").write_text("steps: [\n  {at: 1\n", encoding="utf-8")
     (data / "cle-inconnue.yaml").write_text("foo: 1\nsteps: []\n", encoding="utf-8")
+    (data / "pas-un-nombre.yaml").write_text(
+        "steps:\n  - at: bientôt\n    send: alerte\n    event: {id: PP-1}\n", encoding="utf-8"
+    )
     foreign = sqlite3.connect(data / "etrangere.sqlite")
     foreign.execute("CREATE TABLE factures (id INTEGER PRIMARY KEY, montant REAL)")
     foreign.commit()
