@@ -904,7 +904,10 @@ def parse(
                 RECIPIENT_MISMATCH, f"message adressé à {address}, pas à {own_id} (explicitAddress)"
             )
         recipients = inner["recipient"]
-        if not any(party_mismatch(r, own_id) is None for r in recipients):
+        for r in recipients:
+            if party_mismatch(r, own_id) is None:
+                break
+        else:  # no recipient designates the console
             misses = [party_mismatch(r, own_id) for r in recipients]
             raise refuse(
                 RECIPIENT_MISMATCH,
