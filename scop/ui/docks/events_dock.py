@@ -246,8 +246,26 @@ class EventsDock(ScopDock):
         return open_it()
 
     def select_events(self, event_ids: list[str]) -> int:
-        """Select several events at once (the dashboard's bar); returns how many are shown.
-        Events hidden by the filter (closed ones, by default) are not selected."""
+        """Select several events at once (a bar or a bin of the dashboard); returns how many
+        are selected. A chief who clicks a bar asks to see its events: when the filters hide
+        some (closed ones, with the default « Ouverts »), they are widened first, visibly
+        (« Tous », every gravity, no search text), rather than selecting a few rows of many."""
+        selected = self._select_rows(event_ids)
+        if selected < len(set(event_ids)) and self._filtered():
+            self.search.clear()
+            self.status_box.setCurrentIndex(self.status_box.findText("Tous"))
+            self.gravity_box.setCurrentIndex(0)
+            selected = self._select_rows(event_ids)
+        return selected
+
+    def _filtered(self) -> bool:
+        return bool(
+            self.search.text()
+            or self.status_box.currentText() != "Tous"
+            or self.gravity_box.currentIndex() != 0
+        )
+
+    def _select_rows(self, event_ids: list[str]) -> int:
         from PySide6.QtCore import QItemSelection, QItemSelectionModel
 
         sel = QItemSelection()
@@ -263,7 +281,10 @@ class EventsDock(ScopDock):
             | QItemSelectionModel.SelectionFlag.Rows
         )
         self.view.selectionModel().select(sel, flags)
-        return len(sel.indexes()) // max(1, self.proxy.columnCount())
+        rows = sorted({ix.row() for ix in sel.indexes()})
+        if rows:  # the first selected row in sight (the others follow it, as the sort has them)
+            self.view.scrollTo(self.proxy.index(rows[0], 0))
+        return len(rows)
 
     def _show_event(self, event_id: str) -> None:
         row = self.model.row_of(event_id)
