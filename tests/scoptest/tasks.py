@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 
@@ -24,3 +26,28 @@ async def stop_tasks(*tasks: asyncio.Future[Any]) -> None:
         raise errors[0]
     if errors:
         raise BaseExceptionGroup("several tasks failed", errors)
+
+
+@contextlib.asynccontextmanager
+async def pp_link_to_simulator(
+    room: Any, ctx: Any = None, **sim_options: Any
+) -> AsyncIterator[tuple[Any, Any]]:
+    """A PP simulator on loopback and the room's link to it, running (registered as the UI
+    context's « pp_link » service when ``ctx`` is given); both stopped at the end, and a link
+    that crashed meanwhile fails the test (:func:`stop_tasks`)."""
+    from scop.protocols.pp_link import LinkConfig, PPLink
+    from scop.protocols.pp_sim import PPSimulator
+
+    sim = PPSimulator(**sim_options)
+    await sim.start()
+    link = PPLink(room, LinkConfig(sim.url, tick=0.1))
+    if ctx is not None:
+        ctx.services["pp_link"] = link
+    task = asyncio.create_task(link.run())
+    try:
+        yield sim, link
+    finally:
+        try:
+            await stop_tasks(task)
+        finally:
+            await sim.stop()

@@ -14,15 +14,13 @@ import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from scoptest.tasks import stop_tasks
+from scoptest.tasks import pp_link_to_simulator
 
 from scop.clock import SystemClock
 from scop.demo import DEMO_CHIEF, DEMO_OPERATOR, demo_drafts
 from scop.journal.store import JournalStore
 from scop.models.entries import Operator
 from scop.protocols.edxl import EventInfo
-from scop.protocols.pp_link import LinkConfig, PPLink
-from scop.protocols.pp_sim import PPSimulator
 from scop.room import Room, open_room
 from scop.ui.docks.messages_dock import MessagesDock
 
@@ -74,53 +72,47 @@ def test_chief_validates_umip_request_and_pp_accepts(
     dock.show()
 
     async def scenario() -> None:
-        sim = PPSimulator(answer_delay=0.3)
-        await sim.start()
-        link = PPLink(room, LinkConfig(sim.url, tick=0.1))
-        ctx.services["pp_link"] = link
-        task = asyncio.create_task(link.run())
-        await _until(lambda: link.connected, 5, "connexion au simulateur")
+        async with pp_link_to_simulator(room, ctx, answer_delay=0.3) as (sim, link):
+            await _until(lambda: link.connected, 5, "connexion au simulateur")
 
-        # the UMIP request drafted by the fiche réflexe waits for the chief
-        item = dock._items["PP-DEMO-0002"]
-        assert "Brouillon" in item.text(3)
-        dock.select_message("PP-DEMO-0002")
-        assert dock.validate_btn.isEnabled()
-        qtbot.mouseClick(dock.validate_btn, Qt.MouseButton.LeftButton)
+            # the UMIP request drafted by the fiche réflexe waits for the chief
+            item = dock._items["PP-DEMO-0002"]
+            assert "Brouillon" in item.text(3)
+            dock.select_message("PP-DEMO-0002")
+            assert dock.validate_btn.isEnabled()
+            qtbot.mouseClick(dock.validate_btn, Qt.MouseButton.LeftButton)
 
-        def accepted() -> bool:
-            m = room.state.messages["PP-DEMO-0002"]
-            return m.state == "integre" and m.answer == "ACCEPTE"
+            def accepted() -> bool:
+                m = room.state.messages["PP-DEMO-0002"]
+                return m.state == "integre" and m.answer == "ACCEPTE"
 
-        await _until(accepted, 10, "demande acceptée par la PP")
-        did = room.state.messages["PP-DEMO-0002"].distribution_id
-        assert sim.endpoint.inbox[did].template == "demande_umip"
-        row = dock._items["PP-DEMO-0002"]
-        assert "Intégré" in row.text(3)
-        assert "ACCEPTÉE" in row.text(3)
-        # the PP's answer is on screen, unmistakable, and unread until someone opens it
-        answer = next(m for m in room.state.messages.values() if m.direction == "in")
-        assert dock.incoming_banner.isVisible()
-        assert "PRÉFECTURE DE POLICE" in dock.incoming_banner.text()
-        assert dock._items[answer.key].text(3) == "NOUVEAU — à lire"
-        assert dock._items[answer.key].background(0).color().name() == "#0d47a1"
-        dock.select_message(answer.key)
-        await _until(
-            lambda: "CONSULTE" in sim.endpoint.acks.get(answer.key, []),
-            5,
-            "CONSULTE envoyé à la PP",
-        )
-        assert not dock.incoming_banner.isVisible()
-        assert "Connecté" in dock.link_label.text() or "connecté" in dock.link_label.text()
-        dock.select_message("PP-DEMO-0002")
-        await asyncio.sleep(0.2)
-        shot = dock.grab()
-        assert not shot.isNull()
-        out = os.environ.get("SCOP_PP_SHOT")
-        if out:
-            shot.save(out)
-        await stop_tasks(task)
-        await sim.stop()
+            await _until(accepted, 10, "demande acceptée par la PP")
+            did = room.state.messages["PP-DEMO-0002"].distribution_id
+            assert sim.endpoint.inbox[did].template == "demande_umip"
+            row = dock._items["PP-DEMO-0002"]
+            assert "Intégré" in row.text(3)
+            assert "ACCEPTÉE" in row.text(3)
+            # the PP's answer is on screen, unmistakable, and unread until someone opens it
+            answer = next(m for m in room.state.messages.values() if m.direction == "in")
+            assert dock.incoming_banner.isVisible()
+            assert "PRÉFECTURE DE POLICE" in dock.incoming_banner.text()
+            assert dock._items[answer.key].text(3) == "NOUVEAU — à lire"
+            assert dock._items[answer.key].background(0).color().name() == "#0d47a1"
+            dock.select_message(answer.key)
+            await _until(
+                lambda: "CONSULTE" in sim.endpoint.acks.get(answer.key, []),
+                5,
+                "CONSULTE envoyé à la PP",
+            )
+            assert not dock.incoming_banner.isVisible()
+            assert "Connecté" in dock.link_label.text() or "connecté" in dock.link_label.text()
+            dock.select_message("PP-DEMO-0002")
+            await asyncio.sleep(0.2)
+            shot = dock.grab()
+            assert not shot.isNull()
+            out = os.environ.get("SCOP_PP_SHOT")
+            if out:
+                shot.save(out)
 
     qloop.run_until_complete(scenario())
     dock.teardown()
@@ -183,20 +175,19 @@ def test_sim_alert_shows_as_a_pp_thread(
     qtbot.addWidget(dock)
 
     async def scenario() -> None:
-        sim = PPSimulator()
-        await sim.start()
-        link = PPLink(chief_room, LinkConfig(sim.url, tick=0.1))
-        task = asyncio.create_task(link.run())
-        sim.send_pp("alerte", EventInfo("PP-2611-0042", "EXP/GAS", "Fuite de gaz"))
-        await _until(
-            lambda: any(m.event_id == "PP-2611-0042" for m in chief_room.state.messages.values()),
-            5,
-            "alerte PP",
-        )
-        heads = [dock.tree.topLevelItem(i).text(2) for i in range(dock.tree.topLevelItemCount())]
-        assert "PP-2611-0042 — Fuite de gaz" in heads
-        await stop_tasks(task)
-        await sim.stop()
+        async with pp_link_to_simulator(chief_room) as (sim, _link):
+            sim.send_pp("alerte", EventInfo("PP-2611-0042", "EXP/GAS", "Fuite de gaz"))
+            await _until(
+                lambda: any(
+                    m.event_id == "PP-2611-0042" for m in chief_room.state.messages.values()
+                ),
+                5,
+                "alerte PP",
+            )
+            heads = [
+                dock.tree.topLevelItem(i).text(2) for i in range(dock.tree.topLevelItemCount())
+            ]
+            assert "PP-2611-0042 — Fuite de gaz" in heads
 
     qloop.run_until_complete(scenario())
     dock.teardown()

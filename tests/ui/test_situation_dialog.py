@@ -332,11 +332,9 @@ def test_sent_point_reaches_the_pp_simulator_on_loopback(
 
     import qasync
     from PySide6.QtWidgets import QApplication
-    from scoptest.tasks import stop_tasks
+    from scoptest.tasks import pp_link_to_simulator
 
     from scop.clock import SystemClock
-    from scop.protocols.pp_link import LinkConfig, PPLink
-    from scop.protocols.pp_sim import PPSimulator
 
     clock = SystemClock()
     room, ev = _room(f"sqlite:///{tmp_path / 'live.sqlite'}", clock, CHIEF, "demo")
@@ -349,12 +347,7 @@ def test_sent_point_reaches_the_pp_simulator_on_loopback(
     ctx.selection.select_event(ev)
 
     async def scenario() -> None:
-        sim = PPSimulator(answer_delay=0.3)
-        await sim.start()
-        link = PPLink(room, LinkConfig(sim.url, tick=0.1))
-        ctx.services["pp_link"] = link
-        task = asyncio.create_task(link.run())
-        try:
+        async with pp_link_to_simulator(room, ctx, answer_delay=0.3) as (sim, _link):
             dialog = card.open_situation()
             assert dialog is not None
             dialog.situation_edit.setPlainText("Feu éteint, deux blessés légers évacués")
@@ -369,9 +362,6 @@ def test_sent_point_reaches_the_pp_simulator_on_loopback(
             assert got.template == "point_de_situation"
             assert "Feu éteint, deux blessés légers évacués" in got.text
             assert UNVERIFIED not in got.text
-        finally:
-            await stop_tasks(task)
-            await sim.stop()
 
     try:
         loop.run_until_complete(scenario())
