@@ -340,7 +340,9 @@ class Endpoint:
     async def release_stale_held(self) -> None:
         """A predecessor that never comes (expired at the sender) must not block an event."""
         loop = asyncio.get_running_loop()
-        for pred, items in list(self._held.items()):
+        for pred in list(self._held):
+            # Read again: applying one group releases what waited on it, maybe a later key.
+            items = self._held.get(pred)
             if items and loop.time() - items[0].since > self.hold_timeout:
                 del self._held[pred]
                 for h in items:

@@ -128,3 +128,45 @@ def test_a_crash_between_journal_and_acknowledgement_loses_nothing(tmp_path: Pat
         assert (did_of(f), "RECU") in wire.acks
         assert (did_of(f), "INTEGRE") in wire.acks
     assert room.store.verify().ok
+
+
+def test_a_chain_held_for_a_predecessor_that_never_comes_is_released_once(
+    tmp_path: Path,
+) -> None:
+    """B follows A (never received), C follows B: both wait, then are applied in order once the
+    hold times out. Releasing B releases C too, which the next stale hold then named: that
+    used to raise KeyError in the link's periodic task, every time."""
+    db = tmp_path / "salle.sqlite"
+    room, endpoint = open_console(db)
+    now = SystemClock().now()
+    event = EventInfo("PP-7", "FIR", "Feu n° 7")
+
+    def frame(did: str, previous: str | None) -> str:
+        return dumps(
+            build_pp_emsi(
+                "point_de_situation",
+                event,
+                identity=PP,
+                now=now,
+                exercise=False,
+                text=did,
+                previous_id=previous,
+                distribution_id=did,
+            )
+        )
+
+    a, b, c = (f"{PP.sender_id}_{x}" for x in "abc")
+    wire = Wire(db)
+    feed(endpoint, wire, [frame(b, a), frame(c, b)])
+    assert received(room) == []  # both wait for their predecessor
+    endpoint.hold_timeout = 0.0
+
+    async def release() -> None:
+        endpoint.ws = wire
+        await endpoint.release_stale_held()
+        await endpoint.release_stale_held()  # nothing left to release
+
+    asyncio.run(release())
+    assert received(room) == [b, c]
+    assert wire.acks == [(b, "RECU"), (b, "INTEGRE"), (c, "RECU"), (c, "INTEGRE")]
+    room.store.close()
