@@ -33,7 +33,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http import HTTPStatus
@@ -227,11 +227,25 @@ class SimEndpoint(Endpoint):
         if self.duplicate and '"reference"' not in text:
             await super().send_text(text)
 
+    async def send_texts(self, texts: Sequence[str]) -> None:
+        if not self.duplicate:
+            await super().send_texts(texts)
+            return
+        for text in texts:
+            await self.send_text(text)
+
     async def send_ack(self, did: str, step: str) -> None:
         if self.ack_delay > 0:
             self._spawn(self._late_ack(did, step, self.ack_delay))
             return
         await super().send_ack(did, step)
+
+    async def send_acks(self, dids: Sequence[str], step: str) -> None:
+        if self.ack_delay <= 0:
+            await super().send_acks(dids, step)
+            return
+        for did in dids:
+            await self.send_ack(did, step)
 
     async def _late_ack(self, did: str, step: str, delay: float) -> None:
         await asyncio.sleep(delay)
