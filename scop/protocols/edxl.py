@@ -815,8 +815,9 @@ def _long_string(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def _excerpt(raw: str) -> dict[str, Any]:
-    return {"extrait": raw[:1000]}
+def _excerpt(raw: str | bytes) -> dict[str, Any]:
+    text = raw if isinstance(raw, str) else raw[:4000].decode("utf-8", "replace")
+    return {"extrait": text[:1000]}
 
 
 def parse(
@@ -831,16 +832,13 @@ def parse(
     refused: unreadable, not an object, schema violation, too long, wrong sender (envelope
     ``senderID``, RC-DE ``sender.URI``), not addressed to ``own_id``, expired, or exercise
     traffic on a live link (and the reverse). docs/PP_INTEROP.md tables every refusal."""
-    if isinstance(raw, bytes):
-        data = raw
-        try:
-            raw = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidMessage(
-                INVALID_MESSAGE, "message non UTF-8", None, {"extrait": data[:300].hex()}
-            ) from None
     try:
-        obj = jsonio.loads(raw)
+        obj = jsonio.loads(raw)  # bytes (a frame as it came) decoded there, once
+    except UnicodeDecodeError:
+        assert isinstance(raw, bytes)
+        raise InvalidMessage(
+            INVALID_MESSAGE, "message non UTF-8", None, {"extrait": raw[:300].hex()}
+        ) from None
     except (ValueError, RecursionError) as e:
         raise InvalidMessage(
             INVALID_MESSAGE, f"JSON illisible : {str(e)[:150]}", None, _excerpt(raw)

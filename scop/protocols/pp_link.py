@@ -34,7 +34,12 @@ from urllib.parse import urlsplit
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import (
+    ConnectionClosed,
+    ConnectionClosedOK,
+    InvalidHandshake,
+    InvalidStatus,
+)
 from websockets.exceptions import InvalidMessage as WsInvalidMessage
 
 from scop.clock import Clock, to_iso
@@ -520,7 +525,11 @@ class Endpoint:
 
         async def reader() -> None:
             try:
-                async for frame in ws:
+                while True:
+                    try:  # bytes: parse() decodes them once (str cost websockets' decode too)
+                        frame = await ws.recv(decode=False)
+                    except ConnectionClosedOK:
+                        return  # as ``async for frame in ws`` ends
                     await queue.put(frame)
             finally:
                 with contextlib.suppress(asyncio.QueueFull):

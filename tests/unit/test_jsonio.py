@@ -45,6 +45,31 @@ def test_loads_reads_what_json_reads(value: Any, ascii_only: bool) -> None:
     assert same(jsonio.loads(text), json.loads(text))
 
 
+@settings(max_examples=300, deadline=None)
+@given(values, st.booleans())
+def test_loads_reads_utf8_bytes_as_json_reads_their_text(value: Any, ascii_only: bool) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate written as is: no UTF-8 bytes hold it
+        return
+    assert same(jsonio.loads(data), json.loads(text))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a": "\xff"}',  # a byte that is no UTF-8
+        '{"a": "é"}'.encode("latin-1"),
+        '{"a": "é"}'.encode("utf-16"),  # json.loads would guess UTF-16 and read it
+        '"\ud800"'.encode("utf-8", "surrogatepass"),  # a surrogate encoded: not UTF-8
+    ],
+)
+def test_loads_refuses_bytes_that_are_not_utf8(data: bytes) -> None:
+    with pytest.raises(UnicodeDecodeError):
+        jsonio.loads(data)
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -232,6 +232,24 @@ def _code(frame: Any, **kw: Any) -> int:
     return info.value.code[0]
 
 
+def test_a_frame_read_as_bytes_is_the_frame_read_as_text() -> None:
+    """The link reads frames as bytes (websockets' decode, then our encode, cost a twentieth of
+    its CPU per message): UTF-8 is decoded once, strictly, in parse()."""
+    event = EventInfo("PP-1", "FIR", "Feu rue de l'Église n° 3")  # UTF-8 that is not ASCII
+    text = dumps(build_pp_emsi("alerte", event, identity=PP, now=NOW, exercise=False))
+    assert "Église n° 3" in text
+    as_bytes = parse(text.encode(), now=NOW, peer_id="fr.police.pp")
+    assert as_bytes == parse(text, now=NOW, peer_id="fr.police.pp")
+    with pytest.raises(InvalidMessage) as info:
+        parse(text.encode("utf-16"), now=NOW, peer_id="fr.police.pp")
+    assert info.value.code[0] == 300
+    assert info.value.cause == "message non UTF-8"
+    with pytest.raises(InvalidMessage) as info:
+        parse("{pas du JSON é".encode(), now=NOW, peer_id="fr.police.pp")
+    assert info.value.cause.startswith("JSON illisible")
+    assert info.value.source == {"extrait": "{pas du JSON é"}
+
+
 def test_what_the_profile_forbids_is_refused_with_the_hubs_codes() -> None:
     assert _code("{not json") == 300
     assert _code(b"\xff\xfe") == 300
