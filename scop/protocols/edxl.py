@@ -192,6 +192,7 @@ _PAYLOAD_KINDS: dict[str, tuple[str, ...]] = {
     "reference": ("Ack",),
     "error": ("Error",),
 }
+_PAYLOAD_KEYS = frozenset(_PAYLOAD_KINDS)
 
 
 def _branch_key(branch: Mapping[str, Any]) -> str | None:
@@ -263,10 +264,10 @@ def _payload_keys(inner: Any) -> frozenset[str]:
     return _branch_keys().intersection(inner) if type(inner) is dict else frozenset()
 
 
-def _header_in_schema(inner: Any) -> bool:
-    """Whether a message that passed EDXL-DE-full has had its RC-DE header checked too: its one
-    payload's branch applies RC-DE (with several payloads, or none known, it cannot be told)."""
-    present = _payload_keys(inner)
+def _header_in_schema(present: frozenset[str]) -> bool:
+    """Whether a message that passed EDXL-DE-full has had its RC-DE header checked too, from
+    ``present``, its RC-DE message's :func:`_payload_keys`: its one payload's branch applies
+    RC-DE (with several payloads, or none known, it cannot be told)."""
     return len(present) == 1 and present <= _with_header()
 
 
@@ -363,10 +364,23 @@ def fmt_time(t: datetime) -> str:
     return text
 
 
+_PARSED_CACHE: dict[str, datetime] = {}
+
+
 def parse_time(s: str) -> datetime:
-    t = datetime.fromisoformat(s)
-    if t.tzinfo is None:
-        raise ValueError(f"horodatage sans fuseau : {s}")
+    """A profile timestamp (Paris offset, whole seconds) as the aware UTC time it stands for.
+
+    In UTC, as the clock gives ``now``: a comparison across two offsets cost twenty times one
+    within UTC, and each message parsed compares its expiry with the clock. Kept per text: a
+    message carries two, and all the messages of one second carry the same."""
+    t = _PARSED_CACHE.get(s)
+    if t is None:
+        read = datetime.fromisoformat(s)
+        if read.tzinfo is None:
+            raise ValueError(f"horodatage sans fuseau : {s}")
+        if len(_PARSED_CACHE) > 256:
+            _PARSED_CACHE.clear()
+        t = _PARSED_CACHE[s] = read.astimezone(UTC)
     return t
 
 
@@ -408,6 +422,8 @@ def name_fits(name: str, system_id: str) -> bool:
 def party_mismatch(party: Mapping[str, Any], system_id: str) -> str | None:
     """Why an RC-DE ``sender``/``recipient`` does not designate ``system_id`` (None if it does)."""
     uri, name = party.get("URI"), party.get("name")
+    if name == system_id and uri == f"{HUB_SCHEME}:{system_id}":
+        return None  # what the console and the PP write (two per message parsed, on the link)
     if uri != hub_uri(system_id):
         return f"URI {uri!r} au lieu de {hub_uri(system_id)!r}"
     if not isinstance(name, str) or not name.strip():
@@ -883,7 +899,8 @@ def parse(
     if len(content) != 1:
         raise refuse(INVALID_MESSAGE, f"{len(content)} contenus : le profil en attend un seul")
     inner = content[0]["jsonContent"]["embeddedJsonContent"]["message"]
-    if not _header_in_schema(inner):  # an RS-ERROR's branch does not check its RC-DE header
+    present = _payload_keys(inner)
+    if not _header_in_schema(present):  # an RS-ERROR's branch does not check its RC-DE header
         reasons = _errors("RC-DE.schema.json", inner, "message")
         if reasons:
             raise refuse(INVALID_MESSAGE, "en-tête RC-DE non conforme : " + " ; ".join(reasons))
@@ -911,12 +928,12 @@ def parse(
                 RECIPIENT_MISMATCH,
                 f"destinataire RC-DE autre que {own_id} : " + " ; ".join(map(str, misses))[:300],
             )
-    keys = [k for k in _PAYLOAD_KINDS if k in inner]
+    keys = _PAYLOAD_KEYS.intersection(inner)
     if len(keys) != 1:
         raise refuse(
             INSUFFICIENT_DATA, "contenu non pris en charge (emsi, reference ou error attendu)"
         )
-    key = keys[0]
+    (key,) = keys
     if kind not in _PAYLOAD_KINDS[key]:
         raise refuse(INVALID_MESSAGE, f"un message {kind} ne peut pas porter « {key} »")
     sent = obj["dateTimeSent"]

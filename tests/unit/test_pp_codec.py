@@ -418,3 +418,22 @@ def test_distribution_ids_carry_random_version_4_uuids() -> None:
     did = edxl.new_distribution_id("fr.police.scop")
     assert did.startswith("fr.police.scop_")
     assert uuid.UUID(did.removeprefix("fr.police.scop_")).version == 4
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC)))
+def test_profile_times_read_back_as_the_utc_instant(t: datetime) -> None:
+    """What fmt_time writes (Paris offset, whole seconds), parse_time reads back as that UTC
+    instant, the first time and from its cache alike."""
+    whole = t.replace(microsecond=0)
+    text = edxl.fmt_time(whole)
+    for _ in range(2):
+        back = edxl.parse_time(text)
+        assert back == whole
+        assert back.tzinfo is UTC
+
+
+def test_a_time_without_offset_is_refused_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(ValueError, match="sans fuseau"):
+            edxl.parse_time("2026-11-23T10:30:00")
