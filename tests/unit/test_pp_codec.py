@@ -5,6 +5,7 @@ and everything the profile forbids is refused with the hub's error code."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -418,6 +419,23 @@ def test_distribution_ids_carry_random_version_4_uuids() -> None:
     did = edxl.new_distribution_id("fr.police.scop")
     assert did.startswith("fr.police.scop_")
     assert uuid.UUID(did.removeprefix("fr.police.scop_")).version == 4
+
+
+def test_a_forked_process_draws_other_ids_than_its_parent() -> None:
+    """The random bits are drawn 256 identifiers at a time: a child (the gateway's supervisor
+    forks) must not draw what its parent draws next."""
+    edxl.uuid4_text()  # the pool is full now
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next identifier, then out at once
+        os.write(write, edxl.uuid4_text().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 100).decode()
+    os.close(read)
+    assert uuid.UUID(child).version == 4
+    assert child != edxl.uuid4_text()
 
 
 @settings(max_examples=500, deadline=None)
