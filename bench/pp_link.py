@@ -26,8 +26,12 @@ The JSON's top-level figures are the shared topology's (the issue's); ``split`` 
 On a shared, noisy machine the CPU time per message (both ends, throughput run) is printed
 too: it moves far less with the load than the rates.
 
+``--link-compression deflate`` makes the link offer permessage-deflate, as it did when the
+issue's first figures were taken (its echo was websockets' default, deflate): the echo on the
+link's settings then uses it too, and "ratio link/echo" is that time's same-settings ratio.
+
 Usage: .venv/bin/python bench/pp_link.py [--messages 2000] [--serial 300] [--steady 1000]
-       [--rounds 5] [--topology both|split|shared]
+       [--rounds 5] [--topology both|split|shared] [--link-compression none|deflate]
 The last line printed is one JSON object.
 """
 
@@ -52,8 +56,9 @@ from websockets.asyncio.server import serve  # noqa: E402
 from scop.clock import SystemClock  # noqa: E402
 from scop.journal.store import JournalStore  # noqa: E402
 from scop.models.entries import Operator  # noqa: E402
+from scop.protocols import pp_link  # noqa: E402
 from scop.protocols.edxl import EventInfo, build_pp_emsi, dumps  # noqa: E402
-from scop.protocols.pp_link import COMPRESSION, LinkConfig, PPLink  # noqa: E402
+from scop.protocols.pp_link import LinkConfig, PPLink  # noqa: E402
 from scop.protocols.pp_sim import PPSimulator  # noqa: E402
 from scop.room import open_room, settle_heap  # noqa: E402
 
@@ -273,7 +278,7 @@ async def echo_client_process(url: str, n: int, serial: int, compression: str | 
 
 
 async def echo_run(
-    n: int, serial: int, frame: str, compression: str | None = COMPRESSION, split: bool = False
+    n: int, serial: int, frame: str, compression: str | None = None, split: bool = False
 ) -> dict[str, float]:
     async def echo(ws: object) -> None:
         async for msg in ws:  # type: ignore[attr-defined]
@@ -337,7 +342,7 @@ def topology(args: argparse.Namespace, frame: str, split: bool) -> dict[str, Any
             last = r == args.rounds - 1
             serial = args.serial if last else 0
             # The link's websocket settings (no permessage-deflate): its transport alone.
-            base = asyncio.run(echo_run(args.messages, serial, frame, COMPRESSION, split))
+            base = asyncio.run(echo_run(args.messages, serial, frame, pp_link.COMPRESSION, split))
             # websockets' default (permessage-deflate), the baseline the issue's goal was set on.
             deflate = asyncio.run(echo_run(args.messages, 0, frame, "deflate", split))
             run = link_run_split if split else link_run
@@ -378,7 +383,8 @@ def report(name: str, r: dict[str, Any], steady: int) -> dict[str, Any]:
     print(f"-- {name}: medians of {len(rounds)} rounds (echo, deflate echo, link, in turn)")
     print(
         f"bare websockets echo : {base['rate']:8.0f} msg/s, round trip p50 "
-        f"{base['p50']:.2f} ms, p99 {base['p99']:.2f} ms (the link's settings: no deflate)"
+        f"{base['p50']:.2f} ms, p99 {base['p99']:.2f} ms (the link's settings: "
+        f"{pp_link.COMPRESSION or 'no deflate'})"
     )
     print(
         f"  same, with deflate : {deflate['rate']:8.0f} msg/s (websockets' default, the "
@@ -456,10 +462,20 @@ def main() -> None:
         help="split: the PP stand-in (and the echo's client) in another process; shared: one "
         "process and loop for both ends (the issue's first figures); both (default)",
     )
+    ap.add_argument(
+        "--link-compression",
+        choices=("none", "deflate"),
+        default="none",
+        help="deflate: the link offers permessage-deflate, as it did when the issue's first "
+        "figures were taken, and the echo on the link's settings uses it too (the same-settings "
+        "ratio of that time); none (default): the link as it ships",
+    )
     ap.add_argument("--role", choices=("sim", "echo"), help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
     ap.add_argument("--compression", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.link_compression == "deflate":
+        pp_link.COMPRESSION = "deflate"  # type: ignore[assignment]  # read at each connection
     if args.role == "sim":
         asyncio.run(sim_process(args.messages, args.serial, args.steady))
         return
@@ -476,6 +492,7 @@ def main() -> None:
         "frame_bytes": len(frame.encode()),
         "steady_messages": args.steady,
         "topology": args.topology,
+        "link_compression": args.link_compression,
     }
     if args.topology in ("both", "shared"):
         shared = report(
