@@ -66,7 +66,10 @@ EXIT_MEANINGS: dict[Exit, str] = {
     Exit.CANCELLED: "identification annulée par l'opérateur",
     Exit.NO_DISPLAY: "aucun écran pour la console (session graphique absente)",
     Exit.INTERNAL: "erreur interne inattendue : détail dans le fichier journal",
-    Exit.INTERRUPTED: "interrompu (Ctrl+C)",
+    Exit.INTERRUPTED: (
+        "interrompu (Ctrl+C) ; la passerelle et les simulateurs (`gateway`, `pp-sim`, "
+        "`feed-sim`), pour qui Ctrl+C ou SIGTERM est l'arrêt normal, rendent 0"
+    ),
 }
 
 DB_URL_EXAMPLE = "sqlite:////chemin/salle.sqlite ou postgresql+psycopg://utilisateur@serveur/base"
