@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -260,4 +261,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        code = main()
+    finally:
+        shutil.rmtree(_TMP, ignore_errors=True)  # the base, the pages, Qt's profile
+    raise SystemExit(code)
