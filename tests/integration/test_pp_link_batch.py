@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scoptest.pp_peer import point_frames
 
 from scop.clock import SystemClock
 from scop.journal.store import JournalStore
@@ -65,20 +66,7 @@ def open_console(path: Path) -> tuple[Room, RoomEndpoint]:
 
 
 def pp_frames(n: int) -> list[str]:
-    now = SystemClock().now()
-    return [
-        dumps(
-            build_pp_emsi(
-                "point_de_situation",
-                EventInfo(f"PP-{i}", "FIR", f"Feu n° {i}"),
-                identity=PP,
-                now=now,
-                exercise=False,
-                text=f"point {i}",
-            )
-        )
-        for i in range(n)
-    ]
+    return point_frames(PP, n)
 
 
 def received(room: Room) -> list[str]:

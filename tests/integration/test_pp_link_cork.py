@@ -8,8 +8,7 @@ import asyncio
 import socket
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.asyncio.server import serve
+from scoptest.ws_collector import frames_received
 
 from scop.protocols.pp_link import corked
 
@@ -19,28 +18,6 @@ pytestmark = pytest.mark.skipif(not hasattr(socket, "TCP_CORK"), reason="TCP_COR
 def cork_state(ws: object) -> int:
     sock = ws.transport.get_extra_info("socket")  # type: ignore[attr-defined]
     return int(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK))
-
-
-async def _with_peer(body: object) -> list[str]:
-    got: list[str] = []
-
-    async def handler(ws: object) -> None:
-        async for frame in ws:  # type: ignore[attr-defined]
-            got.append(frame)
-
-    server = await serve(handler, "127.0.0.1", 0)
-    port = next(iter(server.sockets)).getsockname()[1]
-    try:
-        async with connect(f"ws://127.0.0.1:{port}") as ws:
-            await body(ws)  # type: ignore[operator]
-            for _ in range(200):
-                if len(got) >= 3:
-                    break
-                await asyncio.sleep(0.01)
-    finally:
-        server.close()
-        await server.wait_closed()
-    return got
 
 
 def test_frames_sent_corked_arrive_and_the_socket_is_uncorked() -> None:
@@ -53,7 +30,7 @@ def test_frames_sent_corked_arrive_and_the_socket_is_uncorked() -> None:
                 await ws.send(f"ack {i}")  # type: ignore[attr-defined]
         seen.append(cork_state(ws))
 
-    got = asyncio.run(_with_peer(body))
+    got = asyncio.run(frames_received(body, 3))
     assert seen == [1, 0]
     assert got == ["ack 0", "ack 1", "ack 2"]
 
@@ -72,7 +49,7 @@ def test_uncorked_even_when_the_block_fails() -> None:
             await cut(ws)
         seen.append(cork_state(ws))
 
-    got = asyncio.run(_with_peer(body))
+    got = asyncio.run(frames_received(body, 3))
     assert seen == [0]
     assert got == ["ack 0", "ack 1", "ack 2"]
 
@@ -88,5 +65,5 @@ def test_one_frame_or_no_socket_is_not_corked() -> None:
         for i in range(3):
             await ws.send(f"ack {i}")  # type: ignore[attr-defined]
 
-    asyncio.run(_with_peer(body))
+    asyncio.run(frames_received(body, 3))
     assert seen == [0]

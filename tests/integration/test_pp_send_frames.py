@@ -6,37 +6,13 @@ one ``send`` a frame. Real websockets on loopback."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.asyncio.server import serve
+from scoptest.ws_collector import frames_received
 from websockets.exceptions import ConnectionClosed
 
 from scop.protocols.pp_link import SEND_CHUNK, send_frames
-
-
-async def _with_peer(body: Callable[[Any], Awaitable[None]], expect: int) -> list[str]:
-    got: list[str] = []
-
-    async def handler(ws: Any) -> None:
-        async for frame in ws:
-            got.append(frame)
-
-    server = await serve(handler, "127.0.0.1", 0)
-    port = next(iter(server.sockets)).getsockname()[1]
-    try:
-        async with connect(f"ws://127.0.0.1:{port}") as ws:
-            await body(ws)
-            for _ in range(300):
-                if len(got) >= expect:
-                    break
-                await asyncio.sleep(0.01)
-    finally:
-        server.close()
-        await server.wait_closed()
-    return got
 
 
 def test_frames_arrive_whole_and_in_order_without_one_send_each() -> None:
@@ -49,7 +25,7 @@ def test_frames_arrive_whole_and_in_order_without_one_send_each() -> None:
         ws.send = no_send
         await send_frames(ws, texts)
 
-    assert asyncio.run(_with_peer(body, len(texts))) == texts
+    assert asyncio.run(frames_received(body, len(texts))) == texts
 
 
 def test_a_closed_connection_raises_as_send_does_and_sends_nothing() -> None:
@@ -62,7 +38,7 @@ def test_a_closed_connection_raises_as_send_does_and_sends_nothing() -> None:
         except ConnectionClosed as exc:
             raised.append(exc)
 
-    assert asyncio.run(_with_peer(body, 0)) == []
+    assert asyncio.run(frames_received(body, 0)) == []
     assert len(raised) == 1
 
 

@@ -10,6 +10,7 @@ import asyncio
 import time
 from typing import Any
 
+from scoptest.pp_peer import point_frames
 from websockets.asyncio.client import connect
 
 from scop.clock import SystemClock
@@ -17,8 +18,6 @@ from scop.protocols.edxl import (
     SUBPROTOCOL,
     EventInfo,
     Identity,
-    build_pp_emsi,
-    dumps,
     parse,
 )
 from scop.protocols.pp_sim import PPSimulator
@@ -27,20 +26,7 @@ CONSOLE = Identity()
 
 
 def console_frames(n: int) -> list[str]:
-    now = SystemClock().now()
-    return [
-        dumps(
-            build_pp_emsi(
-                "point_de_situation",
-                EventInfo(f"SCOP-{i}", "FIR", f"Feu n° {i}"),
-                identity=CONSOLE,
-                now=now,
-                exercise=False,
-                text=f"point {i}",
-            )
-        )
-        for i in range(n)
-    ]
+    return point_frames(CONSOLE, n, "SCOP")
 
 
 async def read_for(ws: Any, seconds: float) -> list[tuple[float, Any]]:

@@ -28,6 +28,24 @@ from scop.protocols.edxl import SUBPROTOCOL, EventInfo, Identity, build_ack, bui
 PP = Identity("fr.police.pp", "fr.police.scop", "Préfecture de Police")
 
 
+def point_frames(identity: Identity, n: int, prefix: str = "PP") -> list[str]:
+    """``n`` points de situation from ``identity``, one event each (``{prefix}-{i}``), sent now."""
+    now = SystemClock().now()
+    return [
+        dumps(
+            build_pp_emsi(
+                "point_de_situation",
+                EventInfo(f"{prefix}-{i}", "FIR", f"Feu n° {i}"),
+                identity=identity,
+                now=now,
+                exercise=False,
+                text=f"point {i}",
+            )
+        )
+        for i in range(n)
+    ]
+
+
 def inner_message(obj: Any) -> dict[str, Any]:
     """The RC-DE message inside an EDXL-DE envelope, or {} when the frame has none."""
     try:
