@@ -388,16 +388,31 @@ def new_distribution_id(sender_id: str) -> str:
     return f"{sender_id}_{uuid4_text()}"
 
 
-_RANDOM_POOL = 16 * 256  # bytes drawn from the system at once: 256 identifiers
-_random = bytearray()
+_RANDOM_POOL = 256  # identifiers' worth of bits drawn from the system at once
+_random: Iterator[bytes] = iter(())
 
 
 def _forget_random() -> None:
     """A forked child must not draw its parent's next identifiers."""
-    _random.clear()
+    global _random
+    _random = iter(())
 
 
 os.register_at_fork(after_in_child=_forget_random)
+
+
+def _random_16() -> bytes:
+    """16 random bytes from the pool, each handed out once: ``next`` on a list's iterator is one
+    step under the GIL, so two threads never get the same bytes (two that find the pool empty
+    at once each draw a pool of their own)."""
+    global _random
+    try:
+        return next(_random)
+    except StopIteration:
+        block = os.urandom(16 * _RANDOM_POOL)
+        chunks = [block[i : i + 16] for i in range(0, len(block), 16)]
+        _random = iter(chunks[1:])
+        return chunks[0]
 
 
 def uuid4_text() -> str:
@@ -406,10 +421,7 @@ def uuid4_text() -> str:
     RFC 4122 variant set; tests/unit/test_pp_codec.py reads them back with :class:`uuid.UUID`).
     The bits come from :func:`os.urandom` as ``uuid4`` takes them, 256 identifiers' worth
     per system call: one call each was a third of this function's time."""
-    if not _random:
-        _random.extend(os.urandom(_RANDOM_POOL))
-    b = _random[-16:]
-    del _random[-16:]
+    b = bytearray(_random_16())
     b[6] = b[6] & 0x0F | 0x40
     b[8] = b[8] & 0x3F | 0x80
     h = b.hex()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -419,6 +420,23 @@ def test_distribution_ids_carry_random_version_4_uuids() -> None:
     did = edxl.new_distribution_id("fr.police.scop")
     assert did.startswith("fr.police.scop_")
     assert uuid.UUID(did.removeprefix("fr.police.scop_")).version == 4
+
+
+def test_threads_draw_distinct_ids() -> None:
+    """The pool hands each 16 bytes out once, whichever thread asks (a second pool is drawn
+    on the way: 4 × 1000 identifiers, 256 to a pool)."""
+    out: list[list[str]] = [[] for _ in range(4)]
+
+    def draw(into: list[str]) -> None:
+        into.extend(edxl.uuid4_text() for _ in range(1000))
+
+    threads = [threading.Thread(target=draw, args=(into,)) for into in out]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [u for into in out for u in into]
+    assert len(set(every)) == len(every) == 4000
 
 
 def test_a_forked_process_draws_other_ids_than_its_parent() -> None:
