@@ -79,6 +79,11 @@ def test_click_on_a_bar_selects_its_events(replay_window: Any, qtbot: Any) -> No
             for ix in events.view.selectionModel().selectedRows()}  # fmt: skip
     assert rows == set(d.open_by_gravity[gravity]), selected
     assert w.ctx.selection.event_id in rows
+    listed = {events.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1)
+              for r in range(events.proxy.rowCount())}  # fmt: skip
+    assert listed == rows  # only the bar's events, until « Tout afficher »
+    assert events.pin_banner.isVisible()
+    assert f": {len(rows)} événement" in events.pin_label.text()
 
 
 def test_csv_export_sums_to_totals_and_bad_path_is_french(
@@ -445,8 +450,8 @@ def _delays_from_journal(
 def test_click_on_a_delay_bin_selects_the_events_whose_delay_falls_in_it(
     replay_window: Any, qtbot: Any
 ) -> None:
-    """As the hourly bars do: a click on a bin of the Délais histogram selects, in the
-    events list, exactly the events whose delay lies in that bin's range; the hover says
+    """As the hourly bars do: a click on a bin of the Délais histogram lists and selects, in
+    the events list, exactly the events whose delay lies in that bin's range; the hover says
     the range and the count."""
     from scop.ui.docks.dashboard_dock import _minutes
 
@@ -459,7 +464,7 @@ def test_click_on_a_delay_bin_selects_the_events_whose_delay_falls_in_it(
     dock.tabs.setCurrentWidget(dock.delays_page)
     events = w.docks["events"]
     # Filters that hide most of a bin's events (closed ones, low gravity, a search): the
-    # click widens them, visibly, rather than selecting the few rows left.
+    # click widens them, visibly, and lists the bin's events alone.
     events.search.setText("texte que rien ne contient")
     events.gravity_box.setCurrentIndex(events.gravity_box.count() - 1)
     assert events.status_box.currentText() == "Ouverts"
@@ -499,11 +504,21 @@ def test_click_on_a_delay_bin_selects_the_events_whose_delay_falls_in_it(
                     if (lo <= s or i == 0) and (s < hi or i == last)}  # fmt: skip
             assert len(want) == h.counts[i] > 0
             assert click_bin(i) == want, (category, on_scene, i)
+            listed = {events.model.item(events.proxy.mapToSource(events.proxy.index(r, 0))
+                      .row()).id for r in range(events.proxy.rowCount())}  # fmt: skip
+            assert listed == want  # the bin's events alone, the last click's
+            assert f": {len(want)} événement" in events.pin_label.text()
             assert events.status_box.currentText() == "Tous"
             assert events.gravity_box.currentIndex() == 0
             assert not events.search.text()
             tried += 1
         assert tried >= 2
+    events.show_all()  # the filters of before the first click, not the widened ones
+    assert events.search.text() == "texte que rien ne contient"
+    assert events.gravity_box.currentIndex() == events.gravity_box.count() - 1
+    assert events.status_box.currentText() == "Ouverts"
+    assert not events.pin_banner.isVisible()
+    assert events.proxy.rowCount() == 0  # nothing contains that text
 
 
 # The histogram's plot (axis included) in the chief's layout: 100 px leave some 75 px to the

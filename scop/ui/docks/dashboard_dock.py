@@ -1076,7 +1076,11 @@ class DashboardDock(ScopDock):
         if self.dashboard is None:
             return []
         ids = list(self.dashboard.events_by_bin.get((series, i), ()))
-        self._select(ids)
+        chart = self.tabs.currentWidget()
+        if isinstance(chart, BarChart) and i < len(chart.spans):
+            self._select(ids, f"{chart.spans[i]}, {chart.labels.get(series, series)}")
+        else:
+            self._select(ids)
         return ids
 
     def select_delay_bin(self, i: int) -> list[str]:
@@ -1086,22 +1090,28 @@ class DashboardDock(ScopDock):
         on_scene = bool(self.measure_box.currentData())
         h = self.histogram.histogram
         ids = delay_bin_events(self.dashboard, self.delay_category, on_scene, h, i)
-        self._select(ids)
+        measure = "sur les lieux" if on_scene else "premier engagement"
+        which = category_name(self.delay_category) if self.delay_category else ALL.lower()
+        self._select(
+            ids,
+            f"délai {measure} de {_minutes(i * h.width)} à {_minutes((i + 1) * h.width)} min, "
+            + which,
+        )
         return ids
 
     def select_gravity(self, gravity: int) -> list[str]:
         if self.dashboard is None:
             return []
         ids = list(self.dashboard.open_by_gravity.get(gravity, ()))
-        self._select(ids)
+        self._select(ids, f"ouverts de gravité {GRAVITIES.get(gravity, str(gravity)).lower()}")
         return ids
 
-    def _select(self, ids: list[str]) -> None:
+    def _select(self, ids: list[str], origin: str = "") -> None:
         if not ids:
             return
         self.ctx.selection.select_event(ids[0])  # the card shows the first
         if self.events_dock is not None and hasattr(self.events_dock, "select_events"):
-            self.events_dock.select_events(ids)
+            self.events_dock.select_events(ids, origin)
 
     # -- exports ---------------------------------------------------------------------------
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -53,6 +56,40 @@ STATUS_FILTERS = (
 )
 
 
+PIN_STYLE = (
+    "#pinBanner { background:#e3f2fd; border:1px solid #1565c0; border-radius:3px; }"
+    " #pinBanner QLabel { color:#0d47a1; }"
+)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+class ElidedLabel(QLabel):
+    """One line cut with « … » at the width it is given, the whole text in its tooltip: it
+    never widens the dock."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideRight, self.width()))
+
+
 def format_age(minutes: float) -> str:
     if minutes < 1:
         return "< 1 min"
@@ -76,6 +113,13 @@ class EventsDock(ScopDock):
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.intake: Any = None
         self._refreshing = False
+        # The dashboard's selection filter: only these events are listed until « Tout
+        # afficher »; the events that existed when it was set (what arrives later is counted
+        # on the banner, not slipped into the list); the filters to give back afterwards.
+        self.pinned: frozenset[str] | None = None
+        self._pinned_known: frozenset[str] = frozenset()
+        self._filters_before: tuple[str, int, int] | None = None
+        self._pin_origin = ""
 
         w = QWidget()
         lay = QVBoxLayout(w)
@@ -97,6 +141,28 @@ class EventsDock(ScopDock):
         bar.addWidget(self.status_box)
         bar.addWidget(self.gravity_box)
         lay.addLayout(bar)
+        self.pin_banner = QFrame()
+        self.pin_banner.setObjectName("pinBanner")
+        self.pin_banner.setStyleSheet(PIN_STYLE)
+        pin = QHBoxLayout(self.pin_banner)
+        pin.setContentsMargins(6, 2, 2, 2)
+        # What is shown and what arrived since come first, whole; which bar it was may be
+        # cut (its tooltip has it all).
+        self.pin_label = QLabel()
+        self.pin_news = QLabel()
+        self.pin_news.setStyleSheet("color:#c62828; font-weight:bold;")
+        self.pin_origin = ElidedLabel()
+        self.show_all_button = QPushButton("Tout afficher (Échap)")
+        self.show_all_button.setToolTip(
+            "Revenir à la liste entière, avec les filtres d'avant le clic "
+            "(changer un filtre y revient aussi, avec ce filtre)"
+        )
+        pin.addWidget(self.pin_label)
+        pin.addWidget(self.pin_news)
+        pin.addWidget(self.pin_origin, 1)
+        pin.addWidget(self.show_all_button)
+        self.pin_banner.hide()
+        lay.addWidget(self.pin_banner)
         self.view = QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -121,9 +187,14 @@ class EventsDock(ScopDock):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.view.addAction(self.situation_action)
 
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
-        self.status_box.currentIndexChanged.connect(self._refresh)
-        self.gravity_box.currentIndexChanged.connect(self._refresh)
+        self.search.textChanged.connect(self._search_changed)
+        self.status_box.currentIndexChanged.connect(self._filters_changed)
+        self.gravity_box.currentIndexChanged.connect(self._filters_changed)
+        self.show_all_button.clicked.connect(self.show_all)
+        self.show_all_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), w)
+        self.show_all_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.show_all_shortcut.setEnabled(False)
+        self.show_all_shortcut.activated.connect(self.show_all)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
         self.view.doubleClicked.connect(self._open_card)
         ctx.selection.event_selected.connect(self._show_event)
@@ -206,13 +277,12 @@ class EventsDock(ScopDock):
     # -- data ------------------------------------------------------------------------------
 
     def visible_events(self) -> list[Event]:
+        events = self.ctx.room.state.events
+        if self.pinned is not None:
+            return [e for e in events.values() if e.id in self.pinned]
         statuses = self.status_box.currentData() or ()
         min_gravity = int(self.gravity_box.currentData() or 1)
-        return [
-            e
-            for e in self.ctx.room.state.events.values()
-            if e.status in statuses and e.gravity >= min_gravity
-        ]
+        return [e for e in events.values() if e.status in statuses and e.gravity >= min_gravity]
 
     def _refresh(self) -> None:
         # Rows leaving the list (an event closed) move the current row: that is not the
@@ -222,6 +292,18 @@ class EventsDock(ScopDock):
             self.model.set_items(self.visible_events())
         finally:
             self._refreshing = False
+        if self.pinned is not None:
+            self._show_banner()
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        self._filters_changed()
+
+    def _filters_changed(self) -> None:
+        """The operator changed a filter: the list follows the filter bar as it reads now,
+        and the dashboard's selection filter ends (its banner goes)."""
+        self._unpin()
+        self._refresh()
 
     def _on_change(self, change: Change) -> None:
         if change.entries:
@@ -245,29 +327,78 @@ class EventsDock(ScopDock):
             return None
         return open_it()
 
-    def select_events(self, event_ids: list[str]) -> int:
-        """Select several events at once (a bar or a bin of the dashboard); returns how many
-        are selected. A chief who clicks a bar asks to see its events: when the filters hide
-        some (closed ones, with the default « Ouverts »), they are widened first, visibly
-        (« Tous », every gravity, no search text), rather than selecting a few rows of many."""
-        selected = self._select_rows(event_ids)
-        if selected < len(set(event_ids)) and self._filtered():
-            self.search.clear()
-            self.status_box.setCurrentIndex(self.status_box.findText("Tous"))
-            self.gravity_box.setCurrentIndex(0)
-            selected = self._select_rows(event_ids)
-        return selected
+    def select_events(self, event_ids: list[str], origin: str = "") -> int:
+        """Show only these events, selected (a bar or a bin of the dashboard, ``origin``
+        saying which), until « Tout afficher » or Échap gives back the list with the filters
+        it had before; returns how many are listed. A chief who clicks « 25 événements
+        entre 14 h et 15 h » asks to see those 25, not to find them among 200: the filter
+        bar is widened (« Tous », every gravity, no search) so that it does not contradict
+        the list, and a blue banner over the table says what is shown. A new click replaces
+        the selection; changing a filter ends it, with the filter bar as it then reads."""
+        if self.pinned is None:
+            self._filters_before = (
+                self.search.text(),
+                self.status_box.currentIndex(),
+                self.gravity_box.currentIndex(),
+            )
+        self.pinned = frozenset(event_ids)
+        self._pinned_known = frozenset(self.ctx.room.state.events)
+        self._pin_origin = origin
+        self._set_filters("", self.status_box.findText("Tous"), 0)
+        self.show_all_shortcut.setEnabled(True)
+        self._refresh()
+        self.pin_banner.show()
+        if self.isHidden():
+            self.show()
+        self.raise_()  # tabbed behind the map (chief's layout): the click shows the list
+        return self._select_rows(event_ids)
 
-    def _filtered(self) -> bool:
-        return bool(
-            self.search.text()
-            or self.status_box.currentText() != "Tous"
-            or self.gravity_box.currentIndex() != 0
+    def show_all(self) -> None:
+        """The whole list again, with the filters of before the dashboard's click; the
+        events it showed stay selected (those the filters let through)."""
+        if self.pinned is None:
+            return
+        ids = [i for i in self.pinned if self.model.row_of(i) is not None]
+        before = self._filters_before
+        self._unpin()
+        if before is not None:
+            self._set_filters(*before)
+        self._refresh()
+        self._select_rows(ids)
+
+    def _unpin(self) -> None:
+        self.pinned = None
+        self._filters_before = None
+        self._pinned_known = frozenset()
+        self.pin_banner.hide()
+        self.show_all_shortcut.setEnabled(False)
+
+    def _set_filters(self, search: str, status: int, gravity: int) -> None:
+        """Set the filter bar without it counting as the operator's change."""
+        for widget in (self.search, self.status_box, self.gravity_box):
+            widget.blockSignals(True)
+        try:
+            self.search.setText(search)
+            self.proxy.setFilterFixedString(search)
+            self.status_box.setCurrentIndex(status)
+            self.gravity_box.setCurrentIndex(gravity)
+        finally:
+            for widget in (self.search, self.status_box, self.gravity_box):
+                widget.blockSignals(False)
+
+    def _show_banner(self) -> None:
+        shown = plural(self.model.rowCount(), "événement", "événements")
+        self.pin_label.setText(f"<b>Sélection du tableau de bord</b> : {shown}")
+        arrived = len(set(self.ctx.room.state.events) - self._pinned_known)
+        news = plural(arrived, "nouvel événement", "nouveaux événements")
+        self.pin_news.setText(f"· {news} hors sélection")
+        self.pin_news.setVisible(bool(arrived))
+        self.pin_origin.set_full_text(f"— {self._pin_origin}" if self._pin_origin else "")
+        self.pin_label.setToolTip(
+            "Tout afficher (ou Échap) : la liste entière, avec les filtres d'avant le clic."
         )
 
     def _select_rows(self, event_ids: list[str]) -> int:
-        from PySide6.QtCore import QItemSelection, QItemSelectionModel
-
         sel = QItemSelection()
         for event_id in event_ids:
             row = self.model.row_of(event_id)
