@@ -227,10 +227,11 @@ def test_the_banner_fits_the_chief_layout_at_1366_by_768(console: Console, qtbot
     dock.tabs.setCurrentWidget(dock.by_category)
     dock.refresh()
     qtbot.wait(200)  # the docks settle at their size
-    ids = _bar(w, qtbot, "ASB", console.asb_hour)
     events = w.docks["events"]
+    assert events.visibleRegion().isEmpty()  # tabbed behind the map in this layout
+    ids = _bar(w, qtbot, "ASB", console.asb_hour)
     qtbot.wait(100)
-    assert events.isVisible()
+    assert not events.visibleRegion().isEmpty()  # the click brought the list to the front
     assert events.pin_banner.isVisible()
     assert w.width() <= 1366
     assert w.height() <= 768
